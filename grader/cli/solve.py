@@ -1,0 +1,54 @@
+"""``backprop solve``: the worked solution of one instance."""
+
+from __future__ import annotations
+
+import click
+
+from .common import InputError, user_errors, write_output
+
+FORMATS = ("text", "md", "json", "pdf")
+
+
+@click.command("solve")
+@click.argument("instance", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text for the terminal, md for Markdown, json for scripts, pdf for print.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write to this file instead of standard output.")
+def command(instance: str, fmt: str, output: str | None) -> None:
+    """Solve INSTANCE step by step: forward pass, deltas, weight updates.
+
+    INSTANCE is a TOML file (or JSON with the same structure, or a handout file with an
+    [instance] table). Every quantity is shown as its formula, the formula with the numbers
+    put in, and the result.
+
+    Example:
+
+        backprop solve problem.toml --format md -o solution.md
+    """
+    from ..files import load_instance
+    from ..solver import solve
+
+    with user_errors():
+        trace = solve(load_instance(instance))
+    if fmt == "json":
+        from ..render.solution import solution_json
+
+        write_output(solution_json(trace), output)
+    elif fmt == "md":
+        from ..render.solution import solution_markdown
+
+        write_output(solution_markdown(trace), output)
+    elif fmt == "text":
+        from ..render.solution import solution_text
+
+        write_output(solution_text(trace), output)
+    else:
+        try:
+            from ..render.pdf import solution_pdf
+        except ImportError:
+            raise InputError("--format pdf is not available yet; use text, md or json") from None
+        if output is None:
+            raise InputError("--format pdf needs -o FILE.pdf")
+        with user_errors():
+            write_output(solution_pdf(trace), output)

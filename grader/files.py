@@ -1,0 +1,95 @@
+"""Reading and writing files: the I/O edge of the core.
+
+Everything here turns a file into plain data or back, and turns every way a file can be
+unreadable into one :class:`~grader.errors.BackpropError` line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from .errors import BackpropError
+from .model import Instance, instance_from_dict
+
+MAX_BYTES = 50 * 1024 * 1024
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """The file's text, or an error saying why it cannot be read."""
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise BackpropError(f"{p}: is a folder; give a file")
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise BackpropError(f"{p}: is {size // (1024 * 1024)} MB; files over {MAX_BYTES // (1024 * 1024)} MB are not read")
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise BackpropError(f"{p}: no such file") from None
+    except PermissionError:
+        raise BackpropError(f"{p}: not allowed to read this file (check its permissions)") from None
+    except OSError as exc:
+        raise BackpropError(f"{p}: cannot be read ({exc.strerror or exc})") from None
+    if b"\x00" in data:
+        raise BackpropError(f"{p}: is a binary file, not text; give the .toml (or .json) file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BackpropError(f"{p}: is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+
+
+def read_data(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Parse a TOML file (or JSON when the name ends in ``.json``) into plain data."""
+    p = Path(path)
+    text = read_text(p)
+    if not text.strip():
+        raise BackpropError(f"{p}: is empty")
+    if p.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise BackpropError(f"{p}: is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+        if not isinstance(data, dict):
+            raise BackpropError(f"{p}: the JSON must be an object {{...}} with the instance's keys")
+        return data
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise BackpropError(f"{p}: is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise BackpropError(f"{p}: is not valid TOML: nested too deeply") from None
+
+
+def load_instance(path: str | os.PathLike[str]) -> Instance:
+    """Read and validate an instance file (TOML, or JSON with the same structure).
+
+    A handout file (with ``[instance]``, ``[meta]`` and ``[answers]``) is accepted too: its
+    ``[instance]`` table is the instance.
+    """
+    data = read_data(path)
+    if "instance" in data and isinstance(data["instance"], dict):
+        return instance_from_dict(data["instance"], f"{path}: instance")
+    return instance_from_dict(data, str(path))
+
+
+def write_atomic(path: str | os.PathLike[str], content: str | bytes) -> None:
+    """Write ``content`` to ``path`` so that readers see the old file or the new, never half."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, p)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

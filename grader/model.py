@@ -1,0 +1,385 @@
+"""The net: an immutable, validated instance of a backpropagation problem (DESIGN section 4).
+
+``instance_from_dict`` checks everything a hand-written file can get wrong and raises one
+:class:`~grader.errors.BackpropError` per mistake, naming the file, the key and the fix.
+Reading files lives in :mod:`grader.files`; this module never touches the disk.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .errors import located
+
+NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
+BIAS = "bias"
+#: The three kinds of constant input: the value of ``o_bias``.
+BIAS_KINDS: dict[str, float | None] = {"none": None, "threshold": -1.0, "bias": 1.0}
+TOP_LEVEL_KEYS = (
+    "alpha", "bias", "update_bias", "epochs", "decimals", "inputs", "layers", "weights", "samples",
+)
+DEFAULT_DECIMALS = 4
+
+
+@dataclass(frozen=True)
+class Connection:
+    """The weighted connection ``source -> target`` (``source`` may be ``bias``)."""
+
+    source: str
+    target: str
+    weight: float
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}_{self.target}"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One training sample: input values and desired outputs of the final layer."""
+
+    inputs: tuple[tuple[str, float], ...]
+    desired: tuple[tuple[str, float], ...]
+
+    def input(self, name: str) -> float:
+        return dict(self.inputs)[name]
+
+    def desired_of(self, name: str) -> float:
+        return dict(self.desired)[name]
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A validated net with its samples and learning settings."""
+
+    inputs: tuple[str, ...]
+    layers: tuple[tuple[str, ...], ...]
+    connections: tuple[Connection, ...]
+    samples: tuple[Sample, ...]
+    alpha: float
+    bias: str = "none"
+    update_bias: bool = True
+    epochs: int = 1
+    decimals: int | None = None
+
+    @property
+    def neurons(self) -> tuple[str, ...]:
+        return tuple(n for layer in self.layers for n in layer)
+
+    @property
+    def final_layer(self) -> tuple[str, ...]:
+        return self.layers[-1]
+
+    @property
+    def bias_value(self) -> float | None:
+        """The constant input of the bias weights: -1 (threshold), +1 (bias) or None."""
+        return BIAS_KINDS[self.bias]
+
+    @property
+    def rounding(self) -> int:
+        """The decimals students round to (the instance's, or the default of 4)."""
+        return DEFAULT_DECIMALS if self.decimals is None else self.decimals
+
+    @property
+    def steps(self) -> int:
+        """Number of update steps: one per sample per epoch."""
+        return len(self.samples) * self.epochs
+
+    def sample_of_step(self, step: int) -> Sample:
+        """The sample used at update step ``step`` (1-based)."""
+        return self.samples[(step - 1) % len(self.samples)]
+
+    def layer_index(self, name: str) -> int:
+        """0 for inputs and bias, 1 + index for neurons."""
+        for i, layer in enumerate(self.layers):
+            if name in layer:
+                return i + 1
+        return 0
+
+    def is_final(self, neuron: str) -> bool:
+        return neuron in self.final_layer
+
+    def incoming(self, neuron: str) -> tuple[Connection, ...]:
+        return tuple(c for c in self.connections if c.target == neuron)
+
+    def outgoing(self, name: str) -> tuple[Connection, ...]:
+        return tuple(c for c in self.connections if c.source == name)
+
+    def weight(self, source: str, target: str) -> float:
+        for c in self.connections:
+            if c.source == source and c.target == target:
+                return c.weight
+        raise KeyError(f"{source}_{target}")
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """The weights keyed ``F_N``, in canonical order."""
+        return {c.key: c.weight for c in self.connections}
+
+    def updates(self, connection: Connection) -> bool:
+        """Whether the weight of ``connection`` is learned (bias weights may be frozen)."""
+        return self.update_bias or connection.source != BIAS
+
+    def to_dict(self) -> dict[str, Any]:
+        """The canonical plain-data form (the instance file's structure, keys in fixed order)."""
+        data: dict[str, Any] = {"alpha": self.alpha, "bias": self.bias}
+        if not self.update_bias:
+            data["update_bias"] = False
+        if self.epochs != 1:
+            data["epochs"] = self.epochs
+        if self.decimals is not None:
+            data["decimals"] = self.decimals
+        data["inputs"] = list(self.inputs)
+        data["layers"] = [list(layer) for layer in self.layers]
+        data["weights"] = self.weights
+        data["samples"] = [
+            {"inputs": dict(s.inputs), "desired": dict(s.desired)} for s in self.samples
+        ]
+        return data
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _number(value: Any, source: str | None, key: str, what: str = "a number") -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise located(source, key, f"must be {what}, not {_show(value)}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise located(source, key, f"must be a finite number, not {value}")
+    return number
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def _names(value: Any, source: str | None, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise located(source, key, f"must be a list of names like [\"x1\", \"x2\"], not {_show(value)}")
+    names = []
+    for i, name in enumerate(value):
+        if not isinstance(name, str):
+            raise located(source, f"{key}[{i}]", f"must be a name in quotes, not {_show(name)}")
+        if name == BIAS:
+            raise located(
+                source, f"{key}[{i}]",
+                "'bias' is reserved for the constant input; rename it and set bias = \"threshold\" or \"bias\" instead",
+            )
+        if not NAME_RE.match(name):
+            raise located(
+                source, f"{key}[{i}]",
+                f"{name!r} is not a valid name: use a letter followed by letters or digits (no '_', spaces or signs)",
+            )
+        names.append(name)
+    return tuple(names)
+
+
+def instance_from_dict(data: Mapping[str, Any], source: str | None = None) -> Instance:
+    """Validate plain data (parsed TOML or JSON) and build an :class:`Instance`.
+
+    ``source`` names the file (and table) in error messages.
+    """
+    if not isinstance(data, Mapping):
+        raise located(source, None, "the instance must be a table of keys (alpha, inputs, layers, weights, samples)")
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            raise located(
+                source, str(key),
+                f"unknown key{_did_you_mean(str(key), TOP_LEVEL_KEYS)}; the keys are {', '.join(TOP_LEVEL_KEYS)}",
+            )
+
+    # -- learning settings
+    if "alpha" not in data:
+        raise located(source, "alpha", "missing: add the learning rate, e.g. alpha = 0.5")
+    alpha = _number(data["alpha"], source, "alpha", "a number (the learning rate, e.g. 0.5)")
+    if alpha <= 0:
+        raise located(source, "alpha", f"must be positive (the learning rate), not {data['alpha']}")
+
+    bias = data.get("bias", "none")
+    if bias not in BIAS_KINDS:
+        raise located(
+            source, "bias",
+            f"must be \"none\", \"threshold\" (constant input -1) or \"bias\" (constant input +1), not {_show(bias)}",
+        )
+    update_bias = data.get("update_bias", True)
+    if not isinstance(update_bias, bool):
+        raise located(source, "update_bias", f"must be true or false, not {_show(update_bias)}")
+
+    epochs = data.get("epochs", 1)
+    if isinstance(epochs, bool) or not isinstance(epochs, int):
+        raise located(source, "epochs", f"must be a whole number, 1 or more, not {_show(epochs)}")
+    if epochs < 1:
+        raise located(source, "epochs", f"must be 1 or more, not {epochs}")
+
+    decimals = data.get("decimals")
+    if decimals is not None:
+        if isinstance(decimals, bool) or not isinstance(decimals, int) or not 0 <= decimals <= 12:
+            raise located(source, "decimals", f"must be a whole number from 0 to 12, not {_show(decimals)}")
+
+    # -- names
+    if "inputs" not in data:
+        raise located(source, "inputs", "missing: list the network inputs, e.g. inputs = [\"x1\", \"x2\"]")
+    inputs = _names(data["inputs"], source, "inputs")
+    if not inputs:
+        raise located(source, "inputs", "is empty: list at least one network input")
+    if "layers" not in data:
+        raise located(source, "layers", "missing: list the neurons layer by layer, e.g. layers = [[\"A\", \"B\"], [\"C\"]]")
+    raw_layers = data["layers"]
+    if not isinstance(raw_layers, list):
+        raise located(source, "layers", f"must be a list of layers like [[\"A\", \"B\"], [\"C\"]], not {_show(raw_layers)}")
+    if not raw_layers:
+        raise located(source, "layers", "is empty: give at least one layer of neurons, e.g. layers = [[\"A\"]]")
+    layers = []
+    for i, layer in enumerate(raw_layers):
+        names = _names(layer, source, f"layers[{i}]")
+        if not names:
+            raise located(source, f"layers[{i}]", "is an empty layer: remove it or add a neuron")
+        layers.append(names)
+    seen: dict[str, str] = {}
+    for where, names in [("inputs", inputs)] + [(f"layers[{i}]", n) for i, n in enumerate(layers)]:
+        for name in names:
+            if name in seen:
+                raise located(
+                    source, where,
+                    f"the name {name!r} is used twice (also in {seen[name]}); every input and neuron needs its own name",
+                )
+            seen[name] = where
+    layer_of = {name: 0 for name in inputs}
+    layer_of.update({name: i + 1 for i, layer in enumerate(layers) for name in layer})
+    bias_value = BIAS_KINDS[bias]
+    if bias_value is not None:
+        layer_of[BIAS] = 0
+
+    # -- weights
+    raw_weights = data.get("weights")
+    if raw_weights is None:
+        raise located(source, "weights", "missing: add a [weights] table with one key F_N per connection, e.g. x1_A = 0.5")
+    if not isinstance(raw_weights, Mapping):
+        raise located(source, "weights", f"must be a table of F_N = number, not {_show(raw_weights)}")
+    neurons = [n for layer in layers for n in layer]
+    found: dict[tuple[str, str], float] = {}
+    for key, value in raw_weights.items():
+        wkey = f"weights.{key}"
+        parts = str(key).split("_")
+        if len(parts) != 2 or not all(parts):
+            raise located(source, wkey, "is not a connection key: write it as SOURCE_TARGET, e.g. x1_A or bias_C")
+        src, dst = parts
+        if src == BIAS and bias_value is None:
+            raise located(
+                source, wkey,
+                "is a bias weight but bias = \"none\": set bias = \"threshold\" or \"bias\", or remove the weight",
+            )
+        if src not in layer_of:
+            raise located(
+                source, wkey,
+                f"unknown source {src!r}{_did_you_mean(src, list(layer_of))}; it must be an input, a neuron or bias",
+            )
+        if dst not in neurons:
+            raise located(
+                source, wkey,
+                f"unknown neuron {dst!r}{_did_you_mean(dst, neurons)}; the neurons are {', '.join(neurons)}",
+            )
+        if layer_of[src] >= layer_of[dst]:
+            how = "within a layer" if layer_of[src] == layer_of[dst] else "backward"
+            raise located(
+                source, wkey,
+                f"the connection {src} -> {dst} runs {how}; connections must run from an input or an earlier layer to a later layer",
+            )
+        found[(src, dst)] = _number(value, source, wkey)
+
+    # -- canonical order: by target in layer order; sources inputs, then neurons, then bias
+    order = {name: i for i, name in enumerate(list(inputs) + neurons + [BIAS])}
+    connections = tuple(
+        Connection(src, dst, w)
+        for (src, dst), w in sorted(found.items(), key=lambda kv: (order[kv[0][1]], order[kv[0][0]]))
+    )
+    for n in neurons:
+        if not any(c.target == n for c in connections):
+            raise located(
+                source, "weights",
+                f"neuron {n} has no incoming connection: add a weight such as {(inputs + tuple(neurons))[0]}_{n}",
+            )
+    for layer in layers[:-1]:
+        for n in layer:
+            if not any(c.source == n for c in connections):
+                raise located(
+                    source, "weights",
+                    f"neuron {n} is not in the final layer but feeds nothing: add a weight {n}_<later neuron> or move {n} to the final layer",
+                )
+
+    # -- samples
+    raw_samples = data.get("samples")
+    if raw_samples is None:
+        raise located(source, "samples", "missing: add at least one [[samples]] with inputs and desired outputs")
+    if not isinstance(raw_samples, list):
+        raise located(source, "samples", f"must be a list of [[samples]] tables, not {_show(raw_samples)}")
+    if not raw_samples:
+        raise located(source, "samples", "is empty: add at least one [[samples]] with inputs and desired outputs")
+    samples = []
+    for i, raw in enumerate(raw_samples):
+        skey = f"samples[{i}]"
+        if not isinstance(raw, Mapping):
+            raise located(source, skey, "must be a table with inputs = {...} and desired = {...}")
+        for extra in raw:
+            if extra not in ("inputs", "desired"):
+                raise located(source, f"{skey}.{extra}", "unknown key; a sample has only inputs and desired")
+        values = raw.get("inputs")
+        if not isinstance(values, Mapping):
+            raise located(source, f"{skey}.inputs", f"must be a table like {{ {inputs[0]} = 1.0 }}")
+        for name in values:
+            if name not in inputs:
+                raise located(
+                    source, f"{skey}.inputs.{name}",
+                    f"is not a declared input{_did_you_mean(str(name), inputs)}; the inputs are {', '.join(inputs)}",
+                )
+        for name in inputs:
+            if name not in values:
+                raise located(source, f"{skey}.inputs", f"missing a value for input {name}")
+        desired = raw.get("desired")
+        if not isinstance(desired, Mapping):
+            raise located(source, f"{skey}.desired", f"must be a table like {{ {layers[-1][0]} = 1.0 }}")
+        for name in desired:
+            if name not in layers[-1]:
+                raise located(
+                    source, f"{skey}.desired.{name}",
+                    f"is not a final-layer neuron; desired values are given for {', '.join(layers[-1])}",
+                )
+        for name in layers[-1]:
+            if name not in desired:
+                raise located(source, f"{skey}.desired", f"missing the desired output of final neuron {name}")
+        samples.append(
+            Sample(
+                inputs=tuple((n, _number(values[n], source, f"{skey}.inputs.{n}")) for n in inputs),
+                desired=tuple((n, _number(desired[n], source, f"{skey}.desired.{n}")) for n in layers[-1]),
+            )
+        )
+
+    return Instance(
+        inputs=inputs,
+        layers=tuple(layers),
+        connections=connections,
+        samples=tuple(samples),
+        alpha=alpha,
+        bias=bias,
+        update_bias=update_bias,
+        epochs=epochs,
+        decimals=decimals,
+    )

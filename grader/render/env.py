@@ -1,0 +1,32 @@
+"""The one jinja2 environment: templates from ``templates/``, undefined names are errors."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import jinja2
+
+from ..resources import templates_dir
+from . import numbers
+from .math import latex_formula, latex_name
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = numbers.fmt
+    env.filters["toml"] = numbers.toml_value
+    env.filters["tex"] = latex_name
+    env.globals["latex_formula"] = latex_formula
+    return env
+
+
+def render(name: str, **context: object) -> str:
+    return environment().get_template(name).render(**context)

@@ -1,0 +1,49 @@
+"""How numbers are written: in worked solutions, handouts and TOML."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+
+def fmt(x: float, decimals: int = 4) -> str:
+    """``x`` for people: exact values as they are (``1``, ``0.5``, ``-2``), others rounded
+    to ``decimals`` places (``0.7311``)."""
+    if isinstance(x, bool):
+        return str(x).lower()
+    if not math.isfinite(x):
+        return str(x)
+    if abs(round(x, decimals) - x) < 1e-12:
+        text = f"{round(x, decimals):.{decimals}f}".rstrip("0").rstrip(".") if decimals > 0 else f"{round(x):d}"
+    else:
+        text = f"{x:.{decimals}f}"
+    if text in ("-0", "-0." + "0" * decimals):
+        text = text[1:]
+    return text
+
+
+def arg(x: float, decimals: int = 4) -> str:
+    """``fmt`` with parentheses around negative numbers, for putting into a formula."""
+    text = fmt(x, decimals)
+    return f"({text})" if text.startswith("-") else text
+
+
+def toml_value(value: Any) -> str:
+    """A TOML literal for a plain value (str, bool, int, float, list, dict as inline table)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"cannot write {value} to TOML")
+        text = repr(value)
+        return text if any(c in text for c in ".en") else text + ".0"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {toml_value(v)}" for k, v in value.items()) + " }"
+    raise TypeError(f"no TOML form for {type(value).__name__}")

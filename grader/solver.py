@@ -1,0 +1,252 @@
+"""The solver: forward pass, deltas and updates as the 6.034 derivation defines them.
+
+``solve(instance)`` returns an immutable :class:`Trace`. Every :class:`Quantity` in it knows its
+id (DESIGN section 3), its formula, the op that computes it, the ids of its arguments and their
+values: the dependency graph that worked solutions and error-carried-forward walk. Given values
+(inputs, desired outputs, alpha, the first step's weights, the constant bias input) are in
+``Trace.givens`` under the ids the notebooks use: ``x1``, ``d_C``, ``alpha``, ``w_x1_A``,
+``bias``; from step 2 on inputs and desired values carry the step suffix (``x1_step2``).
+
+Online learning: one forward pass, one backward pass and one update per sample, samples in
+order, ``epochs`` passes. Every delta of a step uses the weights as they were before that
+step's update (unless a misconception's rules say otherwise).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from .model import BIAS, Instance
+from .ops import OPS, compute
+from .rules import CORRECT, Rules
+
+#: The kinds of quantity, in the order of the derivation.
+KINDS = ("p", "o", "P", "delta", "dw", "new_w")
+
+
+def step_id(base: str, step: int) -> str:
+    """``delta_C`` at step 1, ``delta_C_step2`` at step 2."""
+    return base if step == 1 else f"{base}_step{step}"
+
+
+def split_id(qid: str) -> tuple[str, int]:
+    """``delta_C_step2`` -> (``delta_C``, 2); ``delta_C`` -> (``delta_C``, 1)."""
+    base, sep, tail = qid.rpartition("_step")
+    if sep and tail.isdigit() and int(tail) >= 2 and base:
+        return base, int(tail)
+    return qid, 1
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One computed value of the derivation."""
+
+    id: str
+    #: the id without the step suffix, e.g. ``delta_C``
+    base: str
+    kind: str
+    step: int
+    #: the neuron (``C``) or connection key (``A_C``) it belongs to; ``P`` has none
+    subject: str
+    value: float
+    op: str
+    #: ids of the arguments (quantities or givens), in the op's order
+    args: tuple[str, ...]
+    #: the values of the arguments when this quantity was computed
+    arg_values: tuple[float, ...]
+
+    @property
+    def formula(self) -> str:
+        """The formula in the seed's notation, e.g. ``o_C * (1 - o_C) * (d_C - o_C)``."""
+        return OPS[self.op].text(self.args)
+
+    def recompute(self, values: dict[str, float]) -> float:
+        """This quantity's op applied to other argument values (looked up by id)."""
+        return compute(self.op, [values[a] for a in self.args])
+
+
+@dataclass(frozen=True)
+class Trace:
+    """The whole derivation: givens and quantities in the order of the derivation."""
+
+    instance: Instance
+    rules: Rules
+    givens: tuple[tuple[str, float], ...]
+    quantities: tuple[Quantity, ...]
+    _index: dict[str, Quantity] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._index.update({q.id: q for q in self.quantities})
+
+    def __getitem__(self, qid: str) -> Quantity:
+        return self._index[qid]
+
+    def __contains__(self, qid: object) -> bool:
+        return qid in self._index
+
+    def __iter__(self) -> Iterator[Quantity]:
+        return iter(self.quantities)
+
+    def value(self, qid: str) -> float:
+        if qid in self._index:
+            return self._index[qid].value
+        return dict(self.givens)[qid]
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(q.id for q in self.quantities)
+
+    @property
+    def values(self) -> dict[str, float]:
+        """Every given and computed value by id."""
+        out = dict(self.givens)
+        out.update({q.id: q.value for q in self.quantities})
+        return out
+
+    def step(self, k: int) -> tuple[Quantity, ...]:
+        return tuple(q for q in self.quantities if q.step == k)
+
+    @property
+    def final_weights(self) -> dict[str, float]:
+        """The weights after the last step, keyed ``F_N``."""
+        out = {}
+        for c in self.instance.connections:
+            key = weight_ref(self.instance, c.source, c.target, self.instance.steps + 1)
+            out[c.key] = self.value(key)
+        return out
+
+    def to_json(self) -> dict:
+        """The contract's ``solve --format json`` object."""
+        return {
+            "steps": [
+                {q.base: q.value for q in self.step(k)} for k in range(1, self.instance.steps + 1)
+            ],
+            "weights": self.final_weights,
+        }
+
+
+def weight_ref(instance: Instance, source: str, target: str, step: int) -> str:
+    """The id of the weight ``source -> target`` as it is at the start of ``step``."""
+    if step == 1 or not (instance.update_bias or source != BIAS):
+        return f"w_{source}_{target}"
+    return step_id(f"new_w_{source}_{target}", step - 1)
+
+
+def givens(instance: Instance, rules: Rules = CORRECT) -> dict[str, float]:
+    """The given values by id, as the notebooks define them."""
+    out: dict[str, float] = {"alpha": instance.alpha}
+    if instance.bias_value is not None:
+        out[BIAS] = instance.bias_value * (-1 if rules.bias_input == "flipped" else 1)
+    for c in instance.connections:
+        out[f"w_{c.key}"] = c.weight
+    for k in range(1, instance.steps + 1):
+        sample = instance.sample_of_step(k)
+        for name, value in sample.inputs:
+            out[step_id(name, k)] = value
+        for name, value in sample.desired:
+            out[step_id(f"d_{name}", k)] = value
+    return out
+
+
+def solve(instance: Instance, rules: Rules = CORRECT) -> Trace:
+    """Run every update step of ``instance`` under ``rules`` and return the trace."""
+    given = givens(instance, rules)
+    values: dict[str, float] = dict(given)
+    quantities: list[Quantity] = []
+
+    def add(qid: str, kind: str, step: int, subject: str, op: str, args: list[str]) -> None:
+        arg_values = tuple(values[a] for a in args)
+        value = compute(op, arg_values)
+        values[qid] = value
+        base, _ = split_id(qid)
+        quantities.append(Quantity(qid, base, kind, step, subject, value, op, tuple(args), arg_values))
+
+    for k in range(1, instance.steps + 1):
+        def out_of(name: str) -> str:
+            if name == BIAS:
+                return BIAS
+            if name in instance.inputs:
+                return step_id(name, k)
+            return step_id(f"o_{name}", k)
+
+        # forward pass, layer by layer
+        for n in instance.neurons:
+            args: list[str] = []
+            for c in instance.incoming(n):
+                args += [weight_ref(instance, c.source, n, k), out_of(c.source)]
+            add(step_id(f"p_{n}", k), "p", k, n, "weighted_sum", args)
+            add(step_id(f"o_{n}", k), "o", k, n, "sigmoid", [step_id(f"p_{n}", k)])
+        perf: list[str] = []
+        for n in instance.final_layer:
+            perf += [step_id(f"d_{n}", k), out_of(n)]
+        add(step_id("P", k), "P", k, "", "performance", perf)
+
+        # backward pass: final layer, then hidden layers from the back
+        updates: dict[str, tuple[str, list[str], str, list[str]]] = {}
+
+        def update_of(source: str, target: str) -> None:
+            """Define dw and new_w of source -> target (needs delta_target)."""
+            key = f"{source}_{target}"
+            receiver = out_of(target) if rules.dw_input == "target" else out_of(source)
+            dw_args = [receiver, step_id(f"delta_{target}", k)]
+            dw_op = "dw_noalpha"
+            if rules.dw_alpha:
+                dw_args = ["alpha"] + dw_args
+                dw_op = "dw"
+            dw_id = step_id(f"dw_{key}", k)
+            w = weight_ref(instance, source, target, k)
+            new_op, new_args = {
+                "w+dw": ("add", [w, dw_id]),
+                "w-dw": ("subtract", [w, dw_id]),
+                "dw": ("copy", [dw_id]),
+            }[rules.update]
+            updates[key] = (dw_op, dw_args, new_op, new_args)
+
+        def emit_update(source: str, target: str) -> None:
+            key = f"{source}_{target}"
+            dw_op, dw_args, new_op, new_args = updates.pop(key)
+            add(step_id(f"dw_{key}", k), "dw", k, key, dw_op, dw_args)
+            add(step_id(f"new_w_{key}", k), "new_w", k, key, new_op, new_args)
+
+        for layer in reversed(instance.layers):
+            for n in layer:
+                o, p = step_id(f"o_{n}", k), step_id(f"p_{n}", k)
+                if instance.is_final(n):
+                    d = step_id(f"d_{n}", k)
+                    if rules.derivative == "p(1-p)":
+                        op, args = "delta_out_dp", [p, o, d]
+                    elif rules.derivative == "none":
+                        op, args = "delta_out_noderiv", [o, d]
+                    else:
+                        op, args = ("delta_out_flipped" if rules.error == "o-d" else "delta_out"), [o, d]
+                else:
+                    outgoing = list(instance.outgoing(n))
+                    if rules.downstream == "first":
+                        outgoing = outgoing[:1]
+                    pairs: list[str] = []
+                    for c in outgoing:
+                        w = weight_ref(instance, n, c.target, k)
+                        if rules.backprop_weights == "new" and instance.updates(c):
+                            # the mistake: the weight after this step's update
+                            w = step_id(f"new_w_{c.key}", k)
+                            if w not in values:
+                                emit_update(n, c.target)
+                        pairs += [w, step_id(f"delta_{c.target}", k)]
+                    if rules.derivative == "p(1-p)":
+                        op, args = "delta_hidden_dp", [p, o] + pairs
+                    elif rules.derivative == "none":
+                        op, args = "delta_hidden_noderiv", [o] + pairs
+                    else:
+                        op, args = "delta_hidden", [o] + pairs
+                add(step_id(f"delta_{n}", k), "delta", k, n, op, args)
+                for c in instance.incoming(n):
+                    if instance.updates(c):
+                        update_of(c.source, n)
+
+        # weight updates, in the canonical order of the connections
+        for c in instance.connections:
+            if c.key in updates:
+                emit_update(c.source, c.target)
+
+    return Trace(instance, rules, tuple(given.items()), tuple(quantities))
