@@ -1,0 +1,269 @@
+"""Grading: a student's answers against the trace, with error carried forward and diagnosis.
+
+Every asked quantity gets one verdict (DESIGN section 5):
+
+``correct``
+    within the quantity's tolerance (:func:`grader.tolerance.tolerances`) of the exact value;
+    or equal, within the one-step tolerance :func:`grader.tolerance.local`, to what the right
+    formula gives from the student's own earlier answers when none of those is wrong (rounding
+    that accumulated along the student's own written numbers is not a mistake).
+``carried-forward``
+    wrong, but equal within :func:`~grader.tolerance.local` to what the right formula gives
+    from the student's *own* earlier values: the error was made earlier and is counted there,
+    once. Earns ``ecf_credit`` (a fraction of the item's point; default 1).
+``incorrect``
+    anything else; ``misconception`` names the mistake when the answer equals what one of the
+    misconception rules (:data:`grader.rules.MISCONCEPTIONS`) gives at this step from the
+    student's own earlier values (see :mod:`grader.diagnosis`).
+``missing`` / ``invalid``
+    not answered / not readable (the message says why).
+
+**The student's own values.** Walking the derivation in order, the student's value of a
+quantity is their answer when they gave a readable one; otherwise it is the right formula
+applied to their own values of its arguments (so a quantity they skipped carries their earlier
+slip forward, and equals the exact value when everything before it was right). Givens are
+exact.
+
+**The trivial-answer guard (no credit for making later steps trivial).** Error carried forward
+invites an exploit: write a wrong but *degenerate* early answer (an output of exactly 0 or 1,
+a zero delta or weight change) and every later step becomes trivial (``o (1 - o) = 0`` makes
+every delta 0, every dw 0, every new weight equal to the old one), then collect full credit for
+"consistent" later answers. The policy: a wrong value of the student's is *degenerate* when it
+is an output within one rounding unit of 0 or 1, or a delta or dw within one rounding unit of
+0. No quantity that depends, through any chain of the student's wrong values, on a degenerate
+wrong value earns carried-forward credit; nor does a step whose value from the student's own
+numbers is 0 (within a rounding unit) where the exact value is not. Such items are graded
+``incorrect`` with a message that says why. Correct answers are always correct.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from .answers import Answer, unknown_message
+from .diagnosis import diagnose
+from .model import Instance
+from .solver import Quantity, Trace, solve
+from .tolerance import local, tolerances, unit
+
+VERDICTS = ("correct", "carried-forward", "incorrect", "missing", "invalid")
+
+
+@dataclass(frozen=True)
+class Item:
+    """The verdict on one asked quantity."""
+
+    id: str
+    verdict: str
+    points: float
+    max_points: float
+    #: what the student wrote (for display), None when unanswered
+    given: str | float | None
+    #: the id of the misconception that explains the answer, or None
+    misconception: str | None
+    #: what went wrong and the right rule; empty when correct
+    message: str
+    #: the exact value (shown only with reveal)
+    expected: float
+    #: the tolerance the answer was compared with
+    tolerance: float
+    #: the formula in the seed's notation, e.g. ``o_C * (1 - o_C) * (d_C - o_C)``
+    formula: str
+    #: the ids the formula uses, and the student's own values of them
+    args: tuple[str, ...] = ()
+    own_args: tuple[float, ...] = ()
+    #: what the right formula gives from the student's own values
+    from_own: float | None = None
+    #: the student's value when readable
+    value: float | None = None
+
+    @property
+    def wrong(self) -> bool:
+        return self.verdict in ("incorrect", "invalid")
+
+
+@dataclass(frozen=True)
+class Report:
+    """The graded submission: one item per asked quantity, in the order of the derivation."""
+
+    items: tuple[Item, ...]
+    warnings: tuple[str, ...] = ()
+    ecf_credit: float = 1.0
+    decimals: int = 4
+
+    @property
+    def score(self) -> float:
+        return _clean(math.fsum(i.points for i in self.items))
+
+    @property
+    def max_score(self) -> float:
+        return _clean(math.fsum(i.max_points for i in self.items))
+
+    @property
+    def all_correct(self) -> bool:
+        """Every asked item answered and correct (exit status 0 of ``check``)."""
+        return all(i.verdict == "correct" for i in self.items)
+
+    def count(self, verdict: str) -> int:
+        return sum(1 for i in self.items if i.verdict == verdict)
+
+    def __getitem__(self, qid: str) -> Item:
+        for item in self.items:
+            if item.id == qid:
+                return item
+        raise KeyError(qid)
+
+    def with_warnings(self, warnings: Sequence[str]) -> Report:
+        merged = tuple(dict.fromkeys(tuple(warnings) + self.warnings))
+        return replace(self, warnings=merged)
+
+    def to_json(self, reveal: bool = False) -> dict:
+        """The ``check --json`` object of DESIGN section 5 (plus ``warnings``)."""
+        items = []
+        for i in self.items:
+            entry = {
+                "id": i.id,
+                "verdict": i.verdict,
+                "points": _clean(i.points),
+                "max_points": _clean(i.max_points),
+                "given": i.given,
+                "misconception": i.misconception,
+                "message": i.message,
+            }
+            if reveal:
+                entry["expected"] = i.expected
+            items.append(entry)
+        return {"score": self.score, "max_score": self.max_score, "items": items,
+                "warnings": list(self.warnings)}
+
+
+def _clean(x: float) -> float | int:
+    r = round(x, 6)
+    return int(r) if r == int(r) else r
+
+
+# --------------------------------------------------------------------------- the student's values
+
+
+def own_values(trace: Trace, answers: Mapping[str, Answer]) -> dict[str, float]:
+    """Givens (exact), then every quantity: the student's readable answer, or the right
+    formula applied to the student's own earlier values."""
+    values = dict(trace.givens)
+    for q in trace.quantities:
+        a = answers.get(q.id)
+        values[q.id] = a.value if a is not None and a.value is not None else q.recompute(values)
+    return values
+
+
+def _degenerate_value(q: Quantity, v: float, u: float) -> bool:
+    if q.kind == "o":
+        return abs(v) <= u or abs(v - 1) <= u
+    if q.kind in ("delta", "dw"):
+        return abs(v) <= u
+    return False
+
+
+# --------------------------------------------------------------------------- grading
+
+
+def grade(
+    instance: Instance,
+    answers: Mapping[str, Answer],
+    *,
+    asked: Sequence[str] | None = None,
+    ecf_credit: float = 1.0,
+    unknown: Sequence[str] = (),
+    trace: Trace | None = None,
+) -> Report:
+    """Grade ``answers`` (by quantity id) on ``instance``; see the module docstring.
+
+    ``asked``: the ids to grade (default every quantity); answers to other quantities still
+    count as the student's own values. ``unknown``: ids the student wrote that are not
+    quantities (reported as warnings with the closest valid id); answers under ids that are
+    not quantities are reported the same way.
+    """
+    if not 0.0 <= ecf_credit <= 1.0 or math.isnan(ecf_credit):
+        from .errors import BackpropError
+
+        raise BackpropError(f"the carried-forward credit must be from 0 to 1, not {ecf_credit}")
+    trace = solve(instance) if trace is None else trace
+    ids = trace.ids
+    valid = set(ids)
+    warnings = [unknown_message(u, ids) for u in unknown if u not in valid]
+    warnings += [unknown_message(k, ids) for k in answers if k not in valid and k not in unknown]
+    asked_set = set(ids) if asked is None else set(asked)
+    for a in (asked or ()):
+        if a not in valid:
+            warnings.append(unknown_message(a, ids))
+
+    d = instance.rounding
+    u = unit(d)
+    tol = tolerances(trace)
+    exact = trace.values
+    givens = dict(trace.givens)
+    own = own_values(trace, answers)
+
+    # wrong[qid]: the student's value is outside the tolerance of the exact value;
+    # degenerate[qid]: it depends on a degenerate wrong value (the trivial-answer guard)
+    wrong: dict[str, bool] = {}
+    degenerate: dict[str, bool] = {}
+    items: list[Item] = []
+    for q in trace.quantities:
+        wrong[q.id] = abs(own[q.id] - q.value) > tol[q.id]
+        upstream = [a for a in q.args if a not in givens]
+        tainted = [a for a in upstream if wrong.get(a)]
+        degenerate[q.id] = wrong[q.id] and (
+            _degenerate_value(q, own[q.id], u) or any(degenerate.get(a) for a in tainted)
+        )
+        if q.id not in asked_set:
+            continue
+        answer = answers.get(q.id, Answer(q.id, None, None))
+        items.append(_grade_item(q, answer, trace, own, exact, tol[q.id], givens, d, u,
+                                 tainted, degenerate, ecf_credit))
+    return Report(tuple(items), tuple(dict.fromkeys(warnings)), ecf_credit, d)
+
+
+def _grade_item(
+    q: Quantity, answer: Answer, trace: Trace, own: Mapping[str, float], exact: Mapping[str, float],
+    tol: float, givens: Mapping[str, float], d: int, u: float, tainted: list[str],
+    degenerate: Mapping[str, bool], ecf_credit: float,
+) -> Item:
+    from_own = q.recompute(dict(own))
+    base = Item(
+        id=q.id, verdict="missing", points=0.0, max_points=1.0, given=answer.given,
+        misconception=None, message="", expected=q.value, tolerance=tol, formula=q.formula,
+        args=q.args, own_args=tuple(own[a] for a in q.args), from_own=from_own, value=answer.value,
+    )
+    if answer.invalid:
+        return replace(base, verdict="invalid", message=f"{q.id} {answer.error}")
+    if answer.value is None:
+        return replace(base, message=f"{q.id} is not answered")
+    v = answer.value
+    if abs(v - q.value) <= tol:
+        return replace(base, verdict="correct", points=1.0)
+    local_tol = local(q, dict(own), givens, d)
+    if abs(v - from_own) <= local_tol:
+        if not tainted:
+            return replace(base, verdict="correct", points=1.0)
+        trivial = any(degenerate.get(a) for a in tainted) or (abs(from_own) <= u < abs(q.value) - tol)
+        shown = ", ".join(tainted)
+        if not trivial:
+            return replace(
+                base, verdict="carried-forward", points=ecf_credit,
+                message=f"{q.id} is consistent with your earlier {shown}; the mistake is counted there",
+            )
+        return replace(
+            base, verdict="incorrect",
+            message=(f"{q.id} follows from your earlier {shown}, but those make this step trivial "
+                     "(an output of 0 or 1, or a zero delta), so no credit is carried forward"),
+        )
+    found = diagnose(q, v, trace, own, d)
+    if found is not None:
+        return replace(base, verdict="incorrect", misconception=found.id,
+                       message=f"{q.id}: {found.mistake}. Right: {found.right}")
+    return replace(
+        base, verdict="incorrect",
+        message=f"{q.id} does not follow from {q.formula} with your numbers; recompute this step",
+    )
