@@ -47,33 +47,74 @@ def read_data(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Parse a TOML file (or JSON when the name ends in ``.json``) into plain data."""
     p = Path(path)
     text = read_text(p)
+    kind = "JSON" if p.suffix.lower() == ".json" else "TOML"
     if not text.strip():
-        raise BackpropError(f"{p}: is empty")
-    if p.suffix.lower() == ".json":
+        raise BackpropError(f"{p}: is empty; write the {kind} in it (alpha, inputs, layers, weights, samples)")
+    if kind == "JSON":
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_no_duplicates)
         except json.JSONDecodeError as exc:
             raise BackpropError(f"{p}: is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+        except _DuplicateKey as exc:
+            raise BackpropError(f"{p}: the key {exc.key!r} is given twice in one object; keep one") from None
+        except RecursionError:
+            raise BackpropError(f"{p}: is not valid JSON: nested too deeply") from None
+        except ValueError as exc:  # e.g. an integer of more than 4300 digits
+            raise BackpropError(f"{p}: is not valid JSON: {_one_line(exc)}") from None
         if not isinstance(data, dict):
-            raise BackpropError(f"{p}: the JSON must be an object {{...}} with the instance's keys")
+            raise BackpropError(
+                f"{p}: the JSON must be an object {{...}} with the instance's keys, not {_kind(data)}"
+            )
         return data
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise BackpropError(f"{p}: is not valid TOML: {exc}") from None
+        raise BackpropError(f"{p}: is not valid TOML: {_one_line(exc)}") from None
     except RecursionError:
         raise BackpropError(f"{p}: is not valid TOML: nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise BackpropError(f"{p}: is not valid TOML: {_one_line(exc)}") from None
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON objects as dicts, refusing a key given twice (TOML refuses it too)."""
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise _DuplicateKey(key)
+        data[key] = value
+    return data
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def _kind(data: Any) -> str:
+    if isinstance(data, list):
+        return "a list [...]"
+    if isinstance(data, str):
+        return "a string"
+    if isinstance(data, bool) or data is None:
+        return json.dumps(data)
+    return "a number"
 
 
 def load_instance(path: str | os.PathLike[str]) -> Instance:
     """Read and validate an instance file (TOML, or JSON with the same structure).
 
     A handout file (with ``[instance]``, ``[meta]`` and ``[answers]``) is accepted too: its
-    ``[instance]`` table is the instance.
+    ``[instance]`` table is the instance, and error messages name its keys ``instance.<key>``.
     """
     data = read_data(path)
-    if "instance" in data and isinstance(data["instance"], dict):
-        return instance_from_dict(data["instance"], f"{path}: instance")
+    if "instance" in data:
+        return instance_from_dict(data["instance"], str(path), table="instance")
     return instance_from_dict(data, str(path))
 
 
