@@ -149,18 +149,50 @@ def givens(instance: Instance, rules: Rules = CORRECT) -> dict[str, float]:
     return out
 
 
+#: One planned quantity: (id, kind, step, subject, op, args). The plan is the dependency graph;
+#: it depends on the net's structure and the rules, never on the numbers.
+Planned = tuple[str, str, int, str, str, tuple[str, ...]]
+_PLANS: dict[tuple, tuple[Planned, ...]] = {}
+
+
+def _structure(instance: Instance) -> tuple:
+    return (
+        instance.inputs, instance.layers, tuple(c.key for c in instance.connections),
+        instance.bias, instance.update_bias, len(instance.samples), instance.epochs,
+    )
+
+
+def plan(instance: Instance, rules: Rules = CORRECT) -> tuple[Planned, ...]:
+    """The quantities of ``instance`` under ``rules`` in the order of the derivation
+    (cached: every variant of a family shares one plan per rule set)."""
+    key = (_structure(instance), rules)
+    found = _PLANS.get(key)
+    if found is None:
+        found = _PLANS[key] = _build_plan(instance, rules)
+    return found
+
+
 def solve(instance: Instance, rules: Rules = CORRECT) -> Trace:
     """Run every update step of ``instance`` under ``rules`` and return the trace."""
     given = givens(instance, rules)
     values: dict[str, float] = dict(given)
     quantities: list[Quantity] = []
-
-    def add(qid: str, kind: str, step: int, subject: str, op: str, args: list[str]) -> None:
-        arg_values = tuple(values[a] for a in args)
+    for qid, kind, step, subject, op, args in plan(instance, rules):
+        arg_values = tuple([values[a] for a in args])
         value = compute(op, arg_values)
         values[qid] = value
         base, _ = split_id(qid)
-        quantities.append(Quantity(qid, base, kind, step, subject, value, op, tuple(args), arg_values))
+        quantities.append(Quantity(qid, base, kind, step, subject, value, op, args, arg_values))
+    return Trace(instance, rules, tuple(given.items()), tuple(quantities))
+
+
+def _build_plan(instance: Instance, rules: Rules) -> tuple[Planned, ...]:
+    planned: list[Planned] = []
+    done: set[str] = set()
+
+    def add(qid: str, kind: str, step: int, subject: str, op: str, args: list[str]) -> None:
+        done.add(qid)
+        planned.append((qid, kind, step, subject, op, tuple(args)))
 
     for k in range(1, instance.steps + 1):
         def out_of(name: str) -> str:
@@ -230,7 +262,7 @@ def solve(instance: Instance, rules: Rules = CORRECT) -> Trace:
                         if rules.backprop_weights == "new" and instance.updates(c):
                             # the mistake: the weight after this step's update
                             w = step_id(f"new_w_{c.key}", k)
-                            if w not in values:
+                            if w not in done:
                                 emit_update(n, c.target)
                         pairs += [w, step_id(f"delta_{c.target}", k)]
                     if rules.derivative == "p(1-p)":
@@ -249,4 +281,4 @@ def solve(instance: Instance, rules: Rules = CORRECT) -> Trace:
             if c.key in updates:
                 emit_update(c.source, c.target)
 
-    return Trace(instance, rules, tuple(given.items()), tuple(quantities))
+    return tuple(planned)

@@ -1,0 +1,65 @@
+"""Student handouts: the TOML answer file and the Markdown problem statement.
+
+Neither ever contains an answer: only the instance, the ids to fill in and the instructions.
+"""
+
+from __future__ import annotations
+
+from ..generator import Variant
+from ..solver import split_id
+from .env import render
+from .math import latex_name
+from .solution import BIAS_SENTENCES
+
+KIND_TEXT = {
+    "p": "the weighted sum into {s}",
+    "o": "the output of {s}",
+    "P": "the performance P before the update",
+    "delta": "the delta of {s}",
+    "dw": "the change of the weight on {src} -> {dst}",
+    "new_w": "the weight on {src} -> {dst} after the update",
+}
+
+
+def describe(qid: str, kind: str, subject: str) -> str:
+    src, _, dst = subject.partition("_")
+    return KIND_TEXT[kind].format(s=subject, src=src, dst=dst)
+
+
+def _asked_by_step(variant: Variant) -> list[dict]:
+    trace = variant.trace()
+    asked = set(variant.asked)
+    steps: dict[int, list[dict]] = {}
+    for q in trace.quantities:
+        if q.id in asked:
+            steps.setdefault(q.step, []).append(
+                {"id": q.id, "tex": latex_name(q.id), "text": describe(q.id, q.kind, q.subject)}
+            )
+    return [{"number": k, "items": items} for k, items in sorted(steps.items())]
+
+
+def context(variant: Variant) -> dict:
+    inst = variant.instance
+    return {
+        "v": variant,
+        "inst": inst,
+        "data": inst.to_dict(),
+        "weights": inst.weights,
+        "samples": [
+            {"number": i + 1, "inputs": dict(s.inputs), "desired": dict(s.desired)}
+            for i, s in enumerate(inst.samples)
+        ],
+        "steps": _asked_by_step(variant),
+        "bias_sentence": BIAS_SENTENCES[inst.bias]
+        + ("" if inst.update_bias or inst.bias == "none" else " Bias weights are not updated."),
+        "decimals": inst.rounding,
+        "split_id": split_id,
+    }
+
+
+def handout_toml(variant: Variant) -> str:
+    return render("handout.toml.j2", **context(variant))
+
+
+def handout_markdown(variant: Variant) -> str:
+    return render("handout.md.j2", **context(variant))
