@@ -139,8 +139,6 @@ def submission_from_data(data: Mapping[str, Any], source: str) -> Submission:
             )
     if "instance" not in data:
         raise BackpropError(f"{source}: has no [instance] table; check the handout file you were given")
-    if not isinstance(data["instance"], Mapping):
-        raise BackpropError(f"{source}: instance must be a table ([instance]), not a single value")
     if "answers" not in data:
         raise BackpropError(f"{source}: has no [answers] table; add one with a line id = number per answer")
     if not isinstance(data["answers"], Mapping):
@@ -148,7 +146,7 @@ def submission_from_data(data: Mapping[str, Any], source: str) -> Submission:
     meta = data.get("meta", {})
     if not isinstance(meta, Mapping):
         raise BackpropError(f"{source}: meta must be a table ([meta]), not a single value")
-    instance = instance_from_dict(data["instance"], f"{source}: instance")
+    instance = instance_from_dict(data["instance"], source, table="instance")
     ids = solve(instance).ids
     valid = set(ids)
     answers, warnings = answers_from_table(

@@ -40,109 +40,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from .answers import Answer, unknown_message
 from .diagnosis import diagnose
 from .model import Instance
+from .report import VERDICTS, Item, Report
 from .solver import Quantity, Trace, solve
 from .tolerance import local, tolerances, unit
 
-VERDICTS = ("correct", "carried-forward", "incorrect", "missing", "invalid")
-
-
-@dataclass(frozen=True)
-class Item:
-    """The verdict on one asked quantity."""
-
-    id: str
-    verdict: str
-    points: float
-    max_points: float
-    #: what the student wrote (for display), None when unanswered
-    given: str | float | None
-    #: the id of the misconception that explains the answer, or None
-    misconception: str | None
-    #: what went wrong and the right rule; empty when correct
-    message: str
-    #: the exact value (shown only with reveal)
-    expected: float
-    #: the tolerance the answer was compared with
-    tolerance: float
-    #: the formula in the seed's notation, e.g. ``o_C * (1 - o_C) * (d_C - o_C)``
-    formula: str
-    #: the ids the formula uses, and the student's own values of them
-    args: tuple[str, ...] = ()
-    own_args: tuple[float, ...] = ()
-    #: what the right formula gives from the student's own values
-    from_own: float | None = None
-    #: the student's value when readable
-    value: float | None = None
-
-    @property
-    def wrong(self) -> bool:
-        return self.verdict in ("incorrect", "invalid")
-
-
-@dataclass(frozen=True)
-class Report:
-    """The graded submission: one item per asked quantity, in the order of the derivation."""
-
-    items: tuple[Item, ...]
-    warnings: tuple[str, ...] = ()
-    ecf_credit: float = 1.0
-    decimals: int = 4
-
-    @property
-    def score(self) -> float:
-        return _clean(math.fsum(i.points for i in self.items))
-
-    @property
-    def max_score(self) -> float:
-        return _clean(math.fsum(i.max_points for i in self.items))
-
-    @property
-    def all_correct(self) -> bool:
-        """Every asked item answered and correct (exit status 0 of ``check``)."""
-        return all(i.verdict == "correct" for i in self.items)
-
-    def count(self, verdict: str) -> int:
-        return sum(1 for i in self.items if i.verdict == verdict)
-
-    def __getitem__(self, qid: str) -> Item:
-        for item in self.items:
-            if item.id == qid:
-                return item
-        raise KeyError(qid)
-
-    def with_warnings(self, warnings: Sequence[str]) -> Report:
-        merged = tuple(dict.fromkeys(tuple(warnings) + self.warnings))
-        return replace(self, warnings=merged)
-
-    def to_json(self, reveal: bool = False) -> dict:
-        """The ``check --json`` object of DESIGN section 5 (plus ``warnings``)."""
-        items = []
-        for i in self.items:
-            entry = {
-                "id": i.id,
-                "verdict": i.verdict,
-                "points": _clean(i.points),
-                "max_points": _clean(i.max_points),
-                "given": i.given,
-                "misconception": i.misconception,
-                "message": i.message,
-            }
-            if reveal:
-                entry["expected"] = i.expected
-            items.append(entry)
-        return {"score": self.score, "max_score": self.max_score, "items": items,
-                "warnings": list(self.warnings)}
-
-
-def _clean(x: float) -> float | int:
-    r = round(x, 6)
-    return int(r) if r == int(r) else r
-
+__all__ = ["VERDICTS", "Item", "Report", "grade", "own_values"]
 
 # --------------------------------------------------------------------------- the student's values
 
@@ -234,12 +141,12 @@ def _grade_item(
     base = Item(
         id=q.id, verdict="missing", points=0.0, max_points=1.0, given=answer.given,
         misconception=None, message="", expected=q.value, tolerance=tol, formula=q.formula,
-        args=q.args, own_args=tuple(own[a] for a in q.args), from_own=from_own, value=answer.value,
+        args=q.args, own_args=tuple(own[a] for a in q.args), from_own=from_own, value=answer.value, op=q.op,
     )
     if answer.invalid:
-        return replace(base, verdict="invalid", message=f"{q.id} {answer.error}")
+        return replace(base, verdict="invalid", message=_unreadable(answer.error or ""))
     if answer.value is None:
-        return replace(base, message=f"{q.id} is not answered")
+        return replace(base, message="not answered")
     v = answer.value
     if abs(v - q.value) <= tol:
         return replace(base, verdict="correct", points=1.0)
@@ -252,18 +159,24 @@ def _grade_item(
         if not trivial:
             return replace(
                 base, verdict="carried-forward", points=ecf_credit,
-                message=f"{q.id} is consistent with your earlier {shown}; the mistake is counted there",
+                message=f"consistent with your earlier {shown}; the mistake is counted there",
             )
         return replace(
             base, verdict="incorrect",
-            message=(f"{q.id} follows from your earlier {shown}, but those make this step trivial "
+            message=(f"follows from your earlier {shown}, but those make this step trivial "
                      "(an output of 0 or 1, or a zero delta), so no credit is carried forward"),
         )
     found = diagnose(q, v, trace, own, d)
     if found is not None:
         return replace(base, verdict="incorrect", misconception=found.id,
-                       message=f"{q.id}: {found.mistake}. Right: {found.right}")
+                       message=f"{found.mistake}. Right: {found.right}")
     return replace(
         base, verdict="incorrect",
-        message=f"{q.id} does not follow from {q.formula} with your numbers; recompute this step",
+        message=f"does not follow from {q.id} = {q.formula} with your numbers; recompute this step",
     )
+
+
+def _unreadable(error: str) -> str:
+    """``your answer is not a number (NaN)`` / ``your answer: unknown name 'foo'``."""
+    verbs = ("is ", "has ", "uses ", "divides ", "needs ", "takes ", "raises ")
+    return f"your answer {error}" if error.startswith(verbs) else f"your answer: {error}"

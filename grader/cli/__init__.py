@@ -19,6 +19,7 @@ COMMANDS = {
     "solve": "solve",
     "families": "families",
     "generate": "generate",
+    "check": "check",
 }
 
 

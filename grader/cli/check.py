@@ -1,0 +1,85 @@
+"""``backprop check``: self-check a filled-in handout."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from .common import InputError, user_errors, write_output
+
+
+@click.command("check")
+@click.argument("submission", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (for scripts).")
+@click.option("--reveal", is_flag=True, help="Also show the expected values (for instructors).")
+@click.option("--format", "fmt", type=click.Choice(("text", "md")), default="text", show_default=True,
+              help="text for the terminal, md for Markdown feedback.")
+@click.option("--ecf-credit", type=click.FloatRange(0.0, 1.0), default=None,
+              help="Credit for a carried-forward answer, 0 to 1 [default: the family's, else 1].")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write the report to this file instead of standard output.")
+def command(submission: str, as_json: bool, reveal: bool, fmt: str, ecf_credit: float | None,
+            output: str | None) -> None:
+    """Check the answers in SUBMISSION, a filled-in handout (.toml or .ipynb).
+
+    Every answer gets a verdict: correct, carried-forward (wrong only because of an earlier
+    answer of yours, and consistent with it), incorrect (with the misconception when one
+    explains it), missing or invalid. Expected values stay hidden unless --reveal.
+    Exit status: 0 when every answer is correct, 1 otherwise, 2 for unreadable input.
+
+    Example:
+
+        backprop check alice.toml
+    """
+    with user_errors():
+        sub = _read(submission)
+        credit = ecf_credit if ecf_credit is not None else _family_credit(sub.meta)
+        from ..grading import grade
+
+        report = grade(sub.instance, sub.answers, asked=sub.asked, ecf_credit=credit,
+                       unknown=sub.unknown).with_warnings(sub.warnings)
+    student = sub.meta.get("student") if isinstance(sub.meta.get("student"), str) else None
+    if as_json:
+        text = json.dumps(report.to_json(reveal=reveal), indent=2) + "\n"
+    elif fmt == "md":
+        from ..render.report import report_markdown
+
+        text = report_markdown(report, student=student, reveal=reveal)
+    else:
+        from ..render.report import report_terminal, use_colour
+
+        colour = output is None and use_colour(sys.stdout.isatty())
+        text = report_terminal(report, color=colour, reveal=reveal, student=student)
+    write_output(text, output)
+    sys.exit(0 if report.all_correct else 1)
+
+
+def _read(path: str):  # -> Submission
+    if path.lower().endswith(".ipynb"):
+        try:
+            from ..notebooks.read import read_notebook_submission
+        except ImportError:
+            raise InputError("notebook checking is not available yet") from None
+        return read_notebook_submission(path)
+    from ..answers import read_answer_file
+
+    return read_answer_file(path)
+
+
+def _family_credit(meta) -> float:
+    """The ``ecf_credit`` of the handout's family (``[meta] family``), else 1."""
+    family = meta.get("family")
+    if not isinstance(family, str):
+        return 1.0
+    try:
+        from ..families import load_family
+    except ImportError:
+        return 1.0
+    from ..errors import BackpropError
+
+    try:
+        return float(load_family(family).ecf_credit)
+    except BackpropError:  # an unknown or custom family: the default credit
+        return 1.0
