@@ -40,7 +40,8 @@ def read_text(path: str | os.PathLike[str]) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise BackpropError(f"{p}: is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise BackpropError(f"{p}: is not UTF-8 text (line {line}, byte {exc.start}); save it as UTF-8") from None
 
 
 def read_data(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -59,8 +60,8 @@ def read_data(path: str | os.PathLike[str]) -> dict[str, Any]:
             raise BackpropError(f"{p}: the key {exc.key!r} is given twice in one object; keep one") from None
         except RecursionError:
             raise BackpropError(f"{p}: is not valid JSON: nested too deeply") from None
-        except ValueError as exc:  # e.g. an integer of more than 4300 digits
-            raise BackpropError(f"{p}: is not valid JSON: {_one_line(exc)}") from None
+        except ValueError as exc:  # an integer of more than 4300 digits
+            raise BackpropError(f"{p}: is not valid JSON: {_value_error(exc)}") from None
         if not isinstance(data, dict):
             raise BackpropError(
                 f"{p}: the JSON must be an object {{...}} with the instance's keys, not {_kind(data)}"
@@ -72,8 +73,8 @@ def read_data(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise BackpropError(f"{p}: is not valid TOML: {_one_line(exc)}") from None
     except RecursionError:
         raise BackpropError(f"{p}: is not valid TOML: nested too deeply") from None
-    except ValueError as exc:  # e.g. an integer of more than 4300 digits
-        raise BackpropError(f"{p}: is not valid TOML: {_one_line(exc)}") from None
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise BackpropError(f"{p}: is not valid TOML: {_value_error(exc)}") from None
 
 
 class _DuplicateKey(Exception):
@@ -94,6 +95,13 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
+
+
+def _value_error(exc: ValueError) -> str:
+    """A parser's ValueError for a user: Python's integer-size limit, or the parser's words."""
+    if "integer string conversion" in str(exc):
+        return "a number has thousands of digits; write an ordinary number such as 0.5"
+    return _one_line(exc)
 
 
 def _kind(data: Any) -> str:

@@ -15,9 +15,12 @@ from typing import Any, Callable
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader.cli import cli
 from grader.files import load_instance
+from grader.model import instance_from_dict
 
 # --------------------------------------------------------------------------- building files
 
@@ -461,3 +464,22 @@ def test_threshold_without_bias_weights_is_valid(tmp_path: Path) -> None:
     path = tmp_path / "net.toml"
     path.write_text(to_toml(changed(THRESHOLD_NO_BIAS)), encoding="utf-8")
     assert load_instance(path).bias_value is None
+
+
+@settings(max_examples=50, deadline=None)
+@given(order=st.permutations(list(BASE["weights"])), sample_order=st.booleans())
+def test_any_key_order_gives_the_same_instance(order: list[str], sample_order: bool) -> None:
+    """However the weights (and a sample's inputs) are ordered, the Instance is the same."""
+    data = copy.deepcopy(BASE)
+    data["weights"] = {k: BASE["weights"][k] for k in order}
+    if sample_order:
+        data["samples"][0]["inputs"] = {"x2": 0.0, "x1": 1.0}
+    assert instance_from_dict(data) == instance_from_dict(BASE)
+
+
+def test_to_dict_round_trips(tmp_path: Path) -> None:
+    """Is Instance.to_dict a valid instance file that reads back as the same Instance?"""
+    instance = instance_from_dict(changed(both(setting("epochs", 3), setting("update_bias", False))))
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps(instance.to_dict()), encoding="utf-8")
+    assert load_instance(path) == instance
