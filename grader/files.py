@@ -50,7 +50,7 @@ def read_data(path: str | os.PathLike[str]) -> dict[str, Any]:
     text = read_text(p)
     kind = "JSON" if p.suffix.lower() == ".json" else "TOML"
     if not text.strip():
-        raise BackpropError(f"{p}: is empty; write the {kind} in it (alpha, inputs, layers, weights, samples)")
+        raise BackpropError(f"{p}: is empty; write the {kind} in it")
     if kind == "JSON":
         try:
             data = json.loads(text, object_pairs_hook=_no_duplicates)
@@ -64,7 +64,7 @@ def read_data(path: str | os.PathLike[str]) -> dict[str, Any]:
             raise BackpropError(f"{p}: is not valid JSON: {_value_error(exc)}") from None
         if not isinstance(data, dict):
             raise BackpropError(
-                f"{p}: the JSON must be an object {{...}} with the instance's keys, not {_kind(data)}"
+                f"{p}: the JSON must be an object {{...}} of keys and values, not {_kind(data)}"
             )
         return data
     try:
