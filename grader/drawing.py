@@ -1,0 +1,271 @@
+"""The drawing of a net, computed once and rendered twice (SVG and typst).
+
+``layout(instance)`` places the inputs in a first column and each layer of neurons in a column
+of its own; every neuron with a bias weight gets its own small constant input (-1 or +1, as in
+the 6.034 drawings) below and to the left of it. Edges are quadratic curves: straight unless
+the straight line would pass through another node, in which case they bow out until they
+clear it. Weight labels sit on their edge (on a white box, so a crossing line cannot run
+through the text), at the first point along it where the box touches no node and no earlier
+label; if some label finds no such point, the columns move apart and everything is placed
+again. Everything here is geometry in points (1/72 inch), y downward; nothing is rendered.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .model import BIAS, Instance
+
+Point = tuple[float, float]
+
+NEURON_R = 12.0
+INPUT_R = 10.0
+BIAS_R = 7.5
+FONT = 7.5  # weight labels, pt
+MARGIN = 10.0
+ROW = 72.0  # vertical distance of nodes in a column
+BIAS_OFFSET = (-30.0, 34.0)  # bias node relative to its neuron
+CLEARANCE = 3.0  # between a curve and a node it passes
+GAP_START, GAP_STEP, GAP_MAX = 96.0, 16.0, 320.0
+#: where along an edge a label may sit, most preferred first
+T_CANDIDATES = (0.5, 0.42, 0.58, 0.34, 0.66, 0.27, 0.73, 0.21, 0.79, 0.15, 0.85)
+
+
+@dataclass(frozen=True)
+class Node:
+    #: an input or neuron name; ``bias:N`` for the constant input of neuron N
+    name: str
+    kind: str  # "input" | "bias" | "neuron"
+    label: str
+    x: float
+    y: float
+    r: float
+    highlight: bool = False
+
+
+@dataclass(frozen=True)
+class Label:
+    text: str
+    #: the centre of the label's box
+    x: float
+    y: float
+    width: float
+    height: float
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        """(left, top, right, bottom)"""
+        return (self.x - self.width / 2, self.y - self.height / 2,
+                self.x + self.width / 2, self.y + self.height / 2)
+
+
+@dataclass(frozen=True)
+class Edge:
+    #: the connection key ``F_N``
+    key: str
+    source: str
+    target: str
+    #: a quadratic curve from the source's rim to the tip of the arrow on the target's rim
+    start: Point
+    control: Point
+    end: Point
+    #: the arrowhead triangle (tip first)
+    arrow: tuple[Point, Point, Point]
+    label: Label
+    highlight: bool = False
+
+    def at(self, t: float) -> Point:
+        return _bezier(self.start, self.control, self.end, t)
+
+
+@dataclass(frozen=True)
+class Drawing:
+    width: float
+    height: float
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+    font_size: float = FONT
+
+    def node(self, name: str) -> Node:
+        return next(n for n in self.nodes if n.name == name)
+
+    def edge(self, key: str) -> Edge:
+        return next(e for e in self.edges if e.key == key)
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def _bezier(a: Point, c: Point, b: Point, t: float) -> Point:
+    u = 1 - t
+    return (u * u * a[0] + 2 * u * t * c[0] + t * t * b[0], u * u * a[1] + 2 * u * t * c[1] + t * t * b[1])
+
+
+def _toward(p: Point, q: Point, dist: float) -> Point:
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    n = math.hypot(dx, dy) or 1.0
+    return (p[0] + dx / n * dist, p[1] + dy / n * dist)
+
+
+def box_circle_gap(box: tuple[float, float, float, float], cx: float, cy: float, r: float) -> float:
+    """Distance from a circle's rim to a box (negative when they overlap)."""
+    nx = min(max(cx, box[0]), box[2])
+    ny = min(max(cy, box[1]), box[3])
+    return math.hypot(cx - nx, cy - ny) - r
+
+
+def boxes_overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float],
+                  pad: float = 0.0) -> bool:
+    return a[0] < b[2] + pad and b[0] < a[2] + pad and a[1] < b[3] + pad and b[1] < a[3] + pad
+
+
+def label_size(text: str, font: float = FONT) -> tuple[float, float]:
+    """A generous estimate of a label's box (digits are about half an em wide)."""
+    return 0.56 * font * len(text) + 4.0, font + 3.0
+
+
+# --------------------------------------------------------------------------- layout
+
+
+def _nodes(instance: Instance, gap: float, highlight: frozenset[str]) -> list[Node]:
+    columns: list[tuple[str, tuple[str, ...]]] = [("input", instance.inputs)]
+    columns += [("neuron", layer) for layer in instance.layers]
+    biased = {c.target for c in instance.connections if c.source == BIAS}
+    tallest = max(len(names) for _, names in columns)
+    height = (tallest - 1) * ROW
+    nodes: list[Node] = []
+    left = MARGIN + NEURON_R
+    for col, (kind, names) in enumerate(columns):
+        x = left + col * gap
+        top = (height - (len(names) - 1) * ROW) / 2
+        for row, name in enumerate(names):
+            y = MARGIN + NEURON_R + top + row * ROW
+            r = INPUT_R if kind == "input" else NEURON_R
+            nodes.append(Node(name, kind, name, x, y, r, name in highlight))
+            if name in biased:
+                sign = "\u22121" if instance.bias_value == -1 else "+1"
+                nodes.append(Node(f"{BIAS}:{name}", "bias", sign, x + BIAS_OFFSET[0], y + BIAS_OFFSET[1],
+                                  BIAS_R, f"{BIAS}_{name}" in highlight))
+    return nodes
+
+
+def _route(a: Node, b: Node, obstacles: list[Node]) -> Point:
+    """The control point of the curve a -> b: the midpoint, or pushed sideways until the
+    curve clears every obstacle."""
+    mid = ((a.x + b.x) / 2, (a.y + b.y) / 2)
+    dx, dy = b.x - a.x, b.y - a.y
+    n = math.hypot(dx, dy) or 1.0
+    px, py = -dy / n, dx / n
+    for k in (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6, -6):
+        c = (mid[0] + px * k * 20.0, mid[1] + py * k * 20.0)
+        if all(
+            math.hypot(p[0] - o.x, p[1] - o.y) > o.r + CLEARANCE
+            for o in obstacles
+            for p in (_bezier((a.x, a.y), c, (b.x, b.y), i / 24) for i in range(1, 24))
+        ):
+            return c
+    return mid
+
+
+def _edge_geometry(a: Node, b: Node, control: Point) -> tuple[Point, Point, Point, tuple[Point, Point, Point]]:
+    start = _toward((a.x, a.y), control, a.r)
+    tip = _toward((b.x, b.y), control, b.r)
+    # the arrowhead: 6 pt long, pointing from the control point to the tip
+    base = _toward(tip, control, 6.0)
+    dx, dy = tip[0] - base[0], tip[1] - base[1]
+    n = math.hypot(dx, dy) or 1.0
+    wing = (-dy / n * 2.6, dx / n * 2.6)
+    arrow = (tip, (base[0] + wing[0], base[1] + wing[1]), (base[0] - wing[0], base[1] - wing[1]))
+    # the line stops at the arrowhead's base so its end does not poke through the tip
+    ctrl = control if math.hypot(control[0] - tip[0], control[1] - tip[1]) > 6.0 else base
+    return start, ctrl, base, arrow
+
+
+def _place_label(text: str, start: Point, control: Point, end: Point, nodes: list[Node],
+                 placed: list[Label]) -> Label | None:
+    w, h = label_size(text)
+    for t in T_CANDIDATES:
+        x, y = _bezier(start, control, end, t)
+        label = Label(text, x, y, w, h)
+        box = label.box
+        if any(box_circle_gap(box, n.x, n.y, n.r) < 2.0 for n in nodes):
+            continue
+        if any(boxes_overlap(box, other.box, 1.0) for other in placed):
+            continue
+        return label
+    return None
+
+
+def _try_layout(instance: Instance, gap: float, labels: Mapping[str, str],
+                highlight: frozenset[str]) -> tuple[Drawing, int]:
+    nodes = _nodes(instance, gap, highlight)
+    by_name = {n.name: n for n in nodes}
+    # bias edges first: they are short and have the fewest places for a label
+    order = sorted(instance.connections, key=lambda c: c.source != BIAS)
+    placed: list[Label] = []
+    edges: dict[str, Edge] = {}
+    failures = 0
+    for c in order:
+        a = by_name[f"{BIAS}:{c.target}" if c.source == BIAS else c.source]
+        b = by_name[c.target]
+        control = _route(a, b, [n for n in nodes if n is not a and n is not b])
+        start, ctrl, end, arrow = _edge_geometry(a, b, control)
+        text = labels.get(c.key, f"{c.weight:g}")
+        label = _place_label(text, start, ctrl, end, nodes, placed)
+        if label is None:
+            failures += 1
+            w, h = label_size(text)
+            x, y = _bezier(start, ctrl, end, 0.5)
+            label = Label(text, x, y, w, h)
+        placed.append(label)
+        edges[c.key] = Edge(c.key, c.source, c.target, start, ctrl, end, arrow, label, c.key in highlight)
+    left = min([n.x - n.r for n in nodes] + [e.label.box[0] for e in edges.values()]
+               + [e.control[0] for e in edges.values()]) - MARGIN
+    right = max([n.x + n.r for n in nodes] + [e.label.box[2] for e in edges.values()]
+                + [e.control[0] for e in edges.values()]) + MARGIN
+    bottom = max([n.y + n.r for n in nodes] + [e.label.box[3] for e in edges.values()]
+                 + [e.control[1] for e in edges.values()]) + MARGIN
+    top = min([n.y - n.r for n in nodes] + [e.label.box[1] for e in edges.values()]
+              + [e.control[1] for e in edges.values()]) - MARGIN
+    drawing = Drawing(
+        width=round(right - left, 2),
+        height=round(bottom - top, 2),
+        nodes=tuple(_shift_node(n, -left, -top) for n in nodes),
+        edges=tuple(_shift_edge(edges[c.key], -left, -top) for c in instance.connections),
+    )
+    return drawing, failures
+
+
+# Coordinates are moved so the drawing starts at (0, 0) and rounded to 1/100 pt, so the
+# SVG and typst sources are short and the same on every machine.
+
+
+def _shift(p: Point, dx: float, dy: float) -> Point:
+    return (round(p[0] + dx, 2), round(p[1] + dy, 2))
+
+
+def _shift_node(n: Node, dx: float, dy: float) -> Node:
+    return Node(n.name, n.kind, n.label, round(n.x + dx, 2), round(n.y + dy, 2), n.r, n.highlight)
+
+
+def _shift_edge(e: Edge, dx: float, dy: float) -> Edge:
+    lab = Label(e.label.text, round(e.label.x + dx, 2), round(e.label.y + dy, 2), round(e.label.width, 2),
+                round(e.label.height, 2))
+    arrow = tuple(_shift(p, dx, dy) for p in e.arrow)
+    return Edge(e.key, e.source, e.target, _shift(e.start, dx, dy), _shift(e.control, dx, dy),
+                _shift(e.end, dx, dy), arrow, lab, e.highlight)  # type: ignore[arg-type]
+
+
+def layout(instance: Instance, labels: Mapping[str, str] | None = None,
+           highlight: Iterable[str] = ()) -> Drawing:
+    """The drawing of ``instance``: weight labels from ``labels`` (by connection key; the
+    weight itself by default), neurons and connection keys in ``highlight`` marked."""
+    marks = frozenset(highlight)
+    gap = GAP_START
+    while True:
+        drawing, failures = _try_layout(instance, gap, labels or {}, marks)
+        if failures == 0 or gap >= GAP_MAX:
+            return drawing
+        gap += GAP_STEP

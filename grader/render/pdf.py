@@ -1,0 +1,208 @@
+"""PDFs, typeset in-process by the ``typst`` package: worked solutions, handouts, a class set
+of handouts for printing, and feedback.
+
+Each view builds plain data, renders a typst body from ``templates/<view>.typ.j2`` and wraps
+the bodies in ``templates/document.typ.j2`` (page set-up, footer). Documents carry no date and
+only the fonts typst ships with are used, so the same input gives the same bytes on every
+machine. Everything a roster or a student supplies reaches typst as a string literal
+(:func:`~grader.render.typst_math.typst_string`), never as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any
+
+import jinja2
+import typst
+
+from ..drawing import Drawing
+from ..model import Instance
+from ..rules import MISCONCEPTIONS
+from ..solver import Trace, solve
+from . import numbers
+from .env import environment
+from .solution import BIAS_SENTENCES
+from .svg import FILLS, INK, RED, drawing
+from .typst_math import name, tex_inline, typst_formula, typst_name, typst_numbers, typst_string
+from .worked import worked_steps
+
+#: the width of the text on an A4 page with 2 cm margins, in pt
+TEXT_WIDTH = 595.28 - 2 * 56.69
+#: decimals of given values (weights, inputs): enough to show them exactly as given
+GIVEN_DECIMALS = 10
+
+
+@cache
+def _env() -> jinja2.Environment:
+    """The shared environment with three filters for typst sources (kept here, not in env.py,
+    because only the typst templates use them)."""
+    env = environment().overlay()
+    env.filters = dict(env.filters)
+    env.filters["typstr"] = typst_string
+    env.filters["typname"] = lambda n, sub=False: typst_name(n) if not sub else name(n, True)
+    return env
+
+
+def _render(template: str, **context: Any) -> str:
+    return _env().get_template(template).render(**context)
+
+
+def compile_typst(source: str) -> bytes:
+    """Typeset a typst source (no files, no network, only the fonts typst embeds)."""
+    return typst.compile(source.encode("utf-8"), ignore_system_fonts=True)
+
+
+def document(title: str, bodies: Sequence[str]) -> str:
+    return _render("document.typ.j2", title=title, bodies=bodies)
+
+
+def net_typst(d: Drawing) -> str:
+    """A typst snippet drawing ``d``, scaled down to the text width if it is wider."""
+    scale = min(100.0, round(100 * TEXT_WIDTH / d.width, 1))
+    macro = _env().get_template("net.typ.j2").module.net  # type: ignore[attr-defined]
+    return str(macro(d, scale, INK, RED, FILLS))
+
+
+def _given(x: float) -> str:
+    return numbers.fmt(x, GIVEN_DECIMALS)
+
+
+def _bias_sentence(instance: Instance) -> str:
+    text = BIAS_SENTENCES[instance.bias]
+    if not instance.update_bias and instance.bias != "none":
+        text += " Bias weights are not updated."
+    return tex_inline(text)
+
+
+# --------------------------------------------------------------------------- worked solutions
+
+
+def _solution_body(trace: Trace, student: str | None, assignment: str | None) -> str:
+    inst = trace.instance
+    d = inst.rounding + 2
+    steps = []
+    for step in worked_steps(trace, d):
+        sections = []
+        for section in step.sections:
+            lines = []
+            for line in section.lines:
+                q = trace[line.id]
+                lines.append({"id": line.id, "name": typst_name(line.id), "formula": typst_formula(q),
+                              "numbers": typst_numbers(q, d), "result": line.result})
+            sections.append({"title": section.title, "lines": lines})
+        steps.append({"number": step.number, "inputs": step.inputs, "desired": step.desired,
+                      "sections": sections})
+    final = trace.final_weights
+    weights = [{"key": c.key, "name": typst_name(f"w_{c.key}"), "before": _given(c.weight),
+                "after": numbers.fmt(final[c.key], d)} for c in inst.connections]
+    footer = " · ".join(x for x in ("Worked solution", assignment, student) if x)
+    return _render("solution.typ.j2", steps=steps, weights=weights, decimals=d, alpha=_given(inst.alpha),
+                   bias_sentence=_bias_sentence(inst), student=student, assignment=assignment, footer=footer)
+
+
+def solution_pdf(trace: Trace, *, student: str | None = None, assignment: str | None = None) -> bytes:
+    """The worked solution of ``trace``: every step as formula, formula with numbers, result."""
+    title = "Worked solution" + (f": {student}" if student else "")
+    return compile_typst(document(title, [_solution_body(trace, student, assignment)]))
+
+
+# --------------------------------------------------------------------------- handouts
+
+
+def _handout_body(variant: Any) -> str:
+    from .handout import context
+
+    inst: Instance = variant.instance
+    shared = context(variant)
+    steps = [
+        {"number": s["number"],
+         "items": [{"id": i["id"], "math": typst_name(i["id"]), "text": i["text"]} for i in s["items"]]}
+        for s in shared["steps"]
+    ]
+    samples = [
+        {"number": i + 1,
+         "pairs": [(typst_name(n), _given(x)) for n, x in s.inputs]
+         + [(f"d_({name(n, True)})", _given(x)) for n, x in s.desired]}
+        for i, s in enumerate(inst.samples)
+    ]
+    weights = [{"key": c.key, "name": typst_name(f"w_{c.key}"), "value": _given(c.weight)}
+               for c in inst.connections]
+    footer = " · ".join(x for x in (variant.assignment, variant.student, variant.signature[:12]) if x)
+    return _render(
+        "handout.typ.j2", v=variant, net=net_typst(drawing(inst)), weights=weights, samples=samples,
+        steps=steps, steps_total=inst.steps, epochs=inst.epochs, alpha=_given(inst.alpha),
+        bias_input=None if inst.bias_value is None else _given(inst.bias_value),
+        bias_sentence=_bias_sentence(inst)[:2] + _bias_sentence(inst)[2].upper() + _bias_sentence(inst)[3:],
+        decimals=inst.rounding, footer=footer,
+    )
+
+
+def handout_pdf(variant: Any) -> bytes:
+    """A student's handout (a :class:`grader.generator.Variant`): the net drawn, the given
+    values, what to compute with the rounding, and a box for every answer."""
+    return compile_typst(document(f"Backpropagation homework: {variant.student}", [_handout_body(variant)]))
+
+
+def class_pdf(variants: Iterable[Any]) -> bytes:
+    """Every handout of a class in one PDF, for printing (each starts on a new page)."""
+    variants = list(variants)
+    title = "Backpropagation homework" + (f": {variants[0].assignment}" if variants else "")
+    return compile_typst(document(title, [_handout_body(v) for v in variants]))
+
+
+# --------------------------------------------------------------------------- feedback
+
+
+def _highlight(report: Any, trace: Trace) -> list[str]:
+    """The neurons and connections of the wrong answers."""
+    marks = []
+    for item in report.items:
+        if item.verdict in ("incorrect", "invalid") and item.id in trace and trace[item.id].subject:
+            marks.append(trace[item.id].subject)
+    return marks
+
+
+def _feedback_body(report: Any, instance: Instance, student: str, reveal: bool) -> str:
+    from .report import item_view
+
+    trace = solve(instance)
+    decimals = getattr(report, "decimals", instance.rounding)
+    d = decimals + 2
+    items, wrong = [], []
+    for item in report.items:
+        view = item_view(item, decimals)
+        row = {"id": item.id, "math": typst_name(item.id), "given": view.given, "verdict": item.verdict,
+               "misconception": item.misconception or "", "points": view.points,
+               "max_points": view.max_points, "expected": view.expected}
+        items.append(row)
+        if item.verdict not in ("incorrect", "invalid"):
+            continue
+        m = MISCONCEPTIONS.get(item.misconception or "")
+        step = None
+        if item.verdict == "incorrect" and getattr(item, "op", "") and item.args:
+            from .typst_math import typst_op, typst_op_numbers
+
+            step = {"formula": typst_op(item.op, item.args, item.own_args),
+                    "numbers": typst_op_numbers(item.op, item.own_args, d),
+                    "result": None if item.from_own is None or not reveal else numbers.fmt(item.from_own, d)}
+        wrong.append({**row, "message": item.message, "mistake": m.mistake if m else "",
+                      "right": m.right if m else "", "step": step})
+    return _render(
+        "feedback.typ.j2", student=student, items=items, wrong=wrong, reveal=reveal,
+        score=view_points(report.score), max_score=view_points(report.max_score),
+        net=net_typst(drawing(instance, _highlight(report, trace))), footer=f"Feedback · {student}",
+    )
+
+
+def view_points(x: float) -> str:
+    return f"{x:g}"
+
+
+def feedback_pdf(report: Any, instance: Instance, *, student: str, reveal: bool = False) -> bytes:
+    """A student's feedback (a :class:`grader.report.Report`): the score, every item with the
+    student's answer and verdict, the net with the wrong neurons and weights in red, and for
+    each wrong answer the misconception and the worked step with the student's own numbers
+    (its result, which may be the expected value, only with ``reveal``)."""
+    return compile_typst(document(f"Feedback: {student}", [_feedback_body(report, instance, student, reveal)]))
