@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from .model import BIAS
 from .recompute import Recomputer
 from .rules import MISCONCEPTIONS, Misconception
-from .solver import Trace
+from .solver import Trace, _structure, plan
 from .tolerance import local, unit
 
 
@@ -45,20 +46,37 @@ def too_small(trace: Trace, asked: Sequence[str], decimals: int) -> str | None:
     return None
 
 
+_CHANGED: dict[tuple, tuple[str, ...]] = {}
+
+
+def changed_ids(instance, m: Misconception, asked: Sequence[str]) -> tuple[str, ...]:
+    """The asked quantities whose rule ``m`` changes, directly or through quantities the
+    student is not asked for. Depends only on the net's structure: cached."""
+    key = (_structure(instance), m.id, tuple(asked))
+    found = _CHANGED.get(key)
+    if found is not None:
+        return found
+    correct = {p[0]: (p[4], p[5]) for p in plan(instance)}
+    asked_set = set(asked)
+    changed: set[str] = set()
+    for qid, _kind, _step, _subject, op, args in plan(instance, m.rules):
+        direct = correct.get(qid) != (op, args) or (m.rules.bias_input == "flipped" and BIAS in args)
+        through = any(a in changed and a not in asked_set for a in args)
+        if direct or through:
+            changed.add(qid)
+    found = _CHANGED[key] = tuple(q for q in asked if q in changed)
+    return found
+
+
 def changes(trace: Trace, m: Misconception, asked: Sequence[str]) -> dict[str, float]:
     """For every asked quantity whose rule ``m`` changes: the mistaken value computed from the
     exact earlier answers (quantities the student is not asked for follow the mistaken rules)."""
-    correct = Recomputer(trace.instance)
+    ids = changed_ids(trace.instance, m, asked)
+    if not ids:
+        return {}
     mutant = Recomputer(trace.instance, m.rules)
     exact = {qid: trace[qid].value for qid in asked}
-    out = {}
-    for qid in asked:
-        if qid not in mutant.index:
-            continue
-        if mutant.args_of(qid, exact) == correct.args_of(qid, exact) and mutant.op_args(qid)[0] == correct.op_args(qid)[0]:
-            continue
-        out[qid] = mutant.value(qid, exact)
-    return out
+    return {qid: mutant.value(qid, exact) for qid in ids}
 
 
 def undetectable(trace: Trace, asked: Sequence[str], tolerances: dict[str, float], decimals: int) -> str | None:

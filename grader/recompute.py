@@ -14,7 +14,17 @@ from collections.abc import Mapping
 from .model import Instance
 from .ops import compute
 from .rules import CORRECT, Rules
-from .solver import givens, plan
+from .solver import _structure, givens, plan
+
+_INDEXES: dict[tuple, dict[str, tuple[str, tuple[str, ...]]]] = {}
+
+
+def _index(instance: Instance, rules: Rules) -> dict[str, tuple[str, tuple[str, ...]]]:
+    key = (_structure(instance), rules)
+    found = _INDEXES.get(key)
+    if found is None:
+        found = _INDEXES[key] = {p[0]: (p[4], p[5]) for p in plan(instance, rules)}
+    return found
 
 
 class Recomputer:
@@ -27,7 +37,7 @@ class Recomputer:
 
     def __init__(self, instance: Instance, rules: Rules = CORRECT) -> None:
         self.rules = rules
-        self.index = {p[0]: (p[4], p[5]) for p in plan(instance, rules)}
+        self.index = _index(instance, rules)
         self.givens = givens(instance, rules)
 
     def op_args(self, qid: str) -> tuple[str, tuple[str, ...]]:

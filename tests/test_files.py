@@ -109,11 +109,6 @@ def test_folder_is_refused_by_the_reader(tmp_path: Path) -> None:
     assert str(info.value) == f"{tmp_path}: is a folder; give a file"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="grader/cli/solve.py declares click.Path(dir_okay=False), so click answers a folder "
-    "with a three-line usage error before the reader's one-line message",
-)
 def test_folder(runner: CliRunner, tmp_path: Path) -> None:
     assert_error(runner.invoke(cli, ["solve", str(tmp_path)]), f"{tmp_path}: is a folder; give a file")
 

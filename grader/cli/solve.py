@@ -10,7 +10,7 @@ FORMATS = ("text", "md", "json", "pdf")
 
 
 @click.command("solve")
-@click.argument("instance", type=click.Path(dir_okay=False))
+@click.argument("instance")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text for the terminal, md for Markdown, json for scripts, pdf for print.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,

@@ -1,0 +1,308 @@
+"""The generator: reproducible, distinct, checked variants of every built-in family."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from pathlib import Path
+
+import pytest
+
+from grader import checks
+from grader.cli import cli
+from grader.families import builtin_family_ids, family_from_dict, load_family
+from grader.generator import (
+    Drbg, Student, canonical, draw_instance, draw_variant, generate_variants, rejection, sign,
+)
+from grader.model import instance_from_dict
+from grader.rules import MISCONCEPTIONS
+from grader.solver import solve
+from grader.tolerance import tolerances
+
+SECRET = b"0123456789abcdef-test-secret"
+FAMILIES = builtin_family_ids()
+
+
+def test_builtin_families_are_the_contracts_ids():
+    assert set(FAMILIES) == {"chain", "chain3", "2-2-1", "2-2-1-threshold", "2-2-2-bias", "xor", "2-2-2-1"}
+
+
+def test_drbg_is_a_fixed_function_of_its_seed():
+    """Pinned outputs: a change here changes every student's variant, on every machine."""
+    rng = Drbg(b"seed")
+    assert [rng.below(10) for _ in range(8)] == [rng2 for rng2 in _pinned_draws()]
+
+
+def _pinned_draws() -> list[int]:
+    # computed once from the definition (SHA-256 counter mode, 8-byte big-endian words,
+    # rejection sampling) and pinned: see test_drbg_matches_its_definition
+    import hashlib
+
+    out, counter, buf = [], 0, b""
+    while len(out) < 8:
+        while len(buf) < 8:
+            buf += hashlib.sha256(b"seed" + counter.to_bytes(8, "big")).digest()
+            counter += 1
+        x, buf = int.from_bytes(buf[:8], "big"), buf[8:]
+        limit = (1 << 64) - ((1 << 64) % 10)
+        if x < limit:
+            out.append(x % 10)
+    return out
+
+
+def test_drbg_below_is_roughly_uniform():
+    rng = Drbg(b"uniform")
+    counts = [0] * 7
+    for _ in range(7000):
+        counts[rng.below(7)] += 1
+    assert all(850 < c < 1150 for c in counts), counts
+
+
+@pytest.mark.parametrize("family_id", FAMILIES)
+def test_every_family_gives_distinct_checked_variants(family_id):
+    family = load_family(family_id)
+    variants = generate_variants(family, [f"s{i}" for i in range(12)], SECRET, "hw1")
+    assert len({canonical(v.instance) for v in variants}) == 12
+    for v in variants:
+        reason, trace, asked = rejection(family, v.instance)
+        assert reason is None
+        assert asked == v.asked
+        for q in trace.quantities:
+            if q.kind == "o":
+                assert 0.05 <= q.value <= 0.95
+
+
+def test_same_secret_and_roster_give_the_same_bytes(runner, tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name,email\nann,Ann A,ann@x.org\nbob,Bob B,bob@x.org\n")
+    secret = tmp_path / "secret.txt"
+    outs = []
+    for run in ("a", "b"):
+        result = runner.invoke(cli, ["generate", "2-2-2-bias", "--roster", str(roster), "--assignment", "hw2",
+                                     "--secret-file", str(secret), "--out", str(tmp_path / run)])
+        assert result.exit_code == 0, result.output
+        outs.append({p.relative_to(tmp_path / run): p.read_bytes()
+                     for p in sorted((tmp_path / run).rglob("*")) if p.is_file()})
+    assert outs[0] == outs[1]
+    assert Path("handouts/ann.toml") in outs[0] and Path("solutions/bob.md") in outs[0]
+
+
+def test_another_secret_or_assignment_gives_other_variants():
+    family = load_family("2-2-1")
+    base = draw_variant(family, SECRET, "hw1", "ann")
+    assert canonical(draw_variant(family, SECRET + b"x", "hw1", "ann").instance) != canonical(base.instance)
+    assert canonical(draw_variant(family, SECRET, "hw2", "ann").instance) != canonical(base.instance)
+
+
+def test_the_secret_file_is_created_readable_only_by_its_owner(runner, tmp_path):
+    secret = tmp_path / "keys" / "secret.txt"
+    result = runner.invoke(cli, ["generate", "chain", "--count", "2", "--secret-file", str(secret),
+                                 "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(os.stat(secret).st_mode) == 0o600
+    assert len(secret.read_text().strip()) == 64
+
+
+def test_count_names_students_and_writes_every_file(runner, tmp_path):
+    result = runner.invoke(cli, ["generate", "chain", "--count", "3", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (tmp_path / "handouts").iterdir())
+    assert names == [f"student0{i}.{ext}" for i in (1, 2, 3) for ext in ("md", "toml")]
+    key = json.loads((tmp_path / "key.json").read_text())
+    assert sorted(key["students"]) == ["student01", "student02", "student03"]
+    entry = key["students"]["student02"]
+    inst = instance_from_dict(entry["instance"])
+    assert entry["signature"] == sign((tmp_path / "secret.txt").read_text().strip().encode(), "hw", "student02", inst)
+    trace = solve(inst)
+    assert entry["answers"] == {qid: trace[qid].value for qid in entry["asked"]}
+    assert (tmp_path / "solutions" / "student02.md").read_text().startswith("# Worked solution: student02")
+
+
+def _numbers_in(text: str) -> set[str]:
+    return set(re.findall(r"-?\d+\.\d{3,}", text))
+
+
+@pytest.mark.parametrize("family_id", FAMILIES)
+def test_no_handout_contains_any_answer(runner, tmp_path, family_id):
+    """Every computed value, at any rounding from 2 to 8 places, is absent from the handouts."""
+    result = runner.invoke(cli, ["generate", family_id, "--count", "3", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    key = json.loads((tmp_path / "key.json").read_text())
+    for sid, entry in key["students"].items():
+        trace = solve(instance_from_dict(entry["instance"]))
+        givens = {round(v, 8) for v in dict(trace.givens).values()}
+        secret_values = [q.value for q in trace.quantities if round(q.value, 8) not in givens]
+        for ext in ("toml", "md"):
+            text = (tmp_path / "handouts" / f"{sid}.{ext}").read_text()
+            found = _numbers_in(text)
+            for value in secret_values:
+                for places in range(2, 9):
+                    shown = f"{value:.{places}f}"
+                    if len(shown.split(".")[1].rstrip("0")) >= 2:
+                        assert shown not in found, f"{sid}.{ext} shows {shown}"
+            toml_answers = text.split("\n[answers]\n")[1] if ext == "toml" else ""
+            assert re.findall(r'= "[^"]', toml_answers) == []
+
+
+def test_handout_toml_is_valid_and_lists_every_asked_id(runner, tmp_path):
+    import tomllib
+
+    runner.invoke(cli, ["generate", "xor", "--count", "1", "--out", str(tmp_path)])
+    data = tomllib.loads((tmp_path / "handouts" / "student01.toml").read_text())
+    key = json.loads((tmp_path / "key.json").read_text())["students"]["student01"]
+    assert list(data["answers"]) == key["asked"]
+    assert set(data["answers"].values()) == {""}
+    assert instance_from_dict(data["instance"]).to_dict() == key["instance"]
+    assert data["meta"] == {"assignment": "hw", "student": "student01", "family": "xor",
+                            "signature": key["signature"]}
+    # xor asks o, delta and new_w of all four steps
+    assert "new_w_bias_C_step4" in data["answers"] and "dw_A_C" not in data["answers"]
+
+
+# ---------------------------------------------------------------- rejection rules, one by one
+
+
+def _inst(weights, x=1.0, d=1.0, alpha=0.5, decimals=4):
+    return instance_from_dict({
+        "alpha": alpha, "decimals": decimals, "inputs": ["x1"], "layers": [["A"], ["B"]],
+        "weights": weights, "samples": [{"inputs": {"x1": x}, "desired": {"B": d}}],
+    })
+
+
+def test_saturated_outputs_are_rejected():
+    # p_A = 4 * 1 = 4, o_A = 1/(1+e^-4) = 0.9820 > 0.95
+    trace = solve(_inst({"x1_A": 4.0, "A_B": 1.0}))
+    assert checks.saturation(trace, 0.05, 0.95) == "saturated: o_A = 0.9820 is outside [0.05, 0.95]"
+    assert checks.saturation(solve(_inst({"x1_A": 1.0, "A_B": 1.0})), 0.05, 0.95) is None
+
+
+def test_quantities_too_small_for_the_rounding_are_rejected():
+    # alpha = 0.01: dw_x1_A = 0.01 * 1 * delta_A = 0.01 * 0.014015 = 1.4e-4 < 10^-3
+    trace = solve(_inst({"x1_A": 1.0, "A_B": 1.0}, alpha=0.01))
+    asked = trace.ids
+    assert checks.too_small(trace, asked, 4) == (
+        "too small: dw_x1_A = 1.40e-04 has fewer than two significant digits at 4 decimals")
+    # exact zeros (an input of 0) are fine
+    zero = solve(_inst({"x1_A": 1.0, "A_B": 1.0}, x=0.0, alpha=2.0))
+    assert zero["dw_x1_A"].value == 0.0
+    assert checks.too_small(zero, ("dw_x1_A",), 4) is None
+
+
+def test_misconceptions_that_change_nothing_visible_are_rejected():
+    # alpha = 1: dw without alpha is the same number, so missing-alpha would be invisible
+    trace = solve(_inst({"x1_A": 1.0, "A_B": 1.0}, alpha=1.0))
+    reason = checks.undetectable(trace, trace.ids, tolerances(trace), 4)
+    assert reason == "undetectable: missing-alpha changes no asked quantity (e.g. alpha = 1)"
+
+
+def test_a_misconception_within_the_tolerance_is_rejected():
+    # at 1 decimal place the tolerance dwarfs the updated-weights change of delta_A
+    trace = solve(_inst({"x1_A": 1.0, "A_B": 1.0}, alpha=2.0, decimals=1))
+    reason = checks.undetectable(trace, trace.ids, tolerances(trace, 1), 1)
+    assert reason is not None and reason.startswith("undetectable: ")
+
+
+def test_misconceptions_not_used_by_the_net_are_not_required():
+    # chain: no bias and no neuron with two downstream neurons
+    trace = solve(_inst({"x1_A": 1.0, "A_B": 1.0}, alpha=2.0))
+    assert checks.changes(trace, MISCONCEPTIONS["bias-input"], trace.ids) == {}
+    assert checks.changes(trace, MISCONCEPTIONS["missing-sum"], trace.ids) == {}
+    assert checks.undetectable(trace, trace.ids, tolerances(trace), 4) is None
+
+
+def test_duplicates_are_redrawn():
+    family = load_family("chain")
+    first = draw_variant(family, SECRET, "hw", "ann")
+    taken = {canonical(first.instance)}
+    again = draw_variant(family, SECRET, "hw", "ann", taken)
+    assert canonical(again.instance) != canonical(first.instance)
+    assert again.redraws > first.redraws
+
+
+def test_an_impossible_family_fails_with_a_clear_message(runner, tmp_path):
+    problems = tmp_path / "problems"
+    problems.mkdir()
+    (problems / "hot.toml").write_text(
+        'inputs = ["x1"]\nlayers = [["A"]]\n[values]\nweights = [5.0]\ninputs = [1.0]\n'
+        '[constraints]\nmax_draws = 50\n'
+    )
+    result = runner.invoke(cli, ["generate", "hot", "--problems", str(problems), "--count", "1",
+                                 "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.output == (
+        f"Error: family hot: no variant for student01 passed the checks in 50 draws (50 saturated); "
+        f"widen the value grids in {problems / 'hot.toml'} or relax [constraints]\n"
+    )
+
+
+def test_draws_use_only_the_grids():
+    family = load_family("2-2-2-bias")
+    rng = Drbg(b"grid")
+    for _ in range(50):
+        inst = draw_instance(family, rng)
+        assert set(inst.weights.values()) <= set(family.grids.weights)
+        assert inst.alpha in family.grids.alpha
+        assert all(v in family.grids.inputs for s in inst.samples for _, v in s.inputs)
+
+
+def test_family_files_are_validated():
+    with pytest.raises(Exception, match="ask: unknown kind 'q'"):
+        family_from_dict({"inputs": ["x1"], "layers": [["A"]], "ask": ["q"]}, "f.toml", "f")
+
+
+# ---------------------------------------------------------------- rosters
+
+
+@pytest.mark.parametrize(
+    "csv_text, message",
+    [
+        ("name,email\nAnn,a@x\n", "no student id column; name one column 'id', 'student_id', 'SIS User ID', 'ID' in the header row"),
+        ("id,name\nann,Ann\nann,Ann again\n", "row 3: student id 'ann' is already on row 2; ids must be unique"),
+        ("id\n../evil\n", "row 2: student id '../evil' cannot be a file name; use letters, digits and . _ @ + -"),
+        ("id,name\n,Nobody\n", "row 2: the 'id' column is empty; every student needs an id"),
+        ("id\n", "has a header row but no students"),
+        ("", "is empty; give a CSV with a header row (id,name,email) and a row per student"),
+    ],
+    ids=["no-id-column", "duplicate", "unsafe-id", "empty-id", "no-rows", "empty-file"],
+)
+def test_bad_rosters_give_one_line(runner, tmp_path, csv_text, message):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(csv_text)
+    result = runner.invoke(cli, ["generate", "chain", "--roster", str(roster), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert result.output == f"Error: {roster}: {message}\n"
+
+
+def test_roster_id_column_preference(tmp_path):
+    from grader.roster import read_roster
+
+    roster = tmp_path / "canvas.csv"
+    roster.write_text("\ufeffStudent,ID,SIS User ID,email\nAnn,1,s-001,ann@x\n")
+    assert read_roster(roster) == (Student("s-001", "", "ann@x"),)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["chain", "--out", "o"], "give exactly one of --roster CSV or --count N"),
+        (["chain", "--out", "o", "--count", "2", "--format", "toml,docx"],
+         "--format: unknown format 'docx'; choose from toml, md, ipynb, pdf (comma-separated)"),
+        (["nope", "--out", "o", "--count", "2"],
+         "unknown family 'nope'; the families are chain, chain3, 2-2-1, 2-2-1-threshold, 2-2-2-bias, xor, 2-2-2-1 (see: backprop families)"),
+        (["chain", "--out", "o", "--count", "0"], "--count must be 1 or more, not 0"),
+    ],
+    ids=["no-roster", "bad-format", "unknown-family", "zero-count"],
+)
+def test_bad_generate_usage(runner, tmp_path, args, message):
+    with runner.isolated_filesystem(temp_dir=tmp_path):
+        result = runner.invoke(cli, ["generate", *args])
+    assert result.exit_code == 2
+    assert result.output == f"Error: {message}\n"
+
+
+def test_families_lists_every_builtin_family(runner):
+    result = runner.invoke(cli, ["families"])
+    assert result.exit_code == 0
+    assert [line.split()[0] for line in result.output.splitlines()] == list(FAMILIES)
