@@ -43,7 +43,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from .answers import Answer, unknown_message
-from .diagnosis import diagnose
+from .diagnosis import candidates, choose
 from .model import Instance
 from .report import VERDICTS, Item, Report
 from .solver import Quantity, Trace, solve
@@ -111,6 +111,7 @@ def grade(
     exact = trace.values
     givens = dict(trace.givens)
     own = own_values(trace, answers)
+    known = {k: a.value for k, a in answers.items() if k in valid and a.value is not None}
 
     # wrong[qid]: the student's value is outside the tolerance of the exact value;
     # degenerate[qid]: it depends on a degenerate wrong value (the trivial-answer guard)
@@ -128,14 +129,32 @@ def grade(
             continue
         answer = answers.get(q.id, Answer(q.id, None, None))
         items.append(_grade_item(q, answer, trace, own, exact, tol[q.id], givens, d, u,
-                                 tainted, degenerate, ecf_credit))
+                                 tainted, degenerate, ecf_credit, known))
+    items = _settle_misconceptions(items, trace, known, d)
     return Report(tuple(items), tuple(dict.fromkeys(warnings)), ecf_credit, d)
+
+
+def _settle_misconceptions(items: list[Item], trace: Trace, known: Mapping[str, float], d: int) -> list[Item]:
+    """Where several misconceptions explain an item, name the one that explains the most
+    items of the submission (:func:`grader.diagnosis.choose`)."""
+    found = {
+        i.id: candidates(trace[i.id], i.value, trace, known, d)
+        for i in items if i.misconception is not None and i.value is not None
+    }
+    chosen = choose(found)
+    out = []
+    for i in items:
+        m = chosen.get(i.id)
+        if m is not None and m.id != i.misconception:
+            i = replace(i, misconception=m.id, message=f"{m.mistake}. Right: {m.right}")
+        out.append(i)
+    return out
 
 
 def _grade_item(
     q: Quantity, answer: Answer, trace: Trace, own: Mapping[str, float], exact: Mapping[str, float],
     tol: float, givens: Mapping[str, float], d: int, u: float, tainted: list[str],
-    degenerate: Mapping[str, bool], ecf_credit: float,
+    degenerate: Mapping[str, bool], ecf_credit: float, known: Mapping[str, float],
 ) -> Item:
     from_own = q.recompute(dict(own))
     base = Item(
@@ -166,10 +185,10 @@ def _grade_item(
             message=(f"follows from your earlier {shown}, but those make this step trivial "
                      "(an output of 0 or 1, or a zero delta), so no credit is carried forward"),
         )
-    found = diagnose(q, v, trace, own, d)
-    if found is not None:
-        return replace(base, verdict="incorrect", misconception=found.id,
-                       message=f"{found.mistake}. Right: {found.right}")
+    found = candidates(q, v, trace, known, d)
+    if found:
+        return replace(base, verdict="incorrect", misconception=found[0].id,
+                       message=f"{found[0].mistake}. Right: {found[0].right}")
     return replace(
         base, verdict="incorrect",
         message=f"does not follow from {q.id} = {q.formula} with your numbers; recompute this step",

@@ -1,0 +1,233 @@
+"""Grading: verdicts, error carried forward, the trivial-answer guard and misconception diagnosis.
+
+Instances come from the generator (every built-in family, several students each), so they are
+the ones students get: unsaturated, with answers large enough for the rounding, and with every
+misconception detectable (the generator redraws otherwise).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.answers import Answer, answers_from_table
+from grader.families import builtin_family_ids, load_family
+from grader.generator import Variant, generate_variants
+from grader.grading import grade
+from grader.model import instance_from_dict
+from grader.rules import CORRECT, MISCONCEPTIONS, Rules
+from grader.solver import solve
+from grader.tolerance import tolerances
+
+STUDENTS = [f"s{i}" for i in range(4)]
+
+
+def _variants() -> list[Variant]:
+    out = []
+    for fid in builtin_family_ids():
+        out += generate_variants(load_family(fid), STUDENTS, b"test-secret", "hw-test")
+    return out
+
+
+VARIANTS = _variants()
+IDS = [f"{v.family}/{v.student}" for v in VARIANTS]
+
+
+def hand_worked(variant: Variant, rules: Rules = CORRECT, rounded: bool = True,
+                override: dict[str, float] | None = None) -> dict[str, float]:
+    """What a student who works by hand under ``rules`` writes: every quantity rounded to the
+    instance's decimals and each next one computed from the rounded ones (``override`` replaces
+    a value before later steps use it)."""
+    trace = solve(variant.instance, rules)
+    values = dict(trace.givens)
+    d = variant.instance.rounding
+    for q in trace.quantities:
+        v = q.recompute(values)
+        if override and q.id in override:
+            v = override[q.id]
+        values[q.id] = round(v, d) if rounded else v
+    return {q.id: values[q.id] for q in trace.quantities}
+
+
+def answers_of(values: dict[str, float], asked) -> dict[str, Answer]:
+    return {k: Answer(k, values[k], values[k]) for k in asked}
+
+
+def graded(variant: Variant, values: dict[str, float], ecf_credit: float = 1.0):
+    return grade(variant.instance, answers_of(values, variant.asked), asked=variant.asked,
+                 ecf_credit=ecf_credit)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=IDS)
+@pytest.mark.parametrize("rounded", [False, True], ids=["exact", "hand-rounded"])
+def test_exact_and_hand_rounded_answers_are_correct(variant, rounded):
+    """Is every answer of a careful student (exact, or rounded at every step as instructed) correct?"""
+    report = graded(variant, hand_worked(variant, rounded=rounded))
+    assert [i.id for i in report.items if i.verdict != "correct"] == []
+    assert report.score == report.max_score == len(variant.asked)
+    assert report.all_correct
+
+
+def _first_changed(variant: Variant, values: dict[str, float]) -> str | None:
+    exact = solve(variant.instance)
+    tol = tolerances(exact)
+    for qid in variant.asked:
+        if abs(values[qid] - exact[qid].value) > tol[qid]:
+            return qid
+    return None
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=IDS)
+@pytest.mark.parametrize("mid", list(MISCONCEPTIONS))
+def test_misconception_is_named_where_it_first_acts(variant, mid):
+    """Does a student who consistently holds one misconception get it named at the first step it changes?"""
+    m = MISCONCEPTIONS[mid]
+    values = hand_worked(variant, m.rules)
+    first = _first_changed(variant, values)
+    if first is None:
+        pytest.skip(f"{mid} does not apply to family {variant.family}")
+    report = graded(variant, values)
+    item = report[first]
+    assert (item.verdict, item.misconception) == ("incorrect", mid), item.message
+    assert m.mistake in item.message
+    # the mistake is never mistaken for another one anywhere in the report
+    assert {i.misconception for i in report.items} <= {None, mid}
+
+
+def test_every_misconception_is_diagnosed_in_some_family():
+    """Is each id of DESIGN section 6 diagnosed on at least one built-in family?"""
+    seen = set()
+    for variant in VARIANTS:
+        for mid, m in MISCONCEPTIONS.items():
+            report = graded(variant, hand_worked(variant, m.rules))
+            seen |= {i.misconception for i in report.items if i.misconception}
+    assert seen == set(MISCONCEPTIONS)
+
+
+def _an_output(variant: Variant) -> str:
+    """The first asked output of a hidden neuron (or of the output neuron in a chain of one)."""
+    return next(q for q in variant.asked if q.startswith("o_"))
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=IDS)
+def test_one_wrong_output_is_counted_once(variant):
+    """Does a single wrong output followed by consistent work give one incorrect, then carried-forward?"""
+    qid = _an_output(variant)
+    exact = solve(variant.instance)[qid].value
+    wrong = round(exact + (0.1 if exact < 0.5 else -0.1), variant.instance.rounding)
+    values = hand_worked(variant, override={qid: wrong})
+    report = graded(variant, values)
+    verdicts = {i.id: i.verdict for i in report.items}
+    assert verdicts[qid] == "incorrect"
+    assert report[qid].misconception is None
+    assert [k for k, v in verdicts.items() if v == "incorrect"] == [qid]
+    assert set(verdicts.values()) == {"correct", "incorrect", "carried-forward"}
+    assert report.score == len(variant.asked) - 1
+
+    half = graded(variant, values, ecf_credit=0.5)
+    n_cf = half.count("carried-forward")
+    assert half.score == pytest.approx(half.count("correct") + 0.5 * n_cf)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=IDS)
+@pytest.mark.parametrize("trick", ["output-1", "zero-delta"])
+def test_trivial_answer_exploit_earns_nothing(variant, trick):
+    """Does writing a final output of 1 (or a zero delta) to make later steps trivial earn carried-forward credit?"""
+    final = variant.instance.final_layer[0]
+    qid = f"o_{final}" if trick == "output-1" else f"delta_{final}"
+    if qid not in variant.asked:
+        pytest.skip(f"{qid} is not asked")
+    values = hand_worked(variant, override={qid: 1.0 if trick == "output-1" else 0.0})
+    report = graded(variant, values)
+    assert report.count("carried-forward") == 0
+    assert report[qid].verdict == "incorrect"
+    trivial = [i for i in report.items if "trivial" in i.message]
+    assert trivial, "the guard should say why later steps earn nothing"
+    assert report.score == report.count("correct")
+
+
+# --------------------------------------------------------------------------- small cases
+
+CHAIN = instance_from_dict({
+    "alpha": 1.0, "inputs": ["x1"], "layers": [["A"], ["B"]],
+    "weights": {"x1_A": 1.0, "A_B": 1.0},
+    "samples": [{"inputs": {"x1": 1.0}, "desired": {"B": 1.0}}],
+})
+
+
+def test_missing_invalid_and_unknown():
+    """Are unanswered, unreadable and unknown answers reported, and the rest still graded?"""
+    table = {"p_A": 1, "o_A": "", "p_B": "nan", "o_B": True, "delta_B": "foo(1)", "dleta_A": 3}
+    trace = solve(CHAIN)
+    answers, warnings = answers_from_table(table, "t", ids=set(trace.ids))
+    report = grade(CHAIN, answers, asked=["p_A", "o_A", "p_B", "o_B", "delta_B"])
+    got = {i.id: (i.verdict, i.message) for i in report.items}
+    assert got["p_A"] == ("correct", "")
+    assert got["o_A"] == ("missing", "not answered")
+    assert got["p_B"] == ("invalid", "your answer is not a number (NaN)")
+    assert got["o_B"] == ("invalid", "your answer is a boolean (true), not a number")
+    assert got["delta_B"] == ("invalid", "your answer needs execution: calls foo()")
+    assert warnings == ["'dleta_A' is not a quantity of this problem (did you mean delta_A?); it was not graded"]
+    assert report.score == 1 and report.max_score == 5
+
+
+def test_expression_answers_are_read():
+    """Is an answer written as arithmetic (1/(1+exp(-1))) graded like the number?"""
+    answers, _ = answers_from_table({"o_A": "1/(1+exp(-1))", "p_A": "w_x1_A * x1"}, "t",
+                                    names={"w_x1_A": 1.0, "x1": 1.0})
+    report = grade(CHAIN, answers, asked=["p_A", "o_A"])
+    assert [i.verdict for i in report.items] == ["correct", "correct"]
+
+
+def test_json_hides_expected_unless_revealed():
+    """Does the check --json object have the contract's keys, and the expected value only with reveal?"""
+    answers = {"p_A": Answer("p_A", 0.5, 0.5)}
+    report = grade(CHAIN, answers, asked=["p_A"])
+    data = report.to_json()
+    assert set(data) == {"score", "max_score", "items", "warnings"}
+    assert data["items"] == [{
+        "id": "p_A", "verdict": "incorrect", "points": 0, "max_points": 1, "given": 0.5,
+        "misconception": None,
+        "message": "does not follow from p_A = w_x1_A * x1 with your numbers; recompute this step",
+    }]
+    assert report.to_json(reveal=True)["items"][0]["expected"] == 1.0
+
+
+def test_ecf_credit_out_of_range_is_an_error():
+    from grader.errors import BackpropError
+
+    with pytest.raises(BackpropError, match="from 0 to 1"):
+        grade(CHAIN, {}, ecf_credit=1.5)
+
+
+# --------------------------------------------------------------------------- a published mistake
+
+def test_published_example_with_updated_weights_is_diagnosed():
+    """Is a published worked example that back-propagates through the new weights diagnosed?
+
+    Source: nathansamsel/simple_backpropagation_example, README.md ("Super Simple Neural Net to
+    Demonstrate Backpropagation", commit b151e4e), the classic 2-2-1 example with inputs 0.35
+    and 0.9 and target 0.5. Its "Calculate error for hidden layer" uses w1_new = 0.272392 and
+    w2_new = 0.87305, the output weights after the update, giving delta = -2.406e-3 and
+    -7.916e-3; with the old weights 0.3 and 0.9 they are -2.65e-3 and -8.16e-3. In 6.034 names:
+    x1 = 0.35, x2 = 0.9, A is the top hidden neuron, B the bottom one, C the output, alpha = 1.
+    """
+    instance = instance_from_dict({
+        "alpha": 1.0, "decimals": 4, "inputs": ["x1", "x2"], "layers": [["A", "B"], ["C"]],
+        "weights": {"x1_A": 0.1, "x2_A": 0.8, "x1_B": 0.4, "x2_B": 0.6, "A_C": 0.3, "B_C": 0.9},
+        "samples": [{"inputs": {"x1": 0.35, "x2": 0.9}, "desired": {"C": 0.5}}],
+    })
+    published = {
+        "p_A": 0.755, "o_A": 0.68, "p_B": 0.68, "o_B": 0.6637, "p_C": 0.80133, "o_C": 0.69,
+        "delta_C": -0.0406, "new_w_A_C": 0.272392, "new_w_B_C": 0.87305,
+        "delta_A": -2.406e-3, "delta_B": -7.916e-3,
+        "new_w_x1_A": 0.09916, "new_w_x2_A": 0.7978, "new_w_x1_B": 0.3972, "new_w_x2_B": 0.5928,
+    }
+    answers = {k: Answer(k, v, v) for k, v in published.items()}
+    report = grade(instance, answers, asked=list(published))
+    for qid in ("delta_A", "delta_B"):
+        assert (report[qid].verdict, report[qid].misconception) == ("incorrect", "updated-weights")
+        assert "already-updated weights" in report[qid].message
+    # their later hidden-weight updates follow from their own deltas: counted once
+    for qid in ("new_w_x1_A", "new_w_x2_A", "new_w_x1_B", "new_w_x2_B"):
+        assert report[qid].verdict in ("correct", "carried-forward")
+    assert [i.id for i in report.items if i.misconception] == ["delta_A", "delta_B"]
