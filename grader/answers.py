@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import BackpropError
-from .expr import MAX_MAGNITUDE, ExprError, evaluate
+from .expr import MAX_MAGNITUDE, TOO_LARGE, ExprError, evaluate
 from .model import Instance
 
 _NO_NAMES: Mapping[str, float] = {}
@@ -64,11 +64,11 @@ class Submission:
 
 def did_you_mean(word: str, options: Collection[str]) -> str:
     """`` (did you mean delta_C?)`` or the empty string."""
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    if not close:
-        lowered = {o.lower(): o for o in options}
-        if word.lower() in lowered:
-            close = [lowered[word.lower()]]
+    lowered = {o.lower(): o for o in options}
+    if word.lower() in lowered:
+        close = [lowered[word.lower()]]
+    else:
+        close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f" (did you mean {close[0]}?)" if close else ""
 
 
@@ -87,7 +87,7 @@ def read_answer(qid: str, raw: Any, names: Mapping[str, float] = _NO_NAMES) -> A
         if math.isnan(x):
             return Answer(qid, "nan", None, "is not a number (NaN)")
         if math.isinf(x) or abs(x) > MAX_MAGNITUDE:
-            return Answer(qid, raw, None, "is too large to be an answer")
+            return Answer(qid, raw, None, TOO_LARGE)
         return Answer(qid, raw, x)
     if isinstance(raw, str):
         if not raw.strip():

@@ -24,6 +24,7 @@ MAX_DEPTH = 30
 MAX_EXPONENT = 100.0
 #: results larger than this are not an answer to any question this tool asks
 MAX_MAGNITUDE = 1e12
+TOO_LARGE = "is too large (more than 1e12 in size)"
 
 FUNCTIONS = {"exp": math.exp, "log": math.log, "sqrt": math.sqrt}
 MODULES = ("math", "np", "numpy")
@@ -65,7 +66,7 @@ def _finite(value: float) -> float:
     if math.isnan(value):
         raise ExprError("is not a number (NaN)")
     if math.isinf(value) or abs(value) > MAX_MAGNITUDE:
-        raise ExprError("is too large to be an answer")
+        raise ExprError(TOO_LARGE)
     return value
 
 
@@ -89,7 +90,7 @@ def _eval(node: ast.expr, names: Mapping[str, float], depth: int) -> float:
             raise ExprError("is a complex number")
         if isinstance(v, (int, float)):
             if isinstance(v, int) and abs(v) > 10**15:
-                raise ExprError("is too large to be an answer")
+                raise ExprError(TOO_LARGE)
             return _finite(float(v))
         if isinstance(v, str):
             raise ExprError("is a string inside the expression; write the number without quotes")
@@ -121,7 +122,7 @@ def _eval(node: ast.expr, names: Mapping[str, float], depth: int) -> float:
             try:
                 return _finite(float(a**b))
             except (OverflowError, ZeroDivisionError):
-                raise ExprError("is too large to be an answer") from None
+                raise ExprError(TOO_LARGE) from None
         symbol = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.BitXor: "^"}.get(type(op), type(op).__name__)
         hint = " (use ** for powers)" if symbol == "^" else ""
         raise ExprError(f"uses the operator {symbol}, which is not allowed{hint}")
@@ -147,7 +148,7 @@ def _eval(node: ast.expr, names: Mapping[str, float], depth: int) -> float:
             raise ExprError(f"{name}() takes exactly one number")
         x = _eval(node.args[0], names, d)
         if name == "exp" and x > 700:
-            raise ExprError("is too large to be an answer")
+            raise ExprError(TOO_LARGE)
         if name in ("log", "sqrt") and (x < 0 or (name == "log" and x == 0)):
             raise ExprError(f"takes {name}() of {x:g}, which is undefined")
         return _finite(FUNCTIONS[name](x))
