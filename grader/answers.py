@@ -86,8 +86,10 @@ def read_answer(qid: str, raw: Any, names: Mapping[str, float] = _NO_NAMES) -> A
         x = float(raw)
         if math.isnan(x):
             return Answer(qid, "nan", None, "is not a number (NaN)")
-        if math.isinf(x) or abs(x) > MAX_MAGNITUDE:
-            return Answer(qid, raw, None, TOO_LARGE)
+        if math.isinf(x):
+            return Answer(qid, "-inf" if x < 0 else "inf", None, TOO_LARGE)
+        if abs(x) > MAX_MAGNITUDE:
+            return Answer(qid, raw if isinstance(raw, float) else str(raw), None, TOO_LARGE)
         return Answer(qid, raw, x)
     if isinstance(raw, str):
         if not raw.strip():

@@ -241,3 +241,51 @@ def test_missing_file_and_folder(runner, tmp_path):
     result = run(runner, tmp_path)
     assert result.exit_code == 2
     assert "is a directory" in result.output
+
+
+# --------------------------------------------------------------------------- no tracebacks
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_leaf = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=30),
+    st.sampled_from(["1/4", "exp(-1)", "1e999", "nan", "x1*w_x1_A", "o_A", "2**99", "-(" * 40]),
+)
+_value = st.recursive(_leaf, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3),
+                      max_leaves=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(["p_A", "o_A", "p_B", "o_B", "delta_B", "P", "new_w_A_B", "zz", ""]),
+                       _value, max_size=6),
+       st.floats(min_value=0, max_value=1))
+def test_any_answers_table_grades_without_traceback(table, credit):
+    """Does any [answers] table give a report (or one BackpropError), never another exception?"""
+    import tomllib
+
+    from grader.answers import submission_from_data
+    from grader.errors import BackpropError
+    from grader.grading import grade
+    from grader.render.report import report_markdown, report_terminal
+
+    data = {"instance": tomllib.loads(INSTANCE)["instance"], "answers": table}
+    try:
+        sub = submission_from_data(data, "sub.toml")
+    except BackpropError:
+        return
+    report = grade(sub.instance, sub.answers, asked=sub.asked, ecf_credit=credit, unknown=sub.unknown)
+    assert 0 <= report.score <= report.max_score
+    json.dumps(report.to_json(reveal=True), allow_nan=False)
+    report_terminal(report, color=True)
+    report_markdown(report, reveal=True)
+
+
+@pytest.mark.parametrize("raw, shown", [(float("inf"), "inf"), (float("-inf"), "-inf"), (float("nan"), "nan"),
+                                        (10**40, str(10**40))])
+def test_unreadable_numbers_stay_valid_json(raw, shown):
+    from grader.answers import read_answer
+
+    answer = read_answer("p_A", raw)
+    assert answer.invalid and answer.given == shown
+    json.dumps(answer.given, allow_nan=False)
