@@ -26,9 +26,13 @@ BIAS_R = 7.5
 FONT = 7.5  # weight labels, pt
 MARGIN = 10.0
 ROW = 72.0  # vertical distance of nodes in a column
-BIAS_OFFSET = (-30.0, 34.0)  # bias node relative to its neuron
+BIAS_OFFSET = (0.0, 40.0)  # bias node relative to its neuron: right below it
 CLEARANCE = 3.0  # between a curve and a node it passes
+BENDS, BEND_STEP = 24, 8.0  # how far a curve may bow (control point moved by up to 24 * 8 pt)
 GAP_START, GAP_STEP, GAP_MAX = 96.0, 16.0, 320.0
+#: columns move apart up to this gap to keep labels off line crossings, and further only to
+#: keep labels off each other and off nodes
+GAP_TIDY = 160.0
 #: where along an edge a label may sit, most preferred first
 T_CANDIDATES = (0.5, 0.42, 0.58, 0.34, 0.66, 0.27, 0.73, 0.21, 0.79, 0.15, 0.85)
 
@@ -158,15 +162,22 @@ def _route(a: Node, b: Node, obstacles: list[Node]) -> Point:
     dx, dy = b.x - a.x, b.y - a.y
     n = math.hypot(dx, dy) or 1.0
     px, py = -dy / n, dx / n
-    for k in (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6, -6):
-        c = (mid[0] + px * k * 20.0, mid[1] + py * k * 20.0)
-        if all(
-            math.hypot(p[0] - o.x, p[1] - o.y) > o.r + CLEARANCE
-            for o in obstacles
-            for p in (_bezier((a.x, a.y), c, (b.x, b.y), i / 24) for i in range(1, 24))
-        ):
+    # only nodes near the straight line can be in the way of the curve, however far it bows
+    reach = BENDS * BEND_STEP / 2 + NEURON_R + CLEARANCE
+    near = [o for o in obstacles if abs((o.x - a.x) * px + (o.y - a.y) * py) < reach
+            and min(a.x, b.x) - reach < o.x < max(a.x, b.x) + reach]
+    best, best_gap = mid, -math.inf
+    for k in [0] + [s * i for i in range(1, BENDS + 1) for s in (1, -1)]:
+        c = (mid[0] + px * k * BEND_STEP, mid[1] + py * k * BEND_STEP)
+        start, ctrl, end, _ = _edge_geometry(a, b, c)  # the curve as it will be drawn
+        gap = min((math.hypot(p[0] - o.x, p[1] - o.y) - o.r
+                   for o in near for p in (_bezier(start, ctrl, end, i / 32) for i in range(33))),
+                  default=math.inf)
+        if gap > CLEARANCE:
             return c
-    return mid
+        if gap > best_gap:
+            best, best_gap = c, gap
+    return best
 
 
 def _edge_geometry(a: Node, b: Node, control: Point) -> tuple[Point, Point, Point, tuple[Point, Point, Point]]:
@@ -183,9 +194,30 @@ def _edge_geometry(a: Node, b: Node, control: Point) -> tuple[Point, Point, Poin
     return start, ctrl, base, arrow
 
 
+Curve = tuple[tuple[float, float, float, float], list[Point]]  # bounding box, points
+
+
+def _sampled(start: Point, control: Point, end: Point) -> Curve:
+    pts = [_bezier(start, control, end, i / 64) for i in range(65)]
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    return (min(xs), min(ys), max(xs), max(ys)), pts
+
+
+def _crosses(box: tuple[float, float, float, float], curve: Curve) -> bool:
+    """Whether a curve (sampled every 1/64 of its length) runs through a box."""
+    bounds, pts = curve
+    if not boxes_overlap(box, bounds):
+        return False
+    return any(box[0] <= x <= box[2] and box[1] <= y <= box[3] for x, y in pts)
+
+
 def _place_label(text: str, start: Point, control: Point, end: Point, nodes: list[Node],
-                 placed: list[Label]) -> Label | None:
+                 placed: list[Label], others: list[Curve]) -> tuple[Label | None, bool]:
+    """The first point along the edge where the label's box clears every node and placed
+    label, preferring points where no other edge runs under the box (a label on a crossing
+    would leave the reader guessing which line it belongs to)."""
     w, h = label_size(text)
+    free: list[Label] = []
     for t in T_CANDIDATES:
         x, y = _bezier(start, control, end, t)
         label = Label(text, x, y, w, h)
@@ -194,26 +226,34 @@ def _place_label(text: str, start: Point, control: Point, end: Point, nodes: lis
             continue
         if any(boxes_overlap(box, other.box, 1.0) for other in placed):
             continue
-        return label
-    return None
+        if not any(_crosses(box, curve) for curve in others):
+            return label, True
+        free.append(label)
+    return (free[0], False) if free else (None, False)
 
 
 def _try_layout(instance: Instance, gap: float, labels: Mapping[str, str],
-                highlight: frozenset[str]) -> tuple[Drawing, int]:
+                highlight: frozenset[str]) -> tuple[Drawing, int, int]:
     nodes = _nodes(instance, gap, highlight)
     by_name = {n.name: n for n in nodes}
     # bias edges first: they are short and have the fewest places for a label
     order = sorted(instance.connections, key=lambda c: c.source != BIAS)
-    placed: list[Label] = []
-    edges: dict[str, Edge] = {}
-    failures = 0
+    geometry = {}
     for c in order:
         a = by_name[f"{BIAS}:{c.target}" if c.source == BIAS else c.source]
         b = by_name[c.target]
         control = _route(a, b, [n for n in nodes if n is not a and n is not b])
-        start, ctrl, end, arrow = _edge_geometry(a, b, control)
+        geometry[c.key] = _edge_geometry(a, b, control)
+    curves = {k: _sampled(g[0], g[1], g[2]) for k, g in geometry.items()}
+    placed: list[Label] = []
+    edges: dict[str, Edge] = {}
+    failures = crossings = 0
+    for c in order:
+        start, ctrl, end, arrow = geometry[c.key]
         text = labels.get(c.key, f"{c.weight:g}")
-        label = _place_label(text, start, ctrl, end, nodes, placed)
+        others = [curve for k, curve in curves.items() if k != c.key]
+        label, clear = _place_label(text, start, ctrl, end, nodes, placed, others)
+        crossings += not clear
         if label is None:
             failures += 1
             w, h = label_size(text)
@@ -235,7 +275,7 @@ def _try_layout(instance: Instance, gap: float, labels: Mapping[str, str],
         nodes=tuple(_shift_node(n, -left, -top) for n in nodes),
         edges=tuple(_shift_edge(edges[c.key], -left, -top) for c in instance.connections),
     )
-    return drawing, failures
+    return drawing, failures, crossings
 
 
 # Coordinates are moved so the drawing starts at (0, 0) and rounded to 1/100 pt, so the
@@ -265,7 +305,9 @@ def layout(instance: Instance, labels: Mapping[str, str] | None = None,
     marks = frozenset(highlight)
     gap = GAP_START
     while True:
-        drawing, failures = _try_layout(instance, gap, labels or {}, marks)
-        if failures == 0 or gap >= GAP_MAX:
+        drawing, failures, crossings = _try_layout(instance, gap, labels or {}, marks)
+        if failures == 0 and (crossings == 0 or gap >= GAP_TIDY):
+            return drawing
+        if gap >= GAP_MAX:
             return drawing
         gap += GAP_STEP

@@ -30,6 +30,8 @@ from .worked import worked_steps
 
 #: the width of the text on an A4 page with 2 cm margins, in pt
 TEXT_WIDTH = 595.28 - 2 * 56.69
+#: small nets are drawn larger, up to this percentage
+MAX_SCALE = 140.0
 #: decimals of given values (weights, inputs): enough to show them exactly as given
 GIVEN_DECIMALS = 10
 
@@ -60,7 +62,7 @@ def document(title: str, bodies: Sequence[str]) -> str:
 
 def net_typst(d: Drawing) -> str:
     """A typst snippet drawing ``d``, scaled down to the text width if it is wider."""
-    scale = min(100.0, round(100 * TEXT_WIDTH / d.width, 1))
+    scale = min(MAX_SCALE, round(100 * TEXT_WIDTH / d.width, 1))
     macro = _env().get_template("net.typ.j2").module.net  # type: ignore[attr-defined]
     return str(macro(d, scale, INK, RED, FILLS))
 
@@ -74,6 +76,11 @@ def _bias_sentence(instance: Instance) -> str:
     if not instance.update_bias and instance.bias != "none":
         text += " Bias weights are not updated."
     return tex_inline(text)
+
+
+def _capitalised(markup: str) -> str:
+    # the sentences start with a quoted string: #"each ..."
+    return markup[:2] + markup[2:3].upper() + markup[3:] if markup.startswith('#"') else markup
 
 
 # --------------------------------------------------------------------------- worked solutions
@@ -134,7 +141,7 @@ def _handout_body(variant: Any) -> str:
         "handout.typ.j2", v=variant, net=net_typst(drawing(inst)), weights=weights, samples=samples,
         steps=steps, steps_total=inst.steps, epochs=inst.epochs, alpha=_given(inst.alpha),
         bias_input=None if inst.bias_value is None else _given(inst.bias_value),
-        bias_sentence=_bias_sentence(inst)[:2] + _bias_sentence(inst)[2].upper() + _bias_sentence(inst)[3:],
+        bias_sentence=_capitalised(_bias_sentence(inst)),
         decimals=inst.rounding, footer=footer,
     )
 
