@@ -194,7 +194,7 @@ def _feedback_body(report: Any, instance: Instance, student: str, reveal: bool) 
             step = {"formula": typst_op(item.op, item.args, item.own_args),
                     "numbers": typst_op_numbers(item.op, item.own_args, d),
                     "result": None if item.from_own is None or not reveal else numbers.fmt(item.from_own, d)}
-        wrong.append({**row, "message": item.message, "mistake": m.mistake if m else "",
+        wrong.append({**row, "message": item.message[:1].upper() + item.message[1:], "mistake": m.mistake if m else "",
                       "right": m.right if m else "", "step": step})
     return _render(
         "feedback.typ.j2", student=student, items=items, wrong=wrong, reveal=reveal,
