@@ -16,6 +16,12 @@ from typing import Any, Mapping
 from .errors import BackpropError, located
 
 NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
+#: Names that would collide with quantity ids: an input's id is its bare name, so an input
+#: called P or alpha would shadow the performance or the learning rate, and a name step<k>
+#: would read as a step suffix (o_step2).
+RESERVED_NAMES = ("P", "alpha")
+RESERVED_WHY = {"P": "P is the performance", "alpha": "alpha is the learning rate"}
+STEP_NAME_RE = re.compile(r"step\d+\Z")
 BIAS = "bias"
 #: The three kinds of constant input: the value of ``o_bias``.
 BIAS_KINDS: dict[str, float | None] = {"none": None, "threshold": -1.0, "bias": 1.0}
@@ -213,6 +219,11 @@ def _names(value: Any, source: str | None, key: str | None, example: str = '["x1
             raise located(
                 source, f"{key}[{i}]",
                 f"{name!r} is not a valid name: use a letter followed by letters or digits (no '_', spaces or signs)",
+            )
+        if name in RESERVED_NAMES or STEP_NAME_RE.match(name):
+            raise located(
+                source, f"{key}[{i}]",
+                f"{name!r} is reserved ({RESERVED_WHY.get(name, 'step<k> marks update steps in quantity ids')}); choose another name",
             )
         names.append(name)
     return tuple(names)

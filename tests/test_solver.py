@@ -340,14 +340,17 @@ def test_renaming_and_reordering_changes_no_value(case):
         assert b.value(rename_id(q.id, ren)) == pytest.approx(q.value, rel=1e-12, abs=1e-12), q.id
 
 
-def test_a_neuron_named_like_a_step_suffix(make_instance):
-    """Documented finding: a neuron may be called ``step2`` (the naming rule allows it), and its
-    step-1 output is then ``o_step2``. The ids stay distinct, so the trace is right; only the
-    base/step split is ambiguous. This pins the part that holds (values and ids)."""
-    data = {**CHAIN, "layers": [["step2"], ["B"]], "weights": {"x1_step2": 0.5, "step2_B": 1.0}}
-    t = solve(make_instance(data))
-    assert t.value("o_step2") == pytest.approx(0.7310585786, abs=1e-10)
-    assert t.value("new_w_step2_B") == pytest.approx(1.0260565265, abs=1e-10)
+@pytest.mark.parametrize("layers, weights, name", [
+    ([["step2"], ["B"]], {"x1_step2": 0.5, "step2_B": 1.0}, "step2"),
+])
+def test_a_neuron_named_like_a_step_suffix_is_refused(make_instance, layers, weights, name):
+    """Finding of this suite: a neuron called ``step2`` made ``o_step2`` read as (o, step 2), so
+    the JSON keys lost the neuron's name. Such names are now refused by validation."""
+    from grader.errors import BackpropError
+
+    data = {**CHAIN, "layers": layers, "weights": weights}
+    with pytest.raises(BackpropError, match=f"'{name}' is reserved"):
+        make_instance(data)
 
 
 # --------------------------------------------------------------------------- 4. several steps

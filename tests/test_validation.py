@@ -246,6 +246,14 @@ CASES = [
     ("name-bias-neuron", setting("layers", [["A", "bias"], ["C"]]),
      "layers[0][1]: 'bias' is reserved for the constant input; rename it and set bias = \"threshold\" "
      "or \"bias\" instead"),
+    # names that would collide with quantity ids (found by the solver tests: an input P shadowed
+    # the performance, an input alpha the learning rate, a neuron step2 read as a step suffix)
+    ("name-P", setting("inputs", ["x1", "P"]),
+     "inputs[1]: 'P' is reserved (P is the performance); choose another name"),
+    ("name-alpha", setting("inputs", ["alpha", "x2"]),
+     "inputs[0]: 'alpha' is reserved (alpha is the learning rate); choose another name"),
+    ("name-step", setting("layers", [["A", "step2"], ["C"]]),
+     "layers[0][1]: 'step2' is reserved (step<k> marks update steps in quantity ids); choose another name"),
     ("name-number", setting("inputs", ["x1", 2]), "inputs[1]: must be a name in quotes, not 2"),
     ("inputs-not-list", setting("inputs", "x1"),
      "inputs: must be a list of names like [\"x1\", \"x2\"], not the string 'x1'"),
