@@ -183,11 +183,30 @@ def draw_variant(
 
 
 def generate_variants(
-    family: Family, roster: Iterable[Student | str], secret: bytes, assignment: str
+    family: Family, roster: Iterable[Student | str], secret: bytes, assignment: str, jobs: int | None = 1,
 ) -> tuple[Variant, ...]:
-    """A distinct variant for every student on the roster, in roster order."""
+    """A distinct variant for every student on the roster, in roster order.
+
+    The result is that of drawing for each student in roster order and skipping any variant
+    an earlier student already has. With ``jobs`` > 1 every student's first passing variant
+    is drawn in parallel, and only students whose variant repeats an earlier one are drawn
+    again (in order, skipping the taken ones): the same variants as one process gives.
+    """
+    from functools import partial
+
+    from .parallel import pmap
+
+    students = [s if isinstance(s, Student) else Student(s) for s in roster]
+    first = pmap(partial(draw_variant, family, secret, assignment), students, jobs)
     taken: set[str] = set()
-    return tuple(draw_variant(family, secret, assignment, s, taken) for s in roster)
+    out = []
+    for s, v in zip(students, first):
+        if canonical(v.instance) in taken:
+            v = draw_variant(family, secret, assignment, s, taken)
+        else:
+            taken.add(canonical(v.instance))
+        out.append(v)
+    return tuple(out)
 
 
 __all__ = [

@@ -76,15 +76,24 @@ def _first_changed(variant: Variant, values: dict[str, float]) -> str | None:
     return None
 
 
-@pytest.mark.parametrize("variant", VARIANTS, ids=IDS)
-@pytest.mark.parametrize("mid", list(MISCONCEPTIONS))
+def _applicable() -> list:
+    """(variant, misconception) pairs where the net has what the misconception changes
+    (missing-sum needs a neuron feeding two, bias-input needs bias weights)."""
+    pairs = []
+    for variant, vid in zip(VARIANTS, IDS):
+        for mid, m in MISCONCEPTIONS.items():
+            if _first_changed(variant, hand_worked(variant, m.rules)) is not None:
+                pairs.append(pytest.param(variant, mid, id=f"{vid}-{mid}"))
+    return pairs
+
+
+@pytest.mark.parametrize("variant, mid", _applicable())
 def test_misconception_is_named_where_it_first_acts(variant, mid):
     """Does a student who consistently holds one misconception get it named at the first step it changes?"""
     m = MISCONCEPTIONS[mid]
     values = hand_worked(variant, m.rules)
     first = _first_changed(variant, values)
-    if first is None:
-        pytest.skip(f"{mid} does not apply to family {variant.family}")
+    assert first is not None
     report = graded(variant, values)
     item = report[first]
     assert (item.verdict, item.misconception) == ("incorrect", mid), item.message

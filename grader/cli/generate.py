@@ -36,8 +36,9 @@ def _formats(value: str) -> list[str]:
 @click.option("--problems", type=click.Path(file_okay=False), default=None,
               help="A folder of your own family TOML files.")
 @click.option("--combined", is_flag=True, help="With pdf: also one PDF of the whole class for printing.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Processes to use (default: all cores).")
 def command(family: str, out: str, roster: str | None, count: int | None, assignment: str, fmt: str,
-            secret_file: str | None, problems: str | None, combined: bool) -> None:
+            secret_file: str | None, problems: str | None, combined: bool, jobs: int | None) -> None:
     """Generate a personal variant of FAMILY for every student.
 
     Writes OUT/handouts/<student>.toml and .md (and .ipynb, .pdf), the instructor key
@@ -57,14 +58,14 @@ def command(family: str, out: str, roster: str | None, count: int | None, assign
         raise InputError("give exactly one of --roster CSV or --count N")
     if not assignment.strip() or any(c in assignment for c in "/\\\n"):
         raise InputError(f"--assignment: {assignment!r} is not a usable id; use letters, digits, - or _")
-    renderers = _renderers(formats, combined)
+    _renderers(formats, combined)  # fails early when a format is unavailable
     out_dir = Path(out)
     with user_errors():
         fam = load_family(family, problems)
         students = read_roster(roster) if roster is not None else numbered_roster(count or 0)
         secret = load_or_create_secret(secret_file or out_dir / "secret.txt")
-        variants = generate_variants(fam, students, secret, assignment)
-        _write_all(out_dir, variants, renderers, fam, assignment, combined)
+        variants = generate_variants(fam, students, secret, assignment, jobs)
+        _write_all(out_dir, variants, formats, fam, assignment, combined, jobs)
     click.echo(
         f"Wrote {len(variants)} handouts ({', '.join(formats)}) to {out_dir / 'handouts'}, "
         f"worked solutions to {out_dir / 'solutions'} and the key to {out_dir / 'key.json'}."
@@ -96,30 +97,38 @@ def _renderers(formats: list[str], combined: bool) -> dict:
     return renderers
 
 
-def _write_all(out_dir: Path, variants, renderers: dict, fam, assignment: str, combined: bool) -> None:
+def _write_student(job: tuple[Path, tuple[str, ...], str, object]) -> None:
+    """Write one student's handouts and worked solutions (run in a worker process)."""
     from ..files import write_atomic
-    from ..key import key_document
     from ..render.solution import solution_markdown
     from ..solver import solve
 
+    out_dir, formats, assignment, v = job
+    renderers = _renderers(list(formats), False)
+    for ext, render in renderers.items():
+        write_atomic(out_dir / "handouts" / f"{v.student}.{ext}", render(v))
+    trace = solve(v.instance)
+    write_atomic(out_dir / "solutions" / f"{v.student}.md",
+                 solution_markdown(trace, student=v.student, assignment=assignment))
+    if "pdf" in renderers:
+        from ..render.pdf import solution_pdf
+
+        write_atomic(out_dir / "solutions" / f"{v.student}.pdf",
+                     solution_pdf(trace, student=v.student, assignment=assignment))
+
+
+def _write_all(out_dir: Path, variants, formats: list[str], fam, assignment: str, combined: bool,
+               jobs: int | None) -> None:
+    from ..files import write_atomic
+    from ..key import key_document
+    from ..parallel import pmap
+
     try:
-        for v in variants:
-            for ext, render in renderers.items():
-                write_atomic(out_dir / "handouts" / f"{v.student}.{ext}", render(v))
-            write_atomic(
-                out_dir / "solutions" / f"{v.student}.md",
-                solution_markdown(solve(v.instance), student=v.student, assignment=assignment),
-            )
-        if "pdf" in renderers:
-            from ..render.pdf import solution_pdf
+        pmap(_write_student, [(out_dir, tuple(formats), assignment, v) for v in variants], jobs)
+        if combined:
+            from ..render.pdf import class_pdf
 
-            for v in variants:
-                write_atomic(out_dir / "solutions" / f"{v.student}.pdf",
-                             solution_pdf(solve(v.instance), student=v.student, assignment=assignment))
-            if combined:
-                from ..render.pdf import class_pdf
-
-                write_atomic(out_dir / "handouts" / "class.pdf", class_pdf(variants))
+            write_atomic(out_dir / "handouts" / "class.pdf", class_pdf(variants))
         write_atomic(out_dir / "key.json", json.dumps(key_document(variants, fam, assignment), indent=1) + "\n")
     except OSError as exc:
         raise InputError(f"{out_dir}: cannot write ({exc.strerror or exc})") from None
