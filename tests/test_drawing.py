@@ -20,7 +20,7 @@ def make_net(inputs: int, layers: list[int], *, bias: str = "threshold", skip: f
     """A fully connected net (consecutive layers), plus skip connections with probability
     ``skip`` from every earlier column; weights with two decimals, some negative."""
     rnd = random.Random(seed)
-    names = iter("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    names = iter("ABCDEFGHIJKLMNOQRSTUVWXYZ")  # P is the performance
     cols = [[f"x{i + 1}" for i in range(inputs)]] + [[next(names) for _ in range(n)] for n in layers]
     weights: dict[str, float] = {}
     for j in range(1, len(cols)):

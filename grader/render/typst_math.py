@@ -62,7 +62,13 @@ def typst_name(qid: str) -> str:
 
 
 def _sum(a: Sequence[str]) -> str:
-    return " + ".join(f"{w} dot {o}" for w, o in zip(a[0::2], a[1::2]))
+    # each product in a box: a long sum may wrap at its + signs, never inside a product
+    return " + ".join(f"#box(${w} dot {o}$)" for w, o in zip(a[0::2], a[1::2]))
+
+
+def _d(o: str) -> str:
+    # the derivative o (1 - o), unbroken
+    return f"#box(${o} dot (1 - {o})$)"
 
 
 _TYPST: dict[str, Callable[[Sequence[str]], str]] = {
@@ -70,15 +76,15 @@ _TYPST: dict[str, Callable[[Sequence[str]], str]] = {
     "sigmoid": lambda a: f"display(frac(1, 1 + e^(-{a[0]})))",
     "performance": lambda a: "-display(frac(1, 2)) (" + " + ".join(
         f"({d} - {o})^2" for d, o in zip(a[0::2], a[1::2])) + ")",
-    "delta_out": lambda a: f"{a[0]} dot (1 - {a[0]}) dot ({a[1]} - {a[0]})",
-    "delta_hidden": lambda a: f"{a[0]} dot (1 - {a[0]}) dot ({_sum(a[1:])})",
+    "delta_out": lambda a: f"{_d(a[0])} dot ({a[1]} - {a[0]})",
+    "delta_hidden": lambda a: f"{_d(a[0])} dot ({_sum(a[1:])})",
     "dw": lambda a: f"{a[0]} dot {a[1]} dot {a[2]}",
     "add": lambda a: f"{a[0]} + {a[1]}",
-    "delta_out_flipped": lambda a: f"{a[0]} dot (1 - {a[0]}) dot ({a[0]} - {a[1]})",
+    "delta_out_flipped": lambda a: f"{_d(a[0])} dot ({a[0]} - {a[1]})",
     "delta_out_noderiv": lambda a: f"{a[1]} - {a[0]}",
     "delta_hidden_noderiv": lambda a: _sum(a[1:]),
-    "delta_out_dp": lambda a: f"{a[0]} dot (1 - {a[0]}) dot ({a[2]} - {a[1]})",
-    "delta_hidden_dp": lambda a: f"{a[0]} dot (1 - {a[0]}) dot ({_sum(a[2:])})",
+    "delta_out_dp": lambda a: f"{_d(a[0])} dot ({a[2]} - {a[1]})",
+    "delta_hidden_dp": lambda a: f"{_d(a[0])} dot ({_sum(a[2:])})",
     "dw_noalpha": lambda a: f"{a[0]} dot {a[1]}",
     "copy": lambda a: a[0],
     "subtract": lambda a: f"{a[0]} - {a[1]}",
