@@ -9,6 +9,7 @@ of ``--jobs`` processes. ``--combined`` also times one class PDF of every handou
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from multiprocessing import Pool
@@ -21,8 +22,11 @@ from grader.generator import Student, generate_variants  # noqa: E402
 from grader.render.pdf import class_pdf, handout_pdf  # noqa: E402
 
 
-def _size(variant) -> int:
-    return len(handout_pdf(variant))
+def _size(variant) -> tuple[int, float]:
+    """The size of the handout and the CPU seconds it took in this worker."""
+    start = time.process_time()
+    size = len(handout_pdf(variant))
+    return size, time.process_time() - start
 
 
 def main() -> None:
@@ -38,13 +42,17 @@ def main() -> None:
     variants = generate_variants(load_family(args.family), roster, b"bench secret", "bench")
     t1 = time.perf_counter()
     with Pool(args.jobs) as pool:
-        sizes = pool.map(_size, variants, chunksize=max(1, len(variants) // (8 * args.jobs)))
+        results = pool.map(_size, variants, chunksize=max(1, len(variants) // (8 * args.jobs)))
+    sizes = [r[0] for r in results]
+    cpu = sum(r[1] for r in results)
     t2 = time.perf_counter()
     pdf_s = t2 - t1
     print(f"family {args.family}: {args.students} students, {args.jobs} processes")
     print(f"variants drawn in {t1 - t0:.2f} s")
     print(f"handout PDFs: {pdf_s:.2f} s in all, {1000 * pdf_s / len(variants):.2f} ms per handout "
           f"(wall clock), {sum(sizes) / len(sizes) / 1024:.0f} KiB each")
+    print(f"CPU time: {1000 * cpu / len(variants):.2f} ms per handout; on {args.jobs} idle cores "
+          f"{cpu / args.jobs:.1f} s for the class (the load average was {os.getloadavg()[0]:.1f})")
     if args.combined:
         t3 = time.perf_counter()
         data = class_pdf(variants)
