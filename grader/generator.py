@@ -14,6 +14,7 @@ the counts of each reason, never hangs.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -82,8 +83,13 @@ class Variant:
     #: how many draws were rejected before this one
     redraws: int = 0
 
-    def trace(self) -> Trace:
+    @functools.cached_property
+    def exact(self) -> Trace:
+        """The exact trace (computed once per variant)."""
         return solve(self.instance)
+
+    def trace(self) -> Trace:
+        return self.exact
 
 
 def canonical(instance: Instance) -> str:
@@ -163,17 +169,19 @@ def draw_variant(
     reasons: Counter[str] = Counter()
     for attempt in range(family.constraints.max_draws):
         instance = draw_instance(family, rng)
-        reason, _, asked = rejection(family, instance)
+        reason, trace, asked = rejection(family, instance)
         if reason is None and taken is not None and canonical(instance) in taken:
             reason = "duplicate: the same variant as an earlier student"
         if reason is None:
             if taken is not None:
                 taken.add(canonical(instance))
-            return Variant(
+            variant = Variant(
                 student=s.id, assignment=assignment, family=family.id, instance=instance, asked=asked,
                 signature=sign(secret, assignment, s.id, instance), name=s.name, email=s.email,
                 redraws=attempt,
             )
+            variant.__dict__["exact"] = trace  # the cached_property's slot: no second solve
+            return variant
         reasons[reason.split(":")[0]] += 1
     summary = ", ".join(f"{n} {why}" for why, n in reasons.most_common())
     raise BackpropError(

@@ -12,7 +12,6 @@ from typing import Any
 from .errors import BackpropError
 from .files import read_text
 from .model import Instance, instance_from_dict
-from .solver import solve
 
 KEY_FORMAT = 1
 
@@ -20,7 +19,7 @@ KEY_FORMAT = 1
 def key_document(variants: Sequence[Any], family: Any, assignment: str) -> dict[str, Any]:
     students = {}
     for v in variants:
-        trace = solve(v.instance)
+        trace = v.trace()
         students[v.student] = {
             "name": v.name,
             "email": v.email,

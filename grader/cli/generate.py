@@ -101,13 +101,12 @@ def _write_student(job: tuple[Path, tuple[str, ...], str, object]) -> None:
     """Write one student's handouts and worked solutions (run in a worker process)."""
     from ..files import write_atomic
     from ..render.solution import solution_markdown
-    from ..solver import solve
 
     out_dir, formats, assignment, v = job
     renderers = _renderers(list(formats), False)
     for ext, render in renderers.items():
         write_atomic(out_dir / "handouts" / f"{v.student}.{ext}", render(v))
-    trace = solve(v.instance)
+    trace = v.trace()
     write_atomic(out_dir / "solutions" / f"{v.student}.md",
                  solution_markdown(trace, student=v.student, assignment=assignment))
     if "pdf" in renderers:

@@ -15,10 +15,10 @@ BIAS_SENTENCES = {
 }
 
 
-def _context(trace: Trace) -> dict:
+def _context(trace: Trace, *, tex: bool = True, text: bool = True) -> dict:
     d = trace.instance.rounding + 2
     return {
-        "steps": worked_steps(trace, d),
+        "steps": worked_steps(trace, d, tex=tex, text=text),
         "weights": trace.final_weights,
         "initial": trace.instance.weights,
         "decimals": d,
@@ -29,11 +29,11 @@ def _context(trace: Trace) -> dict:
 
 
 def solution_text(trace: Trace) -> str:
-    return render("solution.txt.j2", **_context(trace))
+    return render("solution.txt.j2", **_context(trace, tex=False))
 
 
 def solution_markdown(trace: Trace, *, student: str | None = None, assignment: str | None = None) -> str:
-    return render("solution.md.j2", student=student, assignment=assignment, **_context(trace))
+    return render("solution.md.j2", student=student, assignment=assignment, **_context(trace, text=False))
 
 
 def solution_json(trace: Trace) -> str:

@@ -38,16 +38,18 @@ class Step:
     sections: tuple[Section, ...]
 
 
-def line(q: Quantity, decimals: int) -> Line:
+def line(q: Quantity, decimals: int, tex: bool = True, text: bool = True) -> Line:
+    """One line of a worked solution; ``tex``/``text`` choose which notations to fill in
+    (the other fields are left empty, so that a view pays only for what it shows)."""
     shown = [numbers.arg(v, decimals) for v in q.arg_values]
     return Line(
         id=q.id,
-        formula=q.formula,
-        with_numbers=OPS[q.op].text(shown),
+        formula=q.formula if text else "",
+        with_numbers=OPS[q.op].text(shown) if text else "",
         result=numbers.fmt(q.value, decimals),
-        tex_id=latex_name(q.id),
-        tex_formula=latex_formula(q),
-        tex_numbers=latex_numbers(q, decimals),
+        tex_id=latex_name(q.id) if tex else "",
+        tex_formula=latex_formula(q) if tex else "",
+        tex_numbers=latex_numbers(q, decimals) if tex else "",
     )
 
 
@@ -70,14 +72,14 @@ SECTION_ORDER = (
 )
 
 
-def worked_steps(trace: Trace, decimals: int | None = None) -> tuple[Step, ...]:
+def worked_steps(trace: Trace, decimals: int | None = None, *, tex: bool = True, text: bool = True) -> tuple[Step, ...]:
     d = trace.instance.rounding + 2 if decimals is None else decimals
     inst = trace.instance
     steps = []
     for k in range(1, inst.steps + 1):
         grouped: dict[str, list[Line]] = {title: [] for title in SECTION_ORDER}
         for q in trace.step(k):
-            grouped[_section_of(q, inst)].append(line(q, d))
+            grouped[_section_of(q, inst)].append(line(q, d, tex, text))
         sample = inst.sample_of_step(k)
         steps.append(
             Step(
