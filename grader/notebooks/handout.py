@@ -116,6 +116,7 @@ def build_notebook(
             "student": student,
             "instance": instance.to_dict(),
             "signature": signature,
+            "asked": list(asked),
         },
     })
     nbformat.validate(nb)

@@ -79,7 +79,7 @@ def parse_notebook(data: bytes, source: str) -> Notebook:
     try:
         nb = json.loads(text)
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(text.rstrip()) - 1:
+        if exc.pos >= len(text.rstrip()) - 1 or not text.rstrip().endswith("}"):
             raise BackpropError(f"{source}: the notebook is cut off (truncated JSON at line {exc.lineno}); "
                                 "submit the complete file") from None
         raise BackpropError(f"{source}: is not a notebook (invalid JSON: {exc.msg} at line {exc.lineno}, "

@@ -1,0 +1,56 @@
+"""``backprop grade``: batch grading of notebooks and answer files against the instructor key."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .common import InputError, user_errors
+
+FORMATS = ("md", "pdf")
+
+
+@click.command("grade")
+@click.argument("key", type=click.Path(dir_okay=False))
+@click.argument("submissions", nargs=-1, required=True)
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the gradebook, results and feedback.")
+@click.option("--format", "fmt", default="md", show_default=True, help="Feedback formats: md, or md,pdf.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Parallel workers (default: all cores).")
+@click.option("--execute", is_flag=True, help="Run notebooks in the sandbox and read the values from the kernel.")
+@click.option("--force", is_flag=True, help="Regrade every submission, also those unchanged since the last run.")
+@click.option("--id-from", type=click.Choice(["name", "folder"]), default="name", show_default=True,
+              help="Without usable metadata, the student is the file's name or its folder's name.")
+@click.option("--ecf-credit", type=click.FloatRange(0, 1), default=None,
+              help="Credit for carried-forward answers (default: the key's).")
+def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: int | None, execute: bool,
+            force: bool, id_from: str, ecf_credit: float | None) -> None:
+    """Grade SUBMISSIONS (files, or folders searched for .ipynb and .toml) against KEY.
+
+    KEY is the key.json written by backprop generate; every submission is graded against the
+    key's problem for its student, never the file's own. Writes OUT/gradebook.csv (a row per
+    student in the key), OUT/results/<student>.json and OUT/feedback/<student>.md, and prints
+    a summary. A second run regrades only files that changed.
+
+    Example:
+
+        backprop grade hw1/key.json submissions/ --out graded --jobs 4
+    """
+    from ..notebooks.batch import Options, grade_batch
+
+    formats = [f.strip() for f in fmt.split(",") if f.strip()]
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise InputError(f"--format: unknown format {bad[0] if bad else fmt!r}; use md or md,pdf")
+    options = Options(execute=execute, id_from=id_from, ecf_credit=ecf_credit, pdf="pdf" in formats, force=force)
+    tty = sys.stderr.isatty()
+    with user_errors():
+        if tty:
+            from ..notebooks.batch import find_submissions
+
+            total = len(find_submissions(submissions))
+            with click.progressbar(length=total, label="grading", file=sys.stderr) as bar:
+                outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, progress=bar.update)
+        else:
+            outcome = grade_batch(key, submissions, out, options=options, jobs=jobs)
+    click.echo(outcome.summary, nl=not outcome.summary.endswith("\n"))
