@@ -19,6 +19,8 @@ COMMANDS = {
     "solve": "solve",
     "families": "families",
     "generate": "generate",
+    "grade": "grade",
+    "demo": "demo",
     "check": "check",
 }
 
