@@ -212,6 +212,25 @@ def _kill(km: Any) -> None:
             pass
 
 
+def _close(client: Any, km: Any) -> None:
+    """Close the client's sockets now (a killed kernel leaves them open until garbage collection)."""
+    kc = getattr(client, "kc", None)
+    try:
+        if kc is not None:
+            kc.stop_channels()
+    except Exception:  # closing what is already closed
+        pass
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    if process is not None:
+        try:
+            process.wait(timeout=10)
+        except Exception:  # already reaped by the kernel manager
+            pass
+    context = getattr(km, "context", None)
+    if context is not None:
+        context.destroy(linger=0)
+
+
 class _Watchdog:
     """Kills the kernel when a cell or the whole notebook runs past its time."""
 
@@ -290,6 +309,7 @@ def execute_values(path: str, ids: Collection[str], limits: Limits = Limits()) -
         finally:
             watchdog.stop()
             _kill(km)
+            _close(client, km)
         for out in nb.cells[-1].get("outputs", []):
             text = out.get("text", "")
             if out.get("output_type") == "stream" and MARKER in text:
