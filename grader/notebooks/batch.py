@@ -246,7 +246,9 @@ def _grade(path: Path) -> dict[str, Any]:
     out["status"] = "tampered" if tampered else "graded"
     out["message"] = tampered
     out["result"] = report.to_json()
-    out["feedback"] = report_markdown(report, student=student)
+    out["svg"] = _svg(key_entry.instance)
+    out["feedback"] = _feedback_text(out["status"], student, str(path), tampered,
+                                     report_markdown(report, student=student), out["svg"] is not None)
     if _OPTS.pdf:
         try:
             from ..render.pdf import feedback_pdf
@@ -258,6 +260,21 @@ def _grade(path: Path) -> dict[str, Any]:
             write_atomic(_OUT / ".cache" / f"{name}.pdf", pdf)
             out["pdf"] = name
     return out
+
+
+def _svg(instance: Any) -> str | None:
+    try:
+        from ..render.svg import net_svg
+    except ImportError:  # the picture is optional
+        return None
+    return net_svg(instance)
+
+
+def _feedback_text(status: str, student: str, file: str, message: str, report_md: str, has_svg: bool) -> str:
+    from ..render.env import render
+
+    return render("summary_feedback.md.j2", status=status, student=student, file=file, message=message,
+                  report_md=report_md, tampered=status == "tampered", has_svg=has_svg, svg_name=f"{student}.svg")
 
 
 def _probe_meta(path: Path, data: bytes) -> Any:
@@ -410,8 +427,6 @@ def gradebook_csv(rows: Sequence[Row], columns: Sequence[str]) -> str:
 
 
 def _write_student(out_dir: Path, row: Row, entry: dict[str, Any] | None, key: Any) -> None:
-    from ..render.env import render
-
     result = dict(row.result) if row.result else {"score": 0, "max_score": _clean(row.max_score), "items": []}
     result.update(student=row.student, status=row.status, message=row.message, file=row.file)
     _write_if_changed(out_dir / "results" / f"{row.student}.json", json.dumps(result, indent=1) + "\n")
@@ -420,18 +435,12 @@ def _write_student(out_dir: Path, row: Row, entry: dict[str, Any] | None, key: A
         for stale in (feedback / f"{row.student}.md", feedback / f"{row.student}.pdf"):
             stale.unlink(missing_ok=True)
         return
-    svg = None
-    if row.status != "error" and row.student in key.students:
-        try:
-            from ..render.svg import net_svg
-        except ImportError:
-            svg = None
-        else:
-            svg = net_svg(key.students[row.student].instance)
-            _write_if_changed(feedback / f"{row.student}.svg", svg)
-    text = render("summary_feedback.md.j2", status=row.status, student=row.student, file=row.file,
-                  message=row.message, report_md=(entry or {}).get("feedback") or "",
-                  tampered=row.status == "tampered", has_svg=svg is not None, svg_name=f"{row.student}.svg")
+    if row.status == "error" or not entry or not entry.get("feedback"):
+        text = _feedback_text("error", row.student, row.file, row.message, "", False)
+    else:
+        text = entry["feedback"]
+        if entry.get("svg"):
+            _write_if_changed(feedback / f"{row.student}.svg", entry["svg"])
     _write_if_changed(feedback / f"{row.student}.md", text)
     if entry and entry.get("pdf"):
         src = out_dir / ".cache" / f"{entry['pdf']}.pdf"
