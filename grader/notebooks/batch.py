@@ -152,7 +152,7 @@ def _answers_of(path: Path, data: bytes, entry_ids: Sequence[str], instance: Any
     from ..solver import givens
 
     if path.suffix.lower() == ".ipynb":
-        from .read import asked_ids, parse_notebook, read_answers  # noqa: F401
+        from .read import parse_notebook, read_answers
 
         nb = parse_notebook(data, str(path))
         answers, warnings = read_answers([src for src, _ in nb.code], entry_ids, givens(instance))
@@ -225,11 +225,7 @@ def _grade(path: Path) -> dict[str, Any]:
                             f"{MAX_BYTES // (1024 * 1024)} MB are not read")
     data = path.read_bytes()
     out: dict[str, Any] = {}
-    try:
-        probe_meta = _probe_meta(path, data)
-    except BackpropError:
-        raise
-    student, tampered, warnings = _identify(probe_meta, path)
+    student, tampered, warnings = _identify(_probe_meta(path, data), path)
     out["student"] = student
     if student not in _KEY.students:
         raise BackpropError(f"{path}: student {student!r} is not in the key")

@@ -63,8 +63,7 @@ def _code_version(text: str, instance: Any, asked: tuple[str, ...]) -> str:
     trace = solve(instance)
     lines = ["from math import exp", "def sigmoid(p):", "    return 1 / (1 + exp(-p))", ""]
     for q in trace:
-        args = [a for a in q.args]
-        lines.append(f"{q.id} = {_code_formula(q, args)}")
+        lines.append(f"{q.id} = {_code_formula(q, list(q.args))}")
     nb = json.loads(text)
     for cell in nb["cells"]:
         if "answer" in cell.get("metadata", {}).get("tags", []):
@@ -77,13 +76,13 @@ def _code_version(text: str, instance: Any, asked: tuple[str, ...]) -> str:
 
 def _code_formula(q: Any, args: list[str]) -> str:
     """A Python expression for ``q`` from the names the notebook defines (givens and earlier ids)."""
-    names = [a if not a.startswith("w_") or True else a for a in args]
     if q.kind == "o":
-        return f"sigmoid({names[0]})"
-    return f"{float(q.value)!r}  # worked out by hand" if not names else _by_op(q, names)
+        return f"sigmoid({args[0]})"
+    return _by_op(q, args)
 
 
 def _by_op(q: Any, names: list[str]) -> str:
+    """Weighted sums as products of the names; everything else as float(value), which needs running."""
     if q.kind == "p":
         pairs = list(zip(names[::2], names[1::2]))
         return " + ".join(f"{a} * {b}" for a, b in pairs) if pairs and len(names) % 2 == 0 else repr(q.value)
