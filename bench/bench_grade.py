@@ -49,6 +49,16 @@ def main() -> None:
             with open(f, "rb") as fh:
                 json.load(fh)
         floor = time.perf_counter() - t
+        from grader.notebooks.read import parse_notebook, read_answers
+        from grader.solver import givens
+
+        by_student = {v.student: v for v in variants}
+        t = time.perf_counter()
+        for f in files:
+            v = by_student[f.stem]
+            nb = parse_notebook(f.read_bytes(), str(f))
+            read_answers([src for src, _ in nb.code], v.asked, givens(v.instance))
+        reading = time.perf_counter() - t
         t = time.perf_counter()
         outcome = grade_batch(str(key), [str(subs)], str(work / "out"), jobs=args.jobs)
         took = time.perf_counter() - t
@@ -57,6 +67,8 @@ def main() -> None:
               f"{len(files) / took:.0f} notebooks/s (outputs written: gradebook, results, feedback)")
         print(f"floor, bare json.load of the same files: {floor:.3f} s = {len(files) / floor:.0f} notebooks/s; "
               f"grading takes {took / floor:.1f}x the floor")
+        print(f"reading the answers alone (parse + ast, one process): {reading:.2f} s = "
+              f"{len(files) / reading:.0f} notebooks/s = {reading / floor:.1f}x the floor")
         t = time.perf_counter()
         again = grade_batch(str(key), [str(subs)], str(work / "out"), jobs=args.jobs)
         rerun = time.perf_counter() - t

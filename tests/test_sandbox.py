@@ -104,3 +104,20 @@ def test_batch_carries_on_after_a_bad_notebook(tmp_path):
     bad_res = json.loads((out / "results" / f"{bad.student}.json").read_text())
     assert good_res["status"] == "graded" and good_res["score"] == good_res["max_score"]
     assert bad_res["status"] == "error" and "a cell ran longer than" in bad_res["message"]
+
+
+def test_check_reads_a_notebook_with_execute(tmp_path):
+    """read_notebook_submission(execute=True): values computed in code count."""
+    from grader.grading import grade
+    from grader.notebooks.demo import _code_version
+    from grader.notebooks.handout import build_notebook, notebook_text
+    from grader.notebooks.read import read_notebook_submission
+    from tests.test_notebooks_read import ASKED, INSTANCE
+
+    text = notebook_text(build_notebook(INSTANCE, ASKED, assignment="a", student="s01", signature="x"))
+    path = tmp_path / "s01.ipynb"
+    path.write_text(_code_version(text, INSTANCE, ASKED))
+    static = read_notebook_submission(path)
+    assert static.answers["o_A"].error == "needs execution: calls sigmoid()"
+    run = read_notebook_submission(path, execute=True)
+    assert grade(INSTANCE, run.answers, asked=run.asked).all_correct

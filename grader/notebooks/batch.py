@@ -180,17 +180,10 @@ def _answers_of(path: Path, data: bytes, entry_ids: Sequence[str], instance: Any
 
 
 def _executed(path: Path, answers: dict[str, Any], ids: Sequence[str]) -> dict[str, Any]:
-    from ..answers import Answer
     from .execute import execute_values
+    from .read import merge_executed
 
-    values = execute_values(str(path), ids)
-    merged = dict(answers)
-    for qid, v in values.items():
-        if isinstance(v, float):
-            merged[qid] = Answer(qid, v, v)
-        elif qid not in merged or merged[qid].value is None:
-            merged[qid] = Answer(qid, v, None, "is not a number" + (" (NaN)" if v == "nan" else f": {v}"))
-    return merged
+    return merge_executed(answers, execute_values(str(path), ids))
 
 
 def grade_file(task: tuple[str, str]) -> dict[str, Any]:

@@ -340,6 +340,33 @@ def _looks_like_id(name: str) -> bool:
     return bool(re.match(r"(p|o|delta|dw|new_w)_[A-Za-z0-9_]+\Z|P(_step\d+)?\Z", name))
 
 
-def read_notebook_submission(path: str | os.PathLike[str], instance: Instance | None = None) -> Submission:
-    """Read a filled-in notebook handout without running it (``backprop check FILE.ipynb``)."""
-    return submission_from_notebook(load_notebook(Path(path)), instance)
+def read_notebook_submission(
+    path: str | os.PathLike[str], instance: Instance | None = None, *, execute: bool = False,
+) -> Submission:
+    """Read a filled-in notebook handout (``backprop check FILE.ipynb``).
+
+    By default nothing runs. With ``execute``, the notebook is also run in the sandbox
+    (:mod:`.execute`) and the values its kernel holds replace the statically read ones; a
+    notebook that cannot be run is a :class:`~grader.errors.BackpropError` with the reason.
+    """
+    sub = submission_from_notebook(load_notebook(Path(path)), instance)
+    if not execute:
+        return sub
+    from dataclasses import replace
+
+    from ..solver import solve
+    from .execute import execute_values
+
+    values = execute_values(str(path), solve(sub.instance).ids)
+    return replace(sub, answers=merge_executed(sub.answers, values))
+
+
+def merge_executed(answers: Mapping[str, Answer], values: Mapping[str, Any]) -> dict[str, Answer]:
+    """Static answers overridden by the kernel's values (numbers; other values are invalid)."""
+    merged = dict(answers)
+    for qid, v in values.items():
+        if isinstance(v, float):
+            merged[qid] = Answer(qid, v, v)
+        elif qid not in merged or merged[qid].value is None:
+            merged[qid] = Answer(qid, v, None, "is not a number (NaN)" if v == "nan" else f"is not a number: {v}")
+    return merged
