@@ -210,3 +210,24 @@ def test_every_command_has_help(runner):
     for name in ("grade", "demo"):
         result = runner.invoke(cli, [name, "--help"])
         assert result.exit_code == 0 and "Example:" in result.output
+
+
+def test_toml_answer_files_are_graded_too(runner, course, tmp_path):
+    """A filled-in .toml handout is graded like a notebook; a broken one is an error row."""
+    import re
+
+    from grader.render.handout import handout_toml
+
+    key, subs, vs = course
+    good, broken = sorted(vs)[:2]
+    trace = vs[good].trace()
+    text = re.sub(r'^(\w+) = ""', lambda m: f"{m.group(1)} = {trace.value(m.group(1))!r}", handout_toml(vs[good]),
+                  flags=re.M)
+    (subs / f"{good}.toml").write_text(text)
+    (subs / f"{broken}.toml").write_text("[answers\no_A = 1")
+    out = tmp_path / "out"
+    assert runner.invoke(cli, ["grade", str(key), str(subs), "--out", str(out), "--jobs", "1"]).exit_code == 0
+    book = gradebook(out)
+    assert book[good]["status"] == "graded" and book[good]["score"] == book[good]["max_score"]
+    assert book[broken]["status"] == "error"
+    assert "is not valid TOML" in json.loads((out / "results" / f"{broken}.json").read_text())["message"]

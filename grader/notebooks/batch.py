@@ -147,16 +147,18 @@ def _identify(meta: Any, path: Path) -> tuple[str, str, list[str]]:
     return student, "", warnings
 
 
-def _answers_of(path: Path, data: bytes, entry_ids: Sequence[str], instance: Any) -> tuple[Any, Any, list[str]]:
-    """(meta, answers by id, warnings) of a notebook or TOML answer file, read against ``instance``."""
+def _parse(path: Path, data: bytes) -> tuple[Any, Callable[[Sequence[str], Any], tuple[dict, list[str]]]]:
+    """Parse a notebook or TOML answer file once: (its metadata or None, a reader of its answers).
+
+    The reader takes the quantity ids and the key's instance and returns (answers by id, warnings).
+    """
     from ..solver import givens
 
     if path.suffix.lower() == ".ipynb":
         from .read import parse_notebook, read_answers
 
         nb = parse_notebook(data, str(path))
-        answers, warnings = read_answers([src for src, _ in nb.code], entry_ids, givens(instance))
-        return nb.meta, answers, warnings
+        return nb.meta, lambda ids, instance: read_answers([src for src, _ in nb.code], ids, givens(instance))
     import tomllib
 
     from ..answers import answers_from_table
@@ -171,12 +173,13 @@ def _answers_of(path: Path, data: bytes, entry_ids: Sequence[str], instance: Any
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise BackpropError(f"{path}: is not valid TOML ({exc})") from None
-    meta = table.get("meta") if isinstance(table.get("meta"), dict) else None
-    if meta is not None:
-        meta = dict(meta, instance=table.get("instance"))
-    answers, warnings = answers_from_table(table.get("answers", {}), f"{path}: answers", ids=set(entry_ids),
-                                           names=givens(instance))
-    return meta, answers, warnings
+    meta = table.get("meta")
+    meta = dict(meta, instance=table.get("instance")) if isinstance(meta, dict) else None
+
+    def reader(ids: Sequence[str], instance: Any) -> tuple[dict, list[str]]:
+        return answers_from_table(table.get("answers", {}), f"{path}: answers", ids=set(ids), names=givens(instance))
+
+    return meta, reader
 
 
 def _executed(path: Path, answers: dict[str, Any], ids: Sequence[str]) -> dict[str, Any]:
@@ -218,13 +221,14 @@ def _grade(path: Path) -> dict[str, Any]:
                             f"{MAX_BYTES // (1024 * 1024)} MB are not read")
     data = path.read_bytes()
     out: dict[str, Any] = {}
-    student, tampered, warnings = _identify(_probe_meta(path, data), path)
+    meta, reader = _parse(path, data)
+    student, tampered, warnings = _identify(meta, path)
     out["student"] = student
     if student not in _KEY.students:
         raise BackpropError(f"{path}: student {student!r} is not in the key")
     key_entry = _KEY.students[student]
     trace = _trace(student)
-    meta, answers, more = _answers_of(path, data, trace.ids, key_entry.instance)
+    answers, more = reader(trace.ids, key_entry.instance)
     warnings += more
     if _OPTS.execute and path.suffix.lower() == ".ipynb":
         answers = _executed(path, answers, trace.ids)
@@ -264,26 +268,6 @@ def _feedback_text(status: str, student: str, file: str, message: str, report_md
 
     return render("summary_feedback.md.j2", status=status, student=student, file=file, message=message,
                   report_md=report_md, tampered=status == "tampered", has_svg=has_svg, svg_name=f"{student}.svg")
-
-
-def _probe_meta(path: Path, data: bytes) -> Any:
-    """The file's metadata (notebook ``metadata.backprop`` or TOML ``[meta]`` + instance), or None."""
-    if path.suffix.lower() == ".ipynb":
-        from .read import parse_notebook
-
-        return parse_notebook(data, str(path)).meta
-    return _answers_meta(path, data)
-
-
-def _answers_meta(path: Path, data: bytes) -> Any:
-    import tomllib
-
-    try:
-        table = tomllib.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
-    meta = table.get("meta")
-    return dict(meta, instance=table.get("instance")) if isinstance(meta, dict) else None
 
 
 # --------------------------------------------------------------------------- the batch
