@@ -111,8 +111,13 @@ def test_check_reads_a_notebook_with_execute(tmp_path):
     from grader.grading import grade
     from grader.notebooks.demo import _code_version
     from grader.notebooks.handout import build_notebook, notebook_text
+    from grader.families import load_family
+    from grader.generator import generate_variants
     from grader.notebooks.read import read_notebook_submission
-    from tests.test_notebooks_read import ASKED, INSTANCE
+    from grader.roster import numbered_roster
+
+    (v,) = generate_variants(load_family("2-2-1-threshold"), numbered_roster(1), b"s", "a", 1)
+    INSTANCE, ASKED = v.instance, v.asked
 
     text = notebook_text(build_notebook(INSTANCE, ASKED, assignment="a", student="s01", signature="x"))
     path = tmp_path / "s01.ipynb"
