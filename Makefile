@@ -15,7 +15,7 @@ $(BIN)/backprop: pyproject.toml
 	touch $(BIN)/backprop
 
 demo: $(BIN)/backprop
-	$(BIN)/backprop demo --out $(OUT) 2>/dev/null || $(BIN)/backprop generate 2-2-1-threshold --count 8 --assignment demo --out $(OUT)
+	$(BIN)/backprop demo --out $(OUT)
 
 test: $(BIN)/backprop
 	$(BIN)/python -m pytest -q

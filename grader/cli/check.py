@@ -20,8 +20,10 @@ from .common import InputError, user_errors, write_output
               help="Credit for a carried-forward answer, 0 to 1 [default: the family's, else 1].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write the report to this file instead of standard output.")
+@click.option("--execute", is_flag=True,
+              help="Notebooks: run the notebook in a sandboxed kernel and read the answers from it.")
 def command(submission: str, as_json: bool, reveal: bool, fmt: str, ecf_credit: float | None,
-            output: str | None) -> None:
+            output: str | None, execute: bool) -> None:
     """Check the answers in SUBMISSION, a filled-in handout (.toml or .ipynb).
 
     Every answer gets a verdict: correct, carried-forward (wrong only because of an earlier
@@ -34,7 +36,7 @@ def command(submission: str, as_json: bool, reveal: bool, fmt: str, ecf_credit: 
         backprop check alice.toml
     """
     with user_errors():
-        sub = _read(submission)
+        sub = _read(submission, execute)
         credit = ecf_credit if ecf_credit is not None else _family_credit(sub.meta)
         from ..grading import grade
 
@@ -56,13 +58,13 @@ def command(submission: str, as_json: bool, reveal: bool, fmt: str, ecf_credit: 
     sys.exit(0 if report.all_correct else 1)
 
 
-def _read(path: str):  # -> Submission
+def _read(path: str, execute: bool = False):  # -> Submission
     if path.lower().endswith(".ipynb"):
-        try:
-            from ..notebooks.read import read_notebook_submission
-        except ImportError:
-            raise InputError("notebook checking is not available yet") from None
-        return read_notebook_submission(path)
+        from ..notebooks.read import read_notebook_submission
+
+        return read_notebook_submission(path, execute=execute)
+    if execute:
+        raise InputError("--execute applies to notebooks (.ipynb) only")
     from ..answers import read_answer_file
 
     return read_answer_file(path)
