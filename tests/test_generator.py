@@ -296,8 +296,8 @@ def test_roster_id_column_preference(tmp_path):
     ids=["no-roster", "bad-format", "unknown-family", "zero-count"],
 )
 def test_bad_generate_usage(runner, tmp_path, args, message):
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        result = runner.invoke(cli, ["generate", *args])
+    args = [str(tmp_path / a) if a == "o" else a for a in args]
+    result = runner.invoke(cli, ["generate", *args])
     assert result.exit_code == 2
     assert result.output == f"Error: {message}\n"
 
