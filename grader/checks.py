@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .model import BIAS
-from .recompute import Recomputer
+from .recompute import Recomputer, plan_index
 from .rules import MISCONCEPTIONS, Misconception
 from .solver import Trace, _structure, plan
-from .tolerance import local, unit
+from .tolerance import local
 
 
 def min_magnitude(decimals: int) -> float:
@@ -56,7 +56,7 @@ def changed_ids(instance, m: Misconception, asked: Sequence[str]) -> tuple[str, 
     found = _CHANGED.get(key)
     if found is not None:
         return found
-    correct = {p[0]: (p[4], p[5]) for p in plan(instance)}
+    correct = plan_index(instance)
     asked_set = set(asked)
     changed: set[str] = set()
     for qid, _kind, _step, _subject, op, args in plan(instance, m.rules):
@@ -103,4 +103,4 @@ def undetectable(trace: Trace, asked: Sequence[str], tolerances: dict[str, float
     return None
 
 
-__all__ = ["saturation", "too_small", "undetectable", "changes", "min_magnitude", "unit"]
+__all__ = ["saturation", "too_small", "undetectable", "changes", "changed_ids", "min_magnitude"]

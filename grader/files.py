@@ -19,22 +19,32 @@ from .model import Instance, instance_from_dict
 MAX_BYTES = 50 * 1024 * 1024
 
 
-def read_text(path: str | os.PathLike[str]) -> str:
-    """The file's text, or an error saying why it cannot be read."""
+def read_bytes(path: str | os.PathLike[str], *, noun: str = "file", plural: str = "files",
+               size_hint: str = "") -> bytes:
+    """The file's bytes, or an error saying why it cannot be read (no such file, a folder,
+    over :data:`MAX_BYTES`, no permission); ``noun``/``plural``/``size_hint`` word the message."""
     p = Path(path)
     try:
         if p.is_dir():
-            raise BackpropError(f"{p}: is a folder; give a file")
+            raise BackpropError(f"{p}: is a folder; give a {noun}")
         size = p.stat().st_size
         if size > MAX_BYTES:
-            raise BackpropError(f"{p}: is {size // (1024 * 1024)} MB; files over {MAX_BYTES // (1024 * 1024)} MB are not read")
-        data = p.read_bytes()
+            raise BackpropError(
+                f"{p}: is {size // (1024 * 1024)} MB; {plural} over {MAX_BYTES // (1024 * 1024)} MB are not read{size_hint}"
+            )
+        return p.read_bytes()
     except FileNotFoundError:
         raise BackpropError(f"{p}: no such file") from None
     except PermissionError:
         raise BackpropError(f"{p}: not allowed to read this file (check its permissions)") from None
     except OSError as exc:
         raise BackpropError(f"{p}: cannot be read ({exc.strerror or exc})") from None
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """The file's text, or an error saying why it cannot be read."""
+    p = Path(path)
+    data = read_bytes(p)
     if b"\x00" in data:
         raise BackpropError(f"{p}: is a binary file, not text; give the .toml (or .json) file")
     try:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from . import checks
 from .errors import BackpropError
 from .families import Family
-from .model import BIAS, Instance, instance_from_dict
+from .model import Instance, instance_from_dict
 from .solver import Trace, solve
 from .tolerance import tolerances
 
@@ -218,6 +218,6 @@ def generate_variants(
 
 
 __all__ = [
-    "BIAS", "Drbg", "Student", "Variant", "canonical", "sign", "student_seed", "draw_instance",
+    "Drbg", "Student", "Variant", "canonical", "sign", "student_seed", "draw_instance",
     "draw_variant", "generate_variants", "rejection", "asked_ids",
 ]

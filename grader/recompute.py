@@ -19,7 +19,8 @@ from .solver import _structure, givens, plan
 _INDEXES: dict[tuple, dict[str, tuple[str, tuple[str, ...]]]] = {}
 
 
-def _index(instance: Instance, rules: Rules) -> dict[str, tuple[str, tuple[str, ...]]]:
+def plan_index(instance: Instance, rules: Rules = CORRECT) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """The plan as id -> (op, args), cached per structure and rules."""
     key = (_structure(instance), rules)
     found = _INDEXES.get(key)
     if found is None:
@@ -37,7 +38,7 @@ class Recomputer:
 
     def __init__(self, instance: Instance, rules: Rules = CORRECT) -> None:
         self.rules = rules
-        self.index = _index(instance, rules)
+        self.index = plan_index(instance, rules)
         self.givens = givens(instance, rules)
 
     def op_args(self, qid: str) -> tuple[str, tuple[str, ...]]:

@@ -41,8 +41,6 @@ class Misconception:
     mistake: str
     #: the right rule, to show beside the mistake
     right: str
-    #: the quantity kinds this misconception changes first
-    kinds: tuple[str, ...]
     rules: Rules
 
 
@@ -53,61 +51,61 @@ MISCONCEPTIONS: dict[str, Misconception] = {
             "sign-flip",
             "the final-layer delta used (o - d) instead of (d - o)",
             "delta_N = o_N (1 - o_N) (d_N - o_N) for a final-layer neuron N",
-            ("delta",), replace(CORRECT, error="o-d"),
+            replace(CORRECT, error="o-d"),
         ),
         Misconception(
             "missing-derivative",
             "the delta lacks the sigmoid's derivative o (1 - o)",
             "delta_N = o_N (1 - o_N) (d_N - o_N), or o_N (1 - o_N) sum_R w_N_R delta_R for a hidden neuron",
-            ("delta",), replace(CORRECT, derivative="none"),
+            replace(CORRECT, derivative="none"),
         ),
         Misconception(
             "derivative-of-p",
             "the derivative o (1 - o) was evaluated with p instead of o",
             "the derivative of the sigmoid is o_N (1 - o_N), with the output o_N, not the sum p_N",
-            ("delta",), replace(CORRECT, derivative="p(1-p)"),
+            replace(CORRECT, derivative="p(1-p)"),
         ),
         Misconception(
             "updated-weights",
             "the hidden delta used the already-updated weights; backprop uses the old weights",
             "delta_N = o_N (1 - o_N) sum_R w_N_R delta_R with w_N_R as it was before this step's update",
-            ("delta",), replace(CORRECT, backprop_weights="new"),
+            replace(CORRECT, backprop_weights="new"),
         ),
         Misconception(
             "missing-sum",
             "the hidden delta took only one of the downstream neurons",
             "delta_N = o_N (1 - o_N) sum_R w_N_R delta_R, summed over every neuron R that N feeds",
-            ("delta",), replace(CORRECT, downstream="first"),
+            replace(CORRECT, downstream="first"),
         ),
         Misconception(
             "wrong-input",
             "dw used the receiving neuron's own output instead of the input on that weight",
             "dw_F_N = alpha o_F delta_N, with o_F the value that arrives on the weight F -> N",
-            ("dw",), replace(CORRECT, dw_input="target"),
+            replace(CORRECT, dw_input="target"),
         ),
         Misconception(
             "missing-alpha",
             "dw was computed without the learning rate alpha",
             "dw_F_N = alpha o_F delta_N",
-            ("dw",), replace(CORRECT, dw_alpha=False),
+            replace(CORRECT, dw_alpha=False),
         ),
         Misconception(
             "dw-for-new-w",
             "the change dw was given where the new weight was asked",
             "new_w_F_N = w_F_N + dw_F_N",
-            ("new_w",), replace(CORRECT, update="dw"),
+            replace(CORRECT, update="dw"),
         ),
         Misconception(
             "update-sign",
             "the weight was updated as w - alpha o delta",
             "new_w_F_N = w_F_N + alpha o_F delta_N (with delta defined with d - o, the update adds)",
-            ("new_w",), replace(CORRECT, update="w-dw"),
+            replace(CORRECT, update="w-dw"),
         ),
         Misconception(
             "bias-input",
             "the constant bias input was taken with the wrong sign",
             "the constant input is -1 for a threshold (6.034) and +1 for a bias",
-            ("p", "dw"), replace(CORRECT, bias_input="flipped"),
+            replace(CORRECT, bias_input="flipped"),
         ),
     )
 }

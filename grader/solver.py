@@ -75,9 +75,11 @@ class Trace:
     givens: tuple[tuple[str, float], ...]
     quantities: tuple[Quantity, ...]
     _index: dict[str, Quantity] = field(default_factory=dict, repr=False, compare=False)
+    _given: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._index.update({q.id: q for q in self.quantities})
+        self._given.update(self.givens)
 
     def __getitem__(self, qid: str) -> Quantity:
         return self._index[qid]
@@ -91,7 +93,7 @@ class Trace:
     def value(self, qid: str) -> float:
         if qid in self._index:
             return self._index[qid].value
-        return dict(self.givens)[qid]
+        return self._given[qid]
 
     @property
     def ids(self) -> tuple[str, ...]:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BackpropError
-from ..files import write_atomic
+from ..files import read_bytes, write_atomic
 
 SUFFIXES = (".ipynb", ".toml")
 STATUSES = ("graded", "tampered", "error", "missing")
@@ -213,13 +213,8 @@ def grade_file(task: tuple[str, str]) -> dict[str, Any]:
 def _grade(path: Path) -> dict[str, Any]:
     from ..grading import grade
     from ..render.report import report_markdown
-    from .read import MAX_BYTES
 
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise BackpropError(f"{path}: is {size // (1024 * 1024)} MB; submissions over "
-                            f"{MAX_BYTES // (1024 * 1024)} MB are not read")
-    data = path.read_bytes()
+    data = read_bytes(path, noun="submission file", plural="submissions")
     out: dict[str, Any] = {}
     meta, reader = _parse(path, data)
     student, tampered, warnings = _identify(meta, path)

@@ -28,9 +28,9 @@ from typing import Any
 from ..answers import Answer, Submission, unknown_message
 from ..errors import BackpropError
 from ..expr import ExprError, evaluate, evaluate_node
+from ..files import read_bytes
 from ..model import Instance, instance_from_dict
 
-MAX_BYTES = 50 * 1024 * 1024
 _ASSIGN_RE = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)")
 _NAN_NAMES = {"nan", "NaN", "NAN"}
 
@@ -51,19 +51,7 @@ def load_notebook(path: str | os.PathLike[str], data: bytes | None = None) -> No
     """Read a notebook file into a :class:`Notebook`; BackpropError if it cannot be read."""
     p = str(path)
     if data is None:
-        try:
-            size = os.stat(p).st_size
-            if size > MAX_BYTES:
-                raise BackpropError(f"{p}: is {size // (1024 * 1024)} MB; notebooks over "
-                                    f"{MAX_BYTES // (1024 * 1024)} MB are not read (clear the outputs)")
-            with open(p, "rb") as fh:
-                data = fh.read()
-        except FileNotFoundError:
-            raise BackpropError(f"{p}: no such file") from None
-        except IsADirectoryError:
-            raise BackpropError(f"{p}: is a folder; give a notebook file") from None
-        except OSError as exc:
-            raise BackpropError(f"{p}: cannot be read ({exc.strerror or exc})") from None
+        data = read_bytes(p, noun="notebook file", plural="notebooks", size_hint=" (clear the outputs)")
     return parse_notebook(data, p)
 
 
