@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import threading
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -136,16 +136,33 @@ def load_instance(path: str | os.PathLike[str]) -> Instance:
     return instance_from_dict(data, str(path))
 
 
-def write_atomic(path: str | os.PathLike[str], content: str | bytes) -> None:
-    """Write ``content`` to ``path`` so that readers see the old file or the new, never half."""
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
+def write_atomic(path: str | os.PathLike[str], content: str | bytes, *, private: bool = False) -> None:
+    """Write ``content`` to ``path`` so that readers see the old file or the new, never half.
+
+    The bytes go to a temporary file beside ``path`` (named after this process and thread, so
+    concurrent writers never share one), which then replaces ``path``; missing folders are made.
+    ``private``: readable by the owner only (the key with every student's answers).
+    """
+    mode = 0o600 if private else 0o666
+    target = os.fspath(path)
     data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".tmp")
+    folder, name = os.path.split(target)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, p)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    except FileNotFoundError:
+        os.makedirs(folder or ".", exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        try:
+            if private:  # also when a leftover temporary file had other permissions
+                os.fchmod(fd, 0o600)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .errors import BackpropError
@@ -39,13 +40,21 @@ def key_document(variants: Sequence[Any], family: Any, assignment: str) -> dict[
 
 @dataclass(frozen=True)
 class KeyEntry:
+    """One student's line of the key. The instance is validated when first used, so a batch
+    that grades some students never builds the others' (``raw_instance`` is the key's dict)."""
+
     student: str
     name: str
     email: str
     signature: str
-    instance: Instance
+    raw_instance: Mapping[str, Any] = field(repr=False)
     asked: tuple[str, ...]
     answers: dict[str, float]
+    source: str = field(default="key.json", repr=False)
+
+    @cached_property
+    def instance(self) -> Instance:
+        return instance_from_dict(self.raw_instance, f"{self.source}: students.{self.student}.instance")
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,8 @@ class Key:
 
 
 def load_key(path: str | os.PathLike[str]) -> Key:
+    """Read the key. Each student's entry is checked for its fields here; its instance is
+    validated when first used (:attr:`KeyEntry.instance`)."""
     text = read_text(path)
     try:
         data = json.loads(text)
@@ -71,10 +82,11 @@ def load_key(path: str | os.PathLike[str]) -> Key:
                 student=sid,
                 name=e.get("name", ""),
                 email=e.get("email", ""),
-                signature=e["signature"],
-                instance=instance_from_dict(e["instance"], f"{path}: students.{sid}.instance"),
-                asked=tuple(e["asked"]),
+                signature=_text(e["signature"]),
+                raw_instance=_table(e["instance"]),
+                asked=tuple(_text(a) for a in e["asked"]),
                 answers={k: float(v) for k, v in e.get("answers", {}).items()},
+                source=str(path),
             )
         except (KeyError, TypeError, AttributeError, ValueError):
             raise BackpropError(f"{path}: students.{sid} is incomplete; regenerate the key with backprop generate") from None
@@ -84,3 +96,15 @@ def load_key(path: str | os.PathLike[str]) -> Key:
         ecf_credit=float(data.get("ecf_credit", 1.0)),
         students=entries,
     )
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(value)
+    return value
+
+
+def _table(value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError(value)
+    return value

@@ -128,6 +128,7 @@ def _write_all(out_dir: Path, variants, formats: list[str], fam, assignment: str
             from ..render.pdf import class_pdf
 
             write_atomic(out_dir / "handouts" / "class.pdf", class_pdf(variants))
-        write_atomic(out_dir / "key.json", json.dumps(key_document(variants, fam, assignment), indent=1) + "\n")
+        write_atomic(out_dir / "key.json", json.dumps(key_document(variants, fam, assignment), indent=1) + "\n",
+                     private=True)
     except OSError as exc:
         raise InputError(f"{out_dir}: cannot write ({exc.strerror or exc})") from None

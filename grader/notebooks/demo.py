@@ -108,7 +108,8 @@ def run_demo(out: str | Path, *, jobs: int | None = None, execute: bool = False)
     for v in variants:
         write_atomic(handouts / f"{v.student}.ipynb", notebook_handout(v))
     key_path = out / "key.json"
-    write_atomic(key_path, json.dumps(key_document(variants, family, DEMO_ASSIGNMENT), indent=1) + "\n")
+    write_atomic(key_path, json.dumps(key_document(variants, family, DEMO_ASSIGNMENT), indent=1) + "\n",
+                 private=True)
     cases = []
     for v, (case, description) in zip(variants, CASES):
         cases.append((v.student, case, description))

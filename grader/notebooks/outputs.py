@@ -1,0 +1,116 @@
+"""The files ``backprop grade`` writes under OUT (DESIGN section 5).
+
+``results/<student>.json`` (the ``check --json`` object plus ``student``, ``status``,
+``message`` and ``file``), ``feedback/<student>.md`` with the picture of the net beside it as
+``feedback/<student>.svg`` (and ``.pdf``), and ``gradebook.csv``. Every file is written
+atomically, and only when its content changed, so a rerun leaves unchanged files alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..files import write_atomic
+
+
+@dataclass(frozen=True)
+class Row:
+    """One student's line of the gradebook."""
+
+    student: str
+    status: str
+    score: float
+    max_score: float
+    points: dict[str, float]
+    message: str = ""
+    file: str = ""
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+def row_of(student: str, entry: Mapping[str, Any] | None, max_score: float) -> Row:
+    """The gradebook row of ``student`` from their winning entry (None: nothing submitted)."""
+    if entry is None:
+        return Row(student, "missing", 0.0, max_score, {}, "nothing submitted")
+    res = entry.get("result")
+    if res is None:
+        return Row(student, "error", 0.0, max_score, {}, entry.get("message", ""), entry["file"])
+    points = {i["id"]: i["points"] for i in res["items"]}
+    return Row(student, entry["status"], float(res["score"]), float(res["max_score"]), points,
+               entry.get("message", ""), entry["file"], res)
+
+
+def result_text(row: Row) -> str:
+    """``results/<student>.json``: one line of JSON (``jq`` or ``python -m json.tool`` show it
+    indented)."""
+    doc = dict(row.result) if row.result else {"score": 0, "max_score": _clean(row.max_score), "items": []}
+    doc.update(student=row.student, status=row.status, message=row.message, file=row.file)
+    return json.dumps(doc, ensure_ascii=False) + "\n"
+
+
+def error_feedback(row: Row) -> str:
+    from .submission import feedback_text
+
+    return feedback_text("error", row.student, row.file, row.message, "", False)
+
+
+def write_student(out: str, row: Row, feedback: str | None, svg: str | None, pdf: bytes | None,
+                  *, fresh: bool = False) -> None:
+    """Write one student's result and feedback files, removing those that no longer apply.
+
+    ``fresh``: the folder has no earlier outputs for this student to compare with or remove
+    (the first run into OUT), so the files are written without reading them first.
+    """
+    results, fb = os.path.join(out, "results"), os.path.join(out, "feedback")
+    put = write_atomic if fresh else write_if_changed
+    put(os.path.join(results, f"{row.student}.json"), result_text(row))
+    wanted = set()
+    if row.status != "missing":
+        put(os.path.join(fb, f"{row.student}.md"), feedback if feedback is not None else error_feedback(row))
+        wanted.add(".md")
+        if svg is not None and feedback is not None:
+            put(os.path.join(fb, f"{row.student}.svg"), svg)
+            wanted.add(".svg")
+        if pdf is not None:
+            put(os.path.join(fb, f"{row.student}.pdf"), pdf)
+            wanted.add(".pdf")
+    if not fresh:
+        for ext in {".md", ".svg", ".pdf"} - wanted:
+            try:
+                os.unlink(os.path.join(fb, f"{row.student}{ext}"))
+            except FileNotFoundError:
+                pass
+
+
+def write_if_changed(path: str, content: str | bytes) -> None:
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        with open(path, "rb") as fh:
+            if fh.read() == data:
+                return
+    except OSError:
+        pass
+    write_atomic(path, data)
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(round(x, 6))
+
+
+def _clean(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else x
+
+
+def gradebook_csv(rows: Sequence[Row], columns: Sequence[str]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["student", "score", "max_score", "status", *columns])
+    for r in rows:
+        w.writerow([r.student, _num(r.score), _num(r.max_score), r.status,
+                    *(_num(r.points[c]) if c in r.points else "" for c in columns)])
+    return buf.getvalue()

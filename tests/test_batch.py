@@ -1,0 +1,211 @@
+"""The batch's bookkeeping: the journal, reruns, duplicates across runs, a killed pool, the key."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import cli
+from grader.families import load_family
+from grader.generator import generate_variants
+from grader.key import key_document
+from grader.notebooks import batch, journal
+from grader.notebooks.demo import fill
+from grader.notebooks.handout import notebook_handout
+from grader.roster import numbered_roster
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = b"batch secret"
+
+
+def course(tmp_path: Path, n: int):
+    family = load_family("2-2-1-threshold")
+    variants = generate_variants(family, numbered_roster(n), SECRET, "hw1", 1)
+    key = tmp_path / "key.json"
+    key.write_text(json.dumps(key_document(variants, family, "hw1")))
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    return key, subs, {v.student: v for v in variants}
+
+
+def right(v) -> str:
+    trace = v.trace()
+    return fill(notebook_handout(v), {q: repr(trace.value(q)) for q in v.asked})
+
+
+def blank(v) -> str:
+    return fill(notebook_handout(v), {})
+
+
+def outputs(out: Path) -> dict[str, bytes]:
+    """Every output file but the journal, by relative path."""
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and ".cache" not in p.parts}
+
+
+def age(path: Path, seconds: float = 3600) -> None:
+    """Date a file back, as a submission downloaded earlier would be."""
+    t = time.time() - seconds
+    os.utime(path, (t, t))
+
+
+def test_rerun_reuses_and_outputs_stay_identical(tmp_path):
+    key, subs, vs = course(tmp_path, 5)
+    for sid, v in vs.items():
+        (subs / f"{sid}.ipynb").write_text(right(v))
+        age(subs / f"{sid}.ipynb")
+    out = tmp_path / "out"
+    first = batch.grade_batch(str(key), [str(subs)], str(out), jobs=2)
+    before = outputs(out)
+    assert first.regraded == 5 and set(before) >= {f"feedback/{s}.md" for s in vs} | {f"results/{s}.json" for s in vs}
+    again = batch.grade_batch(str(key), [str(subs)], str(out), jobs=2)
+    assert (again.regraded, again.reused) == (0, 5)
+    assert outputs(out) == before
+    # outputs deleted by hand come back from the journal without regrading
+    (out / "feedback" / f"{sorted(vs)[0]}.md").unlink()
+    (out / "feedback" / f"{sorted(vs)[0]}.svg").unlink()
+    third = batch.grade_batch(str(key), [str(subs)], str(out), jobs=1)
+    assert third.regraded == 0 and outputs(out) == before
+
+
+def test_an_edit_that_keeps_size_and_time_is_still_seen(tmp_path):
+    """Like git's racy-clean check: an identity taken just after the file was written is
+    confirmed by the bytes' hash."""
+    key, subs, vs = course(tmp_path, 2)
+    sid = sorted(vs)[0]
+    path = subs / f"{sid}.ipynb"
+    text = right(vs[sid])
+    path.write_text(text)
+    out = tmp_path / "out"
+    batch.grade_batch(str(key), [str(subs)], str(out), jobs=1)
+    st = path.stat()
+    # the same length, one answer wrong: 0.1 -> 0.9 style edit of a digit
+    i = text.index("p_A = ") + len("p_A = ")
+    edited = text[:i] + ("9" if text[i] != "9" else "8") + text[i + 1:]
+    with open(path, "r+") as fh:  # in place: the same inode
+        fh.write(edited)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert journal.identity(path.stat()) == journal.identity(st)
+    again = batch.grade_batch(str(key), [str(subs)], str(out), jobs=1)
+    assert again.regraded == 1
+    res = json.loads((out / "results" / f"{sid}.json").read_text())
+    assert next(i for i in res["items"] if i["id"] == "p_A")["verdict"] != "correct"
+
+
+def test_duplicate_regraded_later_does_not_take_over_the_outputs(tmp_path):
+    """An older file of a student, changed and regraded, must not replace the newest file's
+    feedback, although its worker wrote last."""
+    key, subs, vs = course(tmp_path, 2)
+    sid = sorted(vs)[0]
+    old, new = subs / f"{sid}.ipynb", subs / f"{sid}-v2.ipynb"
+    old.write_text(blank(vs[sid]))
+    new.write_text(right(vs[sid]))
+    age(old, 7200)
+    age(new, 3600)
+    out = tmp_path / "out"
+    batch.grade_batch(str(key), [str(subs)], str(out), jobs=1)
+    reference = outputs(out)
+    assert json.loads(reference[f"results/{sid}.json"])["file"] == str(new)
+    old.write_text(blank(vs[sid]) + " ")  # changed, still older
+    age(old, 7000)
+    again = batch.grade_batch(str(key), [str(subs)], str(out), jobs=1)
+    assert again.regraded == 1
+    assert outputs(out) == reference
+    assert f"{sid} submitted 2 files; the newest counts: {new}" in again.summary
+
+
+def test_damaged_journal_line_regrades_only_that_file(tmp_path):
+    key, subs, vs = course(tmp_path, 4)
+    for sid, v in vs.items():
+        (subs / f"{sid}.ipynb").write_text(right(v))
+        age(subs / f"{sid}.ipynb")
+    out = tmp_path / "out"
+    batch.grade_batch(str(key), [str(subs)], str(out), jobs=1)
+    book = (out / "gradebook.csv").read_text()
+    [seg] = sorted((out / ".cache").glob("journal-*.jsonl"))
+    data = seg.read_bytes()
+    seg.write_bytes(data[: len(data) - 40])  # the last line cut off, as by a kill
+    again = batch.grade_batch(str(key), [str(subs)], str(out), jobs=1)
+    assert (again.regraded, again.reused) == (1, 3)
+    assert (out / "gradebook.csv").read_text() == book
+
+
+def test_journal_is_compacted(tmp_path):
+    key, subs, vs = course(tmp_path, 2)
+    out = tmp_path / "out"
+    for n in range(12):
+        for sid, v in vs.items():
+            (subs / f"{sid}.ipynb").write_text(right(v) + " " * n)
+        batch.grade_batch(str(key), [str(subs)], str(out), jobs=1)
+        assert len(list((out / ".cache").glob("journal-*.jsonl"))) <= 9
+    lines = journal.Journal(out / ".cache")
+    assert len(lines.load()) == 2 and lines.lines <= 2 * 2 + 16
+
+
+def test_a_broken_student_entry_in_the_key_is_that_students_error_row(tmp_path):
+    key, subs, vs = course(tmp_path, 3)
+    bad, good = sorted(vs)[:2]
+    doc = json.loads(key.read_text())
+    doc["students"][bad]["instance"]["alpha"] = "fast"
+    key.write_text(json.dumps(doc))
+    for sid in (bad, good):
+        (subs / f"{sid}.ipynb").write_text(right(vs[sid]))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["grade", str(key), str(subs), "--out", str(out), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    rows = {r.student: r for r in batch.grade_batch(str(key), [str(subs)], str(out), jobs=1).rows}
+    assert rows[good].status == "graded"
+    assert rows[bad].status == "error" and f"students.{bad}.instance" in rows[bad].message
+    assert "alpha" in rows[bad].message
+
+
+def test_key_json_is_private(tmp_path):
+    result = CliRunner().invoke(cli, ["generate", "chain", "--count", "2", "--out", str(tmp_path / "hw"),
+                                      "--secret-file", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE((tmp_path / "hw" / "key.json").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "hw" / "handouts" / "student01.md").stat().st_mode) & 0o044
+
+
+@pytest.mark.slow
+def test_killing_a_pool_halfway_loses_nothing_and_counts_nothing_twice(tmp_path):
+    """A real `backprop grade --jobs 2` killed with SIGKILL (workers and all) midway; the
+    rerun grades only the rest and ends with the outputs of an uninterrupted run."""
+    n = 160
+    key, subs, vs = course(tmp_path, n)
+    for i, (sid, v) in enumerate(sorted(vs.items())):
+        (subs / f"{sid}.ipynb").write_text(right(v) if i % 4 else blank(v))
+        age(subs / f"{sid}.ipynb")
+    reference = tmp_path / "ref"
+    batch.grade_batch(str(key), [str(subs)], str(reference), jobs=2)
+    out = tmp_path / "out"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen([sys.executable, "-m", "grader", "grade", str(key), str(subs), "--out", str(out),
+                             "--jobs", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.time() + 60
+    done = 0
+    while time.time() < deadline and proc.poll() is None:
+        segs = list((out / ".cache").glob("journal-*.jsonl")) if (out / ".cache").exists() else []
+        done = sum(s.read_bytes().count(b"\n") for s in segs)
+        if done >= 20:
+            break
+        time.sleep(0.005)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert 20 <= done < n, "the run was not caught halfway; make the corpus bigger"
+    again = batch.grade_batch(str(key), [str(subs)], str(out), jobs=2)
+    assert again.regraded + again.reused == n and again.regraded < n
+    assert len(again.rows) == n
+    assert outputs(out) == outputs(reference)
+    third = batch.grade_batch(str(key), [str(subs)], str(out), jobs=2)
+    assert (third.regraded, third.reused) == (0, n)
