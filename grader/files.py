@@ -23,16 +23,20 @@ def read_bytes(path: str | os.PathLike[str], *, noun: str = "file", plural: str 
                size_hint: str = "") -> bytes:
     """The file's bytes, or an error saying why it cannot be read (no such file, a folder,
     over :data:`MAX_BYTES`, no permission); ``noun``/``plural``/``size_hint`` word the message."""
-    p = Path(path)
+    p = os.fspath(path)
     try:
-        if p.is_dir():
-            raise BackpropError(f"{p}: is a folder; give a {noun}")
-        size = p.stat().st_size
+        with open(p, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size <= MAX_BYTES:
+                data = fh.read(MAX_BYTES + 1)
+                size = len(data)
         if size > MAX_BYTES:
             raise BackpropError(
                 f"{p}: is {size // (1024 * 1024)} MB; {plural} over {MAX_BYTES // (1024 * 1024)} MB are not read{size_hint}"
             )
-        return p.read_bytes()
+        return data
+    except IsADirectoryError:
+        raise BackpropError(f"{p}: is a folder; give a {noun}") from None
     except FileNotFoundError:
         raise BackpropError(f"{p}: no such file") from None
     except PermissionError:
