@@ -134,9 +134,12 @@ def test_damaged_journal_line_regrades_only_that_file(tmp_path):
     [seg] = sorted((out / ".cache").glob("journal-*.jsonl"))
     data = seg.read_bytes()
     seg.write_bytes(data[: len(data) - 40])  # the last line cut off, as by a kill
+    debris = out / "feedback" / f".{sorted(vs)[0]}.md.999-1.tmp"  # a write the kill interrupted
+    debris.write_text("half")
     again = batch.grade_batch(str(key), [str(subs)], str(out), jobs=1)
     assert (again.regraded, again.reused) == (1, 3)
     assert (out / "gradebook.csv").read_text() == book
+    assert not debris.exists()
 
 
 def test_journal_is_compacted(tmp_path):

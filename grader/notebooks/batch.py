@@ -62,11 +62,18 @@ def find_submissions(paths: Iterable[str]) -> list[Path]:
 
 def _walk(folder: str) -> list[str]:
     out: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        out += (os.path.join(dirpath, f) for f in filenames
-                if not f.startswith(".") and f.lower().endswith(SUFFIXES))
-    return [f for f in out if os.path.isfile(f)]
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return out
+    for e in entries:
+        if e.name.startswith("."):
+            continue
+        if e.is_dir():
+            out += _walk(e.path)
+        elif e.name.lower().endswith(SUFFIXES) and e.is_file():
+            out.append(e.path)
+    return out
 
 
 # --------------------------------------------------------------------------- one file (in a worker)
@@ -160,6 +167,8 @@ def grade_batch(
                              [options.execute, options.id_from, options.ecf_credit, options.pdf])
     journal = jr.Journal(os.path.join(out, ".cache"))
     known = {} if fresh else journal.load()
+    if not fresh:
+        _remove_debris(out)
     tasks: list[Task] = []
     entries: list[dict[str, Any]] = []
     for f in files:
@@ -192,6 +201,21 @@ def grade_batch(
         journal.compact({n: lines[n] for n in keep if n in lines})
     summary = summarize(rows, duplicates, len(files), len(tasks), reused, out)
     return Outcome(tuple(rows), summary, len(tasks), reused)
+
+
+def _remove_debris(out: str) -> None:
+    """Temporary files left by a run that was killed while writing (``.<name>.<pid>-<thread>.tmp``)."""
+    for sub in ("results", "feedback"):
+        try:
+            entries = list(os.scandir(os.path.join(out, sub)))
+        except OSError:
+            continue
+        for e in entries:
+            if e.name.startswith(".") and e.name.endswith(".tmp"):
+                try:
+                    os.unlink(e.path)
+                except OSError:
+                    pass
 
 
 def _run(tasks: list[Task], state: _State, key_path: str, jobs: int | None,
