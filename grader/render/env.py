@@ -13,8 +13,12 @@ from .math import latex_formula, latex_name
 
 @cache
 def environment() -> jinja2.Environment:
+    # auto_reload=False: a template is read and compiled once per process; the templates are
+    # the package's own files and do not change while it runs (with reloading on, every
+    # get_template would stat the file again, which costs as much as rendering a short one)
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
+        auto_reload=False,
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,

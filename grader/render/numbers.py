@@ -7,9 +7,27 @@ import math
 from typing import Any
 
 
+#: format specs of the fast path of :func:`fmt`
+_FIXED = {d: f".{d}f" for d in range(1, 18)}
+
+
 def fmt(x: float, decimals: int = 4) -> str:
     """``x`` for people: exact values as they are (``1``, ``0.5``, ``-2``), others rounded
     to ``decimals`` places (``0.7311``)."""
+    if x.__class__ is float and (spec := _FIXED.get(decimals)) is not None and decimals.__class__ is int:
+        # The fast path for a float (the renderers call this a lot), with the same result as the
+        # general code below: ``round(x, decimals)`` is ``float()`` of exactly this text (both
+        # are correctly rounded to ``decimals`` places), and the text of that rounded value at
+        # ``decimals`` places is this text again. Only a text that ends in 0 can be shortened
+        # (or be a negative zero). NaN and infinities come out as ``str(x)``.
+        text = format(x, spec)
+        if text[-1] != "0":
+            return text
+        if -1e-12 < float(text) - x < 1e-12:
+            text = text.rstrip("0").rstrip(".")
+        if text[0] == "-" and text in ("-0", "-0." + "0" * decimals):
+            text = text[1:]
+        return text
     if isinstance(x, bool):
         return str(x).lower()
     if not math.isfinite(x):

@@ -1,8 +1,9 @@
 """The report for people: terminal lines and Markdown feedback, both from templates.
 
-The views are plain data computed from the immutable :class:`~grader.report.Report`; the
-templates ``report.txt.j2`` and ``report.md.j2`` lay them out. Expected values and the result
-of a worked step (which, when the earlier answers are right, *is* the expected value) are
+The views are computed from the immutable :class:`~grader.report.Report` (a row of short
+texts per item for the table, and an :class:`ItemView` of each wrong item whose worked step is
+computed only when shown); the templates ``report.txt.j2`` and ``report.md.j2`` lay them out.
+Expected values and the result of a worked step (which, when the earlier answers are right, *is* the expected value) are
 shown only with ``reveal``: a student self-checking learns which step is wrong and why, not
 the answer.
 """
@@ -10,12 +11,12 @@ the answer.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from ..ops import OPS
-from ..report import Item, Report
+from ..report import VERDICTS, Item, Report
 from . import numbers
 
 #: ANSI colours of the verdicts on a terminal
@@ -28,21 +29,54 @@ COLOURS = {
 }
 
 
-@dataclass(frozen=True)
 class ItemView:
-    id: str
-    verdict: str
-    points: str
-    max_points: str
-    given: str
-    misconception: str
-    message: str
-    expected: str
-    tolerance: str
-    wrong: bool
-    formula: str
-    with_numbers: str
-    from_own: str
+    """One item as the templates and the PDF show it. What every row of the table shows is
+    computed on creation; the rest (the expected value, the worked step with the student's
+    numbers) only when asked for, which is for the wrong items and with ``reveal``: most
+    reports are mostly correct, and batch grading renders one per student."""
+
+    __slots__ = ("item", "decimals", "id", "verdict", "points", "max_points", "given", "misconception",
+                 "wrong")
+
+    def __init__(self, item: Item, decimals: int) -> None:
+        self.item = item
+        self.decimals = decimals
+        self.id = item.id
+        self.verdict = item.verdict
+        self.points = _points(item.points)
+        self.max_points = _points(item.max_points)
+        self.given = _given(item.given, decimals)
+        self.misconception = item.misconception or ""
+        self.wrong = item.verdict in ("incorrect", "invalid", "missing")
+
+    @property
+    def message(self) -> str:
+        return self.item.message
+
+    @property
+    def formula(self) -> str:
+        return self.item.formula
+
+    @property
+    def expected(self) -> str:
+        return numbers.fmt(self.item.expected, self.decimals + 2)
+
+    @property
+    def tolerance(self) -> str:
+        return f"{self.item.tolerance:.2g}"
+
+    @property
+    def with_numbers(self) -> str:
+        op = self.item.op
+        if op not in OPS:
+            return ""
+        d = self.decimals + 2
+        return OPS[op].text([numbers.arg(v, d) for v in self.item.own_args])
+
+    @property
+    def from_own(self) -> str:
+        x = self.item.from_own
+        return "" if x is None else numbers.fmt(x, self.decimals + 2)
 
 
 def _given(g: str | float | None, decimals: int) -> str:
@@ -54,44 +88,48 @@ def _given(g: str | float | None, decimals: int) -> str:
 
 
 def _points(x: float) -> str:
-    return f"{x:g}"
+    return "1" if x == 1.0 else f"{x:g}"
 
 
 def item_view(item: Item, decimals: int) -> ItemView:
-    d = decimals + 2
-    shown = [numbers.arg(v, d) for v in item.own_args]
-    op = item.op
-    return ItemView(
-        id=item.id,
-        verdict=item.verdict,
-        points=_points(item.points),
-        max_points=_points(item.max_points),
-        given=_given(item.given, decimals),
-        misconception=item.misconception or "",
-        message=item.message,
-        expected=numbers.fmt(item.expected, d),
-        tolerance=f"{item.tolerance:.2g}",
-        wrong=item.verdict in ("incorrect", "invalid", "missing"),
-        formula=item.formula,
-        with_numbers=OPS[op].text(shown) if op in OPS else "",
-        from_own="" if item.from_own is None else numbers.fmt(item.from_own, d),
-    )
+    return ItemView(item, decimals)
+
+
+def _rows(report: Report, reveal: bool) -> list[tuple[str, str, str, str, str, str, str]]:
+    """One tuple per item for the table of the report (the templates unpack it by name):
+    ``(id, given, verdict, misconception, points, max_points, expected)``, ``expected`` only
+    with ``reveal`` (else empty). The same text as :class:`ItemView`, made without a view per
+    item: this is the part of a report that is as long as the derivation."""
+    d = report.decimals
+    shown = max(d + 2, 6)
+    fmt = numbers.fmt
+    return [
+        (
+            i.id,
+            "" if (g := i.given) is None else fmt(g, shown) if isinstance(g, float) else str(g),
+            i.verdict,
+            i.misconception or "",
+            "1" if (p := i.points) == 1.0 else f"{p:g}",
+            "1" if (m := i.max_points) == 1.0 else f"{m:g}",
+            fmt(i.expected, d + 2) if reveal else "",
+        )
+        for i in report.items
+    ]
 
 
 def _context(report: Report, student: str | None, reveal: bool) -> dict[str, Any]:
-    views = [item_view(i, report.decimals) for i in report.items]
-    counts = {v: report.count(v) for v in ("correct", "carried-forward", "incorrect", "missing", "invalid")}
+    items = report.items
+    verdicts = Counter([i.verdict for i in items])
     return {
-        "items": views,
-        "wrong": [v for v in views if v.verdict in ("incorrect", "invalid")],
+        "rows": _rows(report, reveal),
+        "wrong": [ItemView(i, report.decimals) for i in items if i.verdict in ("incorrect", "invalid")],
         "score": _points(report.score),
         "max_score": _points(report.max_score),
-        "counts": {k: n for k, n in counts.items() if n},
+        "counts": {k: verdicts[k] for k in VERDICTS if verdicts[k]},
         "warnings": list(report.warnings),
         "student": student,
         "reveal": reveal,
         "ecf_credit": _points(report.ecf_credit),
-        "width": max((len(v.id) for v in views), default=4),
     }
 
 
@@ -115,4 +153,5 @@ def report_terminal(report: Report, *, color: bool, reveal: bool = False, studen
         code = COLOURS.get(verdict)
         return f"\x1b[{code}m{text}\x1b[0m" if color and code else text
 
-    return render("report.txt.j2", paint=paint, **_context(report, student, reveal))
+    width = max((len(i.id) for i in report.items), default=4)
+    return render("report.txt.j2", paint=paint, width=width, **_context(report, student, reveal))
