@@ -147,3 +147,140 @@ def test_svg_is_well_formed_and_shows_every_weight() -> None:
     assert len(marked) == 2 and all('#c0392b' in ET.tostring(g, encoding="unicode") for g in marked)
     unmarked = [g for g in root.iter(f"{ns}g") if g.get("data-name") == "A"]
     assert '#c0392b' not in ET.tostring(unmarked[0], encoding="unicode")
+
+
+# --------------------------------------------------------------------------- the caches
+#
+# layout and net_svg keep per net structure everything that does not depend on the labels and
+# per laid-out frame the SVG with placeholders for the labels; what they return must be what
+# the plain computation (_layout_uncached, _net_svg_uncached) returns, byte for byte.
+
+from grader import drawing as drawing_module  # noqa: E402
+from grader.drawing import _layout_uncached  # noqa: E402
+from grader.families import builtin_family_ids, load_family  # noqa: E402
+from grader.generator import generate_variants  # noqa: E402
+from grader.render import svg as svg_module  # noqa: E402
+from grader.render.svg import _net_svg_uncached, weight_labels  # noqa: E402
+from grader.roster import numbered_roster  # noqa: E402
+
+#: label texts of many lengths, and some that need escaping or look like a placeholder
+ODD_LABELS = ["0", "-1", "\u22120.5", "2.25", "-0.333333", "123456.789", "1e-07", "", "<w>", "a & b",
+              '"q"', "'", "{0}", "}{", "\x001\x00", "&amp;", "x" * 30]
+
+
+@cache
+def family_instances(name: str, count: int = 40) -> tuple[Instance, ...]:
+    variants = generate_variants(load_family(name), numbered_roster(count), b"secret", "a1", 1)
+    return tuple(v.instance for v in variants)
+
+
+def _marks(inst: Instance, rnd: random.Random) -> list[str]:
+    names = [*inst.inputs, *inst.neurons, *(c.key for c in inst.connections), "nobody", "x9_Z"]
+    return rnd.sample(names, rnd.randint(1, 4))
+
+
+@pytest.fixture
+def fresh_caches():
+    svg_module.clear_cache()
+    yield
+    svg_module.clear_cache()
+
+
+@pytest.mark.parametrize("family", builtin_family_ids())
+def test_cached_layout_and_svg_are_the_uncached_ones(family: str, fresh_caches: None) -> None:
+    rnd = random.Random(family)
+    for i, inst in enumerate(family_instances(family)):
+        labels = weight_labels(inst)
+        marks = _marks(inst, rnd) if i % 4 == 0 else []
+        assert net_svg(inst, marks) == _net_svg_uncached(inst, marks), (family, i, marks)
+        assert layout(inst, labels, marks) == _layout_uncached(inst, labels, marks), (family, i)
+        if i % 5 == 0:  # the default labels: the weights as f"{w:g}"
+            assert layout(inst) == _layout_uncached(inst)
+    # and again, warm, in another order
+    for inst in reversed(family_instances(family)):
+        assert net_svg(inst) == _net_svg_uncached(inst)
+
+
+@pytest.mark.parametrize("family", ["2-2-1-threshold", "xor", "2-2-2-1"])
+def test_cache_with_odd_labels(family: str, fresh_caches: None) -> None:
+    """Labels of every length and with characters the SVG must escape: the placeholders are
+    filled in exactly as the template's |e escapes."""
+    rnd = random.Random(family)
+    for i, inst in enumerate(family_instances(family, 12)):
+        for _ in range(3):
+            labels = {c.key: rnd.choice(ODD_LABELS) for c in inst.connections if rnd.random() < 0.8}
+            marks = _marks(inst, rnd) if rnd.random() < 0.3 else []
+            svg = net_svg(inst, marks, labels)
+            assert svg == _net_svg_uncached(inst, marks, labels), (family, i, labels, marks)
+            assert layout(inst, labels, marks) == _layout_uncached(inst, labels, marks)
+            if any(ch in text for text in labels.values() for ch in "<&\"'"):
+                assert "<w>" not in svg and "a & b" not in svg and '"q"' not in svg
+            if "\x001\x00" not in labels.values():
+                ET.fromstring(svg)
+
+
+@pytest.mark.parametrize("name", ["2-2-1", "4x4-skip", "4x4-skip-dense"])
+def test_cache_on_nets_that_need_wider_gaps(name: str, fresh_caches: None) -> None:
+    """Nets whose labels do not fit at the first column gap: the cached placement must move
+    the columns apart exactly as the plain layout does."""
+    inst = NETS[name]
+    rnd = random.Random(name)
+    for _ in range(3 if name.startswith("4x4") else 10):
+        labels = {c.key: rnd.choice(ODD_LABELS[:7]) for c in inst.connections}
+        assert layout(inst, labels) == _layout_uncached(inst, labels)
+        assert net_svg(inst, (), labels) == _net_svg_uncached(inst, (), labels)
+
+
+def test_results_of_the_cache_are_separate_and_immutable(fresh_caches: None) -> None:
+    a, b = family_instances("xor")[:2]
+    da, db = layout(a), layout(b)
+    assert da != db and layout(a) == da and layout(b) == db
+    with pytest.raises(AttributeError):
+        da.edges[0].label.text = "changed"  # type: ignore[misc]
+    assert net_svg(a) != net_svg(b) and net_svg(a) == _net_svg_uncached(a)
+
+
+def test_caches_are_bounded(fresh_caches: None) -> None:
+    size = drawing_module.CACHE_SIZE
+    for k in range(size + 20):
+        inst = instance_from_dict({
+            "alpha": 0.5, "bias": "none", "inputs": [f"in{k}"], "layers": [["A"]],
+            "weights": {f"in{k}_A": 0.5},
+            "samples": [{"inputs": {f"in{k}": 1.0}, "desired": {"A": 1.0}}],
+        })
+        net_svg(inst)
+    assert drawing_module._net.cache_info().currsize <= size
+    assert len(svg_module._SKELETONS) <= size
+    assert net_svg(inst) == _net_svg_uncached(inst)
+
+
+LABEL_TEMPLATES = {
+    # what the placeholders can stand for: a skeleton is kept
+    "{% for e in d.edges %}{{ e.label.text|e }} {{ (e.label.y + 2 * e.label.width)|round(1) }} "
+    "{{ -e.label.x / 3 - 1 }} {{ 10 - e.label.box[0] }}{% endfor %}": True,
+    # the same, in another order than edge by edge
+    "{% for e in d.edges|reverse %}{{ e.label.x }},{{ e.label.text }};{% endfor %}"
+    "{{ d.edges[0].label.height * 2 }}{{ d.edges[0].label.text|e }}": True,
+    "{{ d.edges[1].label.width }}": True,
+    # what they cannot: every call renders the template
+    "{% for e in d.edges %}{{ 'wide' if e.label.width > 20 else 'narrow' }} {% endfor %}": False,
+    "{% for e in d.edges %}{{ e.label.x|int }} {% endfor %}": False,
+    "{% for e in d.edges %}{{ e.label.text|length }} {% endfor %}": False,
+    "{% for e in d.edges %}{{ e.label.text|upper }} {% endfor %}": False,
+}
+
+
+@pytest.mark.parametrize("source", list(LABEL_TEMPLATES))
+def test_a_template_that_does_more_with_labels_falls_back(source: str, monkeypatch: pytest.MonkeyPatch,
+                                                          fresh_caches: None) -> None:
+    """A template that compares a label value, or does with it what the placeholders cannot
+    stand for, still gives the right SVG: the SVG of such a frame is rendered on every call."""
+    env = svg_module.render.__globals__["environment"]()
+    monkeypatch.setattr(svg_module, "render", lambda name, **ctx: env.from_string(source).render(**ctx))
+    for i in (0, 1, 0, 2, 3):
+        inst = family_instances("xor")[i]
+        labels = {c.key: ["<&>", "0.5", "ab", "-1"][(i + k) % 4] for k, c in enumerate(inst.connections)}
+        assert net_svg(inst, (), labels) == _net_svg_uncached(inst, (), labels)
+        assert net_svg(inst) == _net_svg_uncached(inst)
+    kept = [s is not None for s in svg_module._SKELETONS.values()]
+    assert kept and all(k == LABEL_TEMPLATES[source] for k in kept)

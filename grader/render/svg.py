@@ -3,14 +3,26 @@
 ``net_svg(instance, highlight=("C", "A_C"))`` marks neurons and connections (by key) in red,
 e.g. where a student went wrong. The layout is :func:`grader.drawing.layout`; the SVG comes
 from ``templates/net.svg.j2``.
+
+Batch grading draws the net of every student, and the students of a class share one net
+structure: the nodes and edges are the same for all of them, only the weight labels (texts
+and places) differ. So the template is rendered once per laid-out frame (a _Skeleton) with
+placeholders for whatever it prints of the labels, and each call only fills in its own
+labels, computed and formatted exactly as the template would.
 """
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
-from ..drawing import Drawing, layout
+from markupsafe import escape
+
+from .. import drawing as layouts
+from ..drawing import Drawing, Label, layout
 from ..model import Instance
 from . import numbers
 from .env import render
@@ -37,15 +49,259 @@ def split_name(label: str) -> tuple[str, str]:
     return (m.group(1), m.group(2)) if m else (label, "")
 
 
-def net_svg(instance: Instance, highlight: Iterable[str] = ()) -> str:
-    """The net as a standalone ``<svg>`` element."""
-    d = drawing(instance, highlight)
+def net_svg(instance: Instance, highlight: Iterable[str] = (),
+            labels: Mapping[str, str] | None = None) -> str:
+    """The net as a standalone ``<svg>`` element; the weight labels are ``labels`` (by
+    connection key), by default :func:`weight_labels`."""
+    net = layouts.net_of(instance)
+    if not net.unique:
+        return _render(layout(instance, weight_labels(instance) if labels is None else labels, highlight),
+                       instance.inputs, instance.layers)
+    texts = _weight_texts(instance) if labels is None else net.texts(instance, labels)
+    p = layouts.placement(net, texts)
+    marks = net.marks(highlight)
+    key = (p.frame, p.dx, p.dy, p.width, p.height, marks)
+    skeleton = _SKELETONS.get(key, _MISSING)
+    if skeleton is _MISSING:
+        return _first_svg(key, p, texts)
+    if skeleton is None:
+        return _render(p.frame.drawing(p, [p.label(i, t) for i, t in enumerate(texts)], marks),
+                       instance.inputs, instance.layers)
+    return skeleton.fill(p.spots, texts)  # type: ignore[union-attr]
+
+
+def _weight_texts(instance: Instance) -> list[str]:
+    """The values of :func:`weight_labels` in connection order, remembered by weight."""
+    decimals = instance.rounding
+    texts = []
+    for c in instance.connections:
+        w = c.weight
+        # 0.0 and -0.0 are one key; True and 1 would be too, so only nonzero floats are kept
+        if w.__class__ is not float or w == 0.0:
+            texts.append(numbers.fmt(w, decimals).replace("-", "\u2212"))
+            continue
+        text = _TEXTS.get((w, decimals))
+        if text is None:
+            text = numbers.fmt(w, decimals).replace("-", "\u2212")
+            if len(_TEXTS) >= _TEXTS_SIZE:
+                _TEXTS.clear()
+            _TEXTS[(w, decimals)] = text
+        texts.append(text)
+    return texts
+
+
+_TEXTS: dict[tuple[float, int], str] = {}
+_TEXTS_SIZE = 1 << 16
+
+
+def _net_svg_uncached(instance: Instance, highlight: Iterable[str] = (),
+                      labels: Mapping[str, str] | None = None) -> str:
+    """:func:`net_svg` computed from scratch, without any cache."""
+    d = layouts._layout_uncached(instance, weight_labels(instance) if labels is None else labels, highlight)
+    return _render(d, instance.inputs, instance.layers)
+
+
+def clear_cache() -> None:
+    """Forget every cached layout and SVG."""
+    _SKELETONS.clear()
+    _TEXTS.clear()
+    layouts.clear_cache()
+
+
+def _render(d: Drawing, inputs: tuple[str, ...], layers: tuple[tuple[str, ...], ...]) -> str:
     nodes = [
         {**vars(n), "base": split_name(n.label)[0] if n.kind != "bias" else n.label,
          "index": split_name(n.label)[1] if n.kind != "bias" else ""}
         for n in d.nodes
     ]
     view = {"width": d.width, "height": d.height, "edges": d.edges, "nodes": nodes, "font_size": d.font_size}
-    title = "Net: inputs " + ", ".join(instance.inputs) + "; layers " + " | ".join(
-        " ".join(layer) for layer in instance.layers)
+    title = "Net: inputs " + ", ".join(inputs) + "; layers " + " | ".join(" ".join(layer) for layer in layers)
     return render("net.svg.j2", d=view, title=title, ink=INK, red=RED, fills=FILLS)
+
+
+# --------------------------------------------------------------------------- the cached SVG
+#
+# The skeleton of a frame is the template rendered with symbolic labels: a label's fields are
+# _Sym values that record what the template computes from them (``(x - width / 2)|round(2)``)
+# and print as a placeholder. Filling a skeleton in evaluates those records on the real
+# label, which is the same arithmetic on the same floats, and formats the results as jinja
+# does (``str``, or ``markupsafe.escape`` for ``|e``). Anything else done to a label field
+# (a comparison, a test, a filter like int) raises TypeError, and then the frame is rendered in
+# full on every call; so it is if a placeholder does not come out of the template as it went
+# in (a string filter changed it, or |length counted it), and if the skeleton does not give
+# back the SVG of the instance it was made for. A string filter that leaves a placeholder
+# alone but not a real label (|replace(".", ",")) would go unnoticed: the tests compare the
+# cached SVGs with the uncached ones.
+
+#: a label as the slot functions see it: (text, x, y, width, height)
+Values = tuple[str, float, float, float, float]
+#: a placeholder in the skeleton: NUL occurs in no XML, so in nothing else the template prints;
+#: the letters are there so that a filter that changes a string (upper, lower, title ...)
+#: cannot leave the token the same
+_TOKEN = re.compile("\x00sYm(\\d+)\x00")
+
+
+class _Slots:
+    """The placeholders printed while rendering a skeleton: which label each belongs to and
+    what it computes from it."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[int, Callable[[Values], str]]] = []
+
+    def add(self, edge: int, fn: Callable[[Values], str]) -> str:
+        self.entries.append((edge, fn))
+        return f"\x00sYm{len(self.entries) - 1}\x00"
+
+
+class _Sym:
+    """A value computed from one label's fields, kept as a function of them."""
+
+    __slots__ = ("slots", "edge", "fn")
+
+    def __init__(self, slots: _Slots, edge: int, fn: Callable[[Values], Any]) -> None:
+        self.slots, self.edge, self.fn = slots, edge, fn
+
+    def _with(self, other: object, op: Callable[[Any, Any], Any], swap: bool) -> _Sym:
+        f = self.fn
+        if isinstance(other, _Sym):
+            if other.slots is not self.slots or other.edge != self.edge:
+                raise TypeError("values of two labels in one expression")
+            g = other.fn
+            fn = (lambda v: op(g(v), f(v))) if swap else (lambda v: op(f(v), g(v)))
+        elif isinstance(other, (int, float)) and not isinstance(other, bool):
+            c = other
+            fn = (lambda v: op(c, f(v))) if swap else (lambda v: op(f(v), c))
+        else:
+            raise TypeError(f"label value with {type(other).__name__}")
+        return _Sym(self.slots, self.edge, fn)
+
+    def __add__(self, o: object) -> _Sym: return self._with(o, operator.add, False)
+    def __radd__(self, o: object) -> _Sym: return self._with(o, operator.add, True)
+    def __sub__(self, o: object) -> _Sym: return self._with(o, operator.sub, False)
+    def __rsub__(self, o: object) -> _Sym: return self._with(o, operator.sub, True)
+    def __mul__(self, o: object) -> _Sym: return self._with(o, operator.mul, False)
+    def __rmul__(self, o: object) -> _Sym: return self._with(o, operator.mul, True)
+    def __truediv__(self, o: object) -> _Sym: return self._with(o, operator.truediv, False)
+    def __rtruediv__(self, o: object) -> _Sym: return self._with(o, operator.truediv, True)
+
+    def __neg__(self) -> _Sym:
+        f = self.fn
+        return _Sym(self.slots, self.edge, lambda v: -f(v))
+
+    def __round__(self, ndigits: int | None = None) -> _Sym:  # the round filter
+        f = self.fn
+        return _Sym(self.slots, self.edge, lambda v: round(f(v), ndigits))
+
+    def __str__(self) -> str:  # {{ value }}
+        f = self.fn
+        return self.slots.add(self.edge, lambda v: str(f(v)))
+
+    def __html__(self) -> str:  # {{ value|e }}
+        f = self.fn
+        return self.slots.add(self.edge, lambda v: str(escape(f(v))))
+
+    def _refuse(self, *args: object) -> Any:
+        raise TypeError("the SVG skeleton only computes and prints label values")
+
+    __bool__ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse  # type: ignore[assignment]
+    __float__ = __int__ = __index__ = __len__ = __iter__ = __format__ = __repr__ = _refuse  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _symbolic_label(slots: _Slots, edge: int) -> Label:
+    text, x, y, width, height = (_Sym(slots, edge, operator.itemgetter(k)) for k in range(5))
+    return Label(text, x, y, width, height)  # type: ignore[arg-type]
+
+
+class _Skeleton:
+    """A frame's SVG, moved and marked, cut at the label values: ``parts`` is text, None,
+    text, None, ..., text with a None per value. The values are computed per edge (in
+    connection order, each edge's in the order the template asked for them) and put in the
+    Nones in the order ``order`` gives (None when that is the order they come in)."""
+
+    def __init__(self, parts: list[str | None], values: list[list[Callable[[Values], str]]],
+                 order: Callable[[list[str]], tuple[str, ...]] | None, dx: float, dy: float) -> None:
+        self.parts, self.values, self.order, self.dx, self.dy = parts, values, order, dx, dy
+        #: an edge's values by (spot id, text)
+        self.memo: dict[tuple[int, str], list[str]] = {}
+
+    def fill(self, spots: list[layouts.Spot], texts: list[str]) -> str:
+        memo = self.memo
+        args: list[str] = []
+        for i, spot in enumerate(spots):
+            key = (spot[layouts.UID], texts[i])
+            known = memo.get(key)
+            if known is None:
+                label = layouts.label_at(spot, self.dx, self.dy, texts[i])
+                values: Values = (label.text, label.x, label.y, label.width, label.height)
+                known = [fn(values) for fn in self.values[i]]
+                if len(memo) >= _MEMO_SIZE:
+                    memo.clear()
+                memo[key] = known
+            args += known
+        out = self.parts.copy()
+        out[1::2] = args if self.order is None else self.order(args)
+        return "".join(out)  # type: ignore[arg-type]
+
+
+#: skeletons by (frame, dx, dy, width, height, marks); None where the template cannot have one
+_SKELETONS: dict[tuple, _Skeleton | None] = {}
+_MISSING = object()
+_LOCK = threading.Lock()
+_MEMO_SIZE = 1 << 14
+
+
+def _first_svg(key: tuple, p: layouts.Placement, texts: list[str]) -> str:
+    """The SVG of a placement whose skeleton is not known yet: rendered in full, and the
+    skeleton made and kept if it gives back the same SVG."""
+    frame, dx, dy, width, height, marks = key
+    inst = frame.instance
+    labels = [p.label(i, t) for i, t in enumerate(texts)]
+    svg = _render(frame.drawing(p, labels, marks), inst.inputs, inst.layers)
+    skeleton = _skeleton(*key)
+    if skeleton is not None and skeleton.fill(p.spots, texts) != svg:
+        skeleton = None
+    with _LOCK:
+        while len(_SKELETONS) >= layouts.CACHE_SIZE:
+            del _SKELETONS[next(iter(_SKELETONS))]
+        _SKELETONS[key] = skeleton
+    return svg
+
+
+def _skeleton(frame: layouts.Frame, dx: float, dy: float, width: float, height: float,
+              marks: frozenset[str]) -> _Skeleton | None:
+    """The skeleton of a frame moved by (dx, dy) and marked, or None if the template does
+    more with the labels than _Sym supports."""
+    inst = frame.instance
+    if any("\x00" in name for name in (*inst.inputs, *inst.neurons)):
+        return None
+    slots = _Slots()
+    n = len(frame.connections)
+    try:
+        svg = _render(frame.drawing(layouts.Placement(frame, [], dx, dy, width, height),
+                                    [_symbolic_label(slots, i) for i in range(n)], marks),
+                      inst.inputs, inst.layers)
+    except TypeError:
+        return None
+    cut = _TOKEN.split(svg)  # text, slot, text, slot, ..., text
+    if any("\x00" in text for text in cut[::2]) or len({*cut[1::2]}) != len(slots.entries):
+        return None  # a token was changed, or used for something else than printing it
+    # the values of an edge, in the order the template asked for them
+    values: list[list[Callable[[Values], str]]] = [[] for _ in range(n)]
+    for edge, fn in slots.entries:
+        values[edge].append(fn)
+    start = [0]
+    for fns in values:
+        start.append(start[-1] + len(fns))
+    seen = [0] * n
+    position = []
+    for edge, _ in slots.entries:
+        position.append(start[edge] + seen[edge])
+        seen[edge] += 1
+    order = [position[int(slot)] for slot in cut[1::2]]
+    parts: list[str | None] = list(cut)
+    parts[1::2] = [None] * len(order)
+    if order == list(range(len(position))):
+        return _Skeleton(parts, values, None, dx, dy)
+    pick = operator.itemgetter(*order) if order else (lambda args: ())
+    return _Skeleton(parts, values, (lambda args: (pick(args),)) if len(order) == 1 else pick, dx, dy)
