@@ -281,11 +281,11 @@ def _rewrite(out: str, key: Any, row: Row, entry: dict[str, Any] | None) -> None
     feedback = entry.get("feedback") if entry else None
     svg = pdf = None
     if feedback is not None and row.student in key.students:
-        from .submission import net_svg_or_none
+        from .submission import net_svg
 
         try:
-            svg = net_svg_or_none(key.students[row.student].instance)
-        except BackpropError:
+            svg = net_svg(key.students[row.student].instance)
+        except BackpropError:  # the key's instance is broken: the row is an error anyway
             svg = None
     if entry is not None and entry.get("pdf"):
         try:

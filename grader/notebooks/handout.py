@@ -19,6 +19,7 @@ from nbformat import v4
 
 from ..model import Instance
 from ..render.env import render
+from ..render.svg import net_svg
 from ..solver import KINDS, givens, split_id
 
 BIAS_SENTENCES = {
@@ -60,14 +61,6 @@ def answer_groups(asked: Iterable[str]) -> list[tuple[str, list[str]]]:
     return out
 
 
-def _net_svg(instance: Instance) -> str | None:
-    try:
-        from ..render.svg import net_svg  # PDF engineer's module; optional until it lands
-    except ImportError:
-        return None
-    return net_svg(instance)
-
-
 def build_notebook(
     instance: Instance,
     asked: Iterable[str],
@@ -92,10 +85,8 @@ def build_notebook(
             for s in instance.samples
         ],
     )
-    svg = _net_svg(instance)
-    picture = v4.new_markdown_cell(render("notebook_picture.md.j2", has_svg=svg is not None))
-    if svg is not None:
-        picture["attachments"] = {"net.svg": {"image/svg+xml": svg}}
+    picture = v4.new_markdown_cell(render("notebook_picture.md.j2"))
+    picture["attachments"] = {"net.svg": {"image/svg+xml": net_svg(instance)}}
     given_cell = v4.new_code_cell(
         render("notebook_givens.py.j2", givens=[(k, repr(v)) for k, v in givens(instance).items()]).rstrip("\n"),
         metadata={"tags": ["givens"], "editable": False},

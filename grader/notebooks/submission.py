@@ -39,7 +39,7 @@ class Graded:
     result: dict[str, Any]
     needs_execution: bool
     feedback: str
-    svg: str | None
+    svg: str
     pdf: bytes | None
 
 
@@ -146,9 +146,8 @@ def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_o
     report = grade(entry.instance, answers, asked=entry.asked, ecf_credit=credit,
                    trace=trace).with_warnings(warnings + ([f"tampered: {tampered}"] if tampered else []))
     status = "tampered" if tampered else "graded"
-    svg = net_svg_or_none(entry.instance)
-    feedback = feedback_text(status, student, path, tampered, report_markdown(report, student=student),
-                             svg is not None)
+    svg = net_svg(entry.instance)
+    feedback = feedback_text(status, student, path, tampered, report_markdown(report, student=student), True)
     pdf = None
     if options.pdf:
         try:
@@ -160,12 +159,10 @@ def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_o
     return Graded(student, status, tampered, report.to_json(), needs, feedback, svg, pdf)
 
 
-def net_svg_or_none(instance: Any) -> str | None:
-    try:
-        from ..render.svg import net_svg
-    except ImportError:  # the picture is optional
-        return None
-    return net_svg(instance)
+def net_svg(instance: Any) -> str:
+    from ..render.svg import net_svg as draw
+
+    return draw(instance)
 
 
 def feedback_text(status: str, student: str, file: str, message: str, report_md: str, has_svg: bool) -> str:
