@@ -40,14 +40,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 
 from .answers import Answer, unknown_message
-from .diagnosis import candidates, choose
+from .diagnosis import Diagnoser, choose
 from .model import Instance
-from .report import VERDICTS, Item, Report
+from .ops import OPS
+from .report import VERDICTS, Item, Report, make_item
+from .rules import Misconception
 from .solver import Quantity, Trace, solve
-from .tolerance import local, tolerances, unit
+from .tolerance import local_of, trace_tolerances, unit
 
 __all__ = ["VERDICTS", "Item", "Report", "grade", "own_values"]
 
@@ -70,6 +71,21 @@ def _degenerate_value(q: Quantity, v: float, u: float) -> bool:
     if q.kind in ("delta", "dw"):
         return abs(v) <= u
     return False
+
+
+#: each op's arithmetic by name
+_COMPUTE = {name: op.compute for name, op in OPS.items()}
+
+#: the formula of a step by (op, argument ids): the same for every variant of a family
+_FORMULAS: dict[tuple[str, tuple[str, ...]], str] = {}
+
+
+def _formula(op: str, args: tuple[str, ...]) -> str:
+    key = (op, args)
+    text = _FORMULAS.get(key)
+    if text is None:
+        text = _FORMULAS[key] = OPS[op].text(args)
+    return text
 
 
 # --------------------------------------------------------------------------- grading
@@ -100,99 +116,129 @@ def grade(
     valid = set(ids)
     warnings = [unknown_message(u, ids) for u in unknown if u not in valid]
     warnings += [unknown_message(k, ids) for k in answers if k not in valid and k not in unknown]
-    asked_set = set(ids) if asked is None else set(asked)
+    asked_set = valid if asked is None else set(asked)
     for a in (asked or ()):
         if a not in valid:
             warnings.append(unknown_message(a, ids))
-
-    d = instance.rounding
-    u = unit(d)
-    tol = tolerances(trace)
-    exact = trace.values
-    givens = dict(trace.givens)
-    own = own_values(trace, answers)
-    known = {k: a.value for k, a in answers.items() if k in valid and a.value is not None}
-
-    # wrong[qid]: the student's value is outside the tolerance of the exact value;
-    # degenerate[qid]: it depends on a degenerate wrong value (the trivial-answer guard)
-    wrong: dict[str, bool] = {}
-    degenerate: dict[str, bool] = {}
-    items: list[Item] = []
-    for q in trace.quantities:
-        wrong[q.id] = abs(own[q.id] - q.value) > tol[q.id]
-        upstream = [a for a in q.args if a not in givens]
-        tainted = [a for a in upstream if wrong.get(a)]
-        degenerate[q.id] = wrong[q.id] and (
-            _degenerate_value(q, own[q.id], u) or any(degenerate.get(a) for a in tainted)
-        )
-        if q.id not in asked_set:
-            continue
-        answer = answers.get(q.id, Answer(q.id, None, None))
-        items.append(_grade_item(q, answer, trace, own, exact, tol[q.id], givens, d, u,
-                                 tainted, degenerate, ecf_credit, known))
-    items = _settle_misconceptions(items, trace, known, d)
-    return Report(tuple(items), tuple(dict.fromkeys(warnings)), ecf_credit, d)
+    return Report(tuple(_Grading(instance, answers, trace, ecf_credit, valid).items(asked_set)),
+                  tuple(dict.fromkeys(warnings)), ecf_credit, instance.rounding)
 
 
-def _settle_misconceptions(items: list[Item], trace: Trace, known: Mapping[str, float], d: int) -> list[Item]:
-    """Where several misconceptions explain an item, name the one that explains the most
-    items of the submission (:func:`grader.diagnosis.choose`)."""
-    found = {
-        i.id: candidates(trace[i.id], i.value, trace, known, d)
-        for i in items if i.misconception is not None and i.value is not None
-    }
-    chosen = choose(found)
-    out = []
-    for i in items:
-        m = chosen.get(i.id)
-        if m is not None and m.id != i.misconception:
-            i = replace(i, misconception=m.id, message=f"{m.mistake}. Right: {m.right}")
-        out.append(i)
-    return out
+class _Grading:
+    """One submission on its way through :func:`grade`.
 
+    One pass over the derivation computes each quantity's own value (the student's answer, or
+    the right formula from their earlier own values), whether it is wrong, whether the
+    trivial-answer guard taints it, and the item of each asked quantity, built once with its
+    final fields. What only a wrong answer needs (the givens, the student's readable answers,
+    the misconception :class:`~grader.diagnosis.Diagnoser`) is made the first time it is.
+    """
 
-def _grade_item(
-    q: Quantity, answer: Answer, trace: Trace, own: Mapping[str, float], exact: Mapping[str, float],
-    tol: float, givens: Mapping[str, float], d: int, u: float, tainted: list[str],
-    degenerate: Mapping[str, bool], ecf_credit: float, known: Mapping[str, float],
-) -> Item:
-    from_own = q.recompute(dict(own))
-    base = Item(
-        id=q.id, verdict="missing", points=0.0, max_points=1.0, given=answer.given,
-        misconception=None, message="", expected=q.value, tolerance=tol, formula=q.formula,
-        args=q.args, own_args=tuple(own[a] for a in q.args), from_own=from_own, value=answer.value, op=q.op,
-    )
-    if answer.invalid:
-        return replace(base, verdict="invalid", message=_unreadable(answer.error or ""))
-    if answer.value is None:
-        return replace(base, message="not answered")
-    v = answer.value
-    if abs(v - q.value) <= tol:
-        return replace(base, verdict="correct", points=1.0)
-    local_tol = local(q, dict(own), givens, d)
-    if abs(v - from_own) <= local_tol:
-        if not tainted:
-            return replace(base, verdict="correct", points=1.0)
-        trivial = any(degenerate.get(a) for a in tainted) or (abs(from_own) <= u < abs(q.value) - tol)
-        shown = ", ".join(tainted)
-        if not trivial:
-            return replace(
-                base, verdict="carried-forward", points=ecf_credit,
-                message=f"consistent with your earlier {shown}; the mistake is counted there",
-            )
-        return replace(
-            base, verdict="incorrect",
-            message=(f"follows from your earlier {shown}, but those make this step trivial "
-                     "(an output of 0 or 1, or a zero delta), so no credit is carried forward"),
-        )
-    found = candidates(q, v, trace, known, d)
-    if found:
-        return replace(base, verdict="incorrect", misconception=found[0].id,
-                       message=f"{found[0].mistake}. Right: {found[0].right}")
-    return replace(
-        base, verdict="incorrect",
-        message=f"does not follow from {q.id} = {q.formula} with your numbers; recompute this step",
-    )
+    def __init__(self, instance: Instance, answers: Mapping[str, Answer], trace: Trace, ecf_credit: float,
+                 valid: set[str]) -> None:
+        self.answers = answers
+        self.trace = trace
+        self.ecf_credit = ecf_credit
+        self.valid = valid
+        self.d = instance.rounding
+        self.u = unit(self.d)
+        self._givens: dict[str, float] | None = None
+        self._diagnoser: Diagnoser | None = None
+        #: the misconceptions that explain each item that has one, closest first
+        self.found: dict[str, tuple[Misconception, ...]] = {}
+
+    @property
+    def givens(self) -> dict[str, float]:
+        if self._givens is None:
+            self._givens = dict(self.trace.givens)
+        return self._givens
+
+    @property
+    def diagnoser(self) -> Diagnoser:
+        if self._diagnoser is None:
+            valid = self.valid
+            known = {k: a.value for k, a in self.answers.items() if k in valid and a.value is not None}
+            self._diagnoser = Diagnoser(self.trace, known, self.d)
+        return self._diagnoser
+
+    def items(self, asked: set[str]) -> list[Item]:
+        answers = self.answers
+        tol = trace_tolerances(self.trace)
+        u = self.u
+        own = dict(self.trace.givens)
+        own_value = own.__getitem__
+        formulas = _FORMULAS
+        # wrong: the student's value is outside the tolerance of the exact value;
+        # degenerate: it depends on a degenerate wrong value (the trivial-answer guard)
+        wrong: set[str] = set()
+        degenerate: set[str] = set()
+        items: list[Item] = []
+        for q in self.trace.quantities:
+            qid = q.id
+            op = q.op
+            args = q.args
+            exact = q.value
+            own_args = list(map(own_value, args))
+            from_own = _COMPUTE[op](own_args)
+            answer = answers.get(qid)
+            value = None if answer is None else answer.value
+            mine = own[qid] = from_own if value is None else value
+            t = tol[qid]
+            if abs(mine - exact) > t:
+                wrong.add(qid)
+                if _degenerate_value(q, mine, u) or (degenerate and any(a in degenerate for a in args)):
+                    degenerate.add(qid)
+            if qid not in asked:
+                continue
+            # the verdict, the points, the misconception and the message
+            verdict, points, misconception, message = "incorrect", 0.0, None, ""
+            if answer is not None and answer.error is not None:
+                verdict, message = "invalid", _unreadable(answer.error)
+            elif value is None:
+                verdict, message = "missing", "not answered"
+            elif abs(value - exact) <= t:
+                verdict, points = "correct", 1.0
+            elif abs(value - from_own) <= local_of(op, args, own_args, self.givens, self.d):
+                tainted = [a for a in args if a in wrong]
+                if not tainted:
+                    verdict, points = "correct", 1.0
+                else:
+                    shown = ", ".join(tainted)
+                    trivial = any(a in degenerate for a in tainted) or (abs(from_own) <= u < abs(exact) - t)
+                    if not trivial:
+                        verdict, points = "carried-forward", self.ecf_credit
+                        message = f"consistent with your earlier {shown}; the mistake is counted there"
+                    else:
+                        message = (f"follows from your earlier {shown}, but those make this step trivial "
+                                   "(an output of 0 or 1, or a zero delta), so no credit is carried forward")
+            else:
+                ms = self.diagnoser.candidates(q, value)
+                if ms:
+                    self.found[qid] = ms
+                    misconception, message = ms[0].id, f"{ms[0].mistake}. Right: {ms[0].right}"
+                else:
+                    message = f"does not follow from {qid} = {_formula(op, args)} with your numbers; recompute this step"
+            items.append(make_item(
+                qid, verdict, points, 1.0, None if answer is None else answer.given, misconception, message,
+                exact, t, formulas.get((op, args)) or _formula(op, args), args, tuple(own_args), from_own, value, op,
+            ))
+        if self.found:
+            items = self._settle_misconceptions(items)
+        return items
+
+    def _settle_misconceptions(self, items: list[Item]) -> list[Item]:
+        """Where several misconceptions explain an item, name the one that explains the most
+        items of the submission (:func:`grader.diagnosis.choose`)."""
+        chosen = choose(self.found)
+        out = []
+        for i in items:
+            m = chosen.get(i.id)
+            if m is not None and m.id != i.misconception:
+                i = make_item(i.id, i.verdict, i.points, i.max_points, i.given, m.id,
+                              f"{m.mistake}. Right: {m.right}", i.expected, i.tolerance, i.formula, i.args,
+                              i.own_args, i.from_own, i.value, i.op)
+            out.append(i)
+        return out
 
 
 def _unreadable(error: str) -> str:

@@ -5,15 +5,27 @@ values into the quantity's value and ``text`` writes the formula in the 6.034 no
 correct solver and every misconception use these same ops (a misconception picks another op or
 other arguments), and so does the grader when it recomputes a step from a student's own earlier
 answers. Argument lists are flat; ``*pairs`` means (weight, value) pairs follow.
+
+Every op also carries ``grad``, its partial derivatives with respect to each argument, written
+out by hand (the tolerance policy, :mod:`grader.tolerance`, weighs each argument's error by
+them), and ``propagated``, the error the arguments' errors make in the result to first order,
+``sum_i |d op / d a_i| * err(a_i)``: for the ops of the right derivation (every variant's
+tolerances go through them) written out in one expression, for the others from ``grad``.
+:func:`numeric_partials` is the central-difference check the tests compare ``grad`` with.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from operator import mul
+from typing import Callable, Mapping, Sequence
 
 Args = Sequence[float]
+#: (argument values, argument ids, error by id) -> sum_i |d op / d a_i| * error[id_i]
+Propagated = Callable[[Args, Sequence[str], Mapping[str, float]], float]
+
+_fsum = math.fsum
 
 
 def sigmoid(p: float) -> float:
@@ -24,72 +36,240 @@ def sigmoid(p: float) -> float:
     return e / (1.0 + e)
 
 
-def _pairs(args: Args) -> list[tuple[float, float]]:
-    return list(zip(args[0::2], args[1::2]))
-
-
 def _text_pairs(ids: Sequence[str]) -> str:
     return " + ".join(f"{a} * {b}" for a, b in zip(ids[0::2], ids[1::2]))
 
 
+def _no_inner(n: int) -> int:
+    return 0
+
+
 @dataclass(frozen=True)
 class Op:
-    """An operation: its arithmetic and its formula, side by side."""
+    """An operation: its arithmetic, its formula and its partial derivatives, side by side."""
 
     name: str
     compute: Callable[[Args], float]
     text: Callable[[Sequence[str]], str]
     #: how many roundings a hand calculation may make inside the op (sub-results it writes down)
     inner_roundings: Callable[[int], int]
+    #: d(op)/d(arg_i) for every argument, in the order of the arguments
+    grad: Callable[[Args], list[float]]
+    #: the first-order error of the result from errors of the arguments (see the module docstring)
+    propagated: Propagated
 
 
 OPS: dict[str, Op] = {}
 
 
+def _from_grad(grad: Callable[[Args], list[float]]) -> Propagated:
+    def propagated(values: Args, ids: Sequence[str], error: Mapping[str, float]) -> float:
+        return sum([abs(g) * error[a] for g, a in zip(grad(values), ids)])
+
+    return propagated
+
+
 def _op(name: str, compute: Callable[[Args], float], text: Callable[[Sequence[str]], str],
-        inner: Callable[[int], int] = lambda n: 0) -> None:
-    OPS[name] = Op(name, compute, text, inner)
+        grad: Callable[[Args], list[float]], inner: Callable[[int], int] = _no_inner,
+        propagated: Propagated | None = None) -> None:
+    OPS[name] = Op(name, compute, text, inner, grad, propagated or _from_grad(grad))
+
+
+# ---- sums of products and their derivatives
+# (the sums are math.fsum of the products, in the order of the arguments: the values are
+# correctly rounded and do not depend on how the products are grouped)
+
+def _weighted_sum(a: Args) -> float:
+    return _fsum(map(mul, a[0::2], a[1::2]))
+
+
+def _swap_pairs(a: Args) -> list[float]:
+    """d/dx of x * y is y and d/dy is x: the pairs (a, b) become (b, a)."""
+    g = list(a)
+    g[0::2] = a[1::2]
+    g[1::2] = a[0::2]
+    return g
+
+
+def _performance(a: Args) -> float:
+    return -0.5 * _fsum((d - o) ** 2 for d, o in zip(a[0::2], a[1::2]))
+
+
+def _performance_grad(a: Args) -> list[float]:
+    # P = -1/2 sum (d - o)^2: dP/dd = -(d - o), dP/do = d - o
+    g = list(a)
+    for i in range(0, len(a) - 1, 2):
+        e = a[i] - a[i + 1]
+        g[i] = -e
+        g[i + 1] = e
+    return g
+
+
+def _sigmoid_grad(a: Args) -> list[float]:
+    s = sigmoid(a[0])
+    return [s * (1 - s)]
+
+
+def _delta_out(a: Args) -> float:
+    o, d = a[0], a[1]
+    return o * (1 - o) * (d - o)
+
+
+def _delta_out_grad(a: Args) -> list[float]:
+    o, d = a[0], a[1]
+    slope = o * (1 - o)
+    return [(1 - 2 * o) * (d - o) - slope, slope]
+
+
+def _delta_hidden(a: Args) -> float:
+    o = a[0]
+    return o * (1 - o) * _fsum(map(mul, a[1::2], a[2::2]))
+
+
+def _delta_hidden_grad(a: Args) -> list[float]:
+    # o (1 - o) S with S = sum w_i delta_i: d/do = (1 - 2o) S, d/dw_i = o (1 - o) delta_i, ...
+    o = a[0]
+    slope = o * (1 - o)
+    g = [(1 - 2 * o) * _fsum(map(mul, a[1::2], a[2::2]))]
+    g += [slope * x for x in _swap_pairs(a[1:])]
+    return g
+
+
+def _dw(a: Args) -> float:
+    return a[0] * a[1] * a[2]
+
+
+def _dw_grad(a: Args) -> list[float]:
+    return [a[1] * a[2], a[0] * a[2], a[0] * a[1]]
+
+
+def _delta_out_flipped(a: Args) -> float:
+    o, d = a[0], a[1]
+    return o * (1 - o) * (o - d)
+
+
+def _delta_out_flipped_grad(a: Args) -> list[float]:
+    o, d = a[0], a[1]
+    slope = o * (1 - o)
+    return [(1 - 2 * o) * (o - d) + slope, -slope]
+
+
+def _delta_hidden_noderiv(a: Args) -> float:
+    return _fsum(map(mul, a[1::2], a[2::2]))
+
+
+def _delta_hidden_noderiv_grad(a: Args) -> list[float]:
+    return [0.0] + _swap_pairs(a[1:])
+
+
+def _delta_out_dp(a: Args) -> float:
+    p = a[0]
+    return p * (1 - p) * (a[2] - a[1])
+
+
+def _delta_out_dp_grad(a: Args) -> list[float]:
+    p = a[0]
+    slope = p * (1 - p)
+    return [(1 - 2 * p) * (a[2] - a[1]), -slope, slope]
+
+
+def _delta_hidden_dp(a: Args) -> float:
+    p = a[0]
+    return p * (1 - p) * _fsum(map(mul, a[2::2], a[3::2]))
+
+
+def _delta_hidden_dp_grad(a: Args) -> list[float]:
+    p = a[0]
+    slope = p * (1 - p)
+    g = [(1 - 2 * p) * _fsum(map(mul, a[2::2], a[3::2])), 0.0]
+    g += [slope * x for x in _swap_pairs(a[2:])]
+    return g
+
+
+# ---- the same, times the arguments' errors and summed (for the ops of the right derivation)
+
+def _weighted_sum_error(v: Args, ids: Sequence[str], err: Mapping[str, float]) -> float:
+    s = 0.0
+    for i in range(0, len(v) - 1, 2):
+        s += abs(v[i + 1]) * err[ids[i]] + abs(v[i]) * err[ids[i + 1]]
+    return s
+
+
+def _sigmoid_error(v: Args, ids: Sequence[str], err: Mapping[str, float]) -> float:
+    s = sigmoid(v[0])
+    return s * (1 - s) * err[ids[0]]
+
+
+def _performance_error(v: Args, ids: Sequence[str], err: Mapping[str, float]) -> float:
+    s = 0.0
+    for i in range(0, len(v) - 1, 2):
+        s += abs(v[i] - v[i + 1]) * (err[ids[i]] + err[ids[i + 1]])
+    return s
+
+
+def _delta_out_error(v: Args, ids: Sequence[str], err: Mapping[str, float]) -> float:
+    o, d = v[0], v[1]
+    slope = o * (1 - o)
+    return abs((1 - 2 * o) * (d - o) - slope) * err[ids[0]] + abs(slope) * err[ids[1]]
+
+
+def _delta_hidden_error(v: Args, ids: Sequence[str], err: Mapping[str, float]) -> float:
+    o = v[0]
+    slope = abs(o * (1 - o))
+    s = abs((1 - 2 * o) * _fsum(map(mul, v[1::2], v[2::2]))) * err[ids[0]]
+    for i in range(1, len(v) - 1, 2):
+        s += slope * (abs(v[i + 1]) * err[ids[i]] + abs(v[i]) * err[ids[i + 1]])
+    return s
+
+
+def _dw_error(v: Args, ids: Sequence[str], err: Mapping[str, float]) -> float:
+    a, o, d = v[0], v[1], v[2]
+    return abs(o * d) * err[ids[0]] + abs(a * d) * err[ids[1]] + abs(a * o) * err[ids[2]]
+
+
+def _add_error(v: Args, ids: Sequence[str], err: Mapping[str, float]) -> float:
+    return err[ids[0]] + err[ids[1]]
 
 
 # p_N = sum_F w_F_N * o_F            args: w_1, o_1, w_2, o_2, ...
-_op("weighted_sum", lambda a: math.fsum(w * o for w, o in _pairs(a)), _text_pairs,
-    lambda n: n // 2)
+_op("weighted_sum", _weighted_sum, _text_pairs, _swap_pairs, lambda n: n // 2, _weighted_sum_error)
 # o_N = 1 / (1 + exp(-p_N))         args: p
-_op("sigmoid", lambda a: sigmoid(a[0]), lambda i: f"1 / (1 + exp(-{i[0]}))", lambda n: 1)
+_op("sigmoid", lambda a: sigmoid(a[0]), lambda i: f"1 / (1 + exp(-{i[0]}))", _sigmoid_grad, lambda n: 1,
+    _sigmoid_error)
 # P = -1/2 sum (d_N - o_N)^2        args: d_1, o_1, d_2, o_2, ...
-_op("performance", lambda a: -0.5 * math.fsum((d - o) ** 2 for d, o in _pairs(a)),
+_op("performance", _performance,
     lambda i: "-1/2 * (" + " + ".join(f"({d} - {o})^2" for d, o in zip(i[0::2], i[1::2])) + ")",
-    lambda n: n // 2)
+    _performance_grad, lambda n: n // 2, _performance_error)
 # delta_N = o_N (1 - o_N) (d_N - o_N)               args: o, d
-_op("delta_out", lambda a: a[0] * (1 - a[0]) * (a[1] - a[0]),
-    lambda i: f"{i[0]} * (1 - {i[0]}) * ({i[1]} - {i[0]})", lambda n: 1)
+_op("delta_out", _delta_out, lambda i: f"{i[0]} * (1 - {i[0]}) * ({i[1]} - {i[0]})", _delta_out_grad,
+    lambda n: 1, _delta_out_error)
 # delta_N = o_N (1 - o_N) sum_R w_N_R delta_R       args: o, w_1, delta_1, ...
-_op("delta_hidden", lambda a: a[0] * (1 - a[0]) * math.fsum(w * d for w, d in _pairs(a[1:])),
-    lambda i: f"{i[0]} * (1 - {i[0]}) * ({_text_pairs(i[1:])})", lambda n: 1 + (n - 1) // 2)
+_op("delta_hidden", _delta_hidden, lambda i: f"{i[0]} * (1 - {i[0]}) * ({_text_pairs(i[1:])})",
+    _delta_hidden_grad, lambda n: 1 + (n - 1) // 2, _delta_hidden_error)
 # dw_F_N = alpha * o_F * delta_N                    args: alpha, o_F, delta_N
-_op("dw", lambda a: a[0] * a[1] * a[2], lambda i: f"{i[0]} * {i[1]} * {i[2]}", lambda n: 1)
+_op("dw", _dw, lambda i: f"{i[0]} * {i[1]} * {i[2]}", _dw_grad, lambda n: 1, _dw_error)
 # new_w_F_N = w_F_N + dw_F_N                        args: w, dw
-_op("add", lambda a: a[0] + a[1], lambda i: f"{i[0]} + {i[1]}")
+_op("add", lambda a: a[0] + a[1], lambda i: f"{i[0]} + {i[1]}", lambda a: [1.0, 1.0], _no_inner, _add_error)
 
 # ---- ops that only misconceptions use
 # sign-flip: (o - d) instead of (d - o)
-_op("delta_out_flipped", lambda a: a[0] * (1 - a[0]) * (a[0] - a[1]),
-    lambda i: f"{i[0]} * (1 - {i[0]}) * ({i[0]} - {i[1]})", lambda n: 1)
+_op("delta_out_flipped", _delta_out_flipped, lambda i: f"{i[0]} * (1 - {i[0]}) * ({i[0]} - {i[1]})",
+    _delta_out_flipped_grad, lambda n: 1)
 # missing-derivative: no o (1 - o) factor
-_op("delta_out_noderiv", lambda a: a[1] - a[0], lambda i: f"{i[1]} - {i[0]}")
-_op("delta_hidden_noderiv", lambda a: math.fsum(w * d for w, d in _pairs(a[1:])),
-    lambda i: _text_pairs(i[1:]), lambda n: (n - 1) // 2)
+_op("delta_out_noderiv", lambda a: a[1] - a[0], lambda i: f"{i[1]} - {i[0]}", lambda a: [-1.0, 1.0])
+_op("delta_hidden_noderiv", _delta_hidden_noderiv, lambda i: _text_pairs(i[1:]), _delta_hidden_noderiv_grad,
+    lambda n: (n - 1) // 2)
 # derivative-of-p: p (1 - p) in place of o (1 - o)    args: p, o, d  /  p, o, w_1, delta_1, ...
-_op("delta_out_dp", lambda a: a[0] * (1 - a[0]) * (a[2] - a[1]),
-    lambda i: f"{i[0]} * (1 - {i[0]}) * ({i[2]} - {i[1]})", lambda n: 1)
-_op("delta_hidden_dp", lambda a: a[0] * (1 - a[0]) * math.fsum(w * d for w, d in _pairs(a[2:])),
-    lambda i: f"{i[0]} * (1 - {i[0]}) * ({_text_pairs(i[2:])})", lambda n: 1 + (n - 2) // 2)
+_op("delta_out_dp", _delta_out_dp, lambda i: f"{i[0]} * (1 - {i[0]}) * ({i[2]} - {i[1]})",
+    _delta_out_dp_grad, lambda n: 1)
+_op("delta_hidden_dp", _delta_hidden_dp, lambda i: f"{i[0]} * (1 - {i[0]}) * ({_text_pairs(i[2:])})",
+    _delta_hidden_dp_grad, lambda n: 1 + (n - 2) // 2)
 # missing-alpha: dw = o_F * delta_N                 args: o_F, delta_N
-_op("dw_noalpha", lambda a: a[0] * a[1], lambda i: f"{i[0]} * {i[1]}")
+_op("dw_noalpha", lambda a: a[0] * a[1], lambda i: f"{i[0]} * {i[1]}", lambda a: [a[1], a[0]])
 # dw-for-new-w: new_w = dw                          args: dw
-_op("copy", lambda a: a[0], lambda i: f"{i[0]}")
+_op("copy", lambda a: a[0], lambda i: f"{i[0]}", lambda a: [1.0])
 # update-sign: new_w = w - dw                       args: w, dw
-_op("subtract", lambda a: a[0] - a[1], lambda i: f"{i[0]} - {i[1]}")
+_op("subtract", lambda a: a[0] - a[1], lambda i: f"{i[0]} - {i[1]}", lambda a: [1.0, -1.0])
 
 
 def compute(op: str, args: Args) -> float:
@@ -97,8 +277,14 @@ def compute(op: str, args: Args) -> float:
 
 
 def partials(op: str, args: Args) -> list[float]:
-    """d(op)/d(arg_i) by central differences: every op is a low-degree polynomial in its
-    arguments except the sigmoid, so this is accurate to ~1e-10 with this step."""
+    """d(op)/d(arg_i) for every argument, from the op's derivatives written out by hand."""
+    return OPS[op].grad(args)
+
+
+def numeric_partials(op: str, args: Args) -> list[float]:
+    """d(op)/d(arg_i) by central differences (what the tests check :func:`partials` against):
+    every op is a low-degree polynomial in its arguments except the sigmoid, so this is
+    accurate to ~1e-10 with this step."""
     f = OPS[op].compute
     out = []
     for i, x in enumerate(args):

@@ -76,6 +76,9 @@ class Trace:
     quantities: tuple[Quantity, ...]
     _index: dict[str, Quantity] = field(default_factory=dict, repr=False, compare=False)
     _given: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
+    #: results of pure functions of the trace, kept by the modules that compute them (the
+    #: tolerances of :mod:`grader.tolerance`), so that they are computed once per trace
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._index.update({q.id: q for q in self.quantities})
@@ -181,11 +184,30 @@ def solve(instance: Instance, rules: Rules = CORRECT) -> Trace:
     quantities: list[Quantity] = []
     for qid, kind, step, subject, op, args in plan(instance, rules):
         arg_values = tuple([values[a] for a in args])
-        value = compute(op, arg_values)
-        values[qid] = value
-        base, _ = split_id(qid)
-        quantities.append(Quantity(qid, base, kind, step, subject, value, op, args, arg_values))
+        value = values[qid] = _COMPUTE[op](arg_values)
+        base = _BASES.get(qid)
+        if base is None:
+            base = _BASES[qid] = split_id(qid)[0]
+        quantities.append(_quantity(qid, base, kind, step, subject, value, op, args, arg_values))
     return Trace(instance, rules, tuple(given.items()), tuple(quantities))
+
+
+#: each op's arithmetic by name, and the base of each quantity id seen (``split_id``)
+_COMPUTE = {name: op.compute for name, op in OPS.items()}
+_BASES: dict[str, str] = {}
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _quantity(id: str, base: str, kind: str, step: int, subject: str, value: float, op: str,
+              args: tuple[str, ...], arg_values: tuple[float, ...]) -> Quantity:
+    """``Quantity(...)`` made faster: the frozen dataclass's generated ``__init__`` sets each
+    field with ``object.__setattr__``, a third of the cost of a solve; this fills the
+    instance's ``__dict__`` in one step. The result is the same object (equal, frozen)."""
+    q = _new(Quantity)
+    _set(q, "__dict__", {"id": id, "base": base, "kind": kind, "step": step, "subject": subject,
+                         "value": value, "op": op, "args": args, "arg_values": arg_values})
+    return q
 
 
 def _build_plan(instance: Instance, rules: Rules) -> tuple[Planned, ...]:

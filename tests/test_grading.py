@@ -240,3 +240,186 @@ def test_published_example_with_updated_weights_is_diagnosed():
     for qid in ("new_w_x1_A", "new_w_x2_A", "new_w_x1_B", "new_w_x2_B"):
         assert report[qid].verdict in ("correct", "carried-forward")
     assert [i.id for i in report.items if i.misconception] == ["delta_A", "delta_B"]
+
+
+# --------------------------------------------------------------------------- the fast path against a reference
+
+import random  # noqa: E402
+from dataclasses import fields  # noqa: E402
+
+from grader.diagnosis import choose, mutant_givens  # noqa: E402
+from grader.grading import _unreadable  # noqa: E402
+from grader.ops import OPS, compute, numeric_partials  # noqa: E402
+from grader.recompute import Recomputer  # noqa: E402
+from grader.report import Item, make_item  # noqa: E402
+from grader.solver import givens as solver_givens  # noqa: E402
+from grader.tolerance import EPSILON, own_rounding, unit  # noqa: E402
+
+
+def _ref_local(op, args, values, givens, d):
+    grads = numeric_partials(op, [values[a] for a in args])
+    spread = sum(abs(g) * (0.0 if a in givens else unit(d)) for g, a in zip(grads, args))
+    return unit(d) * (1 + OPS[op].inner_roundings(len(args))) + spread + EPSILON
+
+
+def _ref_candidates(q, answer, trace, known, d):
+    right = Recomputer(trace.instance).value(q.id, known)
+    found = []
+    for order, m in enumerate(MISCONCEPTIONS.values()):
+        r = Recomputer(trace.instance, m.rules)
+        if q.id not in r.index:
+            continue
+        op, args = r.op_args(q.id)
+        values = dict(r.args_of(q.id, known))
+        value, tol = compute(op, [values[a] for a in args]), _ref_local(op, args, values, r.givens, d)
+        if abs(value - right) > tol and abs(answer - value) <= tol:
+            found.append((abs(answer - value), order, m))
+    return tuple(m for _, _, m in sorted(found, key=lambda t: (t[0], t[1])))
+
+
+def reference_grade(instance, answers, asked, ecf_credit=1.0):
+    """grade() written the straightforward way (numeric derivatives, every step recomputed
+    from scratch, no caches): the fast path must give the same report."""
+    trace = solve(instance)
+    d, u = instance.rounding, unit(instance.rounding)
+    givens = dict(trace.givens)
+    tol = {gid: (0.0 if abs(round(v, d) - v) < 1e-12 else u) for gid, v in trace.givens}
+    own = dict(trace.givens)
+    for q in trace.quantities:
+        grads = numeric_partials(q.op, q.arg_values)
+        tol[q.id] = own_rounding(q, d) + sum(abs(g) * tol[a] for g, a in zip(grads, q.args)) + EPSILON
+        a = answers.get(q.id)
+        own[q.id] = a.value if a is not None and a.value is not None else q.recompute(own)
+    known = {k: a.value for k, a in answers.items() if k in trace and a.value is not None}
+    wrong, degenerate, items, found = {}, {}, [], {}
+    for q in trace.quantities:
+        v_own = own[q.id]
+        wrong[q.id] = abs(v_own - q.value) > tol[q.id]
+        tainted = [a for a in q.args if a not in givens and wrong[a]]
+        degenerate[q.id] = wrong[q.id] and (
+            (q.kind == "o" and (abs(v_own) <= u or abs(v_own - 1) <= u))
+            or (q.kind in ("delta", "dw") and abs(v_own) <= u)
+            or any(degenerate[a] for a in tainted))
+        if q.id not in asked:
+            continue
+        answer = answers.get(q.id, Answer(q.id, None, None))
+        from_own = q.recompute(own)
+        verdict, points, mis, message = "incorrect", 0.0, None, ""
+        if answer.invalid:
+            verdict, message = "invalid", _unreadable(answer.error)
+        elif answer.value is None:
+            verdict, message = "missing", "not answered"
+        elif abs(answer.value - q.value) <= tol[q.id]:
+            verdict, points = "correct", 1.0
+        elif abs(answer.value - from_own) <= _ref_local(q.op, q.args, own, givens, d):
+            if not tainted:
+                verdict, points = "correct", 1.0
+            elif any(degenerate[a] for a in tainted) or abs(from_own) <= u < abs(q.value) - tol[q.id]:
+                message = (f"follows from your earlier {', '.join(tainted)}, but those make this step trivial "
+                           "(an output of 0 or 1, or a zero delta), so no credit is carried forward")
+            else:
+                verdict, points = "carried-forward", ecf_credit
+                message = f"consistent with your earlier {', '.join(tainted)}; the mistake is counted there"
+        else:
+            ms = _ref_candidates(q, answer.value, trace, known, d)
+            if ms:
+                found[q.id] = ms
+                mis, message = ms[0].id, f"{ms[0].mistake}. Right: {ms[0].right}"
+            else:
+                message = f"does not follow from {q.id} = {q.formula} with your numbers; recompute this step"
+        items.append(Item(q.id, verdict, points, 1.0, answer.given, mis, message, q.value, tol[q.id], q.formula,
+                          q.args, tuple(own[a] for a in q.args), from_own, answer.value, q.op))
+    chosen = choose(found)
+    for n, i in enumerate(items):
+        m = chosen.get(i.id)
+        if m is not None and m.id != i.misconception:
+            items[n] = Item(*[getattr(i, f.name) for f in fields(Item)][:5], m.id, f"{m.mistake}. Right: {m.right}",
+                            *[getattr(i, f.name) for f in fields(Item)][7:])
+    return items
+
+
+def _answer_sets(variant: Variant, rng: random.Random):
+    """Exact, hand-rounded, one slip (consistent or not), each misconception, two mixed,
+    trivial answers, and some unanswered and unreadable answers."""
+    exact = {q.id: q.value for q in variant.trace().quantities}
+    tol = tolerances(variant.trace())
+    yield exact
+    yield hand_worked(variant)
+    for qid in rng.sample(variant.asked, 3):
+        delta = rng.choice([-1, 1]) * tol[qid] * rng.choice([1.5, 4, 100])
+        yield {**exact, qid: exact[qid] + delta}
+        yield hand_worked(variant, override={qid: exact[qid] + delta})
+    for m in MISCONCEPTIONS.values():
+        yield hand_worked(variant, m.rules)
+    a, b = (hand_worked(variant, m.rules) for m in rng.sample(list(MISCONCEPTIONS.values()), 2))
+    yield {k: (a if rng.random() < 0.5 else b)[k] for k in a if k in b}
+    yield hand_worked(variant, override={f"o_{variant.instance.final_layer[0]}": 1.0})
+    m = rng.choice(list(MISCONCEPTIONS.values()))
+    yield {k: v for k, v in hand_worked(variant, m.rules).items() if rng.random() < 0.6}
+
+
+def _as_answers(values, asked, rng):
+    answers = {k: Answer(k, v, v) for k, v in values.items()}
+    for k in asked:
+        if k not in values and rng.random() < 0.3:
+            answers[k] = Answer(k, "foo(1)", None, "needs execution: calls foo()")
+    return answers
+
+
+def _same(report_items, reference_items):
+    assert [i.id for i in report_items] == [i.id for i in reference_items]
+    for got, ref in zip(report_items, reference_items):
+        for f in fields(Item):
+            a, b = getattr(got, f.name), getattr(ref, f.name)
+            if f.name == "tolerance":
+                assert a == pytest.approx(b, rel=1e-7), (got.id, f.name)
+            else:
+                assert a == b, (got.id, f.name, a, b)
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=IDS)
+def test_grade_equals_the_straightforward_reference(variant):
+    """Does the fast grader give every item the fields (verdict, points, misconception, message,
+    own values...) of the straightforward reference, for many kinds of submission?"""
+    rng = random.Random(variant.student + variant.family)
+    for n, values in enumerate(_answer_sets(variant, rng)):
+        asked = variant.asked if n % 3 else variant.asked[::2]
+        answers = _as_answers(values, asked, rng)
+        credit = (1.0, 0.5, 0.0)[n % 3]
+        report = grade(variant.instance, answers, asked=asked, ecf_credit=credit,
+                       trace=variant.trace() if n % 2 else None)
+        _same(report.items, reference_grade(variant.instance, answers, set(asked), credit))
+
+
+def test_make_item_is_item():
+    """Is the fast constructor the dataclass's, field for field (and does it follow new fields)?"""
+    import inspect
+    from dataclasses import FrozenInstanceError
+
+    values = ("p_A", "correct", 1.0, 1.0, "0.5", None, "", 0.5, 1e-4, "w * x", ("w", "x"), (1.0, 0.5), 0.5, 0.5,
+              "weighted_sum")
+    assert list(inspect.signature(make_item).parameters) == [f.name for f in fields(Item)]
+    fast, slow = make_item(*values), Item(*values)
+    assert fast == slow and vars(fast) == vars(slow) and hash(fast) == hash(slow) and repr(fast) == repr(slow)
+    with pytest.raises(FrozenInstanceError):
+        fast.verdict = "incorrect"  # type: ignore[misc]
+
+
+def test_mutant_givens_are_the_solvers():
+    """Are the givens the diagnosis derives for each misconception those the solver gives under its rules?"""
+    for variant in VARIANTS:
+        right = dict(variant.trace().givens)
+        for m in MISCONCEPTIONS.values():
+            assert mutant_givens(right, m.rules) == solver_givens(variant.instance, m.rules), (variant.family, m.id)
+
+
+def test_solved_quantities_are_dataclass_quantities():
+    """Are the quantities solve() builds without the dataclass __init__ the same objects as Quantity(...)?"""
+    import inspect
+
+    from grader.solver import Quantity, _quantity
+
+    assert list(inspect.signature(_quantity).parameters) == [f.name for f in fields(Quantity)]
+    for q in VARIANTS[0].trace().quantities:
+        again = Quantity(**vars(q))
+        assert again == q and vars(again) == vars(q) and hash(again) == hash(q) and repr(again) == repr(q)

@@ -84,3 +84,105 @@ def test_an_answer_off_by_more_than_rounding_is_outside():
     # one unit in the third decimal place is more than rounding to four places can explain
     for q in trace.quantities:
         assert tol[q.id] < 1e-3
+
+
+# --------------------------------------------------------------------------- the partial derivatives
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from strategies import instances  # noqa: E402
+
+from grader.ops import OPS, numeric_partials, partials  # noqa: E402
+from grader.tolerance import EPSILON, local, own_rounding, trace_tolerances  # noqa: E402
+
+#: how many arguments each op takes: (fixed part, size of the repeated group, least repeats)
+ARITY = {
+    "weighted_sum": (0, 2, 1), "performance": (0, 2, 1), "delta_hidden": (1, 2, 1),
+    "delta_hidden_noderiv": (1, 2, 1), "delta_hidden_dp": (2, 2, 1), "sigmoid": (1, 0, 0),
+    "delta_out": (2, 0, 0), "delta_out_flipped": (2, 0, 0), "delta_out_noderiv": (2, 0, 0),
+    "delta_out_dp": (3, 0, 0), "dw": (3, 0, 0), "dw_noalpha": (2, 0, 0), "add": (2, 0, 0),
+    "subtract": (2, 0, 0), "copy": (1, 0, 0),
+}
+
+values = st.floats(-3.0, 3.0, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def op_and_args(draw):
+    name = draw(st.sampled_from(sorted(OPS)))
+    fixed, group, least = ARITY[name]
+    n = fixed + group * (draw(st.integers(least, 4)) if group else 0)
+    return name, draw(st.lists(values, min_size=n, max_size=n))
+
+
+def test_every_op_has_an_arity_here():
+    assert set(ARITY) == set(OPS)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(op_and_args())
+def test_analytic_partials_equal_central_differences(case):
+    """Is every op's hand-written gradient what central differences give, at random points?"""
+    name, args = case
+    analytic = partials(name, args)
+    numeric = numeric_partials(name, args)
+    assert len(analytic) == len(args)
+    for a, n in zip(analytic, numeric):
+        assert a == pytest.approx(n, rel=1e-6, abs=1e-6), (name, args, analytic, numeric)
+
+
+def _reference_tolerances(trace):
+    """The tolerances as the module docstring defines them, with numeric derivatives."""
+    d = trace.instance.rounding
+    tol = {gid: (0.0 if abs(round(v, d) - v) < 1e-12 else unit(d)) for gid, v in trace.givens}
+    for q in trace.quantities:
+        grads = numeric_partials(q.op, q.arg_values)
+        tol[q.id] = own_rounding(q, d) + sum(abs(g) * tol[a] for g, a in zip(grads, q.args)) + EPSILON
+    return {q.id: tol[q.id] for q in trace.quantities}
+
+
+@settings(max_examples=150, deadline=None)
+@given(instances(max_samples=2, max_epochs=2), st.integers(1, 6))
+def test_tolerances_equal_the_numeric_reference(data, decimals):
+    """Do the tolerances (analytic derivatives) equal those of numeric derivatives, and local too?"""
+    trace = solve(instance_from_dict({**data, "decimals": decimals}, "test"))
+    tol = tolerances(trace)
+    ref = _reference_tolerances(trace)
+    assert tol.keys() == ref.keys()
+    for qid in tol:
+        assert tol[qid] == pytest.approx(ref[qid], rel=1e-6), qid
+    values = trace.values
+    givens = dict(trace.givens)
+    u = unit(decimals)
+    for q in trace.quantities:
+        grads = numeric_partials(q.op, q.arg_values)
+        spread = sum(abs(g) * (0.0 if a in givens else u) for g, a in zip(grads, q.args))
+        assert local(q, values, givens, decimals) == pytest.approx(own_rounding(q, decimals) + spread + EPSILON,
+                                                                  rel=1e-6)
+
+
+def test_tolerances_are_computed_once_per_trace_and_rounding():
+    trace = solve(_chain())
+    assert trace_tolerances(trace) is trace_tolerances(trace)
+    assert trace_tolerances(trace, 2) is not trace_tolerances(trace)
+    assert tolerances(trace, 2) == tolerances(solve(_chain(decimals=2)))
+    # a caller that changes its copy changes nothing for the next one
+    mine = tolerances(trace)
+    mine["p_A"] = 99.0
+    assert tolerances(trace)["p_A"] == trace_tolerances(trace)["p_A"] != 99.0
+    # the cache is not part of what a trace is, and a changed copy starts without it
+    assert trace == solve(_chain()) and "_memo" not in repr(trace)
+    from dataclasses import replace
+
+    assert replace(trace, quantities=trace.quantities[:1])._memo == {}
+
+
+@settings(max_examples=2000, deadline=None)
+@given(op_and_args(), st.data())
+def test_propagated_error_is_the_gradient_times_the_errors(case, data):
+    """Is each op's one-expression error propagation sum_i |d op / d a_i| * err_i?"""
+    name, args = case
+    ids = [f"a{i}" for i in range(len(args))]
+    errors = {a: data.draw(st.sampled_from([0.0, 5e-5, 5e-3]) | st.floats(0.0, 1.0)) for a in ids}
+    expected = sum(abs(g) * errors[a] for g, a in zip(partials(name, args), ids))
+    assert OPS[name].propagated(args, ids, errors) == pytest.approx(expected, rel=1e-12, abs=1e-300)
