@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from .common import InputError, user_errors, write_output
@@ -18,19 +20,18 @@ FORMATS = ("text", "md", "json", "pdf")
 def command(instance: str, fmt: str, output: str | None) -> None:
     """Solve INSTANCE step by step: forward pass, deltas, weight updates.
 
-    INSTANCE is a TOML file (or JSON with the same structure, or a handout file with an
-    [instance] table). Every quantity is shown as its formula, the formula with the numbers
+    INSTANCE is a TOML file (or JSON with the same structure, a handout file with an
+    [instance] table, or a notebook handout, whose problem is in its metadata). Every quantity is shown as its formula, the formula with the numbers
     put in, and the result.
 
     Example:
 
         backprop solve problem.toml --format md -o solution.md
     """
-    from ..files import load_instance
     from ..solver import solve
 
     with user_errors():
-        trace = solve(load_instance(instance))
+        trace = solve(_load(instance))
     if fmt == "json":
         from ..render.solution import solution_json
 
@@ -47,8 +48,26 @@ def command(instance: str, fmt: str, output: str | None) -> None:
         try:
             from ..render.pdf import solution_pdf
         except ImportError:
-            raise InputError("--format pdf is not available yet; use text, md or json") from None
+            raise InputError("--format pdf needs the typst package (pip install typst); use text, md or json") from None
         if output is None:
             raise InputError("--format pdf needs -o FILE.pdf")
         with user_errors():
             write_output(solution_pdf(trace), output)
+
+
+def _load(path: str) -> Any:
+    """The instance of an instance or handout file, or of a notebook handout's metadata."""
+    if not path.lower().endswith(".ipynb"):
+        from ..files import load_instance
+
+        return load_instance(path)
+    from ..errors import BackpropError
+    from ..model import instance_from_dict
+    from ..notebooks.read import load_notebook
+
+    nb = load_notebook(path)
+    raw = nb.meta.get("instance") if nb.meta is not None else None
+    if not isinstance(raw, dict):
+        raise BackpropError(f"{path}: has no problem in its metadata (metadata.backprop.instance); "
+                            "solve the instance file or the .toml handout instead")
+    return instance_from_dict(raw, f"{path}: metadata.backprop.instance")
