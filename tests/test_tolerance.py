@@ -119,7 +119,7 @@ def test_every_op_has_an_arity_here():
     assert set(ARITY) == set(OPS)
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(op_and_args())
 def test_analytic_partials_equal_central_differences(case):
     """Is every op's hand-written gradient what central differences give, at random points?"""
@@ -177,7 +177,7 @@ def test_tolerances_are_computed_once_per_trace_and_rounding():
     assert replace(trace, quantities=trace.quantities[:1])._memo == {}
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(op_and_args(), st.data())
 def test_propagated_error_is_the_gradient_times_the_errors(case, data):
     """Is each op's one-expression error propagation sum_i |d op / d a_i| * err_i?"""
