@@ -26,7 +26,7 @@ from typing import Any
 from ..errors import BackpropError
 from ..files import read_bytes, write_atomic
 from . import journal as jr
-from .outputs import Row, gradebook_csv, row_of, write_student
+from .outputs import Row, gradebook_csv, result_json, row_of, write_student
 from .submission import SUFFIXES, Options, fallback_id, grade_submission
 
 __all__ = ["Options", "Outcome", "Row", "find_submissions", "grade_batch", "grade_file"]
@@ -137,15 +137,19 @@ def grade_file(task: Task) -> dict[str, Any]:
         entry["pdf"] = graded.pdf is not None
     student = entry["student"]
     max_score = float(len(st.key.students[student].asked)) if student in st.key.students else 0.0
+    row = row_of(student, entry, max_score)
+    result = result_json(row)  # serialized once, for the results file and the journal
     try:
         if graded is not None and graded.pdf is not None:  # kept for a rerun that rewrites the outputs
             write_atomic(os.path.join(st.out, ".cache", f"{name}.pdf"), graded.pdf)
-        write_student(st.out, row_of(student, entry, max_score), entry["feedback"],
-                      graded.svg if graded else None, graded.pdf if graded else None, fresh=st.fresh)
-        _JOURNAL.append(entry)
+        write_student(st.out, row, entry["feedback"], graded.svg if graded else None,
+                      graded.pdf if graded else None, fresh=st.fresh, result=result)
+        _JOURNAL.append({k: v for k, v in entry.items() if k != "result"},
+                        {"result": result if entry["result"] is not None else "null"})
     except OSError as exc:
         raise BackpropError(f"{st.out}: cannot write the results ({exc.strerror or exc})") from None
-    return {k: v for k, v in entry.items() if k != "feedback"}
+    del entry["feedback"]
+    return entry
 
 
 # --------------------------------------------------------------------------- the batch

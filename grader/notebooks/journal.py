@@ -83,14 +83,18 @@ class Journal:
                     found[e["name"]] = e
         return found
 
-    def append(self, entry: Mapping[str, Any]) -> None:
-        """Add one entry to this process's segment (opened on first use, also after a fork)."""
+    def append(self, entry: Mapping[str, Any], raw: Mapping[str, str] | None = None) -> None:
+        """Add one entry to this process's segment (opened on first use, also after a fork);
+        ``raw``: more fields whose values are JSON text already."""
         if self._fd is None or self._pid != os.getpid():
             self.folder.mkdir(parents=True, exist_ok=True)
             self._pid = os.getpid()
             seg = self.folder / f"journal-{self._pid}-{time.time_ns()}.jsonl"
             self._fd = os.open(seg, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        view = memoryview((json.dumps(entry, separators=(",", ":")) + "\n").encode())
+        line = json.dumps(entry, separators=(",", ":"))
+        if raw:
+            line = line[:-1] + "".join(f",{json.dumps(k)}:{v}" for k, v in raw.items()) + "}"
+        view = memoryview((line + "\n").encode())
         while view:
             view = view[os.write(self._fd, view):]
 

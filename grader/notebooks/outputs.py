@@ -45,12 +45,20 @@ def row_of(student: str, entry: Mapping[str, Any] | None, max_score: float) -> R
                entry.get("message", ""), entry["file"], res)
 
 
-def result_text(row: Row) -> str:
-    """``results/<student>.json``: one line of JSON (``jq`` or ``python -m json.tool`` show it
-    indented)."""
-    doc = dict(row.result) if row.result else {"score": 0, "max_score": _clean(row.max_score), "items": []}
-    doc.update(student=row.student, status=row.status, message=row.message, file=row.file)
-    return json.dumps(doc, ensure_ascii=False) + "\n"
+def result_json(row: Row) -> str:
+    """The ``check --json`` object of the row as JSON text (what the journal keeps too)."""
+    doc = row.result if row.result else {"score": 0, "max_score": _clean(row.max_score), "items": []}
+    return json.dumps(doc, ensure_ascii=False)
+
+
+def result_text(row: Row, result: str | None = None) -> str:
+    """``results/<student>.json``: the ``check --json`` object (``result``: as JSON text, when
+    already made) plus ``student``, ``status``, ``message`` and ``file``, on one line (``jq``
+    or ``python -m json.tool`` show it indented)."""
+    body = result_json(row) if result is None else result
+    extra = json.dumps({"student": row.student, "status": row.status, "message": row.message, "file": row.file},
+                       ensure_ascii=False)
+    return f"{body[:-1]}, {extra[1:]}\n"
 
 
 def error_feedback(row: Row) -> str:
@@ -60,7 +68,7 @@ def error_feedback(row: Row) -> str:
 
 
 def write_student(out: str, row: Row, feedback: str | None, svg: str | None, pdf: bytes | None,
-                  *, fresh: bool = False) -> None:
+                  *, fresh: bool = False, result: str | None = None) -> None:
     """Write one student's result and feedback files, removing those that no longer apply.
 
     ``fresh``: the folder has no earlier outputs for this student to compare with or remove
@@ -68,7 +76,6 @@ def write_student(out: str, row: Row, feedback: str | None, svg: str | None, pdf
     """
     results, fb = os.path.join(out, "results"), os.path.join(out, "feedback")
     put = write_atomic if fresh else write_if_changed
-    put(os.path.join(results, f"{row.student}.json"), result_text(row))
     wanted = set()
     if row.status != "missing":
         put(os.path.join(fb, f"{row.student}.md"), feedback if feedback is not None else error_feedback(row))
@@ -79,6 +86,8 @@ def write_student(out: str, row: Row, feedback: str | None, svg: str | None, pdf
         if pdf is not None:
             put(os.path.join(fb, f"{row.student}.pdf"), pdf)
             wanted.add(".pdf")
+    # last: a results file in place means the feedback beside it is this result's
+    put(os.path.join(results, f"{row.student}.json"), result_text(row, result))
     if not fresh:
         for ext in {".md", ".svg", ".pdf"} - wanted:
             try:
