@@ -233,6 +233,7 @@ def _run(tasks: list[Task], state: _State, key_path: str, jobs: int | None,
                 progress(1)
         return
     if "fork" in multiprocessing.get_all_start_methods():  # workers inherit the loaded key
+        _warm_up(state.key)
         pool = multiprocessing.get_context("fork").Pool(jobs)
     else:
         pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=_spawned, initargs=(state, key_path))
@@ -242,6 +243,22 @@ def _run(tasks: list[Task], state: _State, key_path: str, jobs: int | None,
             yield e
             if progress:
                 progress(1)
+
+
+def _warm_up(key: Any) -> None:
+    """Before forking: import what grading uses, compile its templates and lay out the net,
+    once, so the workers inherit all of it instead of each doing it again."""
+    from ..grading import grade  # noqa: F401
+    from ..render.env import environment
+    from .submission import net_svg
+
+    for name in ("report.md.j2", "summary_feedback.md.j2", "net.svg.j2"):
+        environment().get_template(name)
+    for entry in list(key.students.values())[:1]:
+        try:
+            net_svg(entry.instance)
+        except BackpropError:
+            pass
 
 
 def _spawned(state: _State, key_path: str) -> None:
