@@ -28,7 +28,12 @@ def read_bytes(path: str | os.PathLike[str], *, noun: str = "file", plural: str 
         with open(p, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
             if size <= MAX_BYTES:
-                data = fh.read(MAX_BYTES + 1)
+                data = fh.read(size + 1)  # (reading MAX_BYTES at once would allocate that much)
+                while len(data) <= MAX_BYTES and len(data) > size:  # it grew, or its size is not known
+                    more = fh.read(1 << 20)
+                    if not more:
+                        break
+                    data += more
                 size = len(data)
         if size > MAX_BYTES:
             raise BackpropError(
