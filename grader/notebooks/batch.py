@@ -14,6 +14,7 @@ file get ``missing``. The gradebook is written last, from the rows, so nothing i
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import time
@@ -89,7 +90,6 @@ class _State:
 
 
 _STATE: _State | None = None
-_TRACES: dict[str, Any] = {}
 _JOURNAL: jr.Journal | None = None
 
 
@@ -97,16 +97,15 @@ def _set_state(state: _State) -> None:
     """Make ``state`` this process's (inherited by forked workers; spawned ones get it passed)."""
     global _STATE, _JOURNAL
     _STATE = state
-    _TRACES.clear()
     _JOURNAL = jr.Journal(os.path.join(state.out, ".cache"))
 
 
 def _trace(student: str) -> Any:
+    """The key's instance solved (not kept: each student is usually graded once, and a cache
+    of every trace would only make the garbage collector's rounds longer)."""
     from ..solver import solve
 
-    if student not in _TRACES:
-        _TRACES[student] = solve(_STATE.key.students[student].instance)
-    return _TRACES[student]
+    return solve(_STATE.key.students[student].instance)
 
 
 Task = tuple[str, str, list[int]]  # (path, entry name, identity)
@@ -234,7 +233,11 @@ def _run(tasks: list[Task], state: _State, key_path: str, jobs: int | None,
         return
     if "fork" in multiprocessing.get_all_start_methods():  # workers inherit the loaded key
         _warm_up(state.key)
-        pool = multiprocessing.get_context("fork").Pool(jobs)
+        gc.freeze()  # what the workers inherit is never collected: no rounds over it, no copied pages
+        try:
+            pool = multiprocessing.get_context("fork").Pool(jobs)
+        finally:
+            gc.unfreeze()
     else:
         pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=_spawned, initargs=(state, key_path))
     with pool:
