@@ -17,12 +17,15 @@ family can never pass).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 
-from .model import BIAS
-from .recompute import Recomputer, plan_index
-from .rules import MISCONCEPTIONS, Misconception
-from .solver import Trace, _structure, plan
+from .diagnosis import mutant_givens
+from .model import BIAS, Instance
+from .ops import OPS
+from .recompute import plan_index
+from .rules import CORRECT, MISCONCEPTIONS, Misconception
+from .solver import Trace, _structure, givens, plan
 from .tolerance import local
 
 
@@ -68,38 +71,126 @@ def changed_ids(instance, m: Misconception, asked: Sequence[str]) -> tuple[str, 
     return found
 
 
+#: one step of a recomputation: (id, the op's arithmetic, argument ids)
+_Step = tuple[str, Callable[[Sequence[float]], float], tuple[str, ...]]
+
+
+class _Program:
+    """How one misconception's values of the asked quantities it changes are recomputed from
+    the exact asked values, for one net structure and one list of asked ids (what
+    :class:`~grader.recompute.Recomputer` does by recursion, laid out once as straight-line
+    steps): ``steps`` computes, in dependency order, the quantities the student is not asked
+    for that those values need (under the misconception's rules); ``changed`` then gives each
+    changed asked quantity, in the order of ``asked``. Every argument is a given (the
+    misconception's: the bias-input mutant flips the constant input), an exact asked value or
+    an earlier step."""
+
+    __slots__ = ("m", "flips_bias", "steps", "changed")
+
+    def __init__(self, instance: Instance, m: Misconception, asked: Sequence[str]) -> None:
+        self.m = m
+        self.flips_bias = m.rules.bias_input != CORRECT.bias_input
+        index = plan_index(instance, m.rules)
+        given = givens(instance, m.rules)
+        asked_set = set(asked)
+        steps: list[_Step] = []
+        planned: set[str] = set()
+
+        def need(qid: str) -> None:  # the recursion of Recomputer._value, in post-order
+            for a in index[qid][1]:
+                if a in given or a in asked_set or a in planned:
+                    continue
+                need(a)
+                planned.add(a)
+                op, args = index[a]
+                steps.append((a, OPS[op].compute, args))
+
+        changed: list[_Step] = []
+        for qid in changed_ids(instance, m, asked):
+            need(qid)
+            op, args = index[qid]
+            changed.append((qid, OPS[op].compute, args))
+        self.steps = tuple((qid, compute, _getter(args)) for qid, compute, args in steps)
+        self.changed = tuple((qid, compute, _getter(args)) for qid, compute, args in changed)
+
+    def run(self, env: dict[str, float]) -> list[tuple[str, float]]:
+        """(id, mistaken value) of each changed asked quantity. ``env``: the right givens and
+        the exact asked values (not modified)."""
+        if self.flips_bias:
+            env = mutant_givens(env, self.m.rules)  # the constant input flipped, in a copy
+        elif self.steps:
+            env = dict(env)
+        for qid, compute, get in self.steps:
+            env[qid] = compute(get(env))
+        return [(qid, compute(get(env))) for qid, compute, get in self.changed]
+
+
+def _getter(args: tuple[str, ...]) -> Callable[[Mapping[str, float]], tuple[float, ...]]:
+    """The values of ``args`` in a mapping, as a tuple (as :func:`grader.solver.solve` passes
+    them to an op)."""
+    if len(args) > 1:
+        return itemgetter(*args)
+    return lambda env: tuple([env[a] for a in args])
+
+
+_PROGRAMS: dict[tuple, tuple[_Program, ...]] = {}
+
+
+def _programs(instance: Instance, asked: Sequence[str]) -> tuple[_Program, ...]:
+    """The :class:`_Program` of every misconception that changes an asked quantity of this
+    structure, in the order of :data:`~grader.rules.MISCONCEPTIONS` (cached)."""
+    asked = tuple(asked)
+    key = (_structure(instance), asked)
+    found = _PROGRAMS.get(key)
+    if found is None:
+        programs = (_Program(instance, m, asked) for m in MISCONCEPTIONS.values())
+        found = _PROGRAMS[key] = tuple(p for p in programs if p.changed)
+    return found
+
+
+def _env(trace: Trace, asked: Sequence[str]) -> dict[str, float]:
+    """The right givens and the exact values of the asked quantities, by id."""
+    env = dict(trace.givens) if trace.rules.bias_input == CORRECT.bias_input else givens(trace.instance)
+    for qid in asked:
+        env[qid] = trace[qid].value
+    return env
+
+
 def changes(trace: Trace, m: Misconception, asked: Sequence[str]) -> dict[str, float]:
     """For every asked quantity whose rule ``m`` changes: the mistaken value computed from the
     exact earlier answers (quantities the student is not asked for follow the mistaken rules)."""
-    ids = changed_ids(trace.instance, m, asked)
-    if not ids:
-        return {}
-    mutant = Recomputer(trace.instance, m.rules)
-    exact = {qid: trace[qid].value for qid in asked}
-    return {qid: mutant.value(qid, exact) for qid in ids}
+    for program in _programs(trace.instance, asked):
+        if program.m.id == m.id:
+            return dict(program.run(_env(trace, asked)))
+    return {}
 
 
-def undetectable(trace: Trace, asked: Sequence[str], tolerances: dict[str, float], decimals: int) -> str | None:
-    exact_values = trace.values
-    givens = dict(trace.givens)
-    for m in MISCONCEPTIONS.values():
-        changed = changes(trace, m, asked)
-        if not changed:
-            continue  # the rule it changes is not used in this net (no bias, one downstream neuron)
+def undetectable(trace: Trace, asked: Sequence[str], tolerances: Mapping[str, float], decimals: int) -> str | None:
+    programs = _programs(trace.instance, asked)
+    if not programs:
+        return None
+    env = _env(trace, asked)
+    exact_values: dict[str, float] | None = None  # for local(): made when first needed
+    givens_of_trace: dict[str, float] | None = None
+    for program in programs:
         shown = False
-        for qid, wrong in changed.items():
-            diff = abs(wrong - trace[qid].value)
+        for qid, wrong in program.run(env):
+            diff = abs(wrong - env[qid])
             if diff < 1e-12:
                 continue  # the same number either way (an input of 0)
-            if diff > 2 * tolerances[qid]:
+            tol = tolerances[qid]
+            if diff > 2 * tol:
                 shown = True  # local(q) <= tol(q): clear of both bands without computing it
                 continue
-            limit = tolerances[qid] + local(trace[qid], exact_values, givens, decimals)
+            if exact_values is None:
+                exact_values = trace.values
+                givens_of_trace = dict(trace.givens)
+            limit = tol + local(trace[qid], exact_values, givens_of_trace, decimals)
             if diff <= limit:
-                return f"undetectable: {m.id} moves {qid} by {diff:.2e}, within {limit:.2e}"
+                return f"undetectable: {program.m.id} moves {qid} by {diff:.2e}, within {limit:.2e}"
             shown = True
         if not shown:
-            return f"undetectable: {m.id} changes no asked quantity (e.g. alpha = 1)"
+            return f"undetectable: {program.m.id} changes no asked quantity (e.g. alpha = 1)"
     return None
 
 

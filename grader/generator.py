@@ -18,16 +18,21 @@ import functools
 import hashlib
 import hmac
 import json
+import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from . import checks
 from .errors import BackpropError
 from .families import Family
-from .model import Instance, instance_from_dict
-from .solver import Trace, solve
-from .tolerance import tolerances
+from .model import Connection, Instance, Sample, instance_from_dict
+from .solver import Trace, _structure, solve
+from .tolerance import trace_tolerances
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class Drbg:
@@ -91,6 +96,14 @@ class Variant:
     def trace(self) -> Trace:
         return self.exact
 
+    def __getstate__(self) -> dict:
+        # Pickled without the cached trace: sending a variant to another process (the
+        # parallel generate) costs a fraction, and the receiver solves again when it needs
+        # the trace, several times faster than unpickling it.
+        state = dict(self.__dict__)
+        state.pop("exact", None)
+        return state
+
 
 def canonical(instance: Instance) -> str:
     """The instance as canonical JSON text: what signatures and distinctness compare."""
@@ -127,8 +140,12 @@ def draw_instance(family: Family, rng: Drbg) -> Instance:
             }
             for _ in range(family.sample_count)
         ]
+    alpha = rng.choice(g.alpha)
+    known = _BUILDERS.get(id(family))
+    if known is not None and known[0] is family and known[1] is not None:
+        return known[1](weights, samples, alpha)
     data = {
-        "alpha": rng.choice(g.alpha),
+        "alpha": alpha,
         "bias": family.bias,
         "update_bias": family.update_bias,
         "epochs": family.epochs,
@@ -138,11 +155,63 @@ def draw_instance(family: Family, rng: Drbg) -> Instance:
         "weights": weights,
         "samples": samples,
     }
-    return instance_from_dict(data, f"family {family.id}")
+    instance = instance_from_dict(data, f"family {family.id}")
+    if known is None or known[0] is not family:
+        _BUILDERS[id(family)] = (family, _builder(family, instance))
+    return instance
+
+
+def _builder(family: Family, first: Instance) -> Callable[[dict, list, float], Instance] | None:
+    """A function that makes the instance of a draw of ``family`` as ``instance_from_dict``
+    would, without validating again, or None when a draw may fail validation.
+
+    ``first`` is a draw that passed validation. Validation depends on the draw's values only
+    through their being finite floats and alpha being positive; everything else it checks
+    (names, connections, the samples' keys, the number of steps) is the family's structure,
+    the same in every draw. So when every grid value is a finite float and every alpha on the
+    grid is positive, every draw passes as ``first`` did, and its instance is ``first`` with
+    the drawn values: connections in the canonical order (``first``'s), samples' values in the
+    order of the inputs and of the final layer."""
+    g = family.grids
+    values = g.weights + g.inputs + g.desired + g.alpha
+    if not all(v.__class__ is float and math.isfinite(v) for v in values) or min(g.alpha) <= 0:
+        return None
+    order = [(c.key, c.source, c.target) for c in first.connections]
+    inputs = first.inputs
+    final = first.layers[-1]
+    fixed = first.samples if family.fixed_samples else None
+
+    def build(weights: dict[str, float], samples: list[dict], alpha: float) -> Instance:
+        connections = tuple([Connection(src, dst, weights[key]) for key, src, dst in order])
+        if fixed is not None:
+            drawn = fixed
+        else:
+            drawn = tuple([
+                Sample(inputs=tuple([(n, s["inputs"][n]) for n in inputs]),
+                       desired=tuple([(n, s["desired"][n]) for n in final]))
+                for s in samples
+            ])
+        return replace(first, connections=connections, samples=drawn, alpha=alpha)
+
+    return build
+
+
+#: by id() of a family: (the family, how its draws are made into instances or None: validate
+#: every draw); the family is kept, so its id is not reused while it is here
+_BUILDERS: dict[int, tuple[Family, Callable[[dict, list, float], Instance] | None]] = {}
+
+
+_ASKED: dict[tuple, tuple[str, ...]] = {}
 
 
 def asked_ids(trace: Trace, family: Family) -> tuple[str, ...]:
-    return tuple(q.id for q in trace.quantities if q.kind in family.ask)
+    """The ids of the quantities of the kinds the family asks for, in the order of the
+    derivation (they depend only on the structure: cached)."""
+    key = (_structure(trace.instance), trace.rules, family.ask)
+    found = _ASKED.get(key)
+    if found is None:
+        found = _ASKED[key] = tuple(q.id for q in trace.quantities if q.kind in family.ask)
+    return found
 
 
 def rejection(family: Family, instance: Instance) -> tuple[str | None, Trace, tuple[str, ...]]:
@@ -154,7 +223,7 @@ def rejection(family: Family, instance: Instance) -> tuple[str | None, Trace, tu
         trace, asked, instance.rounding
     )
     if reason is None:
-        reason = checks.undetectable(trace, asked, tolerances(trace), instance.rounding)
+        reason = checks.undetectable(trace, asked, trace_tolerances(trace), instance.rounding)
     return reason, trace, asked
 
 
@@ -200,24 +269,57 @@ def generate_variants(
     is drawn in parallel, and only students whose variant repeats an earlier one are drawn
     again (in order, skipping the taken ones): the same variants as one process gives.
     """
-    from functools import partial
+    return tuple(v for v, _ in iter_variants(family, roster, secret, assignment, jobs))
 
-    from .parallel import pmap
 
+def iter_variants(
+    family: Family, roster: Iterable[Student | str], secret: bytes, assignment: str, jobs: int | None = 1,
+    then: Callable[[Variant], R] | None = None,
+) -> Iterator[tuple[Variant, R | None]]:
+    """The variants of :func:`generate_variants`, one at a time in roster order as they are
+    drawn, each with ``then(variant)`` (None without ``then``).
+
+    ``then`` runs where the variant is drawn, in the worker process that drew it (with its
+    trace at hand), or here for a student drawn again because their first variant was an
+    earlier student's; so it must be picklable (a module-level function or a partial of
+    one) when ``jobs`` > 1, and it is not run for variants that are drawn again.
+    """
     students = [s if isinstance(s, Student) else Student(s) for s in roster]
-    first = pmap(partial(draw_variant, family, secret, assignment), students, jobs)
+    first = functools.partial(_first_variant, family, secret, assignment, then)
     taken: set[str] = set()
-    out = []
-    for s, v in zip(students, first):
-        if canonical(v.instance) in taken:
+    for s, (v, extra) in zip(students, _imap(first, students, jobs)):
+        text = canonical(v.instance)
+        if text in taken:
             v = draw_variant(family, secret, assignment, s, taken)
+            extra = then(v) if then is not None else None
         else:
-            taken.add(canonical(v.instance))
-        out.append(v)
-    return tuple(out)
+            taken.add(text)
+        yield v, extra
+
+
+def _first_variant(family: Family, secret: bytes, assignment: str, then: Callable[[Variant], R] | None,
+                   student: Student) -> tuple[Variant, R | None]:
+    v = draw_variant(family, secret, assignment, student)
+    return v, (then(v) if then is not None else None)
+
+
+def _imap(fn: Callable[[T], R], items: Sequence[T], jobs: int | None) -> Iterator[R]:
+    """``map(fn, items)`` computed by ``jobs`` forked processes, results in input order as
+    they come (:func:`grader.parallel.pmap`, one at a time: the caller uses the first results
+    while the workers compute the next). Small inputs stay in this process."""
+    import multiprocessing
+
+    from .parallel import default_jobs
+
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs <= 1 or len(items) < 100 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from map(fn, items)
+        return
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        yield from pool.imap(fn, items, chunksize=max(1, len(items) // (jobs * 16)))
 
 
 __all__ = [
     "Drbg", "Student", "Variant", "canonical", "sign", "student_seed", "draw_instance",
-    "draw_variant", "generate_variants", "rejection", "asked_ids",
+    "draw_variant", "generate_variants", "iter_variants", "rejection", "asked_ids",
 ]

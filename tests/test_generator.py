@@ -306,3 +306,284 @@ def test_families_lists_every_builtin_family(runner):
     result = runner.invoke(cli, ["families"])
     assert result.exit_code == 0
     assert [line.split()[0] for line in result.output.splitlines()] == list(FAMILIES)
+
+
+# ---------------------------------------------------------------- the checks against a reference
+
+
+def _reference_undetectable(trace, asked, tols, decimals):
+    """The straightforward check (as it was before the per-structure programs of
+    grader.checks): every misconception's changed asked quantities recomputed with a new
+    Recomputer, recursively, from the exact asked values."""
+    from grader.recompute import Recomputer
+    from grader.tolerance import local
+
+    exact_values = trace.values
+    givens = dict(trace.givens)
+    for m in MISCONCEPTIONS.values():
+        ids = checks.changed_ids(trace.instance, m, asked)
+        mutant = Recomputer(trace.instance, m.rules)
+        exact = {qid: trace[qid].value for qid in asked}
+        changed = {qid: mutant.value(qid, exact) for qid in ids}
+        if not changed:
+            continue
+        shown = False
+        for qid, wrong in changed.items():
+            diff = abs(wrong - trace[qid].value)
+            if diff < 1e-12:
+                continue
+            if diff > 2 * tols[qid]:
+                shown = True
+                continue
+            limit = tols[qid] + local(trace[qid], exact_values, givens, decimals)
+            if diff <= limit:
+                return f"undetectable: {m.id} moves {qid} by {diff:.2e}, within {limit:.2e}"
+            shown = True
+        if not shown:
+            return f"undetectable: {m.id} changes no asked quantity (e.g. alpha = 1)"
+    return None
+
+
+@pytest.mark.parametrize("family_id", FAMILIES)
+def test_undetectable_and_changes_match_the_straightforward_reference(family_id):
+    """Raw draws (most are rejected for some reason), each family asking its own kinds, every
+    kind and fewer kinds (more quantities recomputed through ones not asked), at the family's
+    rounding and a coarser one: the same verdicts, reasons and mistaken values, to the bit."""
+    from grader.generator import asked_ids
+    from grader.recompute import Recomputer
+
+    family = load_family(family_id)
+    rng = Drbg(f"reference-{family_id}".encode())
+    verdicts = set()
+    for i in range(60):
+        inst = draw_instance(family, rng)
+        trace = solve(inst)
+        for asked in (asked_ids(trace, family), trace.ids,
+                      tuple(q.id for q in trace.quantities if q.kind in ("o", "new_w"))):
+            for decimals in (inst.rounding, 1):
+                tols = tolerances(trace, decimals)
+                expected = _reference_undetectable(trace, asked, tols, decimals)
+                assert checks.undetectable(trace, asked, tols, decimals) == expected
+                verdicts.add(expected.split(" ")[1] if expected else None)
+            exact = {qid: trace[qid].value for qid in asked}
+            for m in MISCONCEPTIONS.values():
+                mutant = Recomputer(inst, m.rules)
+                want = {qid: mutant.value(qid, exact) for qid in checks.changed_ids(inst, m, asked)}
+                assert checks.changes(trace, m, asked) == want  # the same floats, to the bit
+    assert None in verdicts and len(verdicts) > 1  # some pass, some are rejected
+
+
+def test_rejections_match_the_reference_for_every_draw_of_a_roster():
+    """The generator's own path (rejection(), with the tolerances kept on the trace): every
+    draw of 25 students' seeds, passed or rejected, gets the reference's reason."""
+    from grader.generator import asked_ids, student_seed
+
+    for family_id in ("xor", "2-2-2-bias", "2-2-2-1"):
+        family = load_family(family_id)
+        for n in range(25):
+            rng = Drbg(student_seed(SECRET, family.id, "hw1", f"s{n}"))
+            while True:
+                inst = draw_instance(family, rng)
+                reason, trace, asked = rejection(family, inst)
+                assert asked == asked_ids(trace, family)
+                c = family.constraints
+                expected = checks.saturation(trace, c.min_output, c.max_output) or checks.too_small(
+                    trace, asked, inst.rounding) or _reference_undetectable(
+                    trace, asked, tolerances(trace), inst.rounding)
+                assert reason == expected
+                if reason is None:
+                    break
+
+
+@pytest.mark.parametrize("family_id", FAMILIES)
+def test_draws_make_the_instance_that_validating_the_drawn_data_makes(family_id):
+    """draw_instance validates a family's first draw and builds the later ones directly: the
+    same instances (and the same types, which == does not see: 1 == 1.0) as validating each."""
+    from grader import generator
+
+    family = load_family(family_id)
+    rng, ref = Drbg(b"build"), Drbg(b"build")
+    for _ in range(200):
+        inst = draw_instance(family, rng)
+        g = family.grids
+        weights = {key: ref.choice(g.weights) for key in family.connections}
+        samples = [{"inputs": dict(i), "desired": dict(d)} for i, d in family.fixed_samples] or [
+            {"inputs": {n: ref.choice(g.inputs) for n in family.inputs},
+             "desired": {n: ref.choice(g.desired) for n in family.layers[-1]}}
+            for _ in range(family.sample_count)
+        ]
+        data = {"alpha": ref.choice(g.alpha), "bias": family.bias, "update_bias": family.update_bias,
+                "epochs": family.epochs, "decimals": family.decimals, "inputs": list(family.inputs),
+                "layers": [list(layer) for layer in family.layers], "weights": weights, "samples": samples}
+        expected = instance_from_dict(data)
+        assert inst == expected and repr(inst) == repr(expected)
+        assert canonical(inst) == canonical(expected)
+    assert generator._BUILDERS[id(family)][1] is not None  # the fast way was taken
+
+
+def test_a_family_whose_draws_fail_validation_fails_on_every_draw():
+    family = family_from_dict({"inputs": ["x1"], "layers": [["A"]], "values": {"alpha": [0.5, -1.0]}},
+                              "f.toml", "f")
+    rng = Drbg(b"negative alpha")
+    messages = set()
+    for _ in range(40):
+        try:
+            draw_instance(family, rng)
+        except Exception as exc:  # noqa: BLE001 - the message is what is checked
+            messages.add(str(exc))
+    assert messages == {"family f: alpha: must be positive (the learning rate), not -1.0"}
+
+
+# ---------------------------------------------------------------- faster paths, same results
+
+
+def test_a_pickled_variant_leaves_its_trace_behind_and_solves_it_again():
+    import pickle
+
+    v = draw_variant(load_family("xor"), SECRET, "hw1", Student("ann", "Ann", "a@x"))
+    assert "exact" in v.__dict__
+    data = pickle.dumps(v)
+    assert len(data) < 5000  # the instance and the ids, not some 280 quantities
+    back = pickle.loads(data)
+    assert "exact" not in back.__dict__
+    assert back == v and back.trace() == v.trace() and back.trace().quantities == v.trace().quantities
+
+
+@pytest.mark.parametrize("family_id", ["xor", "2-2-2-bias", "chain"])
+def test_the_key_from_per_student_entries_is_the_key_in_one_piece(family_id):
+    from grader.cli.generate import _key_entry, _key_text
+    from grader.key import key_document
+
+    family = load_family(family_id)
+    roster = [Student("ann", "Ann Ångström", "ann@x.org"), Student('b"o\\b', "Bob \u2603", ""),
+              Student("cy", "", "")]
+    variants = generate_variants(family, roster, SECRET, "hw-é")
+    entries = [_key_entry(v, family, "hw-é") for v in variants]
+    expected = json.dumps(key_document(variants, family, "hw-é"), indent=1) + "\n"
+    assert _key_text(variants, entries, family, "hw-é") == expected
+    assert _key_text((), [], family, "hw-é") == json.dumps(key_document((), family, "hw-é"), indent=1) + "\n"
+    # a student twice: the place of the first, the entry of the last (as a dict keeps them)
+    again = draw_variant(family, SECRET, "other", roster[0])
+    assert again.student == variants[0].student and again.instance != variants[0].instance
+    twice = [variants[0], variants[1], again]
+    assert _key_text(twice, [entries[0], entries[1], _key_entry(again, family, "hw-é")], family, "hw-é") == (
+        json.dumps(key_document(twice, family, "hw-é"), indent=1) + "\n")
+
+
+def _reference_worked_steps(trace, d, tex, text):
+    """worked_steps as it was: a line() per quantity, step by step."""
+    from grader.render.worked import SECTION_ORDER, Section, Step, _section_of, line
+    from grader.render import numbers
+
+    inst = trace.instance
+    steps = []
+    for k in range(1, inst.steps + 1):
+        grouped = {title: [] for title in SECTION_ORDER}
+        for q in trace.step(k):
+            grouped[_section_of(q, inst)].append(line(q, d, tex, text))
+        sample = inst.sample_of_step(k)
+        steps.append(Step(number=k, inputs=tuple((n, numbers.fmt(v, d)) for n, v in sample.inputs),
+                          desired=tuple((n, numbers.fmt(v, d)) for n, v in sample.desired),
+                          sections=tuple(Section(t, tuple(ls)) for t, ls in grouped.items() if ls)))
+    return tuple(steps)
+
+
+@pytest.mark.parametrize("family_id", FAMILIES)
+def test_worked_steps_are_the_lines_of_each_quantity(family_id):
+    from grader.render.worked import worked_steps
+    from grader.rules import CORRECT
+
+    family = load_family(family_id)
+    variants = generate_variants(family, [f"s{i}" for i in range(6)], SECRET, "hw1")
+    for v in variants:
+        for trace in (v.trace(), solve(v.instance, MISCONCEPTIONS["bias-input"].rules)):
+            for d in (2, 6):
+                for tex, text in ((True, True), (False, True), (True, False)):
+                    assert worked_steps(trace, d, tex=tex, text=text) == _reference_worked_steps(trace, d, tex, text)
+        assert v.trace().rules == CORRECT
+
+
+def test_worked_steps_of_an_instance_with_integer_values():
+    """Given values that are ints (an Instance made directly, not validated): no float memo."""
+    from dataclasses import replace
+
+    from grader.model import Connection
+    from grader.render.worked import worked_steps
+
+    inst = _inst({"x1_A": 1.0, "A_B": -1.0}, alpha=2.0)
+    inst = replace(inst, alpha=2, connections=tuple(Connection(c.source, c.target, int(c.weight))
+                                                    for c in inst.connections))
+    trace = solve(inst)
+    assert worked_steps(trace, 4) == _reference_worked_steps(trace, 4, True, True)
+
+
+@pytest.mark.parametrize("family_id", ["xor", "2-2-2-bias", "2-2-2-1"])
+def test_handout_steps_are_the_asked_quantities_of_the_trace(family_id):
+    from grader.render.handout import context, describe
+    from grader.render.math import latex_name
+
+    family = load_family(family_id)
+    for v in generate_variants(family, [f"s{i}" for i in range(3)], SECRET, "hw1"):
+        by_step = {}
+        for q in v.trace().quantities:
+            if q.id in v.asked:
+                by_step.setdefault(q.step, []).append(
+                    {"id": q.id, "tex": latex_name(q.id), "text": describe(q.id, q.kind, q.subject)})
+        expected = [{"number": k, "items": items} for k, items in sorted(by_step.items())]
+        steps = context(v)["steps"]
+        assert steps == expected
+        assert steps[0]["items"][0].id == expected[0]["items"][0]["id"] and steps[0].number == 1
+        assert callable(steps[0].items)  # still a dict: its items() is not shadowed
+
+
+def test_generate_in_parallel_writes_the_same_files(runner, tmp_path):
+    """Over 100 students the variants are drawn and rendered by worker processes, written
+    by this one, and the key is put together from the workers' entries: the same bytes as
+    one process makes (and the key readable by its owner only)."""
+    secret = tmp_path / "secret.txt"
+    outs = []
+    for jobs in ("1", "2"):
+        result = runner.invoke(cli, ["generate", "chain", "--count", "120", "--jobs", jobs,
+                                     "--secret-file", str(secret), "--out", str(tmp_path / jobs)])
+        assert result.exit_code == 0, result.output
+        outs.append({p.relative_to(tmp_path / jobs): p.read_bytes()
+                     for p in sorted((tmp_path / jobs).rglob("*")) if p.is_file()})
+        assert stat.S_IMODE(os.stat(tmp_path / jobs / "key.json").st_mode) == 0o600
+    assert len(outs[0]) == 3 * 120 + 1
+    assert outs[0] == outs[1]
+
+
+def test_a_family_that_fails_for_one_student_writes_nothing(runner, tmp_path):
+    """Variants are drawn and written as they come, but files are moved into place only
+    once every student has one: a failure leaves no file and no folder behind."""
+    problems = tmp_path / "problems"
+    problems.mkdir()
+    # one draw each: a weight of 4 saturates o_A, the others pass
+    (problems / "some.toml").write_text(
+        'inputs = ["x1"]\nlayers = [["A"], ["B"]]\nask = ["o", "delta", "new_w"]\n'
+        '[values]\nweights = [4.0, -2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0]\ninputs = [1.0]\nalpha = [0.5, 2.0, 5.0]\n'
+        '[constraints]\nmax_draws = 1\n'
+    )
+    family = load_family("some", problems)
+    passing, failing, seen = [], [], set()
+    for n in range(2000):
+        try:
+            text = canonical(draw_variant(family, SECRET, "hw", f"s{n}").instance)
+        except Exception:  # noqa: BLE001 - a student the family fails for
+            failing.append(f"s{n}")
+            continue
+        if text not in seen:  # distinct variants: nobody is drawn again
+            seen.add(text)
+            passing.append(f"s{n}")
+    assert len(passing) >= 119 and failing
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id\n" + "\n".join(passing[:119] + failing[:1]) + "\n")
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(SECRET)
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}"
+        result = runner.invoke(cli, ["generate", "some", "--problems", str(problems), "--roster", str(roster),
+                                     "--secret-file", str(secret), "--out", str(out), "--jobs", jobs])
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith(f"Error: family some: no variant for {failing[0]} passed the checks in 1 draws")
+        assert not out.exists()

@@ -4,13 +4,14 @@ updates), each line a formula, the formula with the numbers put in, and the resu
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..model import Instance
+from ..model import BIAS, Instance
 from ..ops import OPS
-from ..solver import Quantity, Trace
+from ..solver import Quantity, Trace, _structure
 from . import numbers
-from .math import latex_formula, latex_name, latex_numbers
+from .math import _LATEX, latex_formula, latex_name, latex_numbers
 
 
 @dataclass(frozen=True)
@@ -72,21 +73,139 @@ SECTION_ORDER = (
 )
 
 
+class _Layout:
+    """What the worked solution of a trace takes from the net's structure alone: per quantity
+    of the trace (by position) the parts of its line that do not depend on the numbers, and
+    per update step its sections with the positions of their quantities."""
+
+    __slots__ = ("lines", "steps")
+
+    def __init__(self, trace: Trace, tex: bool, text: bool) -> None:
+        inst = trace.instance
+        #: (formula, id in LaTeX, formula in LaTeX, the op's formula of argument texts in the
+        #: text notation, the same in LaTeX), empty (None) where the view does not show it
+        self.lines: tuple[tuple[str, str, str, _Formula | None, _Formula | None], ...] = tuple(
+            (
+                q.formula if text else "",
+                latex_name(q.id) if tex else "",
+                latex_formula(q) if tex else "",
+                OPS[q.op].text if text else None,
+                _LATEX[q.op] if tex else None,
+            )
+            for q in trace.quantities
+        )
+        grouped: dict[int, dict[str, list[int]]] = {}
+        for i, q in enumerate(trace.quantities):
+            sections = grouped.setdefault(q.step, {title: [] for title in SECTION_ORDER})
+            sections[_section_of(q, inst)].append(i)
+        #: (step, ((section title, positions), ...)) for every update step
+        self.steps: tuple[tuple[int, tuple[tuple[str, tuple[int, ...]], ...]], ...] = tuple(
+            (k, tuple((title, tuple(ps)) for title, ps in grouped.get(k, {}).items() if ps))
+            for k in range(1, inst.steps + 1)
+        )
+
+
+_Formula = Callable[[Sequence[str]], str]
+_LAYOUTS: dict[tuple, _Layout] = {}
+
+
+def _layout(trace: Trace, tex: bool, text: bool) -> _Layout:
+    """The :class:`_Layout` of ``trace``, cached per structure, rules and view. A formula in
+    LaTeX shows the constant bias input by its value: every use of ``bias`` in a trace has
+    the value of the given ``bias``, which is part of the key."""
+    inst = trace.instance
+    bias = trace.value(BIAS) if inst.bias_value is not None else None
+    key = (_structure(inst), trace.rules, bias, tex, text)
+    found = _LAYOUTS.get(key)
+    if found is None:
+        found = _LAYOUTS[key] = _Layout(trace, tex, text)
+    return found
+
+
+class _Shown(dict):
+    """``numbers.fmt(v, decimals)`` by float value ``v``, each written once: the values of a
+    trace recur as the arguments of later lines."""
+
+    __slots__ = ("decimals",)
+
+    def __init__(self, decimals: int) -> None:
+        super().__init__()
+        self.decimals = decimals
+
+    def __missing__(self, v: float) -> str:
+        text = self[v] = numbers.fmt(v, self.decimals)
+        return text
+
+
+class _ShownArg(dict):
+    """``numbers.arg(v, decimals)`` by float value ``v``: the text of :class:`_Shown`, in
+    parentheses when negative."""
+
+    __slots__ = ("shown",)
+
+    def __init__(self, shown: _Shown) -> None:
+        super().__init__()
+        self.shown = shown
+
+    def __missing__(self, v: float) -> str:
+        text = self.shown[v]
+        text = self[v] = f"({text})" if text.startswith("-") else text
+        return text
+
+
+class _Written:
+    """``fn(v, decimals)`` on every look-up: for traces with given values that are not floats
+    (an ``int`` equals the ``float`` of the same value, and would share its memo entry)."""
+
+    __slots__ = ("fn", "decimals")
+
+    def __init__(self, fn: Callable[[float, int], str], decimals: int) -> None:
+        self.fn, self.decimals = fn, decimals
+
+    def __getitem__(self, v: float) -> str:
+        return self.fn(v, self.decimals)
+
+
+_new = object.__new__
+_set = object.__setattr__
+
+
 def worked_steps(trace: Trace, decimals: int | None = None, *, tex: bool = True, text: bool = True) -> tuple[Step, ...]:
+    """The worked solution of ``trace``: for each quantity the same :class:`Line` as
+    :func:`line` makes, grouped by step and section. What depends only on the structure is
+    made once per structure (:func:`_layout`), and every number is written once per call."""
     d = trace.instance.rounding + 2 if decimals is None else decimals
     inst = trace.instance
+    layout = _layout(trace, tex, text)
+    quantities = trace.quantities
+    if all(v.__class__ is float for _, v in trace.givens):  # and so every computed value
+        shown: _Shown | _Written = _Shown(d)
+        shown_arg: _ShownArg | _Written = _ShownArg(shown)
+    else:
+        shown, shown_arg = _Written(numbers.fmt, d), _Written(numbers.arg, d)
+    statics = layout.lines
+
+    def line_at(i: int) -> Line:
+        q = quantities[i]
+        formula, tex_id, tex_formula, text_of, tex_of = statics[i]
+        args = [shown_arg[v] for v in q.arg_values]
+        ln = _new(Line)  # Line(...) without the frozen dataclass's field-by-field __init__
+        _set(ln, "__dict__", {
+            "id": q.id, "formula": formula, "with_numbers": text_of(args) if text_of else "",
+            "result": shown[q.value], "tex_id": tex_id, "tex_formula": tex_formula,
+            "tex_numbers": tex_of(args) if tex_of else "",
+        })
+        return ln
+
     steps = []
-    for k in range(1, inst.steps + 1):
-        grouped: dict[str, list[Line]] = {title: [] for title in SECTION_ORDER}
-        for q in trace.step(k):
-            grouped[_section_of(q, inst)].append(line(q, d, tex, text))
+    for k, sections in layout.steps:
         sample = inst.sample_of_step(k)
         steps.append(
             Step(
                 number=k,
                 inputs=tuple((n, numbers.fmt(v, d)) for n, v in sample.inputs),
                 desired=tuple((n, numbers.fmt(v, d)) for n, v in sample.desired),
-                sections=tuple(Section(t, tuple(ls)) for t, ls in grouped.items() if ls),
+                sections=tuple(Section(title, tuple([line_at(i) for i in ps])) for title, ps in sections),
             )
         )
     return tuple(steps)
