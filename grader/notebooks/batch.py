@@ -163,7 +163,8 @@ def grade_batch(
 
     key = load_key(key_path)
     files = find_submissions(submissions)
-    fresh = not os.path.isdir(os.path.join(out, "results"))
+    # a first run into OUT writes without comparing with, or removing, earlier outputs
+    fresh = not any(os.path.isdir(os.path.join(out, sub)) for sub in ("results", "feedback"))
     for sub in ("results", "feedback", ".cache"):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
     run = jr.run_fingerprint(Path(key_path).read_bytes(),
@@ -277,9 +278,7 @@ def assemble(key: Any, entries: list[dict[str, Any]], out: str) -> tuple[list[Ro
     duplicates = []
     rows: list[Row] = []
     students = list(key.students) + sorted(s for s in by_student if s not in key.students)
-    columns: list[str] = []
-    for s in key.students.values():
-        columns += [a for a in s.asked if a not in columns]
+    columns = list(dict.fromkeys(a for s in key.students.values() for a in s.asked))
     full: dict[str, dict[str, Any]] | None = None
     for sid in students:
         found = sorted(by_student.get(sid, []), key=lambda e: (e["mtime"], e["file"]))
