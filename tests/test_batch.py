@@ -14,36 +14,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from courses import blank, course, right
 from grader.cli import cli
-from grader.families import load_family
-from grader.generator import generate_variants
-from grader.key import key_document
 from grader.notebooks import batch, journal
-from grader.notebooks.demo import fill
-from grader.notebooks.handout import notebook_handout
-from grader.roster import numbered_roster
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET = b"batch secret"
-
-
-def course(tmp_path: Path, n: int):
-    family = load_family("2-2-1-threshold")
-    variants = generate_variants(family, numbered_roster(n), SECRET, "hw1", 1)
-    key = tmp_path / "key.json"
-    key.write_text(json.dumps(key_document(variants, family, "hw1")))
-    subs = tmp_path / "subs"
-    subs.mkdir()
-    return key, subs, {v.student: v for v in variants}
-
-
-def right(v) -> str:
-    trace = v.trace()
-    return fill(notebook_handout(v), {q: repr(trace.value(q)) for q in v.asked})
-
-
-def blank(v) -> str:
-    return fill(notebook_handout(v), {})
 
 
 def outputs(out: Path) -> dict[str, bytes]:

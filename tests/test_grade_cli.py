@@ -11,16 +11,11 @@ import pytest
 from click.testing import CliRunner
 from nbformat import v4
 
+from courses import blank, right
+from courses import course as make_course
 from grader.cli import cli
-from grader.families import load_family
-from grader.generator import generate_variants
-from grader.key import key_document
 from grader.notebooks import batch
-from grader.notebooks.demo import fill
 from grader.notebooks.handout import notebook_handout
-from grader.roster import numbered_roster
-
-SECRET = b"test secret"
 
 
 @pytest.fixture
@@ -30,18 +25,7 @@ def runner() -> CliRunner:
 
 @pytest.fixture
 def course(tmp_path: Path):
-    family = load_family("2-2-1-threshold")
-    variants = generate_variants(family, numbered_roster(6), SECRET, "hw1", 1)
-    key = tmp_path / "key.json"
-    key.write_text(json.dumps(key_document(variants, family, "hw1")))
-    subs = tmp_path / "subs"
-    subs.mkdir()
-    return key, subs, {v.student: v for v in variants}
-
-
-def right(v) -> str:
-    trace = v.trace()
-    return fill(notebook_handout(v), {q: repr(trace.value(q)) for q in v.asked})
+    return make_course(tmp_path, 6)
 
 
 def gradebook(out: Path) -> dict[str, dict[str, str]]:
@@ -64,7 +48,7 @@ def test_every_case_gets_its_status_and_message(runner, course, tmp_path):
     (subs / f"{s[3]}.ipynb").write_bytes(b"\x00\xff garbage")
     old, new = subs / "old" / f"{s[4]}.ipynb", subs / f"{s[4]}-v2.ipynb"
     old.parent.mkdir()
-    old.write_text(fill(notebook_handout(vs[s[4]]), {}))
+    old.write_text(blank(vs[s[4]]))
     new.write_text(right(vs[s[4]]))
     os.utime(old, (1_000_000, 1_000_000))
     out = tmp_path / "out"
@@ -122,7 +106,7 @@ def test_rerun_regrades_only_changes_and_gives_the_same_gradebook(runner, course
     assert "(0 graded now, 6 unchanged" in second.output
     assert (out / "gradebook.csv").read_text() == book
     sid = sorted(vs)[0]
-    (subs / f"{sid}.ipynb").write_text(fill(notebook_handout(vs[sid]), {}))
+    (subs / f"{sid}.ipynb").write_text(blank(vs[sid]))
     third = runner.invoke(cli, ["grade", str(key), str(subs), "--out", str(out), "--jobs", "2"])
     assert "(1 graded now, 5 unchanged" in third.output
     assert gradebook(out)[sid]["score"] == "0"
