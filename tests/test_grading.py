@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import pytest
 
+from by_hand import hand_worked
 from grader.answers import Answer, answers_from_table
 from grader.families import builtin_family_ids, load_family
 from grader.generator import Variant, generate_variants
 from grader.grading import grade
 from grader.model import instance_from_dict
-from grader.rules import CORRECT, MISCONCEPTIONS, Rules
+from grader.rules import MISCONCEPTIONS
 from grader.solver import solve
 from grader.tolerance import tolerances
 
@@ -30,22 +31,6 @@ def _variants() -> list[Variant]:
 
 VARIANTS = _variants()
 IDS = [f"{v.family}/{v.student}" for v in VARIANTS]
-
-
-def hand_worked(variant: Variant, rules: Rules = CORRECT, rounded: bool = True,
-                override: dict[str, float] | None = None) -> dict[str, float]:
-    """What a student who works by hand under ``rules`` writes: every quantity rounded to the
-    instance's decimals and each next one computed from the rounded ones (``override`` replaces
-    a value before later steps use it)."""
-    trace = solve(variant.instance, rules)
-    values = dict(trace.givens)
-    d = variant.instance.rounding
-    for q in trace.quantities:
-        v = q.recompute(values)
-        if override and q.id in override:
-            v = override[q.id]
-        values[q.id] = round(v, d) if rounded else v
-    return {q.id: values[q.id] for q in trace.quantities}
 
 
 def answers_of(values: dict[str, float], asked) -> dict[str, Answer]:

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from by_hand import hand_worked
 from grader.answers import Answer, read_answer
 from grader.families import builtin_family_ids, load_family
 from grader.generator import Variant, generate_variants
@@ -30,7 +31,7 @@ from grader.render.env import environment
 from grader.render.report import COLOURS, ItemView, item_view, report_markdown, report_terminal
 from grader.report import Item, Report
 from grader.roster import numbered_roster
-from grader.rules import MISCONCEPTIONS, Rules
+from grader.rules import MISCONCEPTIONS
 from grader.solver import solve
 
 # --------------------------------------------------------------------------- the reference
@@ -218,21 +219,6 @@ def reference_terminal(report: Report, *, color: bool, reveal: bool = False,
 # --------------------------------------------------------------------------- the corpus
 
 
-def _worked(variant: Variant, rules: Rules | None = None, rounded: bool = True,
-            override: dict[str, float] | None = None) -> dict[str, float]:
-    """Every quantity as a student working by hand under ``rules`` writes it (each rounded to
-    the instance's decimals before later steps use it, ``override`` replacing a value)."""
-    trace = solve(variant.instance, rules) if rules is not None else solve(variant.instance)
-    values = dict(trace.givens)
-    d = variant.instance.rounding
-    for q in trace.quantities:
-        v = q.recompute(values)
-        if override and q.id in override:
-            v = override[q.id]
-        values[q.id] = round(v, d) if rounded else v
-    return {q.id: values[q.id] for q in trace.quantities}
-
-
 def _answers(values: dict[str, Any], asked) -> dict[str, Answer]:
     return {k: read_answer(k, values[k]) for k in asked if k in values}
 
@@ -247,22 +233,22 @@ def _reports(variant: Variant) -> list[tuple[str, Report, str | None]]:
         report = grade(inst, _answers(values, asked), asked=asked, ecf_credit=ecf_credit, trace=trace)
         out.append((kind, report, variant.student if len(out) % 2 else None))
 
-    add("exact", _worked(variant, rounded=False))
-    add("rounded", _worked(variant))
+    add("exact", hand_worked(variant, rounded=False))
+    add("rounded", hand_worked(variant))
     first_o = next(q for q in asked if q.startswith("o_"))
     exact = trace[first_o].value
     wrong = round(exact + (0.1 if exact < 0.5 else -0.1), inst.rounding)
     for credit in (1.0, 0.5, 0.0):
-        add(f"perturbed-{credit}", _worked(variant, override={first_o: wrong}), credit)
-    add("perturbed-far", {**_worked(variant), asked[-1]: -123456.789, asked[0]: 1e-9})
+        add(f"perturbed-{credit}", hand_worked(variant, override={first_o: wrong}), credit)
+    add("perturbed-far", {**hand_worked(variant), asked[-1]: -123456.789, asked[0]: 1e-9})
     for mid, m in MISCONCEPTIONS.items():
-        add(f"misconception-{mid}", _worked(variant, m.rules))
-    values: dict[str, Any] = _worked(variant)
+        add(f"misconception-{mid}", hand_worked(variant, m.rules))
+    values: dict[str, Any] = hand_worked(variant)
     for qid in asked[1::3]:
         del values[qid]
     add("missing", values)
     add("nothing", {})
-    values = _worked(variant)
+    values = hand_worked(variant)
     values[asked[0]] = math.nan
     values[asked[1]] = "foo(1)"
     values[asked[2]] = True

@@ -21,8 +21,8 @@ def command(instance: str, fmt: str, output: str | None) -> None:
     """Solve INSTANCE step by step: forward pass, deltas, weight updates.
 
     INSTANCE is a TOML file (or JSON with the same structure, a handout file with an
-    [instance] table, or a notebook handout, whose problem is in its metadata). Every quantity is shown as its formula, the formula with the numbers
-    put in, and the result.
+    [instance] table, or a notebook handout, whose problem is in its metadata). Every
+    quantity is shown as its formula, the formula with the numbers put in, and the result.
 
     Example:
 

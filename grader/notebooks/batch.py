@@ -70,7 +70,7 @@ def _walk(folder: str) -> list[str]:
     for e in entries:
         if e.name.startswith("."):
             continue
-        if e.is_dir():
+        if e.is_dir(follow_symlinks=False):  # (a link to a folder could loop)
             out += _walk(e.path)
         elif e.name.lower().endswith(SUFFIXES) and e.is_file():
             out.append(e.path)
@@ -85,7 +85,6 @@ class _State:
     key: Any
     options: Options
     out: str
-    run: str
     fresh: bool
 
 
@@ -190,9 +189,9 @@ def grade_batch(
         else:
             tasks.append((shown, name, jr.identity(st)))
     reused = len(entries)
-    state = _State(key, options, out, run, fresh)
+    state = _State(key, options, out, fresh)
     try:
-        for e in _run(tasks, state, key_path, jobs, progress):
+        for e in _run(tasks, state, jobs, progress):
             e["written"] = True  # its student's outputs are on disk already
             entries.append(e)
     finally:
@@ -222,7 +221,7 @@ def _remove_debris(out: str) -> None:
                     pass
 
 
-def _run(tasks: list[Task], state: _State, key_path: str, jobs: int | None,
+def _run(tasks: list[Task], state: _State, jobs: int | None,
          progress: Callable[[int], None] | None) -> Iterable[dict[str, Any]]:
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
     _set_state(state)
@@ -240,7 +239,7 @@ def _run(tasks: list[Task], state: _State, key_path: str, jobs: int | None,
         finally:
             gc.unfreeze()
     else:
-        pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=_spawned, initargs=(state, key_path))
+        pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=_set_state, initargs=(state,))
     with pool:
         chunk = max(1, min(32, len(tasks) // (jobs * 8)))
         for e in pool.imap(grade_file, tasks, chunksize=chunk):
@@ -254,7 +253,7 @@ def _warm_up(key: Any) -> None:
     once, so the workers inherit all of it instead of each doing it again."""
     from ..grading import grade  # noqa: F401
     from ..render.env import environment
-    from .submission import net_svg
+    from ..render.svg import net_svg
 
     for name in ("report.md.j2", "summary_feedback.md.j2", "net.svg.j2"):
         environment().get_template(name)
@@ -263,10 +262,6 @@ def _warm_up(key: Any) -> None:
             net_svg(entry.instance)
         except BackpropError:
             pass
-
-
-def _spawned(state: _State, key_path: str) -> None:
-    _set_state(state)
 
 
 def assemble(key: Any, entries: list[dict[str, Any]], out: str) -> tuple[list[Row], list[dict]]:
@@ -304,7 +299,7 @@ def _rewrite(out: str, key: Any, row: Row, entry: dict[str, Any] | None) -> None
     feedback = entry.get("feedback") if entry else None
     svg = pdf = None
     if feedback is not None and row.student in key.students:
-        from .submission import net_svg
+        from ..render.svg import net_svg
 
         try:
             svg = net_svg(key.students[row.student].instance)

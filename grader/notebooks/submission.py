@@ -124,9 +124,10 @@ def parse(path: str, data: bytes) -> tuple[Any, Reader]:
 
 def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_of: Callable[[str], Any]) -> Graded:
     """Grade the file at ``path`` (its bytes ``data``) against ``key``; ``trace_of(student)``
-    gives the solved key instance (cached by the caller)."""
+    gives the solved key instance."""
     from ..grading import grade
     from ..render.report import report_markdown
+    from ..render.svg import net_svg
 
     meta, reader = parse(path, data)
     student, tampered, warnings = identify(meta, path, key, options.id_from)
@@ -157,12 +158,6 @@ def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_o
         else:
             pdf = feedback_pdf(report, entry.instance, student=student)
     return Graded(student, status, tampered, report.to_json(), needs, feedback, svg, pdf)
-
-
-def net_svg(instance: Any) -> str:
-    from ..render.svg import net_svg as draw
-
-    return draw(instance)
 
 
 def feedback_text(status: str, student: str, file: str, message: str, report_md: str, has_svg: bool) -> str:
