@@ -187,3 +187,13 @@ def test_killing_a_pool_halfway_loses_nothing_and_counts_nothing_twice(tmp_path)
     assert outputs(out) == outputs(reference)
     third = batch.grade_batch(str(key), [str(subs)], str(out), jobs=2)
     assert (third.regraded, third.reused) == (0, n)
+
+
+def test_a_link_looping_back_to_the_folder_is_not_followed(tmp_path):
+    key, subs, vs = course(tmp_path, 2)
+    sid = sorted(vs)[0]
+    (subs / f"{sid}.ipynb").write_text(right(vs[sid]))
+    (subs / "again").symlink_to(subs, target_is_directory=True)
+    assert batch.find_submissions([str(subs)]) == [subs / f"{sid}.ipynb"]
+    outcome = batch.grade_batch(str(key), [str(subs)], str(tmp_path / "out"), jobs=1)
+    assert [r.status for r in outcome.rows] == ["graded", "missing"]
