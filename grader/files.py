@@ -25,16 +25,19 @@ def read_bytes(path: str | os.PathLike[str], *, noun: str = "file", plural: str 
     over :data:`MAX_BYTES`, no permission); ``noun``/``plural``/``size_hint`` word the message."""
     p = os.fspath(path)
     try:
-        with open(p, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
+        fd = os.open(p, os.O_RDONLY | os.O_CLOEXEC)  # (os-level: a batch reads thousands of files)
+        try:
+            size = os.fstat(fd).st_size
             if size <= MAX_BYTES:
-                data = fh.read(size + 1)  # (reading MAX_BYTES at once would allocate that much)
-                while len(data) <= MAX_BYTES and len(data) > size:  # it grew, or its size is not known
-                    more = fh.read(1 << 20)
+                data = os.read(fd, size + 1)  # (reading MAX_BYTES at once would allocate that much)
+                while MAX_BYTES >= len(data) > size:  # it grew, or its size is not known (0 in /proc)
+                    more = os.read(fd, 1 << 20)
                     if not more:
                         break
                     data += more
                 size = len(data)
+        finally:
+            os.close(fd)
         if size > MAX_BYTES:
             raise BackpropError(
                 f"{p}: is {size // (1024 * 1024)} MB; {plural} over {MAX_BYTES // (1024 * 1024)} MB are not read{size_hint}"

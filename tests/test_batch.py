@@ -52,6 +52,29 @@ def test_rerun_reuses_and_outputs_stay_identical(tmp_path):
     assert third.regraded == 0 and outputs(out) == before
 
 
+
+def test_duplicates_whose_winner_lost_its_journal_line_are_graded_again(tmp_path, monkeypatch):
+    """The parent rewrites a duplicate winner's outputs from the journal; when the winner's
+    line is not there (damaged meanwhile), the winner is graded again instead."""
+    key, subs, vs = course(tmp_path, 2)
+    sid = sorted(vs)[0]
+    old, new = subs / f"{sid}-v2.ipynb", subs / f"{sid}.ipynb"  # both graded: the parent rewrites the winner
+    new.write_text(right(vs[sid]))
+    old.write_text(blank(vs[sid]))
+    age(new, 3600)
+    age(old, 7200)
+    out = tmp_path / "out"
+    monkeypatch.setattr(journal.Journal, "load", lambda self: {})
+    graded = []
+    grade_file = batch.grade_file
+    monkeypatch.setattr(batch, "grade_file", lambda task: graded.append(task[0]) or grade_file(task))
+    outcome = batch.grade_batch(str(key), [str(subs)], str(out), jobs=1)
+    assert sorted(graded) == sorted([str(old), str(new), str(new)])
+    res = json.loads((out / "results" / f"{sid}.json").read_text())
+    assert res["file"] == str(new) and res["score"] == res["max_score"]
+    row = next(r for r in outcome.rows if r.student == sid)
+    assert row.file == str(new) and row.score == row.max_score
+
 def test_an_edit_that_keeps_size_and_time_is_still_seen(tmp_path):
     """Like git's racy-clean check: an identity taken just after the file was written is
     confirmed by the bytes' hash."""

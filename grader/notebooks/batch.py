@@ -27,7 +27,7 @@ from typing import Any
 from ..errors import BackpropError
 from ..files import read_bytes, write_atomic
 from . import journal as jr
-from .outputs import Row, gradebook_csv, result_json, row_of, write_student
+from .outputs import Row, gradebook_csv, result_json, row_of, slim, write_student
 from .submission import SUFFIXES, Options, fallback_id, grade_submission
 
 __all__ = ["Options", "Outcome", "Row", "find_submissions", "grade_batch", "grade_file"]
@@ -111,19 +111,21 @@ Task = tuple[str, str, list[int]]  # (path, entry name, identity)
 
 
 def grade_file(task: Task) -> dict[str, Any]:
-    """Grade one file, write its student's outputs, record it in the journal; return the
-    entry (without the feedback text)."""
+    """Grade one file, write its student's outputs, record it in the journal; return what the
+    parent needs of it (:func:`~grader.notebooks.outputs.slim`: no result, no feedback)."""
     path, name, ident = task
     st = _STATE
+    graded_at = time.time_ns()
     entry: dict[str, Any] = {
-        "name": name, "file": path, "identity": ident, "mtime": ident[1], "graded_at": time.time_ns(),
+        "name": name, "file": path, "identity": ident, "mtime": ident[1], "graded_at": graded_at,
         "sha": "", "student": fallback_id(path, st.options.id_from), "status": "error", "message": "",
         "result": None, "needs_execution": False, "feedback": None,
     }
     graded = None
     try:
         data = read_bytes(path, noun="submission file", plural="submissions")
-        entry["sha"] = jr.content_hash(data)
+        if ident[1] >= graded_at - jr.RACY_NS:  # only a racy entry is ever checked by its hash
+            entry["sha"] = jr.content_hash(data)
         graded = grade_submission(path, data, st.key, st.options, _trace)
     except BackpropError as exc:
         entry["message"] = exc.message
@@ -146,8 +148,7 @@ def grade_file(task: Task) -> dict[str, Any]:
                         {"result": result if entry["result"] is not None else "null"})
     except OSError as exc:
         raise BackpropError(f"{st.out}: cannot write the results ({exc.strerror or exc})") from None
-    del entry["feedback"]
-    return entry
+    return slim(entry, row)
 
 
 # --------------------------------------------------------------------------- the batch
@@ -197,7 +198,11 @@ def grade_batch(
     finally:
         if _JOURNAL is not None:
             _JOURNAL.close()
-    rows, duplicates = assemble(key, entries, out)
+    try:
+        rows, duplicates = assemble(key, entries, out)
+    finally:
+        if _JOURNAL is not None:
+            _JOURNAL.close()
     keep = [e["name"] for e in entries if "identity" in e]
     if journal.needs_compaction(len(keep)):
         lines = journal.load()
@@ -285,10 +290,15 @@ def assemble(key: Any, entries: list[dict[str, Any]], out: str) -> tuple[list[Ro
         rows.append(row)
         written = winner is not None and winner.get("written") and sum(1 for e in found if e.get("written")) == 1
         if not written:
-            if winner is not None and winner.get("written"):  # its feedback is in the journal
+            if winner is not None and winner.get("written"):  # its result and feedback are in the journal
                 if full is None:
                     full = jr.Journal(os.path.join(out, ".cache")).load()
-                winner = full.get(winner["name"], winner)
+                if winner["name"] not in full:  # its line is damaged: grading it again writes it all
+                    rows[-1] = row_of(sid, grade_file((winner["file"], winner["name"], winner["identity"])),
+                                      max_score)
+                    continue
+                winner = full[winner["name"]]
+                row = row_of(sid, winner, max_score)
             _rewrite(out, key, row, winner)
     write_atomic(os.path.join(out, "gradebook.csv"), gradebook_csv(rows, columns))
     return rows, duplicates
@@ -322,9 +332,8 @@ def summarize(rows: Sequence[Row], duplicates: Sequence[dict], files: int, regra
     scored = [r for r in rows if r.status in ("graded", "tampered")]
     mis: Counter[str] = Counter()
     for r in scored:
-        mis.update({i["misconception"] for i in r.result.get("items", []) if i.get("misconception")})
-    needs = sum(1 for r in scored if any("needs execution" in str(i.get("message", ""))
-                                         for i in r.result.get("items", [])))
+        mis.update(r.misconceptions)
+    needs = sum(1 for r in scored if r.needs_execution)
     mean = max_score = None
     if scored:
         mean = _num(round(sum(r.score for r in scored) / len(scored), 2))

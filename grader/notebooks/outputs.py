@@ -21,7 +21,11 @@ from ..files import write_atomic
 
 @dataclass(frozen=True)
 class Row:
-    """One student's line of the gradebook."""
+    """One student's line of the gradebook, and what the summary counts of it.
+
+    ``result`` is the ``check --json`` object; it is None in a row made from what a worker sent
+    back (the worker wrote the files already; the journal has the object).
+    """
 
     student: str
     status: str
@@ -30,23 +34,46 @@ class Row:
     points: dict[str, float]
     message: str = ""
     file: str = ""
-    result: dict[str, Any] = field(default_factory=dict)
+    result: dict[str, Any] | None = field(default_factory=dict)
+    misconceptions: tuple[str, ...] = ()
+    needs_execution: bool = False
 
 
 def row_of(student: str, entry: Mapping[str, Any] | None, max_score: float) -> Row:
-    """The gradebook row of ``student`` from their winning entry (None: nothing submitted)."""
+    """The gradebook row of ``student`` from their winning entry (None: nothing submitted):
+    a journal entry with its ``result``, or a worker's :func:`slim` one."""
     if entry is None:
         return Row(student, "missing", 0.0, max_score, {}, "nothing submitted")
+    if "points" in entry:  # slim
+        return Row(student, entry["status"], entry["score"], entry["max_score"], entry["points"],
+                   entry.get("message", ""), entry["file"], None, tuple(entry["misconceptions"]),
+                   entry["needs_execution"])
     res = entry.get("result")
     if res is None:
         return Row(student, "error", 0.0, max_score, {}, entry.get("message", ""), entry["file"])
-    points = {i["id"]: i["points"] for i in res["items"]}
+    items = res["items"]
+    points = {i["id"]: i["points"] for i in items}
+    misconceptions = tuple(dict.fromkeys(i["misconception"] for i in items if i.get("misconception")))
+    needs = any("needs execution" in str(i.get("message", "")) for i in items)
     return Row(student, entry["status"], float(res["score"]), float(res["max_score"]), points,
-               entry.get("message", ""), entry["file"], res)
+               entry.get("message", ""), entry["file"], res, misconceptions, needs)
+
+
+def slim(entry: Mapping[str, Any], row: Row) -> dict[str, Any]:
+    """What a worker sends back of a graded file: the entry without its result and feedback
+    (written to disk and to the journal already) but with the row's fields, which
+    :func:`row_of` turns back into the row."""
+    out = {k: v for k, v in entry.items() if k not in ("result", "feedback")}
+    if row.status in ("graded", "tampered"):
+        out.update(score=row.score, max_score=row.max_score, points=row.points,
+                   misconceptions=list(row.misconceptions), needs_execution=row.needs_execution)
+    return out
 
 
 def result_json(row: Row) -> str:
     """The ``check --json`` object of the row as JSON text (what the journal keeps too)."""
+    if row.result is None:
+        raise ValueError(f"the row of {row.student} was made without its result; make it from the journal entry")
     doc = row.result if row.result else {"score": 0, "max_score": _clean(row.max_score), "items": []}
     return json.dumps(doc, ensure_ascii=False)
 
@@ -108,7 +135,15 @@ def write_if_changed(path: str, content: str | bytes) -> None:
 
 
 def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else repr(round(x, 6))
+    found = _NUMS.get(x)
+    if found is None:
+        found = str(int(x)) if float(x).is_integer() else repr(round(x, 6))
+        if len(_NUMS) < 1024:  # (a gradebook holds few distinct point values)
+            _NUMS[x] = found
+    return found
+
+
+_NUMS: dict[float, str] = {}
 
 
 def _clean(x: float) -> float | int:
