@@ -3,7 +3,9 @@
 ``results/<student>.json`` (the ``check --json`` object plus ``student``, ``status``,
 ``message`` and ``file``), ``feedback/<student>.md`` with the picture of the net beside it as
 ``feedback/<student>.svg`` (and ``.pdf``), and ``gradebook.csv``. Every file is written
-atomically, and only when its content changed, so a rerun leaves unchanged files alone.
+atomically, and only when its content changed, so a rerun leaves unchanged files alone; but
+in a first run into OUT, the feedback files are written in place before the result (see
+:func:`write_student`).
 """
 
 from __future__ import annotations
@@ -102,7 +104,10 @@ def write_student(out: str, row: Row, feedback: str | None, svg: str | None, pdf
     (the first run into OUT), so the files are written without reading them first.
     """
     results, fb = os.path.join(out, "results"), os.path.join(out, "feedback")
-    put = write_atomic if fresh else write_if_changed
+    # fresh: the feedback is written in place (no temporary file, no rename), and the result,
+    # atomically, after it; a kill can only leave a partial feedback file without a result beside
+    # it, which the next run (no longer fresh) compares and rewrites
+    put = write_in_place if fresh else write_if_changed
     wanted = set()
     if row.status != "missing":
         put(os.path.join(fb, f"{row.student}.md"), feedback if feedback is not None else error_feedback(row))
@@ -114,13 +119,26 @@ def write_student(out: str, row: Row, feedback: str | None, svg: str | None, pdf
             put(os.path.join(fb, f"{row.student}.pdf"), pdf)
             wanted.add(".pdf")
     # last: a results file in place means the feedback beside it is this result's
-    put(os.path.join(results, f"{row.student}.json"), result_text(row, result))
+    (write_atomic if fresh else write_if_changed)(os.path.join(results, f"{row.student}.json"),
+                                                  result_text(row, result))
     if not fresh:
         for ext in {".md", ".svg", ".pdf"} - wanted:
             try:
                 os.unlink(os.path.join(fb, f"{row.student}{ext}"))
             except FileNotFoundError:
                 pass
+
+
+def write_in_place(path: str, content: str | bytes) -> None:
+    """Write ``content`` to ``path`` directly (a file no reader waits for: see write_student)."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def write_if_changed(path: str, content: str | bytes) -> None:
