@@ -246,11 +246,27 @@ def _run(tasks: list[Task], state: _State, jobs: int | None,
     else:
         pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=_set_state, initargs=(state,))
     with pool:
-        chunk = max(1, min(32, len(tasks) // (jobs * 8)))
-        for e in pool.imap(grade_file, tasks, chunksize=chunk):
-            yield e
+        for done in pool.imap_unordered(grade_files, chunks(tasks, jobs, 1 if state.options.execute else 32)):
+            yield from done
             if progress:
-                progress(1)
+                progress(len(done))
+
+
+def grade_files(chunk: list[Task]) -> list[dict[str, Any]]:
+    return [grade_file(t) for t in chunk]
+
+
+def chunks(tasks: list[Task], jobs: int, most: int) -> list[list[Task]]:
+    """The tasks in chunks that shrink as fewer remain (guided scheduling): few round trips
+    between the processes while there is much to do, and workers that finish together, as the
+    last chunks are small."""
+    out: list[list[Task]] = []
+    i = 0
+    while i < len(tasks):
+        size = max(1, min(most, (len(tasks) - i) // (jobs * 4)))
+        out.append(tasks[i:i + size])
+        i += size
+    return out
 
 
 def _warm_up(key: Any) -> None:
