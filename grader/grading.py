@@ -39,16 +39,16 @@ numbers is 0 (within a rounding unit) where the exact value is not. Such items a
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 
 from .answers import Answer, unknown_message
 from .diagnosis import Diagnoser, choose
 from .model import Instance
 from .ops import OPS
-from .report import VERDICTS, Item, Report, make_item
+from .report import VERDICTS, Item, Report, correct_item, make_item
 from .rules import Misconception
 from .solver import Quantity, Trace, solve
-from .tolerance import local_of, trace_tolerances, unit
+from .tolerance import local_of, structure_key, trace_tolerances, unit
 
 __all__ = ["VERDICTS", "Item", "Report", "grade", "own_values"]
 
@@ -88,6 +88,39 @@ def _formula(op: str, args: tuple[str, ...]) -> str:
     return text
 
 
+class _Plan:
+    """What grading needs of a net structure's derivation, the same for every variant (so made
+    once per :func:`~grader.tolerance.structure_key`): the ids, and per quantity its id, op,
+    arguments and formula. ``lazy``: whether a correct item may leave its own values to be
+    computed when read (:func:`~grader.report.correct_item`): every quantity's own value is
+    then set once, so the final values are those the item would have been given."""
+
+    __slots__ = ("ids", "valid", "steps", "lazy")
+
+    def __init__(self, trace: Trace) -> None:
+        self.ids = tuple(q.id for q in trace.quantities)
+        self.valid = frozenset(self.ids)
+        self.steps = tuple((q.id, q.op, q.args, _formula(q.op, q.args)) for q in trace.quantities)
+        given_ids = {gid for gid, _ in trace.givens}
+        self.lazy = len(self.valid) == len(self.ids) and given_ids.isdisjoint(self.valid) \
+            and len(given_ids) == len(trace.givens)
+
+
+_PLANS: dict[tuple, _Plan] = {}
+
+#: own values up to this size keep every op's products (at most 4 * _TAME ** 2) and their sums
+#: far from overflowing
+_TAME = 1e150
+
+
+def _plan(trace: Trace) -> _Plan:
+    key = structure_key(trace)
+    found = _PLANS.get(key)
+    if found is None:
+        found = _PLANS[key] = _Plan(trace)
+    return found
+
+
 # --------------------------------------------------------------------------- grading
 
 
@@ -112,16 +145,20 @@ def grade(
 
         raise BackpropError(f"the carried-forward credit must be from 0 to 1, not {ecf_credit}")
     trace = solve(instance) if trace is None else trace
-    ids = trace.ids
-    valid = set(ids)
-    warnings = [unknown_message(u, ids) for u in unknown if u not in valid]
-    warnings += [unknown_message(k, ids) for k in answers if k not in valid and k not in unknown]
+    plan = _plan(trace)
+    ids = plan.ids
+    valid = plan.valid
+    warnings = []
+    if unknown or not valid.issuperset(answers):
+        warnings = [unknown_message(u, ids) for u in unknown if u not in valid]
+        warnings += [unknown_message(k, ids) for k in answers if k not in valid and k not in unknown]
     asked_set = valid if asked is None else set(asked)
-    for a in (asked or ()):
-        if a not in valid:
-            warnings.append(unknown_message(a, ids))
-    return Report(tuple(_Grading(instance, answers, trace, ecf_credit, valid).items(asked_set)),
-                  tuple(dict.fromkeys(warnings)), ecf_credit, instance.rounding)
+    if asked and not valid.issuperset(asked):
+        for a in asked:
+            if a not in valid:
+                warnings.append(unknown_message(a, ids))
+    return Report(tuple(_Grading(instance, answers, trace, ecf_credit, valid).items(asked_set, plan)),
+                  tuple(dict.fromkeys(warnings)) if warnings else (), ecf_credit, instance.rounding)
 
 
 class _Grading:
@@ -131,11 +168,14 @@ class _Grading:
     the right formula from their earlier own values), whether it is wrong, whether the
     trivial-answer guard taints it, and the item of each asked quantity, built once with its
     final fields. What only a wrong answer needs (the givens, the student's readable answers,
-    the misconception :class:`~grader.diagnosis.Diagnoser`) is made the first time it is.
+    the misconception :class:`~grader.diagnosis.Diagnoser`) is made the first time it is; so
+    are the own values of the arguments of a correct answer and what the right formula gives
+    from them (its item computes them when they are read: the renderers show them for the
+    wrong items only).
     """
 
     def __init__(self, instance: Instance, answers: Mapping[str, Answer], trace: Trace, ecf_credit: float,
-                 valid: set[str]) -> None:
+                 valid: Set[str]) -> None:
         self.answers = answers
         self.trace = trace
         self.ecf_credit = ecf_credit
@@ -161,29 +201,43 @@ class _Grading:
             self._diagnoser = Diagnoser(self.trace, known, self.d)
         return self._diagnoser
 
-    def items(self, asked: set[str]) -> list[Item]:
-        answers = self.answers
+    def items(self, asked: Set[str], plan: _Plan) -> list[Item]:
+        get = self.answers.get
         tol = trace_tolerances(self.trace)
         u = self.u
         own = dict(self.trace.givens)
         own_value = own.__getitem__
-        formulas = _FORMULAS
+        # the own values of the arguments of a correct answer and the right formula applied to
+        # them are left to its item to compute when read, while no own value can make that
+        # formula fail (math.fsum raises on an overflow): while every given and own value is
+        # at most _TAME in size. Past a larger one, every item is made with them at once, as
+        # the computation would raise here, where it always did.
+        tame = plan.lazy and sum(map(abs, own.values())) <= _TAME
         # wrong: the student's value is outside the tolerance of the exact value;
         # degenerate: it depends on a degenerate wrong value (the trivial-answer guard)
         wrong: set[str] = set()
         degenerate: set[str] = set()
         items: list[Item] = []
-        for q in self.trace.quantities:
-            qid = q.id
-            op = q.op
-            args = q.args
+        append = items.append
+        for (qid, op, args, formula), q in zip(plan.steps, self.trace.quantities):
             exact = q.value
+            t = tol[qid]
+            answer = get(qid)
+            if tame and answer is not None and answer.error is None:
+                # the usual case, a readable answer within the tolerance: correct, and the
+                # student's own value (the answer itself) is not wrong
+                value = answer.value
+                if value is not None and abs(value - exact) <= t and -_TAME <= value <= _TAME:
+                    own[qid] = value
+                    if qid in asked:
+                        append(correct_item(qid, answer.given, exact, t, formula, args, value, op, own))
+                    continue
             own_args = list(map(own_value, args))
             from_own = _COMPUTE[op](own_args)
-            answer = answers.get(qid)
             value = None if answer is None else answer.value
             mine = own[qid] = from_own if value is None else value
-            t = tol[qid]
+            if tame and not -_TAME <= mine <= _TAME:
+                tame = False
             if abs(mine - exact) > t:
                 wrong.add(qid)
                 if _degenerate_value(q, mine, u) or (degenerate and any(a in degenerate for a in args)):
@@ -217,10 +271,10 @@ class _Grading:
                     self.found[qid] = ms
                     misconception, message = ms[0].id, f"{ms[0].mistake}. Right: {ms[0].right}"
                 else:
-                    message = f"does not follow from {qid} = {_formula(op, args)} with your numbers; recompute this step"
-            items.append(make_item(
+                    message = f"does not follow from {qid} = {formula} with your numbers; recompute this step"
+            append(make_item(
                 qid, verdict, points, 1.0, None if answer is None else answer.given, misconception, message,
-                exact, t, formulas.get((op, args)) or _formula(op, args), args, tuple(own_args), from_own, value, op,
+                exact, t, formula, args, tuple(own_args), from_own, value, op,
             ))
         if self.found:
             items = self._settle_misconceptions(items)

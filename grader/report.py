@@ -8,7 +8,7 @@ section 5. Expected values are carried but shown only when asked to reveal them.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 VERDICTS = ("correct", "carried-forward", "incorrect", "missing", "invalid")
@@ -68,6 +68,59 @@ def make_item(id: str, verdict: str, points: float, max_points: float, given: st
         "misconception": misconception, "message": message, "expected": expected,
         "tolerance": tolerance, "formula": formula, "args": args, "own_args": own_args,
         "from_own": from_own, "value": value, "op": op,
+    })
+    return item
+
+
+class _OwnValues:
+    """``own_args`` and ``from_own`` of an item made by :func:`correct_item`, computed the first
+    time either is read (from the own values of the submission, which are final by then) and
+    then stored in the item like any other field."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, item: Item | None, owner: type | None = None) -> object:
+        if item is None:  # the class attribute: the field's default
+            return _DEFAULTS[self.name]
+        fields = item.__dict__
+        own = fields.pop("_own")
+        own_args = tuple([own[a] for a in fields["args"]])
+        fields["own_args"] = own_args
+        fields["from_own"] = _compute(fields["op"], list(own_args))
+        return fields[self.name]
+
+
+_DEFAULTS = {"own_args": Item.own_args, "from_own": Item.from_own}
+# non-data descriptors: an item that holds the field in its ``__dict__`` (every item but the
+# lazy ones of correct_item, until read) never reaches them
+Item.own_args = _OwnValues("own_args")  # type: ignore[assignment]
+Item.from_own = _OwnValues("from_own")  # type: ignore[assignment]
+
+
+def _compute(op: str, args: list[float]) -> float:
+    from .ops import OPS
+
+    return OPS[op].compute(args)
+
+
+def correct_item(id: str, given: str | float | None, expected: float, tolerance: float, formula: str,
+                 args: tuple[str, ...], value: float, op: str, own: Mapping[str, float]) -> Item:
+    """:func:`make_item` of a correct answer (verdict ``correct``, one point of one, no
+    misconception, no message) whose ``own_args`` (the values of ``args`` in ``own``, the
+    student's own values) and ``from_own`` (the op applied to them) are computed when first
+    read: ``own`` must not change after grading. Read or not, they are the values those
+    fields would have been given, and the item equals, hashes and prints as that item."""
+    item = _new(Item)
+    _set(item, "__dict__", {
+        "id": id, "verdict": "correct", "points": 1.0, "max_points": 1.0, "given": given,
+        "misconception": None, "message": "", "expected": expected, "tolerance": tolerance,
+        "formula": formula, "args": args, "value": value, "op": op, "_own": own,
     })
     return item
 
