@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grader.cli import cli
+from grader.errors import BackpropError
 from grader.files import load_instance
 from grader.model import instance_from_dict
 
@@ -491,3 +492,74 @@ def test_to_dict_round_trips(tmp_path: Path) -> None:
     path = tmp_path / "net.json"
     path.write_text(json.dumps(instance.to_dict()), encoding="utf-8")
     assert load_instance(path) == instance
+
+
+def _fresh(data: Any) -> Any:
+    """instance_from_dict with no structure known: everything validated."""
+    import grader.model as model
+
+    saved = dict(model._SHAPES)
+    model._SHAPES.clear()
+    try:
+        return instance_from_dict(data, "net.toml")
+    except BackpropError as exc:
+        return exc.message
+    finally:
+        model._SHAPES.clear()
+        model._SHAPES.update(saved)
+
+
+def _known_first(data: Any) -> Any:
+    """instance_from_dict once BASE's structure is known (the fast path when data fits it)."""
+    instance_from_dict(copy.deepcopy(BASE))
+    try:
+        return instance_from_dict(data, "net.toml")
+    except BackpropError as exc:
+        return exc.message
+
+
+@pytest.mark.parametrize("value", [0.25, -0.0, 1, True, "0.5", None, math.inf, -math.inf, math.nan, 10**400, [], 2.0**60])
+@pytest.mark.parametrize("where", ["alpha", "weights.x1_A", "weights.bias_C", "samples.0.inputs.x2", "samples.0.desired.C"])
+def test_a_known_structure_gives_the_instance_and_the_errors_of_full_validation(where: str, value: Any) -> None:
+    """Data of a structure that validated before is built without validating again only when
+    every number is a finite float: the same Instance (bit for bit: -0.0 stays -0.0) or the
+    same error as validating it in full."""
+    data = copy.deepcopy(BASE)
+    *path, last = where.split(".")
+    table = data
+    for part in path:
+        table = table[int(part)] if part.isdigit() else table[part]
+    table[last] = value
+    got, want = _known_first(data), _fresh(data)
+    assert got == want
+    if not isinstance(got, str):
+        assert json.dumps(got.to_dict()) == json.dumps(want.to_dict())
+        assert repr(got) == repr(want)
+
+
+@pytest.mark.parametrize("change", [
+    setting("epochs", 2), setting("decimals", 3), setting("update_bias", False), setting("bias", "bias"),
+    setting("epochs", 0), setting("decimals", 13), setting("update_bias", 1), setting("bias", "none"),
+    setting("inputs", ["x1", "x3"]), setting("layers", [["A", "B"], ["D"]]), setting("samples", []),
+])
+def test_a_changed_setting_of_a_known_structure_is_validated(change: Any) -> None:
+    data = changed(change)
+    assert _known_first(data) == _fresh(data)
+
+
+def test_a_known_structure_with_other_sample_layouts_is_validated() -> None:
+    for edit in (
+        lambda d: d["samples"].append(copy.deepcopy(d["samples"][0])),
+        lambda d: d["samples"][0].update(inputs={"x2": 0.0, "x1": 1.0}),
+        lambda d: d["samples"][0]["inputs"].pop("x2"),
+        lambda d: d["samples"][0].update(extra=1),
+        lambda d: d["samples"][0].update(desired={"C": 1.0, "D": 0.0}),
+        lambda d: d.update(samples=[{"desired": {"C": 1.0}, "inputs": {"x1": 1.0, "x2": 0.0}}]),
+        lambda d: d.update(weights=dict(reversed(list(d["weights"].items())))),
+    ):
+        data = copy.deepcopy(BASE)
+        edit(data)
+        got, want = _known_first(data), _fresh(data)
+        assert got == want
+        if not isinstance(got, str):
+            assert json.dumps(got.to_dict()) == json.dumps(want.to_dict())
