@@ -15,9 +15,10 @@ step's update (unless a misconception's rules say otherwise).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from operator import itemgetter
+from typing import Any, Callable, Iterator
 
-from .model import BIAS, Instance
+from .model import BIAS, BIAS_KINDS, Instance
 from .ops import OPS, compute
 from .rules import CORRECT, Rules
 
@@ -140,17 +141,20 @@ def weight_ref(instance: Instance, source: str, target: str, step: int) -> str:
 
 def givens(instance: Instance, rules: Rules = CORRECT) -> dict[str, float]:
     """The given values by id, as the notebooks define them."""
+    return _givens(instance, rules, _program(instance, rules))
+
+
+def _givens(instance: Instance, rules: Rules, program: _Program) -> dict[str, float]:
     out: dict[str, float] = {"alpha": instance.alpha}
-    if instance.bias_value is not None:
-        out[BIAS] = instance.bias_value * (-1 if rules.bias_input == "flipped" else 1)
-    for c in instance.connections:
-        out[f"w_{c.key}"] = c.weight
-    for k in range(1, instance.steps + 1):
-        sample = instance.sample_of_step(k)
-        for name, value in sample.inputs:
-            out[step_id(name, k)] = value
-        for name, value in sample.desired:
-            out[step_id(f"d_{name}", k)] = value
+    bias = BIAS_KINDS[instance.bias]
+    if bias is not None:
+        out[BIAS] = bias * (-1 if rules.bias_input == "flipped" else 1)
+    out.update(zip(program.weight_ids, [c.weight for c in instance.connections]))
+    samples = instance.samples
+    for i, input_ids, desired_ids in program.step_ids:
+        sample = samples[i]
+        out.update(zip(input_ids, [v for _, v in sample.inputs]))
+        out.update(zip(desired_ids, [v for _, v in sample.desired]))
     return out
 
 
@@ -161,10 +165,9 @@ _PLANS: dict[tuple, tuple[Planned, ...]] = {}
 
 
 def _structure(instance: Instance) -> tuple:
-    return (
-        instance.inputs, instance.layers, tuple(c.key for c in instance.connections),
-        instance.bias, instance.update_bias, len(instance.samples), instance.epochs,
-    )
+    """The net's structure, everything but its numbers: inputs, layers, connections, bias,
+    update_bias, sample count, epochs (kept by the instance: :attr:`Instance._structure`)."""
+    return instance._structure
 
 
 def plan(instance: Instance, rules: Rules = CORRECT) -> tuple[Planned, ...]:
@@ -179,22 +182,136 @@ def plan(instance: Instance, rules: Rules = CORRECT) -> tuple[Planned, ...]:
 
 def solve(instance: Instance, rules: Rules = CORRECT) -> Trace:
     """Run every update step of ``instance`` under ``rules`` and return the trace."""
-    given = givens(instance, rules)
+    program = _RIGHT.get(instance._structure) if rules is CORRECT else None
+    if program is None:
+        program = _program(instance, rules)
+    given = _givens(instance, rules, program)
+    if program.run is not None:
+        quantities = program.run(given)
+    else:
+        quantities = _run(program, given)
+    # Trace(instance, rules, givens, quantities), made faster: the frozen dataclass's __init__
+    # sets each field with object.__setattr__; this fills the new object's __dict__ (read, not
+    # set: a frozen dataclass allows that). Quantities are made the same way.
+    trace = _new(Trace)
+    trace.__dict__.update({
+        "instance": instance, "rules": rules, "givens": tuple(given.items()), "quantities": quantities,
+        "_index": dict(zip(program.ids, quantities)), "_given": given, "_memo": {},
+    })
+    return trace
+
+
+def _run(program: _Program, given: dict[str, float]) -> tuple[Quantity, ...]:
+    """The quantities of ``program`` from the givens, one after the other."""
     values: dict[str, float] = dict(given)
     quantities: list[Quantity] = []
+    append = quantities.append
+    for qid, fields, arguments, compute in program.steps:
+        arg_values = arguments(values)
+        q = _new(Quantity)
+        d = q.__dict__
+        d.update(fields)
+        d["value"] = values[qid] = compute(arg_values)
+        d["arg_values"] = arg_values
+        append(q)
+    return tuple(quantities)
+
+
+def _compiled(steps: tuple) -> Callable[[dict[str, float]], tuple[Quantity, ...]] | None:
+    """:func:`_run` of ``steps`` written out as one function, each value in a local variable:
+    the same ops on the same argument tuples (so the same values, bit for bit), without the
+    loop and the lookups by id. None for long derivations (their code would take long to
+    compile)."""
+    if len(steps) > 600:
+        return None
+    slot: dict[str, str] = {}  # id -> the variable that holds its value
+    env: dict[str, Any] = {"new": _new, "Q": Quantity}
+    head = []
+    body = []
+    for i, (qid, fields, arguments, compute) in enumerate(steps):
+        names = []
+        for a in fields["args"]:
+            if a not in slot:  # a given
+                slot[a] = f"g{len(slot)}"
+                env[f"k{slot[a]}"] = a
+                head.append(f"    {slot[a]} = given[k{slot[a]}]")
+            names.append(slot[a])
+        env[f"f{i}"] = fields
+        env[f"c{i}"] = compute
+        slot[qid] = f"v{i}"
+        body += [
+            f"    a = ({', '.join(names)}{',' if len(names) == 1 else ''})",
+            f"    v{i} = c{i}(a)",
+            f"    q{i} = q = new(Q)",
+            "    d = q.__dict__",
+            f"    d.update(f{i})",
+            f"    d['value'] = v{i}",
+            "    d['arg_values'] = a",
+        ]
+    code = "\n".join(["def run(given):"] + head + body + [
+        f"    return ({', '.join(f'q{i}' for i in range(len(steps)))},)"
+    ])
+    exec(compile(code, "<grader.solver program>", "exec"), env)
+    return env["run"]
+
+
+class _Program:
+    """How to solve the instances of one structure under one rule set: the plan with each
+    quantity's fixed fields, a function that picks its arguments' values (a tuple, in the
+    order of its args) and its op's arithmetic; and the ids of the givens."""
+
+    __slots__ = ("steps", "ids", "weight_ids", "step_ids", "run")
+
+
+_PROGRAMS: dict[tuple, _Program] = {}
+
+
+#: the programs of the right rules by structure alone (hashing the rules costs a tenth of a solve)
+_RIGHT: dict[tuple, _Program] = {}
+
+
+def _program(instance: Instance, rules: Rules) -> _Program:
+    key = (instance._structure, rules)
+    found = _PROGRAMS.get(key)
+    if found is None:
+        found = _PROGRAMS[key] = _make_program(instance, rules)
+        if rules == CORRECT:
+            _RIGHT[instance._structure] = found
+    return found
+
+
+def _make_program(instance: Instance, rules: Rules) -> _Program:
+    program = _Program()
+    steps = []
     for qid, kind, step, subject, op, args in plan(instance, rules):
-        arg_values = tuple([values[a] for a in args])
-        value = values[qid] = _COMPUTE[op](arg_values)
-        base = _BASES.get(qid)
-        if base is None:
-            base = _BASES[qid] = split_id(qid)[0]
-        quantities.append(_quantity(qid, base, kind, step, subject, value, op, args, arg_values))
-    return Trace(instance, rules, tuple(given.items()), tuple(quantities))
+        fields = {"id": qid, "base": split_id(qid)[0], "kind": kind, "step": step, "subject": subject,
+                  "value": None, "op": op, "args": args, "arg_values": None}
+        steps.append((qid, fields, _picker(args), _COMPUTE[op]))
+    program.steps = tuple(steps)
+    program.run = _compiled(program.steps)
+    program.ids = tuple(step[0] for step in steps)
+    program.weight_ids = tuple(f"w_{c.key}" for c in instance.connections)
+    program.step_ids = tuple(
+        ((k - 1) % len(instance.samples),
+         tuple(step_id(name, k) for name, _ in instance.sample_of_step(k).inputs),
+         tuple(step_id(f"d_{name}", k) for name, _ in instance.sample_of_step(k).desired))
+        for k in range(1, instance.steps + 1)
+    )
+    return program
 
 
-#: each op's arithmetic by name, and the base of each quantity id seen (``split_id``)
+def _picker(args: tuple[str, ...]) -> Callable[[dict[str, float]], tuple[float, ...]]:
+    """``lambda values: tuple([values[a] for a in args])``, in C where it can be."""
+    if len(args) >= 2:
+        return itemgetter(*args)
+    if len(args) == 1:
+        (only,) = args
+        return lambda values: (values[only],)
+    return lambda values: ()
+
+
+#: each op's arithmetic by name
 _COMPUTE = {name: op.compute for name, op in OPS.items()}
-_BASES: dict[str, str] = {}
 _new = object.__new__
 _set = object.__setattr__
 

@@ -547,3 +547,37 @@ def test_misconceptions_match_their_mutants_on_random_nets(mid, data):
     for got, want in zip(by_step(trace), steps):
         assert_same(got, want)
     assert_same(trace.final_weights, final)
+
+
+def _by_the_plan(instance, rules) -> list[tuple]:
+    """Every quantity computed the plain way: the plan's ops on the values by id."""
+    from grader.ops import compute
+    from grader.solver import givens, plan
+
+    values = dict(givens(instance, rules))
+    out = []
+    for qid, kind, step, subject, op, args in plan(instance, rules):
+        arg_values = tuple(values[a] for a in args)
+        values[qid] = compute(op, arg_values)
+        out.append((qid, kind, step, subject, op, args, repr(arg_values), repr(values[qid])))
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=instances(max_samples=3, max_epochs=3))
+def test_the_trace_is_the_plan_computed_the_plain_way(data):
+    """solve's compiled programs give, bit for bit, the values of the plain evaluation of the
+    plan, for the right rules and every misconception; so does the loop for long derivations."""
+    from grader import solver
+
+    instance = instance_from_dict(data)
+    for rules in [None] + [m.rules for m in MISCONCEPTIONS.values()]:
+        trace = solve(instance) if rules is None else solve(instance, rules)
+        want = _by_the_plan(instance, trace.rules)
+        got = [(q.id, q.kind, q.step, q.subject, q.op, q.args, repr(q.arg_values), repr(q.value)) for q in trace]
+        assert got == want
+        assert [q.base for q in trace] == [solver.split_id(q.id)[0] for q in trace]
+        assert trace.givens == tuple(solver.givens(instance, trace.rules).items())
+        program = solver._program(instance, trace.rules)
+        looped = solver._run(program, dict(trace.givens))
+        assert [vars(q) for q in looped] == [vars(q) for q in trace.quantities]
