@@ -310,15 +310,23 @@ def test_item_views_are_the_same():
 
 
 def test_all_correct_report_formats_only_the_answers(monkeypatch):
-    """Does an all-correct report (no reveal) format each answer once and nothing else: no
-    expected value, no worked step (the point of the lazy view)?"""
+    """Does an all-correct report (no reveal) format only the answers: no expected value, no
+    worked step (the point of the lazy view), rendered in full or from the skeleton?"""
     _, report, _ = next(c for c in CORPUS if c[0].endswith("/rounded"))
     assert report.all_correct
     calls = []
     fmt = numbers.fmt
+
+    def fail(*args):
+        raise AssertionError("computed a text the report does not show")
+
     monkeypatch.setattr(numbers, "fmt", lambda x, d=4: calls.append(x) or fmt(x, d))
-    report_markdown(report)
-    assert calls == [i.given for i in report.items]
+    monkeypatch.setattr(numbers, "arg", fail)
+    for name in ("expected", "with_numbers", "from_own", "formula", "message", "tolerance"):
+        monkeypatch.setattr(ItemView, name, property(fail))
+    for _ in range(3):  # a full render, the skeleton made, the skeleton filled
+        report_markdown(report)
+    assert set(calls) <= {i.given for i in report.items}
 
 
 # --------------------------------------------------------------------------- numbers.fmt
