@@ -48,7 +48,7 @@ from .ops import OPS
 from .report import VERDICTS, Item, Report, correct_item, make_item
 from .rules import Misconception
 from .solver import Quantity, Trace, solve
-from .tolerance import local_of, structure_key, trace_tolerances, unit
+from .tolerance import local_of, structure_key, tolerance_list, trace_tolerances, unit
 
 __all__ = ["VERDICTS", "Item", "Report", "grade", "own_values"]
 
@@ -161,6 +161,10 @@ def grade(
                   tuple(dict.fromkeys(warnings)) if warnings else (), ecf_credit, instance.rounding)
 
 
+_new = object.__new__
+_set = object.__setattr__
+
+
 class _Grading:
     """One submission on its way through :func:`grade`.
 
@@ -203,40 +207,55 @@ class _Grading:
 
     def items(self, asked: Set[str], plan: _Plan) -> list[Item]:
         get = self.answers.get
-        tol = trace_tolerances(self.trace)
+        trace = self.trace
         u = self.u
-        own = dict(self.trace.givens)
+        own = dict(trace.givens)
         own_value = own.__getitem__
+        if plan.lazy:
+            tols = tolerance_list(trace)
+        else:
+            tol = trace_tolerances(trace)
+            tols = [tol[qid] for qid in plan.ids]
         # the own values of the arguments of a correct answer and the right formula applied to
-        # them are left to its item to compute when read, while no own value can make that
-        # formula fail (math.fsum raises on an overflow): while every given and own value is
-        # at most _TAME in size. Past a larger one, every item is made with them at once, as
-        # the computation would raise here, where it always did.
+        # them are left to its item to compute when read (see correct_item), while no own
+        # value can make that formula fail (math.fsum raises on an overflow): while every
+        # given and own value is at most _TAME in size. Past a larger one, every item is made
+        # with them at once, as the computation would raise here, where it always did.
         tame = plan.lazy and sum(map(abs, own.values())) <= _TAME
+        top = _TAME
+        new, fill = _new, _set
         # wrong: the student's value is outside the tolerance of the exact value;
         # degenerate: it depends on a degenerate wrong value (the trivial-answer guard)
         wrong: set[str] = set()
         degenerate: set[str] = set()
         items: list[Item] = []
         append = items.append
-        for (qid, op, args, formula), q in zip(plan.steps, self.trace.quantities):
+        for step, q, t in zip(plan.steps, trace.quantities, tols):
+            qid = step[0]
             exact = q.value
-            t = tol[qid]
             answer = get(qid)
             if tame and answer is not None and answer.error is None:
                 # the usual case, a readable answer within the tolerance: correct, and the
                 # student's own value (the answer itself) is not wrong
                 value = answer.value
-                if value is not None and abs(value - exact) <= t and -_TAME <= value <= _TAME:
+                if value is not None and abs(value - exact) <= t and -top <= value <= top:
                     own[qid] = value
                     if qid in asked:
-                        append(correct_item(qid, answer.given, exact, t, formula, args, value, op, own))
+                        # correct_item(qid, answer.given, exact, t, step, own), inlined
+                        item = new(Item)
+                        fill(item, "__dict__", {
+                            "id": qid, "verdict": "correct", "points": 1.0, "max_points": 1.0,
+                            "given": answer.given, "misconception": None, "message": "",
+                            "_lazy": (exact, t, step, own),
+                        })
+                        append(item)
                     continue
+            _, op, args, formula = step
             own_args = list(map(own_value, args))
             from_own = _COMPUTE[op](own_args)
             value = None if answer is None else answer.value
             mine = own[qid] = from_own if value is None else value
-            if tame and not -_TAME <= mine <= _TAME:
+            if tame and not -top <= mine <= top:
                 tame = False
             if abs(mine - exact) > t:
                 wrong.add(qid)

@@ -72,35 +72,45 @@ def make_item(id: str, verdict: str, points: float, max_points: float, given: st
     return item
 
 
-class _OwnValues:
-    """``own_args`` and ``from_own`` of an item made by :func:`correct_item`, computed the first
-    time either is read (from the own values of the submission, which are final by then) and
-    then stored in the item like any other field."""
+class _Deferred:
+    """A field of an item made by :func:`correct_item` that is computed the first time any of
+    them is read. Such an item holds the seven fields a report shows of every item (id,
+    verdict, points, max_points, given, misconception, message) and ``_lazy``: the exact value,
+    the tolerance, the step (id, op, argument ids, formula) and the student's own values; the
+    first read of another field fills them all in from it (the own values of the arguments and
+    the right formula applied to them included) and drops ``_lazy``. A non-data descriptor:
+    an item that holds the field in its ``__dict__``, as every other item does, never gets here."""
 
-    __slots__ = ("name",)
+    __slots__ = ("name", "default")
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, default: object) -> None:
         self.name = name
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
+        self.default = default
 
     def __get__(self, item: Item | None, owner: type | None = None) -> object:
-        if item is None:  # the class attribute: the field's default
-            return _DEFAULTS[self.name]
+        if item is None:  # the class attribute: the field's default, as the dataclass left it
+            if self.default is _NO_DEFAULT:
+                raise AttributeError(f"type object 'Item' has no attribute {self.name!r}")
+            return self.default
         fields = item.__dict__
-        own = fields.pop("_own")
-        own_args = tuple([own[a] for a in fields["args"]])
-        fields["own_args"] = own_args
-        fields["from_own"] = _compute(fields["op"], list(own_args))
-        return fields[self.name]
+        lazy = fields.get("_lazy")
+        if lazy is not None:
+            expected, tolerance, (qid, op, args, formula), own = lazy
+            own_args = tuple([own[a] for a in args])
+            fields.update({
+                "expected": expected, "tolerance": tolerance, "formula": formula, "args": args,
+                "own_args": own_args, "from_own": _compute(op, list(own_args)), "value": own[qid], "op": op,
+            })
+            fields.pop("_lazy", None)
+        try:
+            return fields[self.name]
+        except KeyError:
+            raise AttributeError(f"'Item' object has no attribute {self.name!r}") from None
 
 
-_DEFAULTS = {"own_args": Item.own_args, "from_own": Item.from_own}
-# non-data descriptors: an item that holds the field in its ``__dict__`` (every item but the
-# lazy ones of correct_item, until read) never reaches them
-Item.own_args = _OwnValues("own_args")  # type: ignore[assignment]
-Item.from_own = _OwnValues("from_own")  # type: ignore[assignment]
+_NO_DEFAULT = object()
+for _name in ("expected", "tolerance", "formula", "args", "own_args", "from_own", "value", "op"):
+    setattr(Item, _name, _Deferred(_name, getattr(Item, _name, _NO_DEFAULT)))
 
 
 def _compute(op: str, args: list[float]) -> float:
@@ -109,18 +119,20 @@ def _compute(op: str, args: list[float]) -> float:
     return OPS[op].compute(args)
 
 
-def correct_item(id: str, given: str | float | None, expected: float, tolerance: float, formula: str,
-                 args: tuple[str, ...], value: float, op: str, own: Mapping[str, float]) -> Item:
+def correct_item(id: str, given: str | float | None, expected: float, tolerance: float,
+                 step: tuple[str, str, tuple[str, ...], str], own: Mapping[str, float]) -> Item:
     """:func:`make_item` of a correct answer (verdict ``correct``, one point of one, no
-    misconception, no message) whose ``own_args`` (the values of ``args`` in ``own``, the
-    student's own values) and ``from_own`` (the op applied to them) are computed when first
-    read: ``own`` must not change after grading. Read or not, they are the values those
-    fields would have been given, and the item equals, hashes and prints as that item."""
+    misconception, no message) to the step ``step`` = (id, op, argument ids, formula), whose
+    other fields are computed when first read (see :class:`_Deferred`): ``value`` is
+    ``own[id]``, ``own_args`` the values of the arguments in ``own`` (the student's own
+    values, which must not change after grading) and ``from_own`` the op applied to them.
+    Read or not, they are the values those fields would have been given: the item equals,
+    hashes and prints as that item. (Fewer entries in the item's ``__dict__`` make it several
+    times cheaper to create, and most items of most reports are correct.)"""
     item = _new(Item)
     _set(item, "__dict__", {
         "id": id, "verdict": "correct", "points": 1.0, "max_points": 1.0, "given": given,
-        "misconception": None, "message": "", "expected": expected, "tolerance": tolerance,
-        "formula": formula, "args": args, "value": value, "op": op, "_own": own,
+        "misconception": None, "message": "", "_lazy": (expected, tolerance, step, own),
     })
     return item
 
@@ -163,14 +175,17 @@ class Report:
     def to_json(self, reveal: bool = False) -> dict:
         """The ``check --json`` object of DESIGN section 5 (plus ``warnings``)."""
         clean = _clean
+        # (``1 if p == 1.0 else clean(p)``: what _clean gives a whole point, without the call)
         if reveal:
             items = [{
-                "id": i.id, "verdict": i.verdict, "points": clean(i.points), "max_points": clean(i.max_points),
+                "id": i.id, "verdict": i.verdict, "points": 1 if (p := i.points) == 1.0 else clean(p),
+                "max_points": 1 if (m := i.max_points) == 1.0 else clean(m),
                 "given": i.given, "misconception": i.misconception, "message": i.message, "expected": i.expected,
             } for i in self.items]
         else:
             items = [{
-                "id": i.id, "verdict": i.verdict, "points": clean(i.points), "max_points": clean(i.max_points),
+                "id": i.id, "verdict": i.verdict, "points": 1 if (p := i.points) == 1.0 else clean(p),
+                "max_points": 1 if (m := i.max_points) == 1.0 else clean(m),
                 "given": i.given, "misconception": i.misconception, "message": i.message,
             } for i in self.items]
         return {"score": self.score, "max_score": self.max_score, "items": items,

@@ -28,6 +28,7 @@ then grading it in the same process) does not recompute them.
 from __future__ import annotations
 
 import math
+from operator import itemgetter
 from collections.abc import Callable, Container, Mapping, Sequence
 
 from .ops import OPS, sigmoid
@@ -59,29 +60,44 @@ def trace_tolerances(trace: Trace, decimals: int | None = None) -> Mapping[str, 
     key = ("tolerances", d)
     found = memo.get(key)
     if found is None:
-        found = memo[key] = _tolerances(trace, d)
+        found = memo[key] = dict(zip([q.id for q in trace.quantities], tolerance_list(trace, d)))
+    return found
+
+
+def tolerance_list(trace: Trace, decimals: int | None = None) -> Sequence[float]:
+    """The tolerance of each quantity of ``trace``, in the order of ``trace.quantities``
+    (computed once and kept with ``trace``)."""
+    d = trace.instance.rounding if decimals is None else decimals
+    memo = trace._memo
+    key = ("tolerance-list", d)
+    found = memo.get(key)
+    if found is None:
+        program = _program(trace, d)
+        if program is None:
+            found = memo[key] = _tolerances_generic(trace, d)
+        else:
+            found = memo[key] = program(trace.quantities, dict(trace.givens))
     return found
 
 
 def _tolerances(trace: Trace, d: int) -> dict[str, float]:
-    program = _program(trace, d)
-    if program is None:
-        return _tolerances_generic(trace, d)
-    return program(trace.quantities, dict(trace.givens))
+    return dict(zip([q.id for q in trace.quantities], tolerance_list(trace, d)))
 
 
-def _tolerances_generic(trace: Trace, d: int) -> dict[str, float]:
+def _tolerances_generic(trace: Trace, d: int) -> list[float]:
     """The tolerances computed step by step with the ops' ``propagated`` (the definition; what
-    the compiled programs of :func:`_program` compute, operation for operation)."""
+    the compiled programs of :func:`_program` compute, operation for operation), in the order
+    of the quantities."""
     u = unit(d)
     # a given is exact when it has at most ``d`` decimals, else it may be off by one rounding
     tol = {gid: (0.0 if abs(round(v, d) - v) < 1e-12 else u) for gid, v in trace.givens}
-    out: dict[str, float] = {}
+    out: list[float] = []
     for q in trace.quantities:
         op = OPS[q.op]
         args = q.args
         spread = op.propagated(q.arg_values, args, tol)  # sum_i |d q / d a_i| * tol(a_i)
-        tol[q.id] = out[q.id] = u * (1 + op.inner_roundings(len(args))) + spread + EPSILON
+        t = tol[q.id] = u * (1 + op.inner_roundings(len(args))) + spread + EPSILON
+        out.append(t)
     return out
 
 
@@ -139,63 +155,71 @@ def _given_tolerance(d: int) -> tuple[dict[float, float], Callable[[float], floa
 
 
 def _spread(op: str, n: int, e: list[str]) -> tuple[list[str], str] | None:
-    """(statements, expression) computing ``OPS[op].propagated(a, ids, err)`` for ``n``
-    arguments whose errors are the variables ``e``, with the same operations in the same order;
-    None for an op that has no inlined form here."""
+    """(statements, expression) computing ``OPS[op].propagated(v, ids, err)`` for ``n``
+    argument values ``a0, a1, ...`` whose errors are the variables ``e``, with the same
+    operations in the same order; None for an op that has no inlined form here."""
     if op == "weighted_sum":  # s = 0.0; s += |v[i+1]| e[i] + |v[i]| e[i+1]
         x = "0.0"
         for i in range(0, n - 1, 2):
-            x = f"({x} + (abs(a[{i + 1}]) * {e[i]} + abs(a[{i}]) * {e[i + 1]}))"
+            x = f"({x} + (abs(a{i + 1}) * {e[i]} + abs(a{i}) * {e[i + 1]}))"
         return [], x
     if op == "sigmoid" and n == 1:  # s = sigmoid(v[0]); s (1 - s) e[0]
-        return [], f"((s := _sigmoid(a[0])) * (1 - s) * {e[0]})"
+        return [], f"((s := _sigmoid(a0)) * (1 - s) * {e[0]})"
     if op == "performance":  # s = 0.0; s += |v[i] - v[i+1]| (e[i] + e[i+1])
         x = "0.0"
         for i in range(0, n - 1, 2):
-            x = f"({x} + abs(a[{i}] - a[{i + 1}]) * ({e[i]} + {e[i + 1]}))"
+            x = f"({x} + abs(a{i} - a{i + 1}) * ({e[i]} + {e[i + 1]}))"
         return [], x
-    if op == "delta_out" and n == 2:
-        return (["o = a[0]", "dd = a[1]", "sl = o * (1 - o)"],
-                f"(abs((1 - 2 * o) * (dd - o) - sl) * {e[0]} + abs(sl) * {e[1]})")
+    if op == "delta_out" and n == 2:  # o, d = v; slope = o (1 - o); |(1 - 2o)(d - o) - slope| e[0] + |slope| e[1]
+        return (["sl = a0 * (1 - a0)"], f"(abs((1 - 2 * a0) * (a1 - a0) - sl) * {e[0]} + abs(sl) * {e[1]})")
     if op == "delta_hidden" and n >= 1:
-        products = "".join(f"a[{i}] * a[{i + 1}], " for i in range(1, n - 1, 2))
-        lines = ["o = a[0]", "sl = abs(o * (1 - o))",
-                 f"s = abs((1 - 2 * o) * _fsum(({products}))) * {e[0]}"]
+        # slope = |o (1 - o)|; s = |(1 - 2o) fsum(w_i delta_i)| e[0]; s += slope (|delta_i| e[w_i] + |w_i| e[delta_i])
+        products = "".join(f"a{i} * a{i + 1}, " for i in range(1, n - 1, 2))
+        lines = ["sl = abs(a0 * (1 - a0))", f"s = abs((1 - 2 * a0) * _fsum(({products}))) * {e[0]}"]
         for i in range(1, n - 1, 2):
-            lines.append(f"s += sl * (abs(a[{i + 1}]) * {e[i]} + abs(a[{i}]) * {e[i + 1]})")
+            lines.append(f"s += sl * (abs(a{i + 1}) * {e[i]} + abs(a{i}) * {e[i + 1]})")
         return lines, "s"
-    if op == "dw" and n == 3:
-        return ["a0 = a[0]", "o = a[1]", "dd = a[2]"], \
-            f"(abs(o * dd) * {e[0]} + abs(a0 * dd) * {e[1]} + abs(a0 * o) * {e[2]})"
+    if op == "dw" and n == 3:  # |o d| e[0] + |a d| e[1] + |a o| e[2]
+        return [], f"(abs(a1 * a2) * {e[0]} + abs(a0 * a2) * {e[1]} + abs(a0 * a1) * {e[2]})"
     if op == "add" and n == 2:
         return [], f"({e[0]} + {e[1]})"
     return None
 
 
 def _compile(trace: Trace, d: int) -> Callable | None:
-    """The tolerance program of ``trace``'s structure at ``d`` decimals (see above)."""
+    """The tolerance program of ``trace``'s structure at ``d`` decimals (see above): a function
+    of the trace's quantities and its givens by id that returns the tolerance of each quantity."""
     u = unit(d)
-    var: dict[str, str] = {}
-    body: list[str] = []
-    for j, (gid, _) in enumerate(trace.givens):
-        body += [f"v = g[{gid!r}]", f"e{j} = cache.get(v)", f"if e{j} is None: e{j} = miss(v)"]
-        var[gid] = f"e{j}"
+    gids = [gid for gid, _ in trace.givens]
+    if not gids or len(set(gids)) != len(gids):
+        return None
+    var = {gid: f"e{j}" for j, gid in enumerate(gids)}
+    given_vars = "".join(f"e{j}, " for j in range(len(gids)))
+    # the givens' tolerances, from the cache of each value's (see _given_tolerance)
+    body = [f"vals = given_values(g)",
+            "try:", f"    {given_vars}= map(cached, vals)",
+            "except KeyError:", f"    {given_vars}= map(miss, vals)"]
     out: list[str] = []
     for i, q in enumerate(trace.quantities):
         if q.id in var or any(a not in var for a in q.args):
             return None  # not a derivation this program can be written for: the generic loop
-        made = _spread(q.op, len(q.args), [var[a] for a in q.args])
+        n = len(q.args)
+        made = _spread(q.op, n, [var[a] for a in q.args])
         if made is None:
             return None
         lines, spread = made
-        constant = u * (1 + OPS[q.op].inner_roundings(len(q.args)))
-        body += [f"a = Q[{i}].arg_values", *lines, f"t{i} = {constant!r} + {spread} + {EPSILON!r}"]
+        constant = u * (1 + OPS[q.op].inner_roundings(n))
+        if n:
+            body.append("".join(f"a{k}, " for k in range(n)) + f"= Q[{i}].arg_values")
+        body += [*lines, f"t{i} = {constant!r} + {spread} + {EPSILON!r}"]
         var[q.id] = f"t{i}"
-        out.append(f"{q.id!r}: t{i}")
+        out.append(f"t{i}")
     cache, miss = _given_tolerance(d)
+    getter = itemgetter(*gids) if len(gids) > 1 else (lambda g, gid=gids[0]: (g[gid],))
     source = ("def program(Q, g):\n    " + "\n    ".join(body)
-              + "\n    return {" + ", ".join(out) + "}\n")
-    namespace = {"_sigmoid": sigmoid, "_fsum": math.fsum, "cache": cache, "miss": miss}
+              + "\n    return (" + "".join(v + ", " for v in out) + ")\n")
+    namespace = {"_sigmoid": sigmoid, "_fsum": math.fsum, "cached": cache.__getitem__, "miss": miss,
+                 "given_values": getter}
     exec(compile(source, f"<tolerances of a {len(trace.quantities)}-quantity structure>", "exec"), namespace)
     return namespace["program"]
 
