@@ -94,6 +94,7 @@ from strategies import instances  # noqa: E402
 
 from grader.ops import OPS, numeric_partials, partials  # noqa: E402
 from grader.tolerance import EPSILON, local, own_rounding, trace_tolerances  # noqa: E402
+from grader.rules import CORRECT, MISCONCEPTIONS  # noqa: E402
 
 #: how many arguments each op takes: (fixed part, size of the repeated group, least repeats)
 ARITY = {
@@ -186,3 +187,26 @@ def test_propagated_error_is_the_gradient_times_the_errors(case, data):
     errors = {a: data.draw(st.sampled_from([0.0, 5e-5, 5e-3]) | st.floats(0.0, 1.0)) for a in ids}
     expected = sum(abs(g) * errors[a] for g, a in zip(partials(name, args), ids))
     assert OPS[name].propagated(args, ids, errors) == pytest.approx(expected, rel=1e-12, abs=1e-300)
+
+
+@settings(max_examples=200, deadline=None)
+@given(instances(max_samples=2, max_epochs=2), st.integers(1, 6), st.sampled_from(list(MISCONCEPTIONS.values())))
+def test_compiled_tolerances_are_the_step_by_step_ones_bit_for_bit(data, decimals, m):
+    """Does the straight-line program compiled per structure give exactly (not approximately) the
+    tolerances of the step-by-step loop, for the right derivation and a mutant's (the generic
+    loop), and a second trace of the same structure the same as its own loop?"""
+    from grader.tolerance import _program, _tolerances_generic, tolerance_list
+
+    instance = instance_from_dict({**data, "decimals": decimals}, "test")
+    for rules in (CORRECT, m.rules):
+        trace = solve(instance, rules)
+        got = list(tolerance_list(trace))
+        want = _tolerances_generic(trace, decimals)
+        assert [repr(x) for x in got] == [repr(x) for x in want]
+        assert list(trace_tolerances(trace).values()) == got
+        assert list(trace_tolerances(trace)) == [q.id for q in trace.quantities]
+    assert _program(solve(instance), decimals) is not None  # the right derivation is compiled
+    other = instance_from_dict({**data, "decimals": decimals, "alpha": data["alpha"] / 3,
+                                "weights": {k: w * 0.7 + 0.013 for k, w in data["weights"].items()}}, "test")
+    trace = solve(other)
+    assert [repr(x) for x in tolerance_list(trace)] == [repr(x) for x in _tolerances_generic(trace, decimals)]
