@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from operator import attrgetter
@@ -367,8 +367,6 @@ class Net:
         #: the names a highlight can mark
         self.names = frozenset((*inputs, *(n for layer in layers for n in layer), *self.keys))
         self.frames: dict[float, Frame] = {}
-        #: placements by the labels' lengths (all a placement depends on)
-        self.placements: dict[tuple[int, ...], Placement] = {}
 
     def frame(self, gap: float) -> Frame:
         frame = self.frames.get(gap)
@@ -456,7 +454,7 @@ class Frame:
         clear = spot[CLEAR] = not any(_crosses(box, curve) for j, curve in enumerate(self.curves) if j != i)
         return clear
 
-    def place(self, lengths: Sequence[int]) -> tuple[list[Spot], int, int]:
+    def place(self, lengths: list[int]) -> tuple[list[Spot], int, int]:
         """Where the labels go (in connection order), how many fit nowhere and how many sit
         on another edge: _try_layout's loop over _place_label."""
         chosen: list[Spot] = [None] * len(lengths)  # type: ignore[list-item]
@@ -543,17 +541,8 @@ def label_at(spot: Spot, dx: float, dy: float, text: str) -> Label:
 
 def placement(net: Net, texts: list[str]) -> Placement:
     """The labels ``texts`` (in connection order) placed on the net: layout's loop over
-    column gaps. It depends on the texts' lengths only, and is remembered by them."""
-    lengths = tuple(map(len, texts))
-    found = net.placements.get(lengths)
-    if found is None:
-        if len(net.placements) >= _MEMO_SIZE:
-            net.placements.clear()
-        found = net.placements[lengths] = _placement(net, lengths)
-    return found
-
-
-def _placement(net: Net, lengths: tuple[int, ...]) -> Placement:
+    column gaps."""
+    lengths = [len(t) for t in texts]
     gap = GAP_START
     while True:
         frame = net.frame(gap)
