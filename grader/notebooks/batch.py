@@ -238,6 +238,13 @@ def _run(tasks: list[Task], state: _State, jobs: int | None,
         return
     if "fork" in multiprocessing.get_all_start_methods():  # workers inherit the loaded key
         _warm_up(state.key)
+        if not state.options.execute:
+            # the first file, graded here, compiles what grading its net's structure needs (the
+            # solver's and the tolerances' programs, the report's skeleton): the workers inherit it
+            yield grade_file(tasks[0])
+            if progress:
+                progress(1)
+            tasks = tasks[1:]
         gc.freeze()  # what the workers inherit is never collected: no rounds over it, no copied pages
         try:
             pool = multiprocessing.get_context("fork").Pool(jobs)
