@@ -496,17 +496,17 @@ def test_to_dict_round_trips(tmp_path: Path) -> None:
 
 def _fresh(data: Any) -> Any:
     """instance_from_dict with no structure known: everything validated."""
-    import grader.model as model
+    from grader.shapes import SHAPES
 
-    saved = dict(model._SHAPES)
-    model._SHAPES.clear()
+    saved = dict(SHAPES)
+    SHAPES.clear()
     try:
         return instance_from_dict(data, "net.toml")
     except BackpropError as exc:
         return exc.message
     finally:
-        model._SHAPES.clear()
-        model._SHAPES.update(saved)
+        SHAPES.clear()
+        SHAPES.update(saved)
 
 
 def _known_first(data: Any) -> Any:
