@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, Callable, Iterator
 
+from .errors import BackpropError
 from .model import BIAS, BIAS_KINDS, Instance
 from .ops import OPS, compute
 from .rules import CORRECT, Rules
@@ -186,10 +187,13 @@ def solve(instance: Instance, rules: Rules = CORRECT) -> Trace:
     if program is None:
         program = _program(instance, rules)
     given = _givens(instance, rules, program)
-    if program.run is not None:
-        quantities = program.run(given)
-    else:
-        quantities = _run(program, given)
+    try:
+        quantities = program.run(given) if program.run is not None else _run(program, given)
+    except (ValueError, OverflowError):  # inf - inf in a weighted sum: the numbers outgrew floats
+        raise BackpropError(
+            "the net's numbers grow too large to compute (a weighted sum overflows); "
+            "use weights, inputs and a rate alpha of ordinary size, such as 0.5"
+        ) from None
     # Trace(instance, rules, givens, quantities), made faster: the frozen dataclass's __init__
     # sets each field with object.__setattr__; this fills the new object's __dict__ (read, not
     # set: a frozen dataclass allows that). Quantities are made the same way.

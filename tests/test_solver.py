@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from strategies import instances
 
 from grader.cli import cli
+from grader.errors import BackpropError
 from grader.model import instance_from_dict
 from grader.rules import MISCONCEPTIONS
 from grader.solver import solve
@@ -571,8 +572,13 @@ def test_the_trace_is_the_plan_computed_the_plain_way(data):
     from grader import solver
 
     instance = instance_from_dict(data)
-    for rules in [None] + [m.rules for m in MISCONCEPTIONS.values()]:
-        trace = solve(instance) if rules is None else solve(instance, rules)
+    for rules in [solver.CORRECT] + [m.rules for m in MISCONCEPTIONS.values()]:
+        try:
+            trace = solve(instance, rules)
+        except BackpropError:  # a mutant whose weights overflow (inf - inf): so does the plan
+            with pytest.raises(ValueError, match="inf"):
+                _by_the_plan(instance, rules)
+            continue
         want = _by_the_plan(instance, trace.rules)
         got = [(q.id, q.kind, q.step, q.subject, q.op, q.args, repr(q.arg_values), repr(q.value)) for q in trace]
         assert got == want
@@ -580,4 +586,22 @@ def test_the_trace_is_the_plan_computed_the_plain_way(data):
         assert trace.givens == tuple(solver.givens(instance, trace.rules).items())
         program = solver._program(instance, trace.rules)
         looped = solver._run(program, dict(trace.givens))
-        assert [vars(q) for q in looped] == [vars(q) for q in trace.quantities]
+        # (by repr: a NaN value, from a saturated net, is not equal to itself)
+        assert [repr(vars(q)) for q in looped] == [repr(vars(q)) for q in trace.quantities]
+
+
+def test_numbers_too_large_for_floats_are_a_clear_error(tmp_path):
+    """Weights near the largest float overflow the weighted sum (inf - inf): one line that
+    says so, no traceback."""
+    from click.testing import CliRunner
+
+    path = tmp_path / "huge.toml"
+    path.write_text('alpha = 1.0\ninputs = ["x1", "x2"]\nlayers = [["A"]]\n[weights]\nx1_A = 1e308\n'
+                    'x2_A = -1e308\n[[samples]]\ninputs = { x1 = 10.0, x2 = 10.0 }\ndesired = { A = 1.0 }\n')
+    with pytest.raises(BackpropError, match="grow too large to compute"):
+        solve(instance_from_dict({"alpha": 1.0, "inputs": ["x1", "x2"], "layers": [["A"]],
+                                  "weights": {"x1_A": 1e308, "x2_A": -1e308},
+                                  "samples": [{"inputs": {"x1": 10.0, "x2": 10.0}, "desired": {"A": 1.0}}]}))
+    result = CliRunner().invoke(cli, ["solve", str(path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.startswith("Error: ") and "grow too large to compute" in result.output
