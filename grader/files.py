@@ -148,6 +148,13 @@ def load_instance(path: str | os.PathLike[str]) -> Instance:
     return instance_from_dict(data, str(path))
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte of ``data`` to the open file ``fd`` (os.write may write fewer)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 def write_atomic(path: str | os.PathLike[str], content: str | bytes, *, private: bool = False) -> None:
     """Write ``content`` to ``path`` so that readers see the old file or the new, never half.
 
@@ -169,9 +176,7 @@ def write_atomic(path: str | os.PathLike[str], content: str | bytes, *, private:
         try:
             if private:  # also when a leftover temporary file had other permissions
                 os.fchmod(fd, 0o600)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            write_all(fd, data)
         finally:
             os.close(fd)
         os.replace(tmp, target)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from ..files import write_all
 from .common import InputError, user_errors
 
 FORMATS = ("toml", "md", "ipynb", "pdf")
@@ -188,9 +189,7 @@ class _Staged:
             fd = os.open(tmp, flags, 0o666)
         self.moves[target] = tmp
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            write_all(fd, data)
         finally:
             os.close(fd)
 

@@ -24,6 +24,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..files import write_all
+
 #: bump when entries change shape: older entries are then regraded
 VERSION = "2"
 #: an identity this close to the time the file was read is checked against the bytes' hash
@@ -94,9 +96,7 @@ class Journal:
         line = json.dumps(entry, separators=(",", ":"))
         if raw:
             line = line[:-1] + "".join(f",{json.dumps(k)}:{v}" for k, v in raw.items()) + "}"
-        view = memoryview((line + "\n").encode())
-        while view:
-            view = view[os.write(self._fd, view):]
+        write_all(self._fd, (line + "\n").encode())
 
     def close(self) -> None:
         if self._fd is not None and self._pid == os.getpid():
