@@ -75,6 +75,29 @@ def test_duplicates_whose_winner_lost_its_journal_line_are_graded_again(tmp_path
     row = next(r for r in outcome.rows if r.student == sid)
     assert row.file == str(new) and row.score == row.max_score
 
+
+def test_a_first_run_killed_while_writing_feedback_in_place_is_repaired(tmp_path):
+    """A first run into OUT writes feedback in place, then the result atomically, then the
+    journal line: a kill in between leaves a partial feedback file with no result beside it
+    and no journal line, and the next run rewrites it."""
+    import shutil
+
+    key, subs, vs = course(tmp_path, 3)
+    for sid, v in vs.items():
+        (subs / f"{sid}.ipynb").write_text(right(v))
+        age(subs / f"{sid}.ipynb")
+    out = tmp_path / "out"
+    batch.grade_batch(str(key), [str(subs)], str(out), jobs=1)
+    reference = outputs(out)
+    sid = sorted(vs)[1]
+    md = out / "feedback" / f"{sid}.md"
+    md.write_bytes(md.read_bytes()[:40])  # cut off by the kill
+    (out / "results" / f"{sid}.json").unlink()
+    shutil.rmtree(out / ".cache")  # (no journal line for it, nor, here, for the others)
+    again = batch.grade_batch(str(key), [str(subs)], str(out), jobs=1)
+    assert again.regraded == 3
+    assert outputs(out) == reference
+
 def test_an_edit_that_keeps_size_and_time_is_still_seen(tmp_path):
     """Like git's racy-clean check: an identity taken just after the file was written is
     confirmed by the bytes' hash."""
