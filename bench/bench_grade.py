@@ -4,10 +4,12 @@ the floor (a bare json.load of the same files), and seconds per notebook with --
     python bench/bench_grade.py [--count 1000] [--jobs 2] [--execute-count 4] [--repeat 3]
 
 Also printed, to show where the time goes: the least any grader writing the same files can do
-(bench/skeleton.py, a second floor that includes the writing), the same grading with the outputs in memory
-(/dev/shm, when there is one) instead of on disk, and the time to write the outputs' bytes
-alone with bare open/write/rename in one process (a floor for the writing part). Each figure is
-the best of ``--repeat`` runs, each into a fresh output folder. Nothing is deleted until the
+(bench/skeleton.py, a second floor that includes the writing; timed in turns with the grading),
+the same grading with the outputs in memory (/dev/shm, when there is one) instead of on disk,
+and the time to write the outputs' bytes alone with bare open/write/rename in one process (a
+floor for the writing part). Each figure is the best of ``--repeat`` runs, each into a fresh
+output folder, in this process (so imports and compiled templates are warm, as in a long-lived
+process; ``backprop grade`` also pays Python's start and the imports, about 0.15 s). Nothing is deleted until the
 end and dirty pages are flushed (``os.sync``) before each timed run: on a disk mounted with
 ``discard``, as here, deleting thousands of files slows the writes that follow for seconds.
 """
