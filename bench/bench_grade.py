@@ -91,15 +91,16 @@ def main() -> None:
             assert outcome.regraded == len(files), outcome.summary
             return took
 
-        def least_run() -> float:
-            out = work / f"least-{next(runs)}"
+        def least_run(base: Path) -> float:
+            out = base / f"bench-least-{os.getpid()}-{next(runs)}"
+            made.append(out)
             return skeleton.timed(str(key), [str(f) for f in files], str(out), args.jobs)
 
         # taken in turns, so that both see the disk in the same states
         took = least = float("inf")
         for _ in range(args.repeat):
             took = min(took, grade_run(work))
-            least = min(least, least_run())
+            least = min(least, least_run(work))
         print(f"static grading, --jobs {args.jobs}: {len(files)} notebooks in {took:.3f} s = "
               f"{len(files) / took:.0f} notebooks/s (outputs written: gradebook, results, feedback .md and .svg)")
         print(f"floor, bare json.load of the same files: {floor:.3f} s = {len(files) / floor:.0f} notebooks/s; "
@@ -108,8 +109,12 @@ def main() -> None:
               f"with the key's answers, write; --jobs {args.jobs}): {least:.3f} s = {least / floor:.1f}x the floor; "
               f"grading takes {took / least:.1f}x that")
         if shm is not None:
-            mem = best(lambda: grade_run(shm), args.repeat)
-            print(f"the same with OUT in memory (/dev/shm): {mem:.3f} s = {mem / floor:.1f}x the floor")
+            mem = mem_least = float("inf")
+            for _ in range(args.repeat):
+                mem = min(mem, grade_run(shm))
+                mem_least = min(mem_least, least_run(shm))
+            print(f"the same with OUT in memory (/dev/shm): {mem:.3f} s = {mem / floor:.1f}x the floor; "
+                  f"the least grader {mem_least:.3f} s = {mem_least / floor:.1f}x; grading takes {mem / mem_least:.1f}x that")
 
         out = work / "out"
         grade_batch(str(key), [str(subs)], str(out), jobs=args.jobs)
