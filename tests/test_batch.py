@@ -243,3 +243,18 @@ def test_a_link_looping_back_to_the_folder_is_not_followed(tmp_path):
     assert batch.find_submissions([str(subs)]) == [subs / f"{sid}.ipynb"]
     outcome = batch.grade_batch(str(key), [str(subs)], str(tmp_path / "out"), jobs=1)
     assert [r.status for r in outcome.rows] == ["graded", "missing"]
+
+
+def test_spawned_workers_give_the_outputs_of_one_process(tmp_path, monkeypatch):
+    """Where processes cannot fork (macOS, Windows), the workers are spawned and get the
+    batch's state passed: the outputs are those of grading in one process."""
+    key, subs, vs = course(tmp_path, 6)
+    for i, (sid, v) in enumerate(sorted(vs.items())):
+        (subs / f"{sid}.ipynb").write_text(right(v) if i % 2 else blank(v))
+        age(subs / f"{sid}.ipynb")
+    batch.grade_batch(str(key), [str(subs)], str(tmp_path / "one"), jobs=1)
+    monkeypatch.setattr(batch.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr(batch, "_warm_up", lambda key: pytest.fail("the fork path was taken"))
+    spawned = batch.grade_batch(str(key), [str(subs)], str(tmp_path / "two"), jobs=2)
+    assert spawned.regraded == 6
+    assert outputs(tmp_path / "two") == outputs(tmp_path / "one")
