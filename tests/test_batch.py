@@ -33,11 +33,18 @@ def age(path: Path, seconds: float = 3600) -> None:
     os.utime(path, (t, t))
 
 
+def submit(subs: Path, vs: dict, blank_every: int = 0) -> None:
+    """Every student's notebook, downloaded an hour ago: filled in right, but left blank for
+    every ``blank_every``-th student in order (the first included)."""
+    for i, (sid, v) in enumerate(sorted(vs.items())):
+        path = subs / f"{sid}.ipynb"
+        path.write_text(blank(v) if blank_every and i % blank_every == 0 else right(v))
+        age(path)
+
+
 def test_rerun_reuses_and_outputs_stay_identical(tmp_path):
     key, subs, vs = course(tmp_path, 5)
-    for sid, v in vs.items():
-        (subs / f"{sid}.ipynb").write_text(right(v))
-        age(subs / f"{sid}.ipynb")
+    submit(subs, vs)
     out = tmp_path / "out"
     first = batch.grade_batch(str(key), [str(subs)], str(out), jobs=2)
     before = outputs(out)
@@ -83,9 +90,7 @@ def test_a_first_run_killed_while_writing_feedback_in_place_is_repaired(tmp_path
     import shutil
 
     key, subs, vs = course(tmp_path, 3)
-    for sid, v in vs.items():
-        (subs / f"{sid}.ipynb").write_text(right(v))
-        age(subs / f"{sid}.ipynb")
+    submit(subs, vs)
     out = tmp_path / "out"
     batch.grade_batch(str(key), [str(subs)], str(out), jobs=1)
     reference = outputs(out)
@@ -146,9 +151,7 @@ def test_duplicate_regraded_later_does_not_take_over_the_outputs(tmp_path):
 
 def test_damaged_journal_line_regrades_only_that_file(tmp_path):
     key, subs, vs = course(tmp_path, 4)
-    for sid, v in vs.items():
-        (subs / f"{sid}.ipynb").write_text(right(v))
-        age(subs / f"{sid}.ipynb")
+    submit(subs, vs)
     out = tmp_path / "out"
     batch.grade_batch(str(key), [str(subs)], str(out), jobs=1)
     book = (out / "gradebook.csv").read_text()
@@ -206,9 +209,7 @@ def test_killing_a_pool_halfway_loses_nothing_and_counts_nothing_twice(tmp_path)
     rerun grades only the rest and ends with the outputs of an uninterrupted run."""
     n = 160
     key, subs, vs = course(tmp_path, n)
-    for i, (sid, v) in enumerate(sorted(vs.items())):
-        (subs / f"{sid}.ipynb").write_text(right(v) if i % 4 else blank(v))
-        age(subs / f"{sid}.ipynb")
+    submit(subs, vs, blank_every=4)
     reference = tmp_path / "ref"
     batch.grade_batch(str(key), [str(subs)], str(reference), jobs=2)
     out = tmp_path / "out"
@@ -249,9 +250,7 @@ def test_spawned_workers_give_the_outputs_of_one_process(tmp_path, monkeypatch):
     """Where processes cannot fork (macOS, Windows), the workers are spawned and get the
     batch's state passed: the outputs are those of grading in one process."""
     key, subs, vs = course(tmp_path, 6)
-    for i, (sid, v) in enumerate(sorted(vs.items())):
-        (subs / f"{sid}.ipynb").write_text(right(v) if i % 2 else blank(v))
-        age(subs / f"{sid}.ipynb")
+    submit(subs, vs, blank_every=2)
     batch.grade_batch(str(key), [str(subs)], str(tmp_path / "one"), jobs=1)
     monkeypatch.setattr(batch.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     monkeypatch.setattr(batch, "_warm_up", lambda key: pytest.fail("the fork path was taken"))
