@@ -96,11 +96,16 @@ def main() -> None:
             made.append(out)
             return skeleton.timed(str(key), [str(f) for f in files], str(out), args.jobs)
 
-        # taken in turns, so that both see the disk in the same states
-        took = least = float("inf")
-        for _ in range(args.repeat):
-            took = min(took, grade_run(work))
-            least = min(least, least_run(work))
+        def in_turns(base: Path) -> tuple[float, float]:
+            """The best grading and the best least grader into ``base``, taken in turns so that
+            both see the disk in the same states."""
+            took = least = float("inf")
+            for _ in range(args.repeat):
+                took = min(took, grade_run(base))
+                least = min(least, least_run(base))
+            return took, least
+
+        took, least = in_turns(work)
         print(f"static grading, --jobs {args.jobs}: {len(files)} notebooks in {took:.3f} s = "
               f"{len(files) / took:.0f} notebooks/s (outputs written: gradebook, results, feedback .md and .svg)")
         print(f"floor, bare json.load of the same files: {floor:.3f} s = {len(files) / floor:.0f} notebooks/s; "
@@ -109,10 +114,7 @@ def main() -> None:
               f"with the key's answers, write; --jobs {args.jobs}): {least:.3f} s = {least / floor:.1f}x the floor; "
               f"grading takes {took / least:.1f}x that")
         if shm is not None:
-            mem = mem_least = float("inf")
-            for _ in range(args.repeat):
-                mem = min(mem, grade_run(shm))
-                mem_least = min(mem_least, least_run(shm))
+            mem, mem_least = in_turns(shm)
             print(f"the same with OUT in memory (/dev/shm): {mem:.3f} s = {mem / floor:.1f}x the floor; "
                   f"the least grader {mem_least:.3f} s = {mem_least / floor:.1f}x; grading takes {mem / mem_least:.1f}x that")
 
