@@ -195,11 +195,7 @@ def grade_batch(
         for e in _run(tasks, state, jobs, progress):
             e["written"] = True  # its student's outputs are on disk already
             entries.append(e)
-    finally:
-        if _JOURNAL is not None:
-            _JOURNAL.close()
-    try:
-        rows, duplicates = assemble(key, entries, out)
+        rows, duplicates = assemble(key, entries, out)  # (it may grade a file again, see there)
     finally:
         if _JOURNAL is not None:
             _JOURNAL.close()

@@ -107,7 +107,7 @@ def write_student(out: str, row: Row, feedback: str | None, svg: str | None, pdf
     # fresh: the feedback is written in place (no temporary file, no rename), and the result,
     # atomically, after it; a kill can only leave a partial feedback file without a result beside
     # it, which the next run (no longer fresh) compares and rewrites
-    put = write_in_place if fresh else write_if_changed
+    put, put_last = (write_in_place, write_atomic) if fresh else (write_if_changed, write_if_changed)
     wanted = set()
     if row.status != "missing":
         put(os.path.join(fb, f"{row.student}.md"), feedback if feedback is not None else error_feedback(row))
@@ -119,8 +119,7 @@ def write_student(out: str, row: Row, feedback: str | None, svg: str | None, pdf
             put(os.path.join(fb, f"{row.student}.pdf"), pdf)
             wanted.add(".pdf")
     # last: a results file in place means the feedback beside it is this result's
-    (write_atomic if fresh else write_if_changed)(os.path.join(results, f"{row.student}.json"),
-                                                  result_text(row, result))
+    put_last(os.path.join(results, f"{row.student}.json"), result_text(row, result))
     if not fresh:
         for ext in {".md", ".svg", ".pdf"} - wanted:
             try:
