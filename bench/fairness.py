@@ -1,0 +1,450 @@
+"""Is the grade fair? The measurements of issue 11, each beside its target.
+
+Generated variants of every built-in family (a fixed secret) are answered by simulated students
+(:mod:`fair_cases`, beside this file) and graded with ``grader.grading.grade`` as it is imported
+from ``sys.path``: run it with another tree first on the path to measure that tree's policy,
+
+    PYTHONPATH=/work/wt-grading python bench/fairness.py
+
+What is measured (per family; the last column is the worst family, or the total for counts):
+
+- exploits (every p = 0; every o = 0.5, p following from the student's own values; in families
+  of more than one step every step-1 new weight = 0.5; a classmate's right answers, same family,
+  same alpha where possible), the rest computed consistently by hand from those numbers: the
+  credit earned on answers that are *not* the right value at the asked decimals, as a share of
+  the maximum score (target at most 25%), beside the plain share of the maximum score;
+- a whole submission rounded to one decimal fewer than asked, each step from the student's own
+  coarse earlier answers: credit on answers not right at the asked decimals, leaving out those
+  within one unit (of the asked decimals: ``--coarse-unit``) of what the right formula gives from
+  the student's own earlier answers, a fair carry-forward (target at most 20%);
+- one item 2 units of the last decimal off, all others right: the share of such items accepted
+  (target at most 10%); 1% off: at most 1% (items whose 1%-off value is within 2 units of the
+  right one are left out: they are the row above);
+- honest hand-rounded chains (random rounding orders, sub-results, calculator values): items
+  marked incorrect (target 0 in at least 10,000 items per family);
+- each misconception worked consistently by hand: items after the first one it changes, not
+  changed by it, neither correct nor carried-forward (target 0);
+- one slip (digit swap, sign, factor, 10 to 50 units) on a random asked item, the rest worked
+  consistently by hand: points lost per slip (target at most 1.1); slips on which some
+  misconception is named (target at most 1 in 10,000);
+- variants with a free answer group (a dw that is 0, so dw and new_w are free) in 1,000
+  students per family (target 0).
+
+Run: python bench/fairness.py [--variants N] [--seed S] [--families a,b] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import math
+import random
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: fair_cases is beside this file (the grader is not)
+    sys.path.append(str(Path(__file__).resolve().parent))
+
+import fair_cases as fc  # noqa: E402
+
+from grader.answers import Answer  # noqa: E402
+from grader.families import Family, builtin_family_ids, load_family  # noqa: E402
+from grader.generator import Variant, generate_variants  # noqa: E402
+from grader.grading import grade  # noqa: E402
+from grader.ops import OPS  # noqa: E402
+from grader.rules import MISCONCEPTIONS  # noqa: E402
+from grader.solver import solve  # noqa: E402
+
+SECRET = b"backprop-grader fairness bench (issue 11)"
+ASSIGNMENT = "fairness"
+WRONG = ("incorrect", "invalid", "missing")
+_TAKES_TRACE = "trace" in inspect.signature(grade).parameters
+
+
+def grade_variant(variant: Variant, answers: Mapping[str, Answer], ecf_credit: float):
+    """The grader's report on ``answers`` to ``variant`` (the one call into the policy)."""
+    if _TAKES_TRACE:
+        return grade(variant.instance, answers, asked=variant.asked, ecf_credit=ecf_credit,
+                     trace=variant.exact)
+    return grade(variant.instance, answers, asked=variant.asked, ecf_credit=ecf_credit)
+
+
+# --------------------------------------------------------------------------- tallies
+
+
+@dataclass
+class Share:
+    """Credit on answers that are not right (``unfair``) and all credit, over the maximum."""
+
+    unfair: float = 0.0
+    points: float = 0.0
+    max_points: float = 0.0
+
+    def add(self, other: Share) -> None:
+        self.unfair += other.unfair
+        self.points += other.points
+        self.max_points += other.max_points
+
+
+@dataclass
+class Rate:
+    hits: float = 0.0
+    total: float = 0.0
+
+
+@dataclass
+class Tally:
+    """Every figure of one family."""
+
+    shares: dict[str, Share] = field(default_factory=dict)
+    rates: dict[str, Rate] = field(default_factory=dict)
+    notes: Counter = field(default_factory=Counter)
+
+    def share(self, name: str) -> Share:
+        return self.shares.setdefault(name, Share())
+
+    def rate(self, name: str) -> Rate:
+        return self.rates.setdefault(name, Rate())
+
+
+def unfair_share(report, answers: Mapping[str, Answer], variant: Variant,
+                 fair: Callable[[str], bool] | None = None) -> Share:
+    """The credit of ``report`` on answers that are not right at the asked decimals (and not
+    ``fair``), and all its credit, with the maximum score."""
+    d = variant.instance.rounding
+    out = Share()
+    for item in report.items:
+        out.points += item.points
+        out.max_points += item.max_points
+        a = answers.get(item.id)
+        if item.points <= 0 or a is None or a.value is None:
+            continue
+        if fc.is_right(a.value, variant.exact.value(item.id), d) or (fair is not None and fair(item.id)):
+            continue
+        out.unfair += item.points
+    return out
+
+
+def from_own(variant: Variant, answers: Mapping[str, Answer]) -> dict[str, float]:
+    """What the right formula gives for every quantity from the student's own values (their
+    answers where given, the right formula from their own values where not; givens exact)."""
+    own = dict(variant.exact.givens)
+    out = {}
+    for q in variant.exact.quantities:
+        out[q.id] = OPS[q.op].compute([own[a] for a in q.args])
+        a = answers.get(q.id)
+        own[q.id] = a.value if a is not None and a.value is not None else out[q.id]
+    return out
+
+
+# --------------------------------------------------------------------------- the measurements
+
+
+def exploits(family: Family, variants: Sequence[Variant], tally: Tally, rng: random.Random) -> None:
+    for v in variants:
+        for name, override in fc.EXPLOITS.items():
+            if name.startswith("step-1") and v.instance.steps < 2:
+                continue
+            chain = fc.hand_chain(v.exact, v.asked, v.instance.rounding, rng, fc.PLAIN, override)
+            answers = chain.answers(v.asked)
+            report = grade_variant(v, answers, family.ecf_credit)
+            tally.share(f"exploit: {name}").add(unfair_share(report, answers, v))
+        mate = classmate(v, variants)
+        answers = fc.exact_answers(mate.exact, v.asked, v.instance.rounding)
+        tally.share("exploit: a classmate's answers").add(
+            unfair_share(grade_variant(v, answers, family.ecf_credit), answers, v))
+        if mate.instance.alpha != v.instance.alpha:
+            tally.notes["copies with another alpha"] += 1
+
+
+def classmate(v: Variant, variants: Sequence[Variant]) -> Variant:
+    """The next variant after ``v`` with the same alpha (any other when there is none)."""
+    i = variants.index(v)
+    others = [variants[(i + k) % len(variants)] for k in range(1, len(variants))]
+    same = [w for w in others if w.instance.alpha == v.instance.alpha]
+    return (same or others or [v])[0]
+
+
+def coarse(family: Family, variants: Sequence[Variant], tally: Tally, rng: random.Random,
+           within: str) -> None:
+    for v in variants:
+        d = v.instance.rounding
+        chain = fc.hand_chain(v.exact, v.asked, d - 1, rng, fc.PLAIN)
+        answers = chain.answers(v.asked)
+        follows = from_own(v, answers)
+        tol = fc.unit(d - 1 if within == "coarse" else d) * (1 + 1e-9)
+
+        def fair(qid: str, answers: Mapping[str, Answer] = answers, follows: dict = follows,
+                 tol: float = tol) -> bool:
+            return abs(answers[qid].value - follows[qid]) <= tol
+
+        tally.share("coarse: one decimal fewer").add(
+            unfair_share(grade_variant(v, answers, family.ecf_credit), answers, v, fair))
+
+
+def off_by(family: Family, variants: Sequence[Variant], tally: Tally, rng: random.Random) -> None:
+    for v in variants:
+        d = v.instance.rounding
+        u = fc.unit(d)
+        right = fc.exact_answers(v.exact, v.asked, d)
+        for qid in v.asked:
+            value = right[qid].value
+            exact = v.exact.value(qid)
+            for name, wrong in (("2 units off", value + rng.choice((-2, 2)) * u),
+                                ("1% off", fc.hand_round(exact * (1 + rng.choice((-0.01, 0.01))), d))):
+                if name == "1% off" and abs(wrong - value) < 2.5 * u:
+                    continue
+                answers = dict(right)
+                answers[qid] = fc.written_answer(qid, wrong, d)
+                item = next(i for i in grade_variant(v, answers, family.ecf_credit).items if i.id == qid)
+                r = tally.rate(f"accepted: {name}")
+                r.total += 1
+                r.hits += item.points > 0
+
+
+def random_policy(rng: random.Random) -> fc.HandPolicy:
+    return fc.HandPolicy(round_sub=rng.random(), use_full=0.5 * rng.random(), round_unasked=rng.random())
+
+
+def honest(family: Family, variants: Sequence[Variant], tally: Tally, rng: random.Random, items: int) -> None:
+    per_variant = math.ceil(items / max(1, sum(len(v.asked) for v in variants)))
+    for v in variants:
+        for k in range(per_variant):
+            policy = (fc.ALL_ROUNDED, fc.PLAIN)[k] if k < 2 else random_policy(rng)
+            chain = fc.hand_chain(v.exact, v.asked, v.instance.rounding, rng, policy)
+            report = grade_variant(v, chain.answers(v.asked), family.ecf_credit)
+            r = tally.rate("honest: marked wrong")
+            r.total += len(report.items)
+            r.hits += sum(i.verdict in WRONG for i in report.items)
+            carried = sum(i.verdict == "carried-forward" for i in report.items)
+            tally.notes["honest items carried-forward"] += carried
+
+
+def misconceptions(family: Family, variants: Sequence[Variant], tally: Tally, rng: random.Random,
+                   chains: int) -> None:
+    for v in variants:
+        order = {q.id: i for i, q in enumerate(v.exact.quantities)}
+        for m in MISCONCEPTIONS.values():
+            mutant = solve(v.instance, rules=m.rules)
+            direct = fc.direct_ids(v.exact, mutant)
+            if not direct:
+                continue  # the misconception changes nothing in this net (bias-input without a bias)
+            acting = fc.acting_ids(mutant, direct, v.asked)
+            first = min(order[q] for q in direct)
+            later = [q for q in v.asked if order[q] > first and q not in acting]
+            for _ in range(chains):
+                chain = fc.hand_chain(mutant, v.asked, v.instance.rounding, rng, random_policy(rng))
+                report = grade_variant(v, chain.answers(v.asked), family.ecf_credit)
+                verdicts = {i.id: i.verdict for i in report.items}
+                denied = sum(verdicts[q] in WRONG for q in later)
+                r = tally.rate("misconceptions: later items denied")
+                r.total += len(later)
+                r.hits += denied
+                if denied:
+                    tally.notes[f"denied after {m.id}"] += denied
+
+
+def slips(family: Family, variants: Sequence[Variant], tally: Tally, rng: random.Random, count: int) -> None:
+    for _ in range(count):
+        v = rng.choice(variants)
+        qid = rng.choice(v.asked)
+        kinds: list[str] = []
+        override = fc.slip_override(qid, v.instance.rounding, rng, record=kinds, mimics=mimicry(v))
+        chain = fc.hand_chain(v.exact, v.asked, v.instance.rounding, rng, random_policy(rng), override)
+        report = grade_variant(v, chain.answers(v.asked), family.ecf_credit)
+        lost = tally.rate("slip: points lost per slip")
+        lost.total += 1
+        lost.hits += report.max_score - report.score
+        named = tally.rate("slip: misconception named")
+        named.total += 1
+        named.hits += any(i.misconception for i in report.items)
+        tally.notes["slips drawn again (a misconception's value)"] += kinds.count("mimic")
+
+
+_MUTANTS: dict[int, tuple[Variant, list]] = {}
+
+
+def mimicry(v: Variant) -> fc.Mimic:
+    """Whether a slipped value is, within one unit of the last decimal, what some misconception
+    gives at that step from the student's values (then it is that misconception's answer)."""
+    found = _MUTANTS.get(id(v))
+    if found is None or found[0] is not v:
+        found = _MUTANTS[id(v)] = (v, [solve(v.instance, rules=m.rules) for m in MISCONCEPTIONS.values()])
+    mutants = found[1]
+    u = fc.unit(v.instance.rounding)
+
+    def mimics(q, value: float, written: Mapping[str, float]) -> bool:
+        for mutant in mutants:
+            if q.id in mutant and abs(fc.mutant_value(mutant, q.id, written) - value) <= u * (1 + 1e-9):
+                return True
+        return False
+
+    return mimics
+
+
+def free_groups(family: Family, students: int, tally: Tally) -> None:
+    """Variants where a dw is 0 (a zero input, or a zero delta from a zero weight), so that an
+    asked dw or new_w is free."""
+    roster = [f"free{i:04d}" for i in range(students)]
+    for v in generate_variants(family, roster, SECRET, ASSIGNMENT + "-free"):
+        asked = set(v.asked)
+        free = [q for q in v.exact.quantities if q.kind == "dw" and abs(q.value) <= 1e-12
+                and (q.id in asked or q.id.replace("dw_", "new_w_", 1) in asked)]
+        r = tally.rate("variants with free answers")
+        r.total += 1
+        r.hits += bool(free)
+        tally.notes["free answers"] += len(free)
+
+
+# --------------------------------------------------------------------------- the table
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    key: str
+    #: "unfair": a Share's unfair credit in %; "rate": hits/total in %; "count": hits; "mean": hits/total;
+    #: "per10k": hits per 10,000
+    kind: str
+    target: float
+    #: the last column: "max" over families, "sum" of the counts, "pool": the rate of all families pooled
+    worst: str = "max"
+
+
+ROWS = (
+    Row("exploit: every p = 0  (credit not right, %)", "exploit: every p = 0", "unfair", 25),
+    Row("exploit: every o = 0.5", "exploit: every o = 0.5", "unfair", 25),
+    Row("exploit: step-1 new_w = 0.5", "exploit: step-1 new_w = 0.5", "unfair", 25),
+    Row("exploit: a classmate's answers", "exploit: a classmate's answers", "unfair", 25),
+    Row("coarse: one decimal fewer (%)", "coarse: one decimal fewer", "unfair", 20),
+    Row("one item 2 units off: accepted (%)", "accepted: 2 units off", "rate", 10),
+    Row("one item 1% off: accepted (%)", "accepted: 1% off", "rate", 1),
+    Row("honest chains: items marked wrong", "honest: marked wrong", "count", 0, "sum"),
+    Row("misconceptions: later items denied", "misconceptions: later items denied", "count", 0, "sum"),
+    Row("one slip: points lost per slip", "slip: points lost per slip", "mean", 1.1),
+    Row("slips naming a misconception (/10,000)", "slip: misconception named", "per10k", 1, "pool"),
+    Row("variants with free answers (count)", "variants with free answers", "count", 0, "sum"),
+)
+
+
+def figure(row: Row, t: Tally) -> tuple[float, str] | None:
+    """(the figure, its cell text) for one family, None when not measured there."""
+    if row.kind == "unfair":
+        s = t.shares.get(row.key)
+        if s is None or not s.max_points:
+            return None
+        x = 100 * s.unfair / s.max_points
+        return x, f"{x:.1f} ({100 * s.points / s.max_points:.0f})"
+    r = t.rates.get(row.key)
+    if r is None or not r.total:
+        return None
+    if row.kind == "rate":
+        x = 100 * r.hits / r.total
+        return x, f"{x:.1f}"
+    if row.kind == "count":
+        return r.hits, f"{r.hits:.0f}/{r.total:.0f}"
+    if row.kind == "mean":
+        x = r.hits / r.total
+        return x, f"{x:.2f}"
+    x = 1e4 * r.hits / r.total
+    return x, f"{x:.1f}"
+
+
+def table(tallies: Mapping[str, Tally]) -> list[str]:
+    names = list(tallies)
+    width = max(12, *(len(n) + 1 for n in names))
+    head = f"{'figure':42}" + "".join(f"{n:>{width}}" for n in names) + f"{'worst/all':>14}{'target':>9}  ok"
+    lines = [head, "-" * len(head)]
+    for row in ROWS:
+        cells, values, totals = [], [], [0.0, 0.0]
+        for n in names:
+            f = figure(row, tallies[n])
+            cells.append(f"{'n/a' if f is None else f[1]:>{width}}")
+            if f is not None:
+                values.append(f[0])
+                r = tallies[n].rates.get(row.key)
+                if r is not None:
+                    totals[0] += r.hits
+                    totals[1] += r.total
+        if not values:
+            worst, text = None, "n/a"
+        elif row.worst == "sum":
+            worst, text = totals[0], f"{totals[0]:.0f}/{totals[1]:.0f}"
+        elif row.worst == "pool":
+            worst = 1e4 * totals[0] / totals[1]
+            text = f"{worst:.1f} all"
+        else:
+            worst = max(values)
+            text = f"{worst:.2f}" if row.kind == "mean" else f"{worst:.1f}"
+        ok = "n/a" if worst is None else ("yes" if worst <= row.target + 1e-12 else "NO")
+        target = f"<= {row.target:g}" if row.target else "0"
+        lines.append(f"{row.label:42}" + "".join(cells) + f"{text:>14}{target:>9}  {ok}")
+    return lines
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def run(families: Sequence[str], count: int, seed: int, honest_items: int, slip_count: int, students: int,
+        chains: int, coarse_unit: str, out: Callable[[str], None] = print) -> dict[str, Tally]:
+    tallies: dict[str, Tally] = {}
+    for fid in families:
+        started = time.perf_counter()
+        family = load_family(fid)
+        variants = generate_variants(family, [f"s{i:03d}" for i in range(count)], SECRET, ASSIGNMENT)
+        t = tallies[fid] = Tally()
+        rng = random.Random(f"{seed}/{fid}")
+        exploits(family, variants, t, rng)
+        coarse(family, variants, t, rng, coarse_unit)
+        off_by(family, variants, t, rng)
+        honest(family, variants, t, rng, honest_items)
+        misconceptions(family, variants, t, rng, chains)
+        slips(family, variants, t, rng, slip_count)
+        if students:
+            free_groups(family, students, t)
+        notes = ", ".join(f"{k} {v}" for k, v in sorted(t.notes.items()))
+        out(f"{fid}: {len(variants)} variants, {time.perf_counter() - started:.1f} s; {notes}")
+    return tallies
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--variants", type=int, default=16,
+                        help="variants per family (default 16: 112 in all)")
+    parser.add_argument("--seed", type=int, default=11, help="seed of the simulated students (default 11)")
+    parser.add_argument("--families", default="", help="comma-separated family ids (default: every built-in)")
+    parser.add_argument("--honest-items", type=int, default=10_000, help="honest items per family")
+    parser.add_argument("--slips", type=int, default=1500, help="slips per family")
+    parser.add_argument("--students", type=int, default=1000, help="students per family for free answers")
+    parser.add_argument("--chains", type=int, default=2, help="hand chains per variant and misconception")
+    parser.add_argument("--coarse-unit", choices=("asked", "coarse"), default="asked",
+                        help="a coarse answer within one unit of these decimals of what its own earlier "
+                             "answers give is a fair carry-forward (default: of the asked decimals)")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 3 variants, few items")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.variants, args.honest_items, args.slips, args.students, args.chains = 3, 300, 100, 50, 1
+    families = [f for f in args.families.split(",") if f] or list(builtin_family_ids())
+    if args.variants < 2:
+        parser.error("--variants must be 2 or more (a copy needs a classmate)")
+    import grader
+
+    started = time.perf_counter()
+    print(f"grader from {Path(grader.__file__).resolve().parent}; seed {args.seed}, {args.variants} variants "
+          f"per family, {args.honest_items} honest items, {args.slips} slips, {args.students} students")
+    tallies = run(families, args.variants, args.seed, args.honest_items, args.slips, args.students,
+                  args.chains, args.coarse_unit)
+    print()
+    print("\n".join(table(tallies)))
+    print("shares: credit on answers not right at the asked decimals, % of the maximum score "
+          "(in brackets: the plain score, %)")
+    print(f"{time.perf_counter() - started:.0f} s in all")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
