@@ -201,13 +201,18 @@ def off_by(family: Family, variants: Sequence[Variant], tally: Tally, rng: rando
                 answers = dict(right)
                 answers[qid] = fc.written_answer(qid, wrong, d)
                 item = next(i for i in grade_variant(v, answers, family.ecf_credit).items if i.id == qid)
-                r = tally.rate(f"accepted: {name}")
-                r.total += 1
-                r.hits += item.points > 0
+                for key in (f"accepted: {name}", f"{name}, accepted: {v.exact[qid].kind}"):
+                    r = tally.rate(key)
+                    r.total += 1
+                    r.hits += item.points > 0
 
 
 def random_policy(rng: random.Random) -> fc.HandPolicy:
-    return fc.HandPolicy(round_sub=rng.random(), use_full=0.5 * rng.random(), round_unasked=rng.random())
+    """A student's habits: half the students round every sub-result (the largest honest
+    deviations), the others each with a chance of their own; some keep calculator values."""
+    return fc.HandPolicy(round_sub=rng.choice((1.0, rng.random())),
+                         use_full=rng.choice((0.0, 0.5 * rng.random())),
+                         round_unasked=rng.choice((1.0, rng.random())))
 
 
 def honest(family: Family, variants: Sequence[Variant], tally: Tally, rng: random.Random, items: int) -> None:
@@ -241,11 +246,10 @@ def misconceptions(family: Family, variants: Sequence[Variant], tally: Tally, rn
                 report = grade_variant(v, chain.answers(v.asked), family.ecf_credit)
                 verdicts = {i.id: i.verdict for i in report.items}
                 denied = sum(verdicts[q] in WRONG for q in later)
-                r = tally.rate("misconceptions: later items denied")
-                r.total += len(later)
-                r.hits += denied
-                if denied:
-                    tally.notes[f"denied after {m.id}"] += denied
+                for key in ("misconceptions: later items denied", f"later items denied: {m.id}"):
+                    r = tally.rate(key)
+                    r.total += len(later)
+                    r.hits += denied
 
 
 def slips(family: Family, variants: Sequence[Variant], tally: Tally, rng: random.Random, count: int) -> None:
@@ -354,6 +358,32 @@ def figure(row: Row, t: Tally) -> tuple[float, str] | None:
     return x, f"{x:.1f}"
 
 
+def details(tallies: Mapping[str, Tally], prefix: str, kind: str) -> list[str]:
+    """A table of the rates whose keys start with ``prefix`` (one row per key), per family:
+    "rate" in %, "count" as hits/total."""
+    names = list(tallies)
+    keys = list(dict.fromkeys(k for t in tallies.values() for k in t.rates if k.startswith(prefix)))
+    width = max(12, *(len(n) + 1 for n in names))
+    lines = [f"{prefix:42}" + "".join(f"{n:>{width}}" for n in names)]
+    for key in keys:
+        cells = []
+        for n in names:
+            r = tallies[n].rates.get(key)
+            if r is None or not r.total:
+                cells.append(f"{'n/a':>{width}}")
+            else:
+                text = f"{100 * r.hits / r.total:.1f}" if kind == "rate" else f"{r.hits:.0f}/{r.total:.0f}"
+                cells.append(f"{text:>{width}}")
+        lines.append(f"{'  ' + key[len(prefix):].lstrip(': '):42}" + "".join(cells))
+    return lines
+
+
+def figures(tallies: Mapping[str, Tally]) -> dict[str, dict[str, float | None]]:
+    """Every figure of the table by row key and family (None where not measured), for --json."""
+    return {row.key: {n: (None if (f := figure(row, t)) is None else f[0]) for n, t in tallies.items()}
+            for row in ROWS}
+
+
 def table(tallies: Mapping[str, Tally]) -> list[str]:
     names = list(tallies)
     width = max(12, *(len(n) + 1 for n in names))
@@ -424,6 +454,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--coarse-unit", choices=("asked", "coarse"), default="asked",
                         help="a coarse answer within one unit of these decimals of what its own earlier "
                              "answers give is a fair carry-forward (default: of the asked decimals)")
+    parser.add_argument("--json", metavar="FILE", help="also write every figure by family to FILE (JSON)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 3 variants, few items")
     args = parser.parse_args(argv)
     if args.quick:
@@ -442,6 +473,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(table(tallies)))
     print("shares: credit on answers not right at the asked decimals, % of the maximum score "
           "(in brackets: the plain score, %)")
+    print()
+    print("\n".join(details(tallies, "2 units off, accepted", "rate")))
+    print("\n".join(details(tallies, "1% off, accepted", "rate")))
+    print("\n".join(details(tallies, "later items denied", "count")))
+    if args.json:
+        import json
+
+        Path(args.json).write_text(json.dumps({"seed": args.seed, "variants": args.variants,
+                                               "figures": figures(tallies)}, indent=1) + "\n")
     print(f"{time.perf_counter() - started:.0f} s in all")
     return 0
 

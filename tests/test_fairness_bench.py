@@ -271,4 +271,9 @@ def test_the_bench_runs_and_prints_a_row_per_figure():
         assert t.rates["variants with free answers"].total == 5
         for s in t.shares.values():
             assert 0 <= s.unfair <= s.points <= s.max_points
-    assert tallies["xor"].rates["variants with free answers"].total == 5
+    denied = fairness.details(tallies, "later items denied", "count")
+    rows = [line.split()[0] for line in denied[1:]]
+    # a row per misconception that changes something in chain or xor (missing-sum changes nothing:
+    # every hidden neuron there feeds one neuron)
+    assert set(rows) == set(MISCONCEPTIONS) - {"missing-sum"}
+    assert set(fairness.figures(tallies)) == {row.key for row in fairness.ROWS}
