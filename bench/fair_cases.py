@@ -18,6 +18,7 @@ Rounding is half-up on the decimal digits the calculator shows (``repr`` of the 
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -74,10 +75,11 @@ PLAIN = HandPolicy(round_sub=0.0, use_full=0.0, round_unasked=1.0)
 class _Hand:
     """One hand calculation's rounding of sub-results: ``r(x)`` rounds ``x`` or not, at random."""
 
-    def __init__(self, decimals: int, rng: random.Random, p: float) -> None:
+    def __init__(self, decimals: int, rng: random.Random, p: float, dw_order: int | None = None) -> None:
         self.d = decimals
         self.rng = rng
         self.p = p
+        self.dw_order = dw_order
 
     def r(self, x: float) -> float:
         if self.p >= 1.0 or (self.p > 0.0 and self.rng.random() < self.p):
@@ -102,7 +104,7 @@ def _performance(h: _Hand, a: Sequence[float]) -> float:
 
 def _dw(h: _Hand, a: Sequence[float]) -> float:
     alpha, o, delta = a
-    order = h.rng.randrange(4)
+    order = h.rng.randrange(4) if h.dw_order is None else h.dw_order
     if order == 0:  # (alpha * input) * delta
         return h.r(alpha * o) * delta
     if order == 1:  # alpha * (input * delta)
@@ -136,11 +138,52 @@ HAND_OPS: dict[str, Callable[[_Hand, Sequence[float]], float]] = {
 }
 
 
+DW_ORDERS = ("(alpha * input) * delta", "alpha * (input * delta)", "(alpha * delta) * input",
+             "alpha * input * delta")
+
+
 def hand_op(op: str, args: Sequence[float], decimals: int, rng: random.Random,
-            round_sub: float = 0.5) -> float:
+            round_sub: float = 0.5, dw_order: int | None = None) -> float:
     """One step computed by hand from ``args``, sub-results rounded with probability ``round_sub``
-    (the result itself is not rounded here)."""
-    return HAND_OPS[op](_Hand(decimals, rng, round_sub), args)
+    (the result itself is not rounded here); a dw in the order ``DW_ORDERS[dw_order]`` (at
+    random when None)."""
+    return HAND_OPS[op](_Hand(decimals, rng, round_sub, dw_order), args)
+
+
+def _by_hand(trace: Trace, q: Quantity, args: Sequence[float], decimals: int) -> list[float]:
+    """Every value of ``q`` computed by hand from ``args``: sub-results all rounded or none, dw in
+    each order, the result kept or rounded."""
+    rng = random.Random(0)
+    out = set()
+    for sub in (0.0, 1.0):
+        for order in range(4):
+            x = hand_op(q.op, args, decimals, rng, sub, order)
+            out.update((x, hand_round(x, decimals)))
+    return sorted(out)
+
+
+def step_reach(trace: Trace, qid: str, decimals: int, asked: Iterable[str] | None = None) -> float:
+    """How far from the exact value an honest student may write ``qid`` when every earlier
+    answer they use is right (the exact value rounded; givens exact): the largest deviation of
+    this step computed by hand (:func:`_by_hand`). An argument that is not asked (``asked``;
+    None: every quantity is) the student computed by hand too, from right values: its smallest
+    and largest such value are tried."""
+    q = trace[qid]
+    given = dict(trace.givens)
+    asked = None if asked is None else set(asked)
+    choices = []
+    for a in q.args:
+        if a in given:
+            choices.append((given[a],))
+        elif asked is None or a in asked:
+            choices.append((hand_round(trace.value(a), decimals),))
+        else:
+            inner = trace[a]
+            held = _by_hand(trace, inner, [given[b] if b in given else hand_round(trace.value(b), decimals)
+                                           for b in inner.args], decimals)
+            choices.append((held[0], held[-1]))
+    return max(abs(hand_round(x, decimals) - q.value)
+               for args in itertools.product(*choices) for x in _by_hand(trace, q, args, decimals))
 
 
 @dataclass(frozen=True)

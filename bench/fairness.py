@@ -18,8 +18,11 @@ What is measured (per family; the last column is the worst family, or the total 
   within one unit (of the asked decimals: ``--coarse-unit``) of what the right formula gives from
   the student's own earlier answers, a fair carry-forward (target at most 20%);
 - one item 2 units of the last decimal off, all others right: the share of such items accepted
-  (target at most 10%); 1% off: at most 1% (items whose 1%-off value is within 2 units of the
-  right one are left out: they are the row above);
+  (target at most 10%), and the same share among the items where the 2 units are beyond what an
+  honest hand calculation of that step can write from the right earlier values
+  (:func:`fair_cases.step_reach`: a dw ``alpha * round(o * delta)`` with alpha 5 may honestly be
+  2.5 units off); 1% off: at most 1% (items whose 1%-off value is within 2 units of the right
+  one, or within an honest step's reach, are left out);
 - honest hand-rounded chains (random rounding orders, sub-results, calculator values): items
   marked incorrect (target 0 in at least 10,000 items per family);
 - each misconception worked consistently by hand: items after the first one it changes, not
@@ -194,14 +197,21 @@ def off_by(family: Family, variants: Sequence[Variant], tally: Tally, rng: rando
         for qid in v.asked:
             value = right[qid].value
             exact = v.exact.value(qid)
+            reach = fc.step_reach(v.exact, qid, d, v.asked)
             for name, wrong in (("2 units off", value + rng.choice((-2, 2)) * u),
                                 ("1% off", fc.hand_round(exact * (1 + rng.choice((-0.01, 0.01))), d))):
-                if name == "1% off" and abs(wrong - value) < 2.5 * u:
-                    continue
+                if name == "1% off" and (abs(wrong - value) < 2.5 * u or abs(wrong - exact) <= reach + 1e-12):
+                    continue  # the 2-units row, or within what an honest step can write
                 answers = dict(right)
                 answers[qid] = fc.written_answer(qid, wrong, d)
                 item = next(i for i in grade_variant(v, answers, family.ecf_credit).items if i.id == qid)
-                for key in (f"accepted: {name}", f"{name}, accepted: {v.exact[qid].kind}"):
+                keys = [f"accepted: {name}", f"{name}, accepted: {v.exact[qid].kind}"]
+                if name == "2 units off":
+                    if abs(wrong - exact) > reach + 1e-12:
+                        keys.append("accepted: 2 units off, beyond honest reach")
+                    else:
+                        tally.notes["2-units-off items an honest step can write"] += 1
+                for key in keys:
                     r = tally.rate(key)
                     r.total += 1
                     r.hits += item.points > 0
@@ -326,6 +336,8 @@ ROWS = (
     Row("exploit: a classmate's answers", "exploit: a classmate's answers", "unfair", 25),
     Row("coarse: one decimal fewer (%)", "coarse: one decimal fewer", "unfair", 20),
     Row("one item 2 units off: accepted (%)", "accepted: 2 units off", "rate", 10),
+    Row("  of those, beyond an honest step's reach", "accepted: 2 units off, beyond honest reach", "rate",
+        10),
     Row("one item 1% off: accepted (%)", "accepted: 1% off", "rate", 1),
     Row("honest chains: items marked wrong", "honest: marked wrong", "count", 0, "sum"),
     Row("misconceptions: later items denied", "misconceptions: later items denied", "count", 0, "sum"),

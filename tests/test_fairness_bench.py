@@ -277,3 +277,25 @@ def test_the_bench_runs_and_prints_a_row_per_figure():
     # every hidden neuron there feeds one neuron)
     assert set(rows) == set(MISCONCEPTIONS) - {"missing-sum"}
     assert set(fairness.figures(tallies)) == {row.key for row in fairness.ROWS}
+
+
+def test_an_honest_steps_reach_is_its_own_rounding_for_exact_givens_and_scales_with_alpha():
+    """A first-layer p of exact givens may be off by its rounding only; a dw of a hidden output
+    may be off by alpha times the rounding of o * delta (alpha * round(o * delta))."""
+    for v in variants("chain3", 4):
+        d = v.instance.rounding
+        p = v.exact.value("p_A")
+        assert fc.step_reach(v.exact, "p_A", d) == abs(fc.hand_round(p, d) - p) <= 0.5e-4
+        alpha, o, delta = (fc.hand_round(v.exact.value(a), d) if a != "alpha" else v.instance.alpha
+                           for a in v.exact["dw_A_B"].args)
+        by_hand = fc.hand_round(alpha * fc.hand_round(o * delta, d), d)
+        reach = fc.step_reach(v.exact, "dw_A_B", d)
+        assert reach >= abs(by_hand - v.exact.value("dw_A_B"))
+        assert reach <= (alpha * 0.5 + 0.5) * 1e-4 + abs(alpha) * (abs(o - v.exact.value("o_A")) + abs(
+            delta - v.exact.value("delta_B"))) + 1e-12
+
+
+def test_an_unasked_argument_widens_the_reach_in_xor():
+    """In xor dw is not asked: new_w = w + dw takes the student's own dw, worked by hand."""
+    v = next(v for v in variants("xor", 6) if v.instance.alpha == 5.0)
+    assert fc.step_reach(v.exact, "new_w_A_C", 4, v.asked) > fc.step_reach(v.exact, "new_w_A_C", 4)
