@@ -55,6 +55,7 @@ if __package__ in (None, ""):  # run as a script: fair_cases is beside this file
 import fair_cases as fc  # noqa: E402
 
 from grader.answers import Answer  # noqa: E402
+from grader.errors import BackpropError  # noqa: E402
 from grader.families import Family, builtin_family_ids, load_family  # noqa: E402
 from grader.generator import Variant, generate_variants  # noqa: E402
 from grader.grading import grade  # noqa: E402
@@ -263,11 +264,13 @@ def misconceptions(family: Family, variants: Sequence[Variant], tally: Tally, rn
 
 
 def slips(family: Family, variants: Sequence[Variant], tally: Tally, rng: random.Random, count: int) -> None:
+    mimics = [mimicry(v) for v in variants]
     for _ in range(count):
-        v = rng.choice(variants)
+        i = rng.randrange(len(variants))
+        v = variants[i]
         qid = rng.choice(v.asked)
         kinds: list[str] = []
-        override = fc.slip_override(qid, v.instance.rounding, rng, record=kinds, mimics=mimicry(v))
+        override = fc.slip_override(qid, v.instance.rounding, rng, record=kinds, mimics=mimics[i])
         chain = fc.hand_chain(v.exact, v.asked, v.instance.rounding, rng, random_policy(rng), override)
         report = grade_variant(v, chain.answers(v.asked), family.ecf_credit)
         lost = tally.rate("slip: points lost per slip")
@@ -279,16 +282,10 @@ def slips(family: Family, variants: Sequence[Variant], tally: Tally, rng: random
         tally.notes["slips drawn again (a misconception's value)"] += kinds.count("mimic")
 
 
-_MUTANTS: dict[int, tuple[Variant, list]] = {}
-
-
 def mimicry(v: Variant) -> fc.Mimic:
     """Whether a slipped value is, within one unit of the last decimal, what some misconception
     gives at that step from the student's values (then it is that misconception's answer)."""
-    found = _MUTANTS.get(id(v))
-    if found is None or found[0] is not v:
-        found = _MUTANTS[id(v)] = (v, [solve(v.instance, rules=m.rules) for m in MISCONCEPTIONS.values()])
-    mutants = found[1]
+    mutants = [solve(v.instance, rules=m.rules) for m in MISCONCEPTIONS.values()]
     u = fc.unit(v.instance.rounding)
 
     def mimics(q, value: float, written: Mapping[str, float]) -> bool:
@@ -476,6 +473,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--variants must be 2 or more (a copy needs a classmate)")
     import grader
 
+    try:
+        for f in families:
+            load_family(f)
+    except BackpropError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
     started = time.perf_counter()
     print(f"grader from {Path(grader.__file__).resolve().parent}; seed {args.seed}, {args.variants} variants "
           f"per family, {args.honest_items} honest items, {args.slips} slips, {args.students} students")
