@@ -33,7 +33,8 @@ What is measured (per family; the last column is the worst family, or the total 
 - variants with a free answer group (a dw that is 0, so dw and new_w are free) in 1,000
   students per family (target 0).
 
-Run: python bench/fairness.py [--variants N] [--seed S] [--families a,b] [--quick]
+Run: python bench/fairness.py [--variants N] [--sampled-variants M] [--seed S] [--families a,b]
+     [--json FILE] [--quick]  (--help for the rest)
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: fair_cases is beside this file (the grader is not)
@@ -428,49 +429,84 @@ def table(tallies: Mapping[str, Tally]) -> list[str]:
 # --------------------------------------------------------------------------- the run
 
 
-def run(families: Sequence[str], count: int, seed: int, honest_items: int, slip_count: int, students: int,
-        chains: int, coarse_unit: str, out: Callable[[str], None] = print) -> dict[str, Tally]:
+@dataclass(frozen=True)
+class Settings:
+    """How much to measure (the command-line options)."""
+
+    #: variants per family for the exploits, the coarse submission and the items off by a little
+    variants: int = 16
+    #: variants per family the honest chains, the misconceptions and the slips are spread over
+    #: (the first ``variants`` of them are the ones above)
+    sampled: int = 64
+    seed: int = 11
+    honest_items: int = 20_000
+    slips: int = 1500
+    students: int = 1000
+    chains: int = 2
+    coarse_unit: str = "asked"
+
+
+QUICK = Settings(variants=3, sampled=6, honest_items=300, slips=100, students=50, chains=1)
+
+
+def run(families: Sequence[str], settings: Settings, out: Callable[[str], None] = print) -> dict[str, Tally]:
+    s = settings
     tallies: dict[str, Tally] = {}
     for fid in families:
         started = time.perf_counter()
         family = load_family(fid)
-        variants = generate_variants(family, [f"s{i:03d}" for i in range(count)], SECRET, ASSIGNMENT)
+        roster = [f"s{i:03d}" for i in range(max(s.variants, s.sampled))]
+        pool = generate_variants(family, roster, SECRET, ASSIGNMENT)  # in roster order: a prefix is the same
+        variants = pool[: s.variants]
+        sampled = pool[: s.sampled]
         t = tallies[fid] = Tally()
-        rng = random.Random(f"{seed}/{fid}")
+        rng = random.Random(f"{s.seed}/{fid}")
         exploits(family, variants, t, rng)
-        coarse(family, variants, t, rng, coarse_unit)
+        coarse(family, variants, t, rng, s.coarse_unit)
         off_by(family, variants, t, rng)
-        honest(family, variants, t, rng, honest_items)
-        misconceptions(family, variants, t, rng, chains)
-        slips(family, variants, t, rng, slip_count)
-        if students:
-            free_groups(family, students, t)
+        honest(family, sampled, t, rng, s.honest_items)
+        misconceptions(family, sampled, t, rng, s.chains)
+        slips(family, sampled, t, rng, s.slips)
+        if s.students:
+            free_groups(family, s.students, t)
         notes = ", ".join(f"{k} {v}" for k, v in sorted(t.notes.items()))
-        out(f"{fid}: {len(variants)} variants, {time.perf_counter() - started:.1f} s; {notes}")
+        took = time.perf_counter() - started
+        out(f"{fid}: {len(variants)} and {len(sampled)} variants, {took:.1f} s; {notes}")
     return tallies
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    d = Settings()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--variants", type=int, default=16,
-                        help="variants per family (default 16: 112 in all)")
-    parser.add_argument("--seed", type=int, default=11, help="seed of the simulated students (default 11)")
+    parser.add_argument("--variants", type=int, default=d.variants,
+                        help=f"variants per family for the exploits, the coarse submission and the items off "
+                             f"by a little (default {d.variants})")
+    parser.add_argument("--sampled-variants", type=int, default=d.sampled,
+                        help=f"variants per family the honest chains, misconceptions and slips are spread "
+                             f"over (default {d.sampled})")
+    parser.add_argument("--seed", type=int, default=d.seed,
+                        help=f"seed of the simulated students (default {d.seed})")
     parser.add_argument("--families", default="", help="comma-separated family ids (default: every built-in)")
-    parser.add_argument("--honest-items", type=int, default=10_000, help="honest items per family")
-    parser.add_argument("--slips", type=int, default=1500, help="slips per family")
-    parser.add_argument("--students", type=int, default=1000, help="students per family for free answers")
-    parser.add_argument("--chains", type=int, default=2, help="hand chains per variant and misconception")
-    parser.add_argument("--coarse-unit", choices=("asked", "coarse"), default="asked",
+    parser.add_argument("--honest-items", type=int, default=d.honest_items,
+                        help=f"honest items per family (default {d.honest_items})")
+    parser.add_argument("--slips", type=int, default=d.slips, help=f"slips per family (default {d.slips})")
+    parser.add_argument("--students", type=int, default=d.students,
+                        help=f"students per family for the free answers (default {d.students}; 0: skip)")
+    parser.add_argument("--chains", type=int, default=d.chains,
+                        help=f"hand chains per variant and misconception (default {d.chains})")
+    parser.add_argument("--coarse-unit", choices=("asked", "coarse"), default=d.coarse_unit,
                         help="a coarse answer within one unit of these decimals of what its own earlier "
                              "answers give is a fair carry-forward (default: of the asked decimals)")
     parser.add_argument("--json", metavar="FILE", help="also write every figure by family to FILE (JSON)")
-    parser.add_argument("--quick", action="store_true", help="a smoke run: 3 variants, few items")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 3 and 6 variants, few items")
     args = parser.parse_args(argv)
+    settings = Settings(args.variants, args.sampled_variants, args.seed, args.honest_items, args.slips,
+                        args.students, args.chains, args.coarse_unit)
     if args.quick:
-        args.variants, args.honest_items, args.slips, args.students, args.chains = 3, 300, 100, 50, 1
+        settings = replace(QUICK, seed=args.seed, coarse_unit=args.coarse_unit)
     families = [f for f in args.families.split(",") if f] or list(builtin_family_ids())
-    if args.variants < 2:
-        parser.error("--variants must be 2 or more (a copy needs a classmate)")
+    if settings.variants < 2 or settings.sampled < 1:
+        parser.error("--variants must be 2 or more (a copy needs a classmate), --sampled-variants 1 or more")
     import grader
 
     try:
@@ -480,10 +516,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Error: {exc}", file=sys.stderr)
         return 2
     started = time.perf_counter()
-    print(f"grader from {Path(grader.__file__).resolve().parent}; seed {args.seed}, {args.variants} variants "
-          f"per family, {args.honest_items} honest items, {args.slips} slips, {args.students} students")
-    tallies = run(families, args.variants, args.seed, args.honest_items, args.slips, args.students,
-                  args.chains, args.coarse_unit)
+    print(f"grader from {Path(grader.__file__).resolve().parent}; {settings}")
+    tallies = run(families, settings)
     print()
     print("\n".join(table(tallies)))
     print("shares: credit on answers not right at the asked decimals, % of the maximum score "
@@ -495,8 +529,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         import json
 
-        Path(args.json).write_text(json.dumps({"seed": args.seed, "variants": args.variants,
-                                               "figures": figures(tallies)}, indent=1) + "\n")
+        Path(args.json).write_text(json.dumps({"settings": asdict(settings), "figures": figures(tallies)},
+                                              indent=1) + "\n")
     print(f"{time.perf_counter() - started:.0f} s in all")
     return 0
 

@@ -259,8 +259,9 @@ def test_credit_on_right_answers_is_not_counted_as_unfair():
 
 def test_the_bench_runs_and_prints_a_row_per_figure():
     lines: list[str] = []
-    tallies = fairness.run(["chain", "xor"], count=2, seed=1, honest_items=200, slip_count=20, students=5,
-                           chains=1, coarse_unit="asked", out=lines.append)
+    settings = fairness.Settings(variants=2, sampled=3, seed=1, honest_items=200, slips=20, students=5,
+                                 chains=1)
+    tallies = fairness.run(["chain", "xor"], settings, out=lines.append)
     assert [line.split(":")[0] for line in lines] == ["chain", "xor"]
     table = fairness.table(tallies)
     assert len(table) == len(fairness.ROWS) + 2
