@@ -19,6 +19,7 @@ import pytest
 sys.path.append(str(Path(__file__).resolve().parent.parent / "bench"))
 
 import fair_cases as fc  # noqa: E402
+import fair_table  # noqa: E402
 import fairness  # noqa: E402
 
 from grader.families import builtin_family_ids, load_family  # noqa: E402
@@ -263,8 +264,8 @@ def test_the_bench_runs_and_prints_a_row_per_figure():
                                  chains=1)
     tallies = fairness.run(["chain", "xor"], settings, out=lines.append)
     assert [line.split(":")[0] for line in lines] == ["chain", "xor"]
-    table = fairness.table(tallies)
-    assert len(table) == len(fairness.ROWS) + 2
+    table = fair_table.table(tallies)
+    assert len(table) == len(fair_table.ROWS) + 2
     assert "n/a" in next(line for line in table if "step-1 new_w" in line)  # chain has one step
     for t in tallies.values():
         assert t.rates["honest: marked wrong"].total >= 200
@@ -272,12 +273,12 @@ def test_the_bench_runs_and_prints_a_row_per_figure():
         assert t.rates["variants with free answers"].total == 5
         for s in t.shares.values():
             assert 0 <= s.unfair <= s.points <= s.max_points
-    denied = fairness.details(tallies, "later items denied", "count")
+    denied = fair_table.details(tallies, "later items denied", "count")
     rows = [line.split()[0] for line in denied[1:]]
     # a row per misconception that changes something in chain or xor (missing-sum changes nothing:
     # every hidden neuron there feeds one neuron)
     assert set(rows) == set(MISCONCEPTIONS) - {"missing-sum"}
-    assert set(fairness.figures(tallies)) == {row.key for row in fairness.ROWS}
+    assert set(fair_table.figures(tallies)) == {row.key for row in fair_table.ROWS}
 
 
 def test_an_honest_steps_reach_is_its_own_rounding_for_exact_givens_and_scales_with_alpha():
