@@ -113,9 +113,11 @@ def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_o
     copy = None
     if copies is not None and status != "unknown":
         copy = copies.find(who.graded_as, {q: a.value for q, a in answers.items() if a.value is not None})
-    if copy is not None:
-        message = "; ".join(m for m in (copy.message, message) if m)
-        status = "copy" if status in ("graded", "tampered") else status
+    if copy is not None:  # (the finding the status names comes first in the message)
+        if status in ("graded", "tampered"):
+            status, message = "copy", "; ".join(m for m in (copy.message, message) if m)
+        else:
+            message = f"{message}; {copy.message}"
     if status == "tampered":
         warnings.append(f"tampered: {message}")
     credit = key.ecf_credit if options.ecf_credit is None else options.ecf_credit
