@@ -163,8 +163,9 @@ def test_a_classmates_signed_notebook_under_ones_own_name(tmp_path):
     assert res["status"] == "mismatch"
     assert res["message"].startswith(f"its file name says '{s6}' but its signed metadata names '{s5}' (it is "
                                      f"{s5}'s signed handout); graded as {s6} against {s6}'s problem; ")
-    assert re.search(rf"; its answers match {s5}'s variant \(28 of 28 answers at the asked decimals\) better "
-                     rf"than {s6}'s own \(\d+\)$", res["message"])
+    m = re.search(rf"; its answers match {s5}'s variant better than its own: where the two differ, (\d+) of "
+                  rf"(\d+) answers are {s5}'s values at the asked decimals and 0 are {s6}'s$", res["message"])
+    assert m and m.group(1) == m.group(2), res["message"]
     assert f"{s6}: mismatch: " in result.output and f"{s5} submitted" not in result.output
 
 
@@ -311,9 +312,10 @@ def test_a_classmates_answers_in_ones_own_handout_are_flagged_as_a_copy(tmp_path
         "graded", "copy", "copy")
     for sid in ("student07", "student05"):
         res = json.loads((out / "results" / f"{sid}.json").read_text())
-        m = re.fullmatch(rf"its answers match student03's variant \(28 of 28 answers at the asked decimals\) "
-                         rf"better than {sid}'s own \((\d+)\)", res["message"])
-        assert m and int(m.group(1)) < 14, res["message"]
+        m = re.fullmatch(rf"its answers match student03's variant better than its own: where the two differ, "
+                         rf"(\d+) of (\d+) answers are student03's values at the asked decimals and 0 are "
+                         rf"{sid}'s", res["message"])
+        assert m and m.group(1) == m.group(2) and int(m.group(1)) > 14, res["message"]
         assert f"{sid}: copy: {res['message']} ({res['file']})\n" in result.output
         # the student is not told whose
         assert "student03" not in (out / "feedback" / f"{sid}.md").read_text()
@@ -364,7 +366,8 @@ FAMILIES = ("chain", "chain3", "2-2-1", "2-2-1-threshold", "2-2-2-bias", "xor", 
 def test_copy_detection_in_every_family_flags_every_copy_and_no_honest_work(tmp_path, family):
     """30 students of each built-in family: every student's honest answers (exact, rounded,
     worked by hand with rounding, each misconception worked by hand) are no copy; every
-    classmate's exact or rounded answers typed into one's own handout are, naming that classmate."""
+    classmate's exact or rounded answers typed into one's own handout are, naming that classmate,
+    and so are at least 95% of the classmates' answers worked by hand (rounding carried along)."""
     from by_hand import hand_worked
 
     from grader.key import load_key
@@ -376,7 +379,7 @@ def test_copy_detection_in_every_family_flags_every_copy_and_no_honest_work(tmp_
     path = tmp_path / "key.json"
     path.write_text(json.dumps(key_document(list(vs.values()), fam, "hw1")))
     index = CopyIndex(load_key(path))
-    honest = 0
+    honest = by_hand = 0
     for sid, v in vs.items():
         d = v.instance.rounding
         for rules in (CORRECT, *(m.rules for m in MISCONCEPTIONS.values())):
@@ -390,5 +393,56 @@ def test_copy_detection_in_every_family_flags_every_copy_and_no_honest_work(tmp_
             for values in (theirs, {q: round(x, d) for q, x in theirs.items()}):
                 found = index.find(sid, values)
                 assert found is not None, (sid, other)
-                assert (found.source, found.matches) == (other, len(v.asked)), (sid, other)
+                assert (found.source, found.matches, found.own) == (other, len(v.asked), 0), (sid, other)
+                assert found.theirs == found.differ >= 3
+            found = index.find(sid, {q: x for q, x in hand_worked(w).items() if q in w.asked})
+            assert found is None or found.source == other
+            by_hand += found is not None
     assert honest == 30 * 2 * (1 + len(MISCONCEPTIONS))
+    assert by_hand >= 0.95 * 30 * 29
+
+
+def test_a_file_given_by_its_bare_name_is_its_folders_with_id_from_folder(tmp_path, monkeypatch):
+    key, subs, vs = make_course(tmp_path, 2)
+    (subs / "student02").mkdir()
+    (subs / "student02" / "hw.ipynb").write_text(right(vs["student02"]))
+    monkeypatch.chdir(subs / "student02")
+    result = grade(key, [Path("hw.ipynb")], tmp_path / "out", "--id-from", "folder")
+    assert result.exit_code == 0, result.output
+    assert gradebook(tmp_path / "out")["student02"]["status"] == "graded"
+
+
+def test_a_misconception_that_happens_to_give_a_classmates_numbers_is_no_copy(tmp_path):
+    """Two variants of 2-2-1 that differ in x1's weights and in x2 (2 against 1), alpha 2: the
+    missing-alpha misconception on the first gives 4 of the second's values among the 6 where
+    they differ. The grader explains those answers by the misconception, so they are no evidence:
+    the student is graded, not flagged (without that rule they would be)."""
+    from by_hand import hand_worked
+
+    from grader.generator import Variant
+    from grader.key import load_key
+    from grader.model import instance_from_dict
+    from grader.notebooks.copies import CopyIndex
+    from grader.rules import MISCONCEPTIONS
+    from grader.solver import solve
+
+    def variant(student: str, w1: float, x2: float) -> Variant:
+        instance = instance_from_dict({
+            "alpha": 2.0, "bias": "none", "decimals": 4, "inputs": ["x1", "x2"],
+            "layers": [["A", "B"], ["C"]],
+            "weights": {"x1_A": w1, "x2_A": -0.5, "x1_B": w1, "x2_B": -0.5, "A_C": 0.5, "B_C": 1.0},
+            "samples": [{"inputs": {"x1": 1.0, "x2": x2}, "desired": {"C": 1.0}}]})
+        return Variant(student, "hw1", "2-2-1", instance, tuple(solve(instance).ids), f"sig-{student}")
+
+    vs = {"s1": variant("s1", 2.0, 2.0), "s2": variant("s2", 1.5, 1.0)}
+    key = tmp_path / "key.json"
+    key.write_text(json.dumps(key_document(list(vs.values()), load_family("2-2-1"), "hw1")))
+    values = hand_worked(vs["s1"], MISCONCEPTIONS["missing-alpha"].rules)
+    assert CopyIndex(load_key(key)).find("s1", values) is not None  # the coincidence, taken alone
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    filled = fill(notebook_handout(vs["s1"]), {q: repr(values[q]) for q in vs["s1"].asked})
+    (subs / "s1.ipynb").write_text(filled)
+    outcome = batch.grade_batch(str(key), [str(subs)], str(tmp_path / "out"), jobs=1)
+    assert [(r.student, r.status) for r in outcome.rows] == [("s1", "graded"), ("s2", "missing")]
+    assert "missing-alpha" in outcome.rows[0].misconceptions

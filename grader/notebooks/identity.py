@@ -26,6 +26,7 @@ fix, not a column of ``tampered`` rows.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -57,8 +58,9 @@ class WrongKey(BackpropError):
 def fallback_id(path: str, id_from: str) -> str:
     """The student the file's location names: its folder (``--id-from folder``) or its name up
     to the first dot (also the row of a file that cannot be read with ``--id-from metadata``)."""
-    p = Path(path)
-    return p.parent.name if id_from == "folder" else p.name.split(".")[0]
+    if id_from == "folder":
+        return Path(os.path.abspath(path)).parent.name  # (also for a file given by its bare name)
+    return Path(path).name.split(".")[0]
 
 
 def identify(meta: Any, path: str, key: Any, id_from: str) -> Identity:

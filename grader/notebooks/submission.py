@@ -110,18 +110,20 @@ def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_o
 
         answers = merge_executed(answers, execute_values(path, trace.ids))
     needs = any(a.error and a.error.startswith("needs execution") for a in answers.values())
+    credit = key.ecf_credit if options.ecf_credit is None else options.ecf_credit
+    report = grade(entry.instance, answers, asked=entry.asked, ecf_credit=credit, trace=trace)
     copy = None
     if copies is not None and status != "unknown":
-        copy = copies.find(who.graded_as, {q: a.value for q, a in answers.items() if a.value is not None})
+        explained = {i.id for i in report.items if i.misconception}  # (the student's own work, wrong)
+        copy = copies.find(who.graded_as, {q: a.value for q, a in answers.items() if a.value is not None},
+                           explained)
     if copy is not None:  # (the finding the status names comes first in the message)
         if status in ("graded", "tampered"):
             status, message = "copy", "; ".join(m for m in (copy.message, message) if m)
         else:
             message = f"{message}; {copy.message}"
-    if status == "tampered":
-        warnings.append(f"tampered: {message}")
-    credit = key.ecf_credit if options.ecf_credit is None else options.ecf_credit
-    report = grade(entry.instance, answers, asked=entry.asked, ecf_credit=credit, trace=trace)
+    if who.status == "tampered":
+        warnings.append(f"tampered: {who.message}")
     report = report.with_warnings(warnings)
     has_svg = status != "unknown"  # (an unknown row's feedback is about another student's net)
     svg = net_svg(entry.instance) if has_svg else None
