@@ -167,6 +167,8 @@ def test_a_classmates_signed_notebook_under_ones_own_name(tmp_path):
                   rf"(\d+) answers are {s5}'s values at the asked decimals and 0 are {s6}'s$", res["message"])
     assert m and m.group(1) == m.group(2), res["message"]
     assert f"{s6}: mismatch: " in result.output and f"{s5} submitted" not in result.output
+    feedback = (out / "feedback" / f"{s6}.md").read_text()  # what was found about the file, not the answers
+    assert "signed metadata names" in feedback and "its answers match" not in feedback
 
 
 # --------------------------------------------------------------------------- wrong key

@@ -128,7 +128,8 @@ def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_o
     has_svg = status != "unknown"  # (an unknown row's feedback is about another student's net)
     svg = net_svg(entry.instance) if has_svg else None
     markdown = report_markdown(report, student=student)
-    feedback = feedback_text(status, student, path, message, markdown, has_svg)
+    # (the student's feedback gives what was found about the file, never a classmate's answers)
+    feedback = feedback_text(status, student, path, who.message, markdown, has_svg)
     pdf = None
     if options.pdf and has_svg:
         try:
