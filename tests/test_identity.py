@@ -448,3 +448,14 @@ def test_a_misconception_that_happens_to_give_a_classmates_numbers_is_no_copy(tm
     outcome = batch.grade_batch(str(key), [str(subs)], str(tmp_path / "out"), jobs=1)
     assert [(r.student, r.status) for r in outcome.rows] == [("s1", "graded"), ("s2", "missing")]
     assert "missing-alpha" in outcome.rows[0].misconceptions
+
+
+def test_a_name_that_differs_from_a_roster_id_only_in_case_is_that_students(tmp_path):
+    """STUDENT02.ipynb is student02's row (on a case-insensitive disk its outputs would be
+    written over student02's anyway), never an unknown row beside it."""
+    key, subs, vs = make_course(tmp_path, 2)
+    (subs / "STUDENT02.ipynb").write_text(right(vs["student02"]))
+    out = tmp_path / "out"
+    assert grade(key, subs, out).exit_code == 0
+    statuses = {s: r["status"] for s, r in gradebook(out).items()}
+    assert statuses == {"student01": "missing", "student02": "graded"}

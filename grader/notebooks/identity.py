@@ -63,12 +63,21 @@ def fallback_id(path: str, id_from: str) -> str:
     return Path(path).name.split(".")[0]
 
 
+def on_roster(student: str, key: Any) -> str:
+    """``student``, or the one roster id that differs from it only in case (``STUDENT02.ipynb``
+    is student02's: on a case-insensitive disk, its outputs would be theirs anyway)."""
+    if student in key.students:
+        return student
+    same = [s for s in key.students if s.casefold() == student.casefold()]  # (only for names off the roster)
+    return same[0] if len(same) == 1 else student
+
+
 def identify(meta: Any, path: str, key: Any, id_from: str) -> Identity:
     """The :class:`Identity` of the file at ``path`` whose metadata is ``meta`` (None: none)."""
     if id_from == "metadata":
         return _by_metadata(meta, path, key)
     where = "folder" if id_from == "folder" else "file name"
-    student = fallback_id(path, id_from)
+    student = on_roster(fallback_id(path, id_from), key)
     claimed = meta.get("student") if isinstance(meta, dict) else None
     if student not in key.students:
         fix = "rename the file" if where == "file name" else "move it to the student's folder"
@@ -93,7 +102,7 @@ def _by_metadata(meta: Any, path: str, key: Any) -> Identity:
     if isinstance(claimed, str) and claimed in key.students:
         problems = _problems(meta, key.students[claimed], key)
         return Identity(claimed, claimed, "tampered" if problems else "graded", "; ".join(problems))
-    student = fallback_id(path, "name")
+    student = on_roster(fallback_id(path, "name"), key)
     if student not in key.students:
         return _unknown(student, meta, claimed, key, f"its metadata names no student on the key's roster, "
                         f"nor does its file name ({student!r})", "rename the file")
