@@ -459,3 +459,27 @@ def test_a_name_that_differs_from_a_roster_id_only_in_case_is_that_students(tmp_
     assert grade(key, subs, out).exit_code == 0
     statuses = {s: r["status"] for s, r in gradebook(out).items()}
     assert statuses == {"student01": "missing", "student02": "graded"}
+
+
+def test_the_wrong_key_check_reads_a_spread_sample_of_a_large_batch(tmp_path):
+    """Over 25 files, 25 spread evenly over the batch are read: all foreign is refused; a
+    foreign second half (12 of the 25 read) is not, and nothing past the sample is read."""
+    from grader.key import load_key
+    from grader.notebooks.identity import KEY_SAMPLE, WrongKey, check_key
+
+    key_path, _, vs = make_course(tmp_path, 2)
+    key = load_key(key_path)
+    ours = {"assignment": "hw1", "signature": vs["student01"].signature}
+    theirs = {"assignment": "hw9", "signature": "f" * 64}
+    files = [f"s{i:03d}.ipynb" for i in range(100)]
+    read: list[str] = []
+
+    def meta(foreign_from: int):
+        return lambda path: read.append(path) or (theirs if int(path[1:4]) >= foreign_from else ours)
+
+    with pytest.raises(WrongKey, match="is for assignment 'hw1' but the submissions are for 'hw9'"):
+        check_key(key, str(key_path), files, meta(0))
+    assert len(read) == KEY_SAMPLE == 25 and read[:3] == ["s000.ipynb", "s004.ipynb", "s008.ipynb"]
+    check_key(key, str(key_path), files, meta(50))  # 12 of the 25 read are foreign: graded
+    with pytest.raises(WrongKey):
+        check_key(key, str(key_path), files, meta(48))  # 13 of 25
