@@ -239,8 +239,7 @@ def test_missing_file_and_folder(runner, tmp_path):
     result = run(runner, tmp_path / "nope.toml")
     assert (result.exit_code, result.output) == (2, f"Error: {tmp_path / 'nope.toml'}: no such file\n")
     result = run(runner, tmp_path)
-    assert result.exit_code == 2
-    assert "is a directory" in result.output
+    assert (result.exit_code, result.output) == (2, f"Error: {tmp_path}: is a folder; give a file\n")
 
 
 # --------------------------------------------------------------------------- no tracebacks
