@@ -94,9 +94,11 @@ def _ten_thousand_cells(nb: dict) -> None:
     nb["cells"] += [dict(cell, id=f"c{i}", source=f"p_A = {i / 10_000}") for i in range(10_000)]
 
 
-def _big_cell(source: str) -> Callable[[dict], None]:
+def _big_cell(line: str, times: int, head: str = "") -> Callable[[dict], None]:
+    """The first answer cell replaced by ``head`` and ``line`` repeated (made when built)."""
+
     def change(nb: dict) -> None:
-        _first_answer_cell(nb)["source"] = source
+        _first_answer_cell(nb)["source"] = head + line * times
 
     return change
 
@@ -172,10 +174,10 @@ for _name, _fn in {
     "tags-ints": lambda nb: _first_answer_cell(nb)["metadata"].update(tags=[1]),
     "tags-dict": lambda nb: _first_answer_cell(nb)["metadata"].update(tags={"answer": 1}),
     "ten-thousand-cells": _ten_thousand_cells,
-    "cell-20mb-answers": _big_cell("p_A = 0.5\n" * (_MB20 // 10)),
-    "cell-20mb-comment": _big_cell("# " + "x" * _MB20),
-    "cell-20mb-code": _big_cell("x = (1)\n" * (_MB20 // 8)),
-    "cell-1mb-line": _big_cell("p_A = " + "1" * (1 << 20)),
+    "cell-20mb-answers": _big_cell("p_A = 0.5\n", _MB20 // 10),
+    "cell-20mb-comment": _big_cell("#" + "x" * 1023, _MB20 // 1024),
+    "cell-20mb-code": _big_cell("x = (1)\n", _MB20 // 8),
+    "cell-1mb-line": _big_cell("1", 1 << 20, head="p_A = "),
     "outputs-binary-blob": lambda nb: _first_answer_cell(nb).update(
         outputs=[
             {
