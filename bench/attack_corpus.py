@@ -21,7 +21,6 @@ writes exactly one line to stderr, starting ``Error: ``.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import resource
@@ -38,9 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus_answers  # noqa: E402,F401  (each registers its cases)
 import corpus_instances  # noqa: E402,F401
 import corpus_notebooks  # noqa: E402,F401
+from corpus_batch import python_env, run_batch  # noqa: E402,F401  (run_batch: part of the interface)
 from corpus_cases import CASES, Case, Special  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 FAMILY = "2-2-1-threshold"
 FOLDERS = {"instance": "instances", "answers": "answers", "notebook": "notebooks"}
 #: seconds of CPU one command may take before it counts as a hang (CPU, not wall time: a
@@ -299,7 +298,7 @@ def run_all(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=_env(),
+            env=python_env(),
         )
         for i in range(shards)
     ]
@@ -327,83 +326,6 @@ def run_all(
                 }
             ]
     return results
-
-
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    return env
-
-
-# --------------------------------------------------------------------------- the batch
-
-
-def _grade(manifest: dict[str, Any], paths: list[str], out: Path, timeout: float) -> dict[str, Any]:
-    cmd = [sys.executable, "-m", "grader", "grade", manifest["key"], *paths, "--out", str(out), "--jobs", "2"]
-    start = time.perf_counter()
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=_env())
-    except subprocess.TimeoutExpired:
-        return {"hang": True, "seconds": timeout}
-    rows = {}
-    if (out / "gradebook.csv").exists():
-        with open(out / "gradebook.csv", newline="") as fh:
-            rows = {r["student"]: r for r in csv.DictReader(fh)}
-    return {
-        "hang": False,
-        "exit": proc.returncode,
-        "stderr": proc.stderr,
-        "rows": rows,
-        "seconds": round(time.perf_counter() - start, 2),
-    }
-
-
-def _outputs(out: Path, student: str) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(out.glob(f"*/{student}.*"))}
-
-
-def run_batch(manifest: dict[str, Any], dest: str | Path, timeout: float = 120.0) -> dict[str, Any]:
-    """Grade the valid submissions alone, then with the whole corpus, in one batch each; return
-    the problems found (a list of strings) and what was measured."""
-    dest = Path(dest)
-    alone, together = dest / "graded-valid", dest / "graded-all"
-    a = _grade(manifest, manifest["valid"], alone, timeout)
-    b = _grade(manifest, manifest["valid"] + manifest["folders"], together, timeout)
-    problems = []
-    for label, run in (("valid alone", a), ("with the corpus", b)):
-        if run["hang"]:
-            problems.append(f"grade {label}: hang: no end within {timeout:g} s")
-            continue
-        if "Traceback" in run["stderr"] or run["exit"] not in (0, 1):
-            problems.append(f"grade {label}: exit {run['exit']}: {run['stderr'][-500:]}")
-    if not problems:
-        for raw in manifest["cases"]:
-            path = Path(raw["path"])
-            if not raw["regular"] or path.suffix not in (".toml", ".ipynb"):
-                continue
-            row = b["rows"].get(path.stem)
-            if row is None:
-                problems.append(f"{path.name}: no row in the gradebook")
-                continue
-            try:
-                result = json.loads((together / "results" / f"{path.stem}.json").read_text())
-            except (OSError, ValueError) as exc:
-                problems.append(f"{path.name}: no readable results file ({exc})")
-                continue
-            if os.path.basename(str(result.get("file"))) != path.name:
-                problems.append(f"{path.name}: its row is {row['status']} from {result.get('file')!r}")
-        for path in manifest["valid"]:
-            sid = Path(path).stem
-            if a["rows"].get(sid) != b["rows"].get(sid):
-                problems.append(
-                    f"{sid}: graded {a['rows'].get(sid)} alone, {b['rows'].get(sid)} with the corpus"
-                )
-            elif _outputs(alone, sid) != _outputs(together, sid):
-                problems.append(f"{sid}: results or feedback differ with the corpus")
-    statuses: dict[str, int] = {}
-    for row in (b.get("rows") or {}).values():
-        statuses[row["status"]] = statuses.get(row["status"], 0) + 1
-    return {"problems": problems, "seconds": [a.get("seconds"), b.get("seconds")], "statuses": statuses}
 
 
 # --------------------------------------------------------------------------- the script

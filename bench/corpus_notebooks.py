@@ -74,9 +74,11 @@ for _name, _fn in {
 
 
 def _nb_data(fn: Callable[[dict], Any]) -> Callable[[dict], dict]:
+    """A change made in place (what ``fn`` returns, such as a popped value, is not the notebook)."""
+
     def change(nb: dict) -> dict:
-        result = fn(nb)
-        return nb if result is None else result
+        fn(nb)
+        return nb
 
     return change
 
@@ -105,14 +107,11 @@ def _big_cell(line: str, times: int, head: str = "") -> Callable[[dict], None]:
 
 _MB20 = 20 * 1024 * 1024
 
+_nb_case("json-list-of-cells", lambda nb: nb["cells"])
+_nb_case("nbformat-3", lambda nb: {"nbformat": 3, "nbformat_minor": 0, "metadata": nb["metadata"],
+                                   "worksheets": [{"cells": nb["cells"]}]})
+
 for _name, _fn in {
-    "json-list-of-cells": lambda nb: nb["cells"],
-    "nbformat-3": lambda nb: {
-        "nbformat": 3,
-        "nbformat_minor": 0,
-        "metadata": nb["metadata"],
-        "worksheets": [{"cells": nb["cells"]}],
-    },
     "nbformat-5": lambda nb: nb.update(nbformat=5),
     "nbformat-string": lambda nb: nb.update(nbformat="4"),
     "nbformat-float": lambda nb: nb.update(nbformat=4.0),

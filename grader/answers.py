@@ -146,6 +146,11 @@ def answers_from_table(
     return answers, unknown_messages(unknown, ids) if unknown else []
 
 
+def _kind(value: Any) -> str:
+    """What a value that should have been a table is: ``a list``, ``a single value``."""
+    return "a list" if isinstance(value, list) else "a single value"
+
+
 def submission_from_data(data: Mapping[str, Any], source: str) -> Submission:
     """A :class:`Submission` from the parsed file (``[instance]``, ``[answers]``, ``[meta]``)."""
     from .model import instance_from_dict
@@ -162,10 +167,11 @@ def submission_from_data(data: Mapping[str, Any], source: str) -> Submission:
     if "answers" not in data:
         raise BackpropError(f"{source}: has no [answers] table; add one with a line id = number per answer")
     if not isinstance(data["answers"], Mapping):
-        raise BackpropError(f"{source}: answers must be a table ([answers]) of id = number, not a single value")
+        raise BackpropError(f"{source}: answers must be a table ([answers]) of id = number, "
+                            f"not {_kind(data['answers'])}")
     meta = data.get("meta", {})
     if not isinstance(meta, Mapping):
-        raise BackpropError(f"{source}: meta must be a table ([meta]), not a single value")
+        raise BackpropError(f"{source}: meta must be a table ([meta]), not {_kind(meta)}")
     instance = instance_from_dict(data["instance"], source, table="instance")
     ids = solve(instance).ids
     valid = set(ids)

@@ -165,7 +165,7 @@ CORPUS: dict[str, tuple[bytes | str, int, str]] = {
     "answers not a table": ("answers = 3\n" + INSTANCE, 2,
                             "Error: {f}: answers must be a table ([answers]) of id = number, not a single value\n"),
     "answers a list": ("answers = [1, 2]\n" + INSTANCE, 2,
-                       "Error: {f}: answers must be a table ([answers]) of id = number, not a single value\n"),
+                       "Error: {f}: answers must be a table ([answers]) of id = number, not a list\n"),
     "missing instance": (A + "p_A = 1.0\n", 2,
                          "Error: {f}: has no [instance] table; check the handout file you were given\n"),
     "missing answers": (INSTANCE, 2,
