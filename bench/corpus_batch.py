@@ -1,7 +1,9 @@
 """The batch part of the attack corpus (:mod:`attack_corpus`): the whole corpus graded in one
 ``backprop grade`` process beside five valid submissions, compared with a run of the valid
 submissions alone. Every file the batch lists must get its row (its own: the row's results
-name the file), and the valid students' rows, results and feedback must not change.
+name the file), no file's row may be the batch's catch-all for an unexpected exception
+("could not be graded (ValueError: ...)": a traceback anywhere else), and the valid
+students' rows, results and feedback must not change.
 """
 
 from __future__ import annotations
@@ -90,6 +92,8 @@ def run_batch(manifest: dict[str, Any], dest: str | Path, timeout: float = 120.0
             except (OSError, ValueError) as exc:
                 problems.append(f"{path.name}: no readable results file ({exc})")
                 continue
+            if "could not be graded (" in str(result.get("message")):  # the batch's catch-all
+                problems.append(f"{path.name}: an exception reached the batch: {result['message'][-200:]}")
             if os.path.basename(str(result.get("file"))) != path.name:
                 problems.append(f"{path.name}: its row is {row['status']} from {result.get('file')!r}")
         for path in manifest["valid"]:
