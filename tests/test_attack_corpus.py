@@ -11,6 +11,7 @@ must get exactly the grades they get without the corpus.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import attack_corpus as ac  # noqa: E402
+from corpus_batch import python_env  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -36,6 +38,32 @@ EXPECTED_TO_BE_FIXED_BY_OTHER_HELPERS = {
         "nb-instance-epochs-ten-thousand",
         "toml-instance-epochs-ten-thousand",
     )
+}
+
+#: What these cases did before this branch's fixes (measured on commit ac3d78f with
+#: ``python bench/attack_corpus.py``); each now ends cleanly, in-process and in a real process.
+CRASHED_BEFORE = {
+    "inst-bias-list-json": "TypeError: unhashable type: 'list' (validation)",
+    "inst-bias-list-toml": "TypeError: unhashable type: 'list' (validation)",
+    "nb-expr-deep-unary-900": "RecursionError in ast.unparse (notebooks/read.py)",
+    "nb-expr-deep-binop": "RecursionError in ast.unparse (notebooks/read.py)",
+    "nb-expr-deep-attribute": "RecursionError in ast.unparse (expr.py)",
+    "nb-expr-deep-call": "RecursionError in ast.unparse (expr.py)",
+    "nb-expr-deep-subscript": "RecursionError in ast.unparse (expr.py)",
+    "nb-expr-deep-lambda": "RecursionError in ast.unparse (expr.py)",
+    "nb-nbformat-5001-digits": "ValueError: Exceeds the limit (4300 digits) (notebooks/read.py)",
+    "nb-nbformat-minor-5001-digits": "ValueError: Exceeds the limit (4300 digits) (notebooks/read.py)",
+    "nb-instance-weight-5001-digits": "ValueError: Exceeds the limit (4300 digits) (notebooks/read.py)",
+    "nb-expr-lone-surrogate": "UnicodeEncodeError writing check --format md -o",
+    "nb-surrogate-in-comment": "UnicodeEncodeError writing check --format md -o",
+    "nb-surrogate-string": "UnicodeEncodeError writing check --format md -o",
+    "nb-student-surrogate": "UnicodeEncodeError printing check's report",
+    "toml-400-digit-int-answer": "OverflowError: int too large to convert to float (answers.py)",
+    "toml-4000-digit-int-answer": "OverflowError: int too large to convert to float (answers.py)",
+    "nb-cell-20mb-answers": "hang: 28 s in check (the unknown-id scan rebuilt the set of ids per line)",
+    "nb-cell-20mb-code": "hang in ast.parse of 20 MB of code",
+    "nb-folder-named-ipynb": "click's four-line usage error",
+    "toml-folder-named-toml": "click's four-line usage error",
 }
 
 NAMES = [c.name for c in ac.CASES]
@@ -59,7 +87,7 @@ def test_the_corpus_is_large_and_covers_every_kind():
     assert kinds["instance"] >= 100 and kinds["answers"] >= 100 and kinds["notebook"] >= 100
     assert kinds["special"] >= 5
     assert {c.suffix for c in ac.CASES if c.kind == "instance"} == {".json", ".toml"}
-    assert set(EXPECTED_TO_BE_FIXED_BY_OTHER_HELPERS) <= set(NAMES)
+    assert set(EXPECTED_TO_BE_FIXED_BY_OTHER_HELPERS) <= set(NAMES) and set(CRASHED_BEFORE) <= set(NAMES)
 
 
 @pytest.mark.parametrize(
@@ -103,6 +131,19 @@ def test_the_runner_reports_a_traceback_and_a_hang(tmp_path, monkeypatch):
     monkeypatch.setattr(solve, "_load", spin)
     kinds = [r["kind"] for r in ac.run_case(b, str(tmp_path), timeout=0.2)]
     assert kinds == ["hang", "skipped", "skipped"]
+
+
+@pytest.mark.parametrize("name", sorted(CRASHED_BEFORE))
+def test_what_crashed_before_ends_cleanly_in_a_real_process(name, corpus):
+    """The same outcome outside ``CliRunner``: the real streams, the real exit."""
+    dest, manifest = corpus
+    built = ac.Built(**next(c for c in manifest["cases"] if c["name"] == name))
+    argv = ac.commands(built, str(dest / "scratch"))[-1]  # check --format md -o, or solve --format md -o
+    (dest / "scratch").mkdir(exist_ok=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader", *argv], capture_output=True, text=True, timeout=60, env=python_env()
+    )
+    assert ac.judge(proc.returncode, proc.stderr) is None, proc.stderr
 
 
 def test_one_batch_grades_the_whole_corpus(corpus):
