@@ -154,3 +154,75 @@ def test_one_batch_grades_the_whole_corpus(corpus):
     regular = [c for c in manifest["cases"] if c["regular"] and c["path"].endswith((".toml", ".ipynb"))]
     assert sum(batch["statuses"].values()) >= len(regular) + len(manifest["valid"])
     assert batch["statuses"]["error"] > 100 and batch["statuses"]["graded"] > 100
+
+
+# --------------------------------------------------------------------------- the fixes, one by one
+
+
+def test_a_lone_surrogate_in_a_notebook_is_read_as_the_replacement_character():
+    from grader.notebooks.read import parse_notebook
+
+    text = (
+        '{"nbformat": 4, "metadata": {"backprop": {"student": "s\\ud800"}}, "cells": ['
+        '{"cell_type": "code", "metadata": {}, "source": "o_A = 0.5  # \\udfff"}]}'
+    )
+    nb = parse_notebook(text.encode(), "nb.ipynb")
+    assert nb.meta == {"student": "s\ufffd"}
+    assert nb.code == (("o_A = 0.5  # \ufffd", ()),)
+    ((source, _),) = nb.code
+    source.encode("utf-8")  # (what failed: writing it)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            '{"nbformat": ' + "4" * 5001 + ', "cells": []}',
+            "nb.ipynb: is not a notebook (a number in it has thousands of digits); "
+            "submit the notebook as Jupyter saved it",
+        ),
+        (
+            '{"nbformat": 4, "cells": [{"cell_type": "code", "source": "' + "#" * 1_000_001 + '"}]}',
+            "nb.ipynb: its code cells hold 1.0 million characters; at most 1 million are read "
+            "(answers take a line each): remove the large cell",
+        ),
+    ],
+    ids=["5001-digit nbformat", "over MAX_CODE"],
+)
+def test_notebook_file_problems_are_one_line(text, message):
+    from grader.errors import BackpropError
+    from grader.notebooks.read import parse_notebook
+
+    with pytest.raises(BackpropError) as caught:
+        parse_notebook(text.encode(), "nb.ipynb")
+    assert caught.value.message == message
+
+
+def test_an_integer_answer_over_1e308_is_invalid_not_an_overflow():
+    from grader.answers import read_answer
+    from grader.expr import TOO_LARGE
+
+    answer = read_answer("o_A", 10**400)
+    assert (answer.value, answer.error, answer.invalid) == (None, TOO_LARGE, True)
+
+
+def test_unknown_ids_past_twenty_are_counted_not_each_matched():
+    from grader.answers import MAX_UNKNOWN_SHOWN, answers_from_table
+
+    table = {"o_A": 0.5, **{f"p_Z{i}": 1.0 for i in range(100)}}
+    answers, warnings = answers_from_table(table, "a.toml: answers", ids={"o_A", "p_A"})
+    assert list(answers) == ["o_A"] and len(warnings) == MAX_UNKNOWN_SHOWN + 1 == 21
+    assert warnings[0] == "'p_Z0' is not a quantity of this problem; it was not graded"
+    assert warnings[-1] == "80 more ids are not quantities of this problem; they were not graded"
+
+
+def test_an_expression_too_deep_to_write_out_is_refused_with_a_placeholder():
+    import ast
+
+    from grader.expr import ExprError, evaluate_node, unparse
+
+    node = ast.parse("a" + ".a" * 900, mode="eval").body
+    assert unparse(node) == "(an expression nested too deeply)"
+    with pytest.raises(ExprError) as caught:
+        evaluate_node(node)
+    assert caught.value.message == "unknown name '(an expression nested too deeply)'"
