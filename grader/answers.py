@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import math
 import os
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +76,21 @@ def unknown_message(qid: str, options: Collection[str]) -> str:
     return f"{qid!r} is not a quantity of this problem{did_you_mean(qid, options)}; it was not graded"
 
 
+#: unknown ids named one by one in the warnings (each with its closest valid id); the rest counted
+MAX_UNKNOWN_SHOWN = 20
+
+
+def unknown_messages(qids: Iterable[str], options: Collection[str]) -> list[str]:
+    """:func:`unknown_message` of each id, for the first :data:`MAX_UNKNOWN_SHOWN`, then one line
+    counting the rest (finding the closest id of ten thousand would take seconds)."""
+    qids = list(dict.fromkeys(qids))
+    messages = [unknown_message(q, options) for q in qids[:MAX_UNKNOWN_SHOWN]]
+    if len(qids) > MAX_UNKNOWN_SHOWN:
+        messages.append(f"{len(qids) - MAX_UNKNOWN_SHOWN} more ids are not quantities of this problem; "
+                        "they were not graded")
+    return messages
+
+
 def read_answer(qid: str, raw: Any, names: Mapping[str, float] = _NO_NAMES) -> Answer:
     """One raw value of the ``[answers]`` table as an :class:`Answer`."""
     if raw is None:
@@ -83,7 +98,10 @@ def read_answer(qid: str, raw: Any, names: Mapping[str, float] = _NO_NAMES) -> A
     if isinstance(raw, bool):
         return Answer(qid, str(raw).lower(), None, f"is a boolean ({str(raw).lower()}), not a number")
     if isinstance(raw, (int, float)):
-        x = float(raw)
+        try:
+            x = float(raw)
+        except OverflowError:  # an integer of more than 308 digits
+            return Answer(qid, "(a number over 1e308)", None, TOO_LARGE)
         if math.isnan(x):
             return Answer(qid, "nan", None, "is not a number (NaN)")
         if math.isinf(x):
@@ -118,14 +136,19 @@ def answers_from_table(
     if not isinstance(table, Mapping):
         raise BackpropError(f"{source}: [answers] must be a table of id = number")
     answers: dict[str, Answer] = {}
-    warnings: list[str] = []
+    unknown: list[str] = []
     for key, raw in table.items():
         qid = str(key)
         if ids is not None and qid not in ids:
-            warnings.append(unknown_message(qid, ids))
+            unknown.append(qid)
             continue
         answers[qid] = read_answer(qid, raw, names)
-    return answers, warnings
+    return answers, unknown_messages(unknown, ids) if unknown else []
+
+
+def _kind(value: Any) -> str:
+    """What a value that should have been a table is: ``a list``, ``a single value``."""
+    return "a list" if isinstance(value, list) else "a single value"
 
 
 def submission_from_data(data: Mapping[str, Any], source: str) -> Submission:
@@ -144,10 +167,11 @@ def submission_from_data(data: Mapping[str, Any], source: str) -> Submission:
     if "answers" not in data:
         raise BackpropError(f"{source}: has no [answers] table; add one with a line id = number per answer")
     if not isinstance(data["answers"], Mapping):
-        raise BackpropError(f"{source}: answers must be a table ([answers]) of id = number, not a single value")
+        raise BackpropError(f"{source}: answers must be a table ([answers]) of id = number, "
+                            f"not {_kind(data['answers'])}")
     meta = data.get("meta", {})
     if not isinstance(meta, Mapping):
-        raise BackpropError(f"{source}: meta must be a table ([meta]), not a single value")
+        raise BackpropError(f"{source}: meta must be a table ([meta]), not {_kind(meta)}")
     instance = instance_from_dict(data["instance"], source, table="instance")
     ids = solve(instance).ids
     valid = set(ids)

@@ -62,6 +62,15 @@ def _short(text: str, n: int = 40) -> str:
     return text if len(text) <= n else text[: n - 3] + "..."
 
 
+def unparse(node: ast.AST) -> str:
+    """The source text of ``node`` (``ast.unparse``); a placeholder for one nested so deeply that
+    writing it out would exhaust the stack (``-`` nine hundred times, ``a.a.a...``)."""
+    try:
+        return ast.unparse(node)
+    except RecursionError:
+        return "(an expression nested too deeply)"
+
+
 def _finite(value: float) -> float:
     if math.isnan(value):
         raise ExprError("is not a number (NaN)")
@@ -142,7 +151,7 @@ def _eval(node: ast.expr, names: Mapping[str, float], depth: int) -> float:
     if isinstance(node, ast.Call):
         name = _function_name(node.func)
         if name not in FUNCTIONS:
-            shown = name if name is not None else ast.unparse(node.func)
+            shown = name if name is not None else unparse(node.func)
             raise ExprError(f"needs execution: calls {_short(shown)}()")
         if node.keywords or len(node.args) != 1:
             raise ExprError(f"{name}() takes exactly one number")
@@ -153,5 +162,5 @@ def _eval(node: ast.expr, names: Mapping[str, float], depth: int) -> float:
             raise ExprError(f"takes {name}() of {x:g}, which is undefined")
         return _finite(FUNCTIONS[name](x))
     if isinstance(node, ast.Attribute):
-        raise ExprError(f"unknown name {_short(ast.unparse(node))!r}")
-    raise ExprError(f"is not a plain arithmetic expression: {_short(ast.unparse(node))!r}")
+        raise ExprError(f"unknown name {_short(unparse(node))!r}")
+    raise ExprError(f"is not a plain arithmetic expression: {_short(unparse(node))!r}")

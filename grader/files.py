@@ -30,11 +30,14 @@ def read_bytes(path: str | os.PathLike[str], *, noun: str = "file", plural: str 
             size = os.fstat(fd).st_size
             if size <= MAX_BYTES:
                 data = os.read(fd, size + 1)  # (reading MAX_BYTES at once would allocate that much)
-                while MAX_BYTES >= len(data) > size:  # it grew, or its size is not known (0 in /proc)
-                    more = os.read(fd, 1 << 20)
-                    if not more:
-                        break
-                    data += more
+                if len(data) > size:  # it grew, or its size is not known (0 in /proc, /dev/zero)
+                    grown = bytearray(data)  # (appending to bytes would copy it all every time)
+                    while MAX_BYTES >= len(grown):
+                        more = os.read(fd, 1 << 20)
+                        if not more:
+                            break
+                        grown += more
+                    data = bytes(grown)
                 size = len(data)
         finally:
             os.close(fd)

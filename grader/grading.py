@@ -41,7 +41,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence, Set
 
-from .answers import Answer, unknown_message
+from .answers import Answer, unknown_messages
 from .diagnosis import Diagnoser, choose
 from .model import Instance
 from .ops import OPS
@@ -150,13 +150,11 @@ def grade(
     valid = plan.valid
     warnings = []
     if unknown or not valid.issuperset(answers):
-        warnings = [unknown_message(u, ids) for u in unknown if u not in valid]
-        warnings += [unknown_message(k, ids) for k in answers if k not in valid and k not in unknown]
+        warnings = unknown_messages([u for u in unknown if u not in valid], ids)
+        warnings += unknown_messages([k for k in answers if k not in valid and k not in unknown], ids)
     asked_set = valid if asked is None else set(asked)
     if asked and not valid.issuperset(asked):
-        for a in asked:
-            if a not in valid:
-                warnings.append(unknown_message(a, ids))
+        warnings += unknown_messages([a for a in asked if a not in valid], ids)
     return Report(tuple(_Grading(instance, answers, trace, ecf_credit, valid).items(asked_set, plan)),
                   tuple(dict.fromkeys(warnings)) if warnings else (), ecf_credit, instance.rounding)
 

@@ -146,7 +146,7 @@ def _validate(data: Mapping[str, Any], source: str | None, table: str | None) ->
         raise err("alpha", f"must be positive (the learning rate), not {data['alpha']}")
 
     bias = data.get("bias", "none")
-    if bias not in BIAS_KINDS:
+    if not isinstance(bias, str) or bias not in BIAS_KINDS:
         raise err("bias",
             f"must be \"none\", \"threshold\" (constant input -1) or \"bias\" (constant input +1), not {_show(bias)}",
         )

@@ -165,7 +165,7 @@ CORPUS: dict[str, tuple[bytes | str, int, str]] = {
     "answers not a table": ("answers = 3\n" + INSTANCE, 2,
                             "Error: {f}: answers must be a table ([answers]) of id = number, not a single value\n"),
     "answers a list": ("answers = [1, 2]\n" + INSTANCE, 2,
-                       "Error: {f}: answers must be a table ([answers]) of id = number, not a single value\n"),
+                       "Error: {f}: answers must be a table ([answers]) of id = number, not a list\n"),
     "missing instance": (A + "p_A = 1.0\n", 2,
                          "Error: {f}: has no [instance] table; check the handout file you were given\n"),
     "missing answers": (INSTANCE, 2,
@@ -239,8 +239,7 @@ def test_missing_file_and_folder(runner, tmp_path):
     result = run(runner, tmp_path / "nope.toml")
     assert (result.exit_code, result.output) == (2, f"Error: {tmp_path / 'nope.toml'}: no such file\n")
     result = run(runner, tmp_path)
-    assert result.exit_code == 2
-    assert "is a directory" in result.output
+    assert (result.exit_code, result.output) == (2, f"Error: {tmp_path}: is a folder; give a file\n")
 
 
 # --------------------------------------------------------------------------- no tracebacks

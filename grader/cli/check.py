@@ -11,7 +11,7 @@ from .common import InputError, user_errors, write_output
 
 
 @click.command("check")
-@click.argument("submission", type=click.Path(dir_okay=False))
+@click.argument("submission")  # (a folder: the reader says so in one line)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (for scripts).")
 @click.option("--reveal", is_flag=True, help="Also show the expected values (for instructors).")
 @click.option("--format", "fmt", type=click.Choice(("text", "md")), default="text", show_default=True,

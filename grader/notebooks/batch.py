@@ -77,9 +77,17 @@ def _walk(folder: str) -> list[str]:
             continue
         if e.is_dir(follow_symlinks=False):  # (a link to a folder could loop)
             out += _walk(e.path)
-        elif e.name.lower().endswith(SUFFIXES) and e.is_file():
+        elif e.name.lower().endswith(SUFFIXES) and _is_file(e):
             out.append(e.path)
     return out
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    """A file, or a name that cannot be followed (a symlink loop): that one gets an error row."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return True
 
 
 # --------------------------------------------------------------------------- one file (in a worker)

@@ -13,8 +13,10 @@ Most notebooks are the handout filled in with numbers: a cell made only of such 
 (``o_C = 0.5987``, ``o_C = ...``, comments, blank lines) is read with regular expressions instead
 of ast, with exactly the same result (``read_answers(..., fast=False)`` reads every cell with ast).
 
-File problems (empty, not JSON, truncated, binary, not nbformat 4) are one
-:class:`~grader.errors.BackpropError` line each.
+File problems (empty, not JSON, truncated, binary, not nbformat 4, over :data:`MAX_CODE`
+characters of code) are one :class:`~grader.errors.BackpropError` line each. A lone surrogate
+(the JSON escape ``\\ud800``: valid JSON, but no character) in a code cell or the metadata
+becomes U+FFFD when the file is read, so that nothing read from it fails to print or write.
 """
 
 from __future__ import annotations
@@ -34,9 +36,9 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from ..answers import Answer, Submission, unknown_message
+from ..answers import Answer, Submission, unknown_messages
 from ..errors import BackpropError
-from ..expr import MAX_MAGNITUDE, TOO_LARGE, ExprError, evaluate, evaluate_node
+from ..expr import MAX_MAGNITUDE, TOO_LARGE, ExprError, evaluate, evaluate_node, unparse
 from ..files import read_bytes
 from ..model import Instance, instance_from_dict
 
@@ -72,6 +74,9 @@ _USUAL_LINE_RE = re.compile(
     r"(?: *+#.*+)?+"
     r"|)$", re.MULTILINE)
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
+#: the most characters of code a notebook may hold: a handout's answers take a few thousand, and
+#: reading tens of millions would take seconds (each answer line makes an Answer)
+MAX_CODE = 1_000_000
 _KEYWORDS = frozenset(keyword.kwlist)
 _INF_TEXT = "1e" + repr(sys.float_info.max_10_exp + 1)  # how ast.unparse writes an infinite float
 _is_str = str.__instancecheck__  # isinstance(x, str), for filter()
@@ -118,6 +123,9 @@ def parse_notebook(data: bytes, source: str) -> Notebook:
                             f"column {exc.colno})") from None
     except RecursionError:
         raise BackpropError(f"{source}: is not a notebook (JSON nested too deeply)") from None
+    except ValueError:  # an integer of more than 4300 digits (Python's limit on reading one)
+        raise BackpropError(f"{source}: is not a notebook (a number in it has thousands of digits); "
+                            "submit the notebook as Jupyter saved it") from None
     if not isinstance(nb, dict) or "cells" not in nb and "worksheets" not in nb:
         raise BackpropError(f"{source}: is JSON but not a Jupyter notebook (no cells)")
     version = nb.get("nbformat")
@@ -143,9 +151,33 @@ def parse_notebook(data: bytes, source: str) -> Notebook:
         meta = cell.get("metadata")
         tags = meta.get("tags", []) if isinstance(meta, dict) else []
         code.append((src, tuple(filter(_is_str, tags)) if isinstance(tags, list) else ()))
+    size = sum(len(src) for src, _ in code)
+    if size > MAX_CODE:
+        raise BackpropError(f"{source}: its code cells hold {size / 1e6:.1f} million characters; at most "
+                            f"{MAX_CODE / 1e6:g} million are read (answers take a line each): "
+                            "remove the large cell")
     metadata = nb.get("metadata")
     backprop = metadata.get("backprop") if isinstance(metadata, dict) else None
-    return Notebook(source, tuple(code), backprop if isinstance(backprop, dict) else None)
+    backprop = backprop if isinstance(backprop, dict) else None
+    if "\\ud" in text or "\\uD" in text:  # a lone surrogate (\ud800) is valid JSON, but no text
+        code = [(_SURROGATE_RE.sub("\ufffd", src), tags) for src, tags in code]
+        backprop = _without_surrogates(backprop, source)
+    return Notebook(source, tuple(code), backprop)
+
+
+def _without_surrogates(value: Any, source: str) -> Any:
+    """``value`` with every lone surrogate in its strings replaced by U+FFFD (the replacement
+    character), so that whatever is read from the notebook can be printed and written."""
+    try:
+        if isinstance(value, str):
+            return _SURROGATE_RE.sub("\ufffd", value)
+        if isinstance(value, list):
+            return [_without_surrogates(v, source) for v in value]
+        if isinstance(value, dict):
+            return {_without_surrogates(k, source): _without_surrogates(v, source) for k, v in value.items()}
+    except RecursionError:
+        raise BackpropError(f"{source}: is not a notebook (its metadata is nested too deeply)") from None
+    return value
 
 
 # --------------------------------------------------------------------------- the answers
@@ -420,7 +452,7 @@ def _shown(node: ast.expr) -> str | float:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
             and isinstance(node.operand.value, (int, float)) and not isinstance(node.operand.value, bool):
         return -node.operand.value
-    text = ast.unparse(node)
+    text = unparse(node)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -471,10 +503,11 @@ def submission_from_notebook(nb: Notebook, instance: Instance | None = None) -> 
     trace = solve(instance)
     answers, lost = read_answers([src for src, _ in nb.code], trace.ids, givens(instance))
     warnings += lost
+    ids = set(trace.ids)
     unknown = tuple(sorted({m.group(1) for src, tags in nb.code if "answer" in tags
                             for m in (_ASSIGN_RE.match(line) for line in src.split("\n"))
-                            if m and m.group(1) not in set(trace.ids) and _looks_like_id(m.group(1))}))
-    warnings += [unknown_message(u, trace.ids) for u in unknown]
+                            if m and m.group(1) not in ids and _looks_like_id(m.group(1))}))
+    warnings += unknown_messages(unknown, trace.ids)
     meta = dict(nb.meta) if nb.meta else {}
     return Submission(instance, answers, meta, tuple(warnings), asked_ids(nb, trace.ids), unknown)
 

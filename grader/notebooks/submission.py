@@ -75,6 +75,11 @@ def parse(path: str, data: bytes) -> tuple[Any, Reader]:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise BackpropError(f"{path}: is not valid TOML ({exc})") from None
+    except RecursionError:
+        raise BackpropError(f"{path}: is not valid TOML (nested too deeply)") from None
+    except ValueError:  # an integer of more than 4300 digits (Python's limit on reading one)
+        raise BackpropError(f"{path}: is not valid TOML (a number has thousands of digits; write an "
+                            "ordinary number such as 0.5)") from None
     meta = table.get("meta")
     meta = dict(meta, instance=table.get("instance")) if isinstance(meta, dict) else None
 
