@@ -153,7 +153,9 @@ def test_one_batch_grades_the_whole_corpus(corpus):
     assert not batch["problems"], "\n".join(batch["problems"])
     regular = [c for c in manifest["cases"] if c["regular"] and c["path"].endswith((".toml", ".ipynb"))]
     assert sum(batch["statuses"].values()) >= len(regular) + len(manifest["valid"])
-    assert batch["statuses"]["error"] > 100 and batch["statuses"]["graded"] > 100
+    # files no roster student's name is on (the corpus's instance files among them) are unknown rows
+    flagged = batch["statuses"]["error"] + batch["statuses"]["unknown"]
+    assert flagged > 100 and batch["statuses"]["graded"] > 100
 
 
 # --------------------------------------------------------------------------- the fixes, one by one
