@@ -25,6 +25,23 @@ def user_errors() -> Iterator[None]:
         raise InputError(exc.message) from None
 
 
+SANDBOXES = ("bwrap", "none")  # --sandbox: see grader/notebooks/sandbox.py
+
+
+def require_sandbox(execute: bool, sandbox: str) -> None:
+    """With --execute, refuse (exit 2, one line) when the sandbox cannot run here; warn for none."""
+    if not execute:
+        if sandbox != "bwrap":
+            raise InputError("--sandbox applies only with --execute")
+        return
+    from ..notebooks.sandbox import require
+
+    require(sandbox)
+    if sandbox == "none":
+        click.echo("Warning: --sandbox none: notebooks run as plain processes with in-process limits only; "
+                   "they are not isolated from this machine (see the README)", err=True)
+
+
 def write_output(text: str | bytes, output: str | None) -> None:
     """Write to ``output`` (atomically) or to stdout."""
     if output is None or output == "-":
