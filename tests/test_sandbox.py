@@ -27,8 +27,8 @@ def notebook(tmp_path: Path, *sources: str) -> str:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_values_computed_in_code_are_read(tmp_path, mode):
-    path = notebook(tmp_path, "from math import exp\ndef sigmoid(p):\n    return 1/(1+exp(-p))", "o_A = sigmoid(0.0)",
-                    "p_A = 'text'", "%precision 3\nimport math\np_B = math.inf")
+    path = notebook(tmp_path, "from math import exp\ndef sigmoid(p):\n    return 1/(1+exp(-p))",
+                    "o_A = sigmoid(0.0)", "p_A = 'text'", "%precision 3\nimport math\np_B = math.inf")
     assert execute_values(path, ["o_A", "p_A", "p_B", "o_B"], LIMITS, mode) == {"o_A": 0.5, "p_A": "'text'",
                                                                                 "p_B": "inf"}
 
@@ -44,7 +44,8 @@ def test_notebook_timeout(tmp_path, mode):
     """Each cell within its 5 s, the two together past the notebook's 6 s: the sandbox is killed."""
     limits = Limits(cell_timeout=5, notebook_timeout=6)
     with pytest.raises(ExecutionError, match="ran longer than 6 s in all"):
-        execute_values(notebook(tmp_path, "import time\ntime.sleep(4)", "time.sleep(4)"), ["o_A"], limits, mode)
+        execute_values(notebook(tmp_path, "import time\ntime.sleep(4)", "time.sleep(4)"), ["o_A"], limits,
+                       mode)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -81,12 +82,14 @@ def test_fork_is_refused_without_sandbox(tmp_path):
 
 def test_subprocess_is_refused_without_sandbox(tmp_path):
     with pytest.raises(ExecutionError, match="not allowed"):
-        execute_values(notebook(tmp_path, "import subprocess\nsubprocess.run(['true'])"), ["o_A"], LIMITS, "none")
+        execute_values(notebook(tmp_path, "import subprocess\nsubprocess.run(['true'])"), ["o_A"], LIMITS,
+                       "none")
 
 
 def test_a_subprocess_in_bwrap_sees_only_the_sandbox(tmp_path):
     source = ("import subprocess\n"
-              "p_A = ' '.join(sorted(subprocess.run(['ls', '/'], capture_output=True, text=True).stdout.split()))")
+              "tops = subprocess.run(['ls', '/'], capture_output=True, text=True).stdout.split()\n"
+              "p_A = ' '.join(sorted(tops))")
     values = execute_values(notebook(tmp_path, source), ["p_A"], LIMITS, "bwrap")
     tops = set(values["p_A"].strip("'").split())
     assert {"notebook", "proc", "dev", "usr"} <= tops
@@ -121,7 +124,8 @@ def test_environment_is_stripped(tmp_path, monkeypatch, mode):
 @pytest.mark.parametrize("mode", MODES)
 def test_a_printed_marker_is_not_an_answer(tmp_path, mode):
     """The old marker, printed with made-up values: ignored (the notebook's output goes nowhere)."""
-    path = notebook(tmp_path, "print('__BACKPROP_VALUES__{\"o_A\": 1.0')\nimport sys\nsys.__stdout__.write('}')",
+    path = notebook(tmp_path,
+                    "print('__BACKPROP_VALUES__{\"o_A\": 1.0')\nimport sys\nsys.__stdout__.write('}')",
                     "o_A = 0.25")
     assert execute_values(path, ["o_A"], LIMITS, mode) == {"o_A": 0.25}
 
@@ -176,13 +180,14 @@ def test_batch_carries_on_after_a_bad_notebook(tmp_path, mode):
     from grader.notebooks.handout import notebook_handout
 
     key, subs, (good, bad) = small_course(tmp_path)
-    (subs / f"{good.student}.ipynb").write_text(_code_version(notebook_handout(good), good.instance, good.asked))
+    code = _code_version(notebook_handout(good), good.instance, good.asked)
+    (subs / f"{good.student}.ipynb").write_text(code)
     nb = json.loads(notebook_handout(bad))
     nb["cells"].append(dict(v4.new_code_cell("while True:\n    pass")))
     (subs / f"{bad.student}.ipynb").write_text(json.dumps(nb))
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["grade", str(key), str(subs), "--out", str(out), "--execute", "--jobs", "2",
-                                      "--sandbox", mode])
+    result = CliRunner().invoke(cli, ["grade", str(key), str(subs), "--out", str(out), "--execute",
+                                      "--jobs", "2", "--sandbox", mode])
     assert result.exit_code == 0, result.output
     good_res = json.loads((out / "results" / f"{good.student}.json").read_text())
     bad_res = json.loads((out / "results" / f"{bad.student}.json").read_text())

@@ -271,7 +271,8 @@ def course(tmp_path_factory):
         text = (course / "handouts" / f"{s}.ipynb").read_text()
         (honest / f"{s}.ipynb").write_text(_code_version(text, entry.instance, entry.asked))
     baseline = root / "baseline"
-    done = run(["grade", str(course / "key.json"), str(honest), "--out", str(baseline), "--execute", "--jobs", "2"])
+    done = run(["grade", str(course / "key.json"), str(honest), "--out", str(baseline), "--execute",
+                "--jobs", "2"])
     assert done.returncode == 0, done.stderr
     for s in HONEST:
         result = json.loads((baseline / "results" / f"{s}.json").read_text())
@@ -337,10 +338,11 @@ def test_attack_does_no_harm(course, tmp_path, attack):
     marker = tmp_path / "marker.txt"
     out = tmp_path / "out"
     listener = Listener()
-    constants = {"KEY": str(course_dir / "key.json"), "SOLUTION": str(course_dir / "solutions" / "student01.md"),
+    constants = {"KEY": str(course_dir / "key.json"),
+                 "SOLUTION": str(course_dir / "solutions" / "student01.md"),
                  "SECRET_FILE": str(course_dir / "secret.txt"), "COURSE": str(course_dir), "OUT": str(out),
-                 "HONEST_DIR": str(honest), "CANARY": str(canary), "MARKER": str(marker), "PORT": listener.port,
-                 "HOSTS": host_addresses()}
+                 "HONEST_DIR": str(honest), "CANARY": str(canary), "MARKER": str(marker),
+                 "PORT": listener.port, "HOSTS": host_addresses()}
     prelude = "\n".join(f"{k} = {v!r}" for k, v in constants.items()) + "\n" + STEAL
     nb = json.loads((course_dir / "handouts" / "student01.ipynb").read_text())
     nb["cells"] += [dict(v4.new_code_cell(prelude)), dict(v4.new_code_cell(ATTACKS[attack]))]
@@ -371,7 +373,7 @@ def test_attack_does_no_harm(course, tmp_path, attack):
     else:
         assert given["p_A"] == EXPECTED[attack]
     assert mine["score"] == 0
-    leaked = (out / "results" / "student01.json").read_text() + (out / "feedback" / "student01.md").read_text()
+    leaked = "".join((out / part).read_text() for part in ("results/student01.json", "feedback/student01.md"))
     assert SECRET not in leaked and str(course_dir) not in leaked
 
 
@@ -385,14 +387,16 @@ def test_execute_refuses_without_bwrap_unless_told(course, tmp_path):
                  ["grade", key, str(honest), "--out", str(tmp_path / "out"), "--execute"]):
         done = run(args, env)
         assert done.returncode == 2
-        assert done.stderr.startswith("Error: --execute runs each notebook in bubblewrap, and bwrap is not installed")
+        assert done.stderr.startswith("Error: --execute runs each notebook in bubblewrap, and bwrap is not "
+                                      "installed")
         assert "--sandbox none" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
     done = run(["check", str(honest / "student02.ipynb"), "--execute", "--sandbox", "none", "--json"], env)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["score"] == 28
     assert done.stderr.startswith("Warning: --sandbox none:")
-    done = run(["grade", key, str(honest), "--out", str(tmp_path / "out"), "--execute", "--sandbox", "none"], env)
+    done = run(["grade", key, str(honest), "--out", str(tmp_path / "out"), "--execute", "--sandbox", "none"],
+               env)
     assert done.returncode == 0, done.stderr
     assert outputs(tmp_path / "out") == outputs(baseline)
 
@@ -401,12 +405,12 @@ def test_execute_refuses_where_bwrap_cannot_make_namespaces(course, tmp_path):
     root, course_dir, honest, _ = course
     fake = tmp_path / "bin" / "bwrap"
     fake.parent.mkdir()
-    fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to creating new namespace, likely because the kernel "
-                    "does not allow non-privileged user namespaces.' >&2\nexit 1\n")
+    fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to creating new namespace, likely because the "
+                    "kernel does not allow non-privileged user namespaces.' >&2\nexit 1\n")
     fake.chmod(0o755)
     env = dict(os.environ, PATH=f"{fake.parent}:{os.environ['PATH']}")
     done = run(["check", str(honest / "student02.ipynb"), "--execute"], env)
     assert done.returncode == 2
-    assert done.stderr.startswith("Error: --execute runs each notebook in bubblewrap, and bwrap cannot make its "
-                                  "sandbox here (bwrap: No permissions to creating new namespace")
+    assert done.stderr.startswith("Error: --execute runs each notebook in bubblewrap, and bwrap cannot make "
+                                  "its sandbox here (bwrap: No permissions to creating new namespace")
     assert shutil.which("bwrap") != str(fake)

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import BackpropError
-from .sandbox import command
+from .sandbox import command, ipython_home
 
 #: How much of the end of the runner's output the grader keeps (a notebook may flood it).
 ANSWER_BYTES = 1 << 20
@@ -84,6 +84,7 @@ def execute_values(path: str, ids: Collection[str], limits: Limits = Limits(),
     except BackpropError as exc:
         raise ExecutionError(f"{path}: cannot be run: {exc}") from None
     config = {"nonce": nonce, "ids": sorted(ids), "notebook": "notebook.ipynb", "audit": sandbox == "none",
+              "path": [ipython_home()],
               "scratch": scratch, "cell_timeout": limits.cell_timeout, "memory_mb": limits.memory_mb,
               "cpu_seconds": limits.cpu_seconds, "nproc": limits.nproc, "fsize_mb": limits.fsize_mb}
     try:

@@ -155,6 +155,7 @@ def main():
         raise CellTimeout(f"a cell ran longer than {cfg['cell_timeout']:g} s")
 
     signal.signal(signal.SIGALRM, timeout)
+    sys.path += [p for p in cfg.get("path", []) if p not in sys.path]  # IPython's folder, wherever it is
     sh = shell()  # before the limits: IPython's import is the same for every notebook
     limit(cfg)
     if cfg.get("audit"):

@@ -81,12 +81,16 @@ def environment(home: str) -> dict[str, str]:
     }
 
 
-def python_paths() -> list[str]:
-    """The folders the Python needs, outermost first, without ones inside another or in /usr."""
+def ipython_home() -> str:
+    """The folder IPython is installed in (site-packages, or wherever this Python finds it)."""
     import IPython
 
-    found = [sys.base_prefix, sys.prefix, *site.getsitepackages(),
-             os.path.dirname(os.path.dirname(os.path.abspath(IPython.__file__)))]
+    return os.path.dirname(os.path.dirname(os.path.abspath(IPython.__file__)))
+
+
+def python_paths() -> list[str]:
+    """The folders the Python needs, outermost first, without ones inside another or in /usr."""
+    found = [sys.base_prefix, sys.prefix, *site.getsitepackages(), ipython_home()]
     found = [p for p in found if os.path.isdir(p)]
     paths: list[str] = []
     for p in sorted({os.path.realpath(p) for p in found} | {os.path.abspath(p) for p in found}, key=len):
