@@ -214,3 +214,33 @@ def test_check_reads_a_notebook_with_execute(tmp_path):
     result = CliRunner().invoke(cli, ["check", str(path), "--execute", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["score"] == 28
+
+
+def test_check_of_a_notebook_that_forges_the_answer(tmp_path):
+    """Issue 10, item 5: the old value marker printed with made-up values gave a traceback. Now
+    printed text is ignored, and an answer forged with the run's nonce is a one-line error."""
+    from grader.notebooks.handout import notebook_handout
+
+    _, _, (v, _) = small_course(tmp_path)
+    nb = json.loads(notebook_handout(v))
+    nb["cells"].append(dict(v4.new_code_cell("print('__BACKPROP_VALUES__{not json')\n"
+                                             "print('__BACKPROP_VALUES__{\"o_A\": 1}')")))
+    path = tmp_path / "s01.ipynb"
+    path.write_text(json.dumps(nb))
+    result = CliRunner().invoke(cli, ["check", str(path), "--execute", "--json"])
+    assert result.exit_code == 1, result.output
+    assert json.loads(result.output)["score"] == 0
+    nb["cells"].append(dict(v4.new_code_cell(
+        "import gc, os\n"
+        "nonce = next(o['nonce'] for o in gc.get_objects() if isinstance(o, dict) and 'nonce' in o)\n"
+        "for fd in range(3, 64):\n"
+        "    try:\n"
+        "        os.write(fd, (nonce + '[\"all\", \"correct\"]' + nonce).encode())\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "os._exit(0)")))
+    path.write_text(json.dumps(nb))
+    result = CliRunner().invoke(cli, ["check", str(path), "--execute", "--json"])
+    assert result.exit_code == 2
+    assert result.output == (f"Error: {path}: the notebook ran but its answer was not readable (did it write "
+                             "to the runner's output?)\n")
