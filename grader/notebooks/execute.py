@@ -79,11 +79,12 @@ def execute_values(path: str, ids: Collection[str], limits: Limits = Limits(),
         raise ExecutionError(f"{path}: cannot be run: {_first_line(exc)}") from None
     nonce = secrets.token_hex(16)
     try:
+        home = ipython_home()
         launch, scratch = command(sandbox, text, limits.scratch_mb)
     except BackpropError as exc:
         raise ExecutionError(f"{path}: cannot be run: {exc}") from None
     config = {"nonce": nonce, "ids": sorted(ids), "notebook": "notebook.ipynb", "audit": sandbox == "none",
-              "path": [ipython_home()], "scratch": scratch, "cell_timeout": limits.cell_timeout,
+              "path": [home], "scratch": scratch, "cell_timeout": limits.cell_timeout,
               "memory_mb": limits.memory_mb, "cpu_seconds": limits.cpu_seconds, "nproc": limits.nproc,
               "fsize_mb": limits.fsize_mb}
     try:
@@ -156,7 +157,11 @@ def _kill(proc: subprocess.Popen) -> None:
     except (ProcessLookupError, PermissionError, OSError):
         pass
     proc.wait()
-    proc.stdout.close()
+    for pipe in (proc.stdin, proc.stdout):
+        try:
+            pipe.close()
+        except OSError:  # the runner never read its settings
+            pass
 
 
 def _answer(output: bytes, nonce: str) -> Any:
