@@ -65,7 +65,7 @@ def test_duplicates_whose_winner_lost_its_journal_line_are_graded_again(tmp_path
     line is not there (damaged meanwhile), the winner is graded again instead."""
     key, subs, vs = course(tmp_path, 2)
     sid = sorted(vs)[0]
-    old, new = subs / f"{sid}-v2.ipynb", subs / f"{sid}.ipynb"  # both graded: the parent rewrites the winner
+    old, new = subs / f"{sid}.v2.ipynb", subs / f"{sid}.ipynb"  # both graded: the parent rewrites the winner
     new.write_text(right(vs[sid]))
     old.write_text(blank(vs[sid]))
     age(new, 3600)
@@ -132,7 +132,7 @@ def test_duplicate_regraded_later_does_not_take_over_the_outputs(tmp_path):
     feedback, although its worker wrote last."""
     key, subs, vs = course(tmp_path, 2)
     sid = sorted(vs)[0]
-    old, new = subs / f"{sid}.ipynb", subs / f"{sid}-v2.ipynb"
+    old, new = subs / f"{sid}.ipynb", subs / f"{sid}.v2.ipynb"
     old.write_text(blank(vs[sid]))
     new.write_text(right(vs[sid]))
     age(old, 7200)

@@ -46,7 +46,7 @@ def test_every_case_gets_its_status_and_message(runner, course, tmp_path):
     (subs / "renamed").mkdir()
     (subs / "renamed" / f"{s[2]}.ipynb").write_text(json.dumps(nb))
     (subs / f"{s[3]}.ipynb").write_bytes(b"\x00\xff garbage")
-    old, new = subs / "old" / f"{s[4]}.ipynb", subs / f"{s[4]}-v2.ipynb"
+    old, new = subs / "old" / f"{s[4]}.ipynb", subs / f"{s[4]}.v2.ipynb"
     old.parent.mkdir()
     old.write_text(blank(vs[s[4]]))
     new.write_text(right(vs[s[4]]))

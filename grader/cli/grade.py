@@ -22,8 +22,11 @@ FORMATS = ("md", "pdf")
               help="With --execute: bwrap isolates each notebook with bubblewrap; none accepts weaker "
                    "in-process limits where bubblewrap is missing (not isolated: see the README).")
 @click.option("--force", is_flag=True, help="Regrade every submission, also those unchanged since the last run.")
-@click.option("--id-from", type=click.Choice(["name", "folder"]), default="name", show_default=True,
-              help="Without usable metadata, the student is the file's name or its folder's name.")
+@click.option("--id-from", type=click.Choice(["name", "folder", "metadata"]), default="name",
+              show_default=True,
+              help="Whose a file is: its file name up to the first dot, its folder's name (LMS exports), or "
+                   "(trusting the student's file) the student its metadata names. The metadata must agree "
+                   "with the name or folder, else the row is 'mismatch'.")
 @click.option("--ecf-credit", type=click.FloatRange(0, 1), default=None,
               help="Credit for carried-forward answers (default: the key's).")
 def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: int | None, execute: bool,

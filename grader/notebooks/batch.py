@@ -27,12 +27,17 @@ from typing import Any
 from ..errors import BackpropError
 from ..files import read_bytes, write_atomic
 from . import journal as jr
+from .copies import CopyIndex
+from .identity import check_key
 from .outputs import Row, gradebook_csv, result_json, row_of, slim, write_student
-from .submission import SUFFIXES, Options, fallback_id, grade_submission
+from .submission import SUFFIXES, Options, fallback_id, grade_submission, parse
 
 __all__ = ["Options", "Outcome", "Row", "find_submissions", "grade_batch", "grade_file"]
 
-STATUSES = ("graded", "tampered", "error", "missing")
+#: every status a row can have, in the order the summary counts them (the README explains each)
+STATUSES = ("graded", "tampered", "mismatch", "copy", "unknown", "error", "missing")
+#: rows scored against the key's problem for their own student (the mean is over these)
+SCORED = ("graded", "tampered", "mismatch", "copy")
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,7 @@ class _State:
     options: Options
     out: str
     fresh: bool
+    copies: Any = None  # the key's CopyIndex (grader.notebooks.copies)
 
 
 _STATE: _State | None = None
@@ -126,7 +132,7 @@ def grade_file(task: Task) -> dict[str, Any]:
         data = read_bytes(path, noun="submission file", plural="submissions")
         if ident[1] >= graded_at - jr.RACY_NS:  # only a racy entry is ever checked by its hash
             entry["sha"] = jr.content_hash(data)
-        graded = grade_submission(path, data, st.key, st.options, _trace)
+        graded = grade_submission(path, data, st.key, st.options, _trace, st.copies)
     except BackpropError as exc:
         entry["message"] = exc.message
     except Exception as exc:  # one bad file must never stop the batch: its row says what happened
@@ -163,6 +169,7 @@ def grade_batch(
 
     key = load_key(key_path)
     files = find_submissions(submissions)
+    check_key(key, key_path, [str(f) for f in files], _metadata)
     # a first run into OUT writes without comparing with, or removing, earlier outputs
     fresh = not any(os.path.isdir(os.path.join(out, sub)) for sub in ("results", "feedback"))
     for sub in ("results", "feedback", ".cache"):
@@ -190,7 +197,7 @@ def grade_batch(
         else:
             tasks.append((shown, name, jr.identity(st)))
     reused = len(entries)
-    state = _State(key, options, out, fresh)
+    state = _State(key, options, out, fresh, CopyIndex(key) if tasks else None)
     try:
         for e in _run(tasks, state, jobs, progress):
             e["written"] = True  # its student's outputs are on disk already
@@ -205,6 +212,11 @@ def grade_batch(
         journal.compact({n: lines[n] for n in keep if n in lines})
     summary = summarize(rows, duplicates, len(files), len(tasks), reused, out)
     return Outcome(tuple(rows), summary, len(tasks), reused)
+
+
+def _metadata(path: str) -> Any:
+    """The file's metadata (None: none), for :func:`~grader.notebooks.identity.check_key`."""
+    return parse(path, read_bytes(path, noun="submission file", plural="submissions"))[0]
 
 
 def _remove_debris(out: str) -> None:
@@ -289,8 +301,10 @@ def _warm_up(key: Any) -> None:
 
 
 def assemble(key: Any, entries: list[dict[str, Any]], out: str) -> tuple[list[Row], list[dict]]:
-    """One row per student (the newest file wins); writes the outputs a worker did not already
-    write for the winner, and the gradebook."""
+    """One row per student of the key, then one per location that names nobody on its roster
+    (``unknown``); every file is on the row of the student its location names
+    (:mod:`grader.notebooks.identity`), and of a student's several files the newest wins.
+    Writes the outputs a worker did not already write for the winner, and the gradebook."""
     by_student: dict[str, list[dict[str, Any]]] = {}
     for e in entries:
         by_student.setdefault(e["student"], []).append(e)
@@ -304,7 +318,8 @@ def assemble(key: Any, entries: list[dict[str, Any]], out: str) -> tuple[list[Ro
         max_score = float(len(key.students[sid].asked)) if sid in key.students else 0.0
         winner = found[-1] if found else None
         if len(found) > 1:
-            duplicates.append({"student": sid, "count": len(found), "used": winner["file"]})
+            duplicates.append({"student": sid, "count": len(found), "used": winner["file"],
+                               "others": [e["file"] for e in found[:-1]]})
         row = row_of(sid, winner, max_score)
         rows.append(row)
         written = winner is not None and winner.get("written") and sum(1 for e in found if e.get("written")) == 1
@@ -348,7 +363,7 @@ def summarize(rows: Sequence[Row], duplicates: Sequence[dict], files: int, regra
     from .outputs import _num
 
     counts = Counter(r.status for r in rows)
-    scored = [r for r in rows if r.status in ("graded", "tampered")]
+    scored = [r for r in rows if r.status in SCORED]
     mis: Counter[str] = Counter()
     for r in scored:
         mis.update(r.misconceptions)
@@ -362,6 +377,6 @@ def summarize(rows: Sequence[Row], duplicates: Sequence[dict], files: int, regra
         counts=[(s, counts[s]) for s in STATUSES if counts[s]], mean=mean, max_score=max_score,
         scored=len(scored), misconceptions=mis.most_common(5), needs_execution=needs,
         duplicates=duplicates, out=out,
-        errors=[{"student": r.student, "status": r.status, "message": r.message}
-                for r in rows if r.status in ("error", "tampered")],
+        flagged=[{"student": r.student, "status": r.status, "message": r.message, "file": r.file}
+                 for r in rows if r.status not in ("graded", "missing")],
     )

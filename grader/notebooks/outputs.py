@@ -66,7 +66,7 @@ def slim(entry: Mapping[str, Any], row: Row) -> dict[str, Any]:
     (written to disk and to the journal already) but with the row's fields, which
     :func:`row_of` turns back into the row."""
     out = {k: v for k, v in entry.items() if k not in ("result", "feedback")}
-    if row.status in ("graded", "tampered"):
+    if row.status not in ("error", "missing"):  # (graded, tampered, mismatch, copy, unknown: a result)
         out.update(score=row.score, max_score=row.max_score, points=row.points,
                    misconceptions=list(row.misconceptions), needs_execution=row.needs_execution)
     return out

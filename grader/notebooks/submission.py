@@ -1,9 +1,10 @@
 """One submission file of a batch, graded against the key: plain data in, plain data out.
 
-:func:`grade_submission` reads the file's bytes (already loaded), finds whose it is (the
-signed metadata, checked against the key; else the file's or folder's name), reads the answers
-(statically, or also by running the notebook with ``execute``), grades them against the key's
-instance (never the file's own) and renders the feedback. Nothing here writes a file; every
+:func:`grade_submission` reads the file's bytes (already loaded), finds whose it is (its
+location, checked against its signed metadata: :mod:`grader.notebooks.identity`), reads the
+answers (statically, or also by running the notebook with ``execute``), grades them against
+the key's instance (never the file's own), looks for answers copied from a classmate's variant
+(:mod:`grader.notebooks.copies`) and renders the feedback. Nothing here writes a file; every
 problem of the file is a :class:`~grader.errors.BackpropError` whose message ends on the
 student's row.
 """
@@ -12,10 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ..errors import BackpropError
+from .identity import fallback_id, identify
+
+__all__ = ["SUFFIXES", "Graded", "Options", "fallback_id", "grade_submission", "parse"]
 
 SUFFIXES = (".ipynb", ".toml")
 
@@ -24,7 +27,7 @@ SUFFIXES = (".ipynb", ".toml")
 class Options:
     execute: bool = False
     sandbox: str = "bwrap"  # with execute: "bwrap" or "none" (grader/notebooks/sandbox.py)
-    id_from: str = "name"  # or "folder"
+    id_from: str = "name"  # or "folder", "metadata" (see grader.notebooks.identity)
     ecf_credit: float | None = None  # None: the key's
     pdf: bool = False
     force: bool = False
@@ -35,54 +38,13 @@ class Graded:
     """What grading one file gives: the entry's fields, the feedback, the picture, the PDF."""
 
     student: str
-    status: str  # graded | tampered
+    status: str  # graded | tampered | mismatch | copy | unknown
     message: str
     result: dict[str, Any]
     needs_execution: bool
     feedback: str
-    svg: str
+    svg: str | None  # None: no picture (a row that is nobody's on the roster)
     pdf: bytes | None
-
-
-def fallback_id(path: str, id_from: str) -> str:
-    p = Path(path)
-    return p.parent.name if id_from == "folder" else p.name.split(".")[0]
-
-
-def _same_instance(raw: Any, entry: Any) -> bool:
-    if raw == entry.raw_instance:  # the common case: the handout's metadata, untouched
-        return True
-    from ..model import instance_from_dict
-
-    if not isinstance(raw, dict):
-        return False
-    try:
-        return instance_from_dict(raw).to_dict() == entry.instance.to_dict()
-    except BackpropError:
-        return False
-
-
-def identify(meta: Any, path: str, key: Any, id_from: str) -> tuple[str, str, list[str]]:
-    """(student, tamper message or '', warnings) from the metadata, else the file name."""
-    warnings: list[str] = []
-    claimed = meta.get("student") if isinstance(meta, dict) else None
-    if isinstance(claimed, str) and claimed in key.students:
-        entry = key.students[claimed]
-        problems = []
-        if not _same_instance(meta.get("instance"), entry):
-            problems.append("the problem (instance) was changed")
-        if meta.get("signature") != entry.signature:
-            problems.append("the signature does not match")
-        return claimed, "; ".join(problems), warnings
-    student = fallback_id(path, id_from)
-    if meta is None:
-        warnings.append(f"no backprop metadata in the file; identified as {student!r} by its "
-                        f"{'folder' if id_from == 'folder' else 'file'} name")
-    else:
-        warnings.append(f"the metadata names a student not in the key ({claimed!r}); identified as {student!r} "
-                        "by its name")
-        return student, f"the metadata names student {claimed!r}, who is not in the key", warnings
-    return student, "", warnings
 
 
 Reader = Callable[[Sequence[str], Any], tuple[dict, list[str]]]
@@ -123,21 +85,26 @@ def parse(path: str, data: bytes) -> tuple[Any, Reader]:
     return meta, reader
 
 
-def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_of: Callable[[str], Any]) -> Graded:
+def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_of: Callable[[str], Any],
+                     copies: Any = None) -> Graded:
     """Grade the file at ``path`` (its bytes ``data``) against ``key``; ``trace_of(student)``
-    gives the solved key instance."""
+    gives the solved key instance; ``copies`` (a :class:`~grader.notebooks.copies.CopyIndex`
+    of the key, or None) flags answers copied from a classmate's variant."""
     from ..grading import grade
     from ..render.report import report_markdown
     from ..render.svg import net_svg
 
     meta, reader = parse(path, data)
-    student, tampered, warnings = identify(meta, path, key, options.id_from)
-    if student not in key.students:
-        raise BackpropError(f"{path}: student {student!r} is not in the key")
-    entry = key.students[student]
-    trace = trace_of(student)
+    who = identify(meta, path, key, options.id_from)
+    student, status, message = who.student, who.status, who.message
+    if who.graded_as is None:  # a location on nobody's row of the roster, and no claim to score against
+        empty = {"score": 0, "max_score": 0, "items": [], "warnings": []}
+        feedback = feedback_text(status, student, path, message, f"# Feedback for {student}\n", False)
+        return Graded(student, status, message, empty, False, feedback, None, None)
+    entry = key.students[who.graded_as]
+    trace = trace_of(who.graded_as)
     answers, more = reader(trace.ids, entry.instance)
-    warnings += more
+    warnings = [*who.warnings, *more]
     if options.execute and path.lower().endswith(".ipynb"):
         from .execute import execute_values
         from .read import merge_executed
@@ -145,20 +112,34 @@ def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_o
         answers = merge_executed(answers, execute_values(path, trace.ids, sandbox=options.sandbox))
     needs = any(a.error and a.error.startswith("needs execution") for a in answers.values())
     credit = key.ecf_credit if options.ecf_credit is None else options.ecf_credit
-    report = grade(entry.instance, answers, asked=entry.asked, ecf_credit=credit,
-                   trace=trace).with_warnings(warnings + ([f"tampered: {tampered}"] if tampered else []))
-    status = "tampered" if tampered else "graded"
-    svg = net_svg(entry.instance)
-    feedback = feedback_text(status, student, path, tampered, report_markdown(report, student=student), True)
+    report = grade(entry.instance, answers, asked=entry.asked, ecf_credit=credit, trace=trace)
+    copy = None
+    if copies is not None and status != "unknown":
+        explained = {i.id for i in report.items if i.misconception}  # (the student's own work, wrong)
+        copy = copies.find(who.graded_as, {q: a.value for q, a in answers.items() if a.value is not None},
+                           explained)
+    if copy is not None:  # (the finding the status names comes first in the message)
+        if status in ("graded", "tampered"):
+            status, message = "copy", "; ".join(m for m in (copy.message, message) if m)
+        else:
+            message = f"{message}; {copy.message}"
+    if who.status == "tampered":
+        warnings.append(f"tampered: {who.message}")
+    report = report.with_warnings(warnings)
+    has_svg = status != "unknown"  # (an unknown row's feedback is about another student's net)
+    svg = net_svg(entry.instance) if has_svg else None
+    markdown = report_markdown(report, student=student)
+    # (the student's feedback gives what was found about the file, never a classmate's answers)
+    feedback = feedback_text(status, student, path, who.message, markdown, has_svg)
     pdf = None
-    if options.pdf:
+    if options.pdf and has_svg:
         try:
             from ..render.pdf import feedback_pdf
         except ImportError:  # typst missing: the Markdown feedback is still written
             pass
         else:
             pdf = feedback_pdf(report, entry.instance, student=student)
-    return Graded(student, status, tampered, report.to_json(), needs, feedback, svg, pdf)
+    return Graded(student, status, message, report.to_json(), needs, feedback, svg, pdf)
 
 
 def feedback_text(status: str, student: str, file: str, message: str, report_md: str, has_svg: bool) -> str:

@@ -1,0 +1,200 @@
+"""Whose a submission file is: where it came from, checked against what it says (issue 10).
+
+The rule:
+
+- The student is the one the file's *location* names: its file name up to the first dot
+  (``student01.ipynb``, ``student01.v2.ipynb``), or, with ``--id-from folder``, the name of
+  the folder it sits in (``student01/homework.ipynb``, as LMS and platform exports lay files
+  out). A student can write anything into a file, but not where the instructor's download put it.
+- The file's signed metadata (``metadata.backprop`` of a notebook, ``[meta]`` of a TOML
+  handout) must agree. When it names another student the file is ``mismatch``: graded as the
+  location's student, against the key's problem for that student, with both ids in the message;
+  it never lands on, replaces or touches the other student's row.
+- A location that names nobody on the key's roster is ``unknown``: flagged on a row of its own,
+  with what the metadata claims, and scored against the claimed student's problem when the
+  claim names someone on the roster (for the instructor to see; it counts for nobody).
+- A file that agrees but whose problem, signature or assignment are not the key's is
+  ``tampered`` (graded against the key's problem all the same).
+- ``--id-from metadata`` trusts the file: the metadata's student decides (for files named
+  arbitrarily), the file's name only when the metadata names nobody on the roster; two files
+  that name the same student are duplicates, and the newest counts.
+
+A whole batch whose signatures the key does not hold is refused before anything is graded
+(:func:`check_key`): the instructor picked the wrong assignment's key, which is one error to
+fix, not a column of ``tampered`` rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import BackpropError
+
+ID_FROM = ("name", "folder", "metadata")
+#: how many files, spread over the batch, :func:`check_key` reads before grading
+KEY_SAMPLE = 25
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Whose row a file lands on, whose problem it is graded against, and what was found."""
+
+    student: str  # the row's student
+    graded_as: str | None  # the key's student whose problem it is graded against (None: nobody's)
+    status: str  # graded | tampered | mismatch | unknown
+    message: str
+    warnings: tuple[str, ...] = ()
+
+
+class WrongKey(BackpropError):
+    """The submissions belong to another assignment (or another generation) than the key."""
+
+
+def fallback_id(path: str, id_from: str) -> str:
+    """The student the file's location names: its folder (``--id-from folder``) or its name up
+    to the first dot (also the row of a file that cannot be read with ``--id-from metadata``)."""
+    if id_from == "folder":
+        return Path(os.path.abspath(path)).parent.name  # (also for a file given by its bare name)
+    return Path(path).name.split(".")[0]
+
+
+def on_roster(student: str, key: Any) -> str:
+    """``student``, or the one roster id that differs from it only in case (``STUDENT02.ipynb``
+    is student02's: on a case-insensitive disk, its outputs would be theirs anyway)."""
+    if student in key.students:
+        return student
+    same = [s for s in key.students if s.casefold() == student.casefold()]  # (only for names off the roster)
+    return same[0] if len(same) == 1 else student
+
+
+def identify(meta: Any, path: str, key: Any, id_from: str) -> Identity:
+    """The :class:`Identity` of the file at ``path`` whose metadata is ``meta`` (None: none)."""
+    if id_from == "metadata":
+        return _by_metadata(meta, path, key)
+    where = "folder" if id_from == "folder" else "file name"
+    student = on_roster(fallback_id(path, id_from), key)
+    claimed = meta.get("student") if isinstance(meta, dict) else None
+    if student not in key.students:
+        fix = "rename the file" if where == "file name" else "move it to the student's folder"
+        what = f"its {where} says {student!r}, who is not on the key's roster"
+        return _unknown(student, meta, claimed, key, what, fix)
+    if meta is None:
+        return Identity(student, student, "graded", "", (
+            f"no backprop metadata in the file; identified as {student!r} by its {where}",))
+    if claimed == student:
+        problems = _problems(meta, key.students[student], key)
+        return Identity(student, student, "tampered" if problems else "graded", "; ".join(problems))
+    if not isinstance(claimed, str):
+        return Identity(student, student, "tampered", "the metadata names no student")
+    return Identity(student, student, "mismatch",
+                    f"its {where} says {student!r} but its signed metadata names {claimed!r}"
+                    f"{_whose(meta, student, claimed, key)}; graded as {student} against {student}'s problem")
+
+
+def _by_metadata(meta: Any, path: str, key: Any) -> Identity:
+    """``--id-from metadata``: the metadata's student decides (as the file says; see the module)."""
+    claimed = meta.get("student") if isinstance(meta, dict) else None
+    if isinstance(claimed, str) and claimed in key.students:
+        problems = _problems(meta, key.students[claimed], key)
+        return Identity(claimed, claimed, "tampered" if problems else "graded", "; ".join(problems))
+    student = on_roster(fallback_id(path, "name"), key)
+    if student not in key.students:
+        return _unknown(student, meta, claimed, key, f"its metadata names no student on the key's roster, "
+                        f"nor does its file name ({student!r})", "rename the file")
+    if meta is None:
+        return Identity(student, student, "graded", "", (
+            f"no backprop metadata in the file; identified as {student!r} by its file name",))
+    return Identity(student, student, "tampered",
+                    f"the metadata names student {claimed!r}, who is not on the key's roster; identified as "
+                    f"{student} by its file name")
+
+
+def _unknown(student: str, meta: Any, claimed: Any, key: Any, what: str, fix: str) -> Identity:
+    if isinstance(claimed, str) and claimed in key.students:
+        return Identity(student, claimed, "unknown",
+                        f"{what}; its metadata names {claimed!r} (scored against {claimed}'s problem, "
+                        f"counted for nobody: {fix} or grade with --id-from metadata to count it)")
+    said = "it has no backprop metadata" if meta is None else f"its metadata names {claimed!r}"
+    return Identity(student, None, "unknown", f"{what}; {said}; not graded")
+
+
+def _problems(meta: Mapping[str, Any], entry: Any, key: Any) -> list[str]:
+    """What in the metadata of a file that names ``entry``'s student is not the key's."""
+    assignment = meta.get("assignment")
+    if isinstance(assignment, str) and assignment != key.assignment:
+        return [f"the file is for assignment {assignment!r}, not this key's {key.assignment!r}"]
+    problems = []
+    if not same_instance(meta.get("instance"), entry):
+        problems.append("the problem (instance) was changed")
+    if meta.get("signature") != entry.signature:
+        problems.append("the signature does not match")
+    return problems
+
+
+def _whose(meta: Mapping[str, Any], student: str, claimed: str, key: Any) -> str:
+    """What the file of a mismatch holds: the claimed student's signed handout, or the
+    location's own problem with another name."""
+    other = key.students.get(claimed)
+    if other is not None and meta.get("signature") == other.signature:
+        return f" (it is {claimed}'s signed handout)"
+    if same_instance(meta.get("instance"), key.students[student]):
+        return f" (the problem is {student}'s own)"
+    return ""
+
+
+def same_instance(raw: Any, entry: Any) -> bool:
+    """Whether the file's ``instance`` is the key entry's (as parsed, else as validated)."""
+    if raw == entry.raw_instance:  # the common case: the handout's metadata, untouched
+        return True
+    from ..model import instance_from_dict
+
+    if not isinstance(raw, dict):
+        return False
+    try:
+        return instance_from_dict(raw).to_dict() == entry.instance.to_dict()
+    except BackpropError:
+        return False
+
+
+def check_key(key: Any, key_path: str, files: Sequence[str],
+              read_meta: Callable[[str], Any]) -> None:
+    """Refuse a batch graded with the wrong key (raises :class:`WrongKey`).
+
+    Up to :data:`KEY_SAMPLE` files spread evenly over the batch are read (``read_meta(path)``:
+    the file's metadata, None when it has none; unreadable files are skipped). The key is
+    wrong when more than half of those that carry a signature carry one the key does not hold:
+    then the message names the assignment those files are for. A few strays from another
+    assignment in a batch of the right one are each ``tampered``, and the batch goes on.
+    """
+    if not files:
+        return
+    step = max(1, len(files) / KEY_SAMPLE)
+    sample = [files[int(i * step)] for i in range(min(len(files), KEY_SAMPLE))]
+    ours = {e.signature for e in key.students.values()}
+    signed = 0
+    foreign: Counter[str] = Counter()
+    for path in sample:
+        try:
+            meta = read_meta(path)
+        except Exception:  # (any failure is that file's error row, found when it is graded)
+            continue
+        signature = meta.get("signature") if isinstance(meta, dict) else None
+        if not isinstance(signature, str):
+            continue
+        signed += 1
+        if signature not in ours:
+            assignment = meta.get("assignment")
+            foreign[assignment if isinstance(assignment, str) else ""] += 1
+    if 2 * sum(foreign.values()) <= signed:
+        return
+    theirs = foreign.most_common(1)[0][0]
+    if theirs and theirs != key.assignment:
+        raise WrongKey(f"{key_path} is for assignment {key.assignment!r} but the submissions are for "
+                       f"{theirs!r}; use that assignment's key")
+    raise WrongKey(f"{key_path} holds none of the submissions' signatures (assignment {key.assignment!r}): "
+                   "it was generated again after the handouts went out; use the key they were made with")
