@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import click
 
 from ..errors import BackpropError
+from ..notebooks.sandbox import MODES
 
 
 class InputError(click.ClickException):
@@ -25,7 +26,7 @@ def user_errors() -> Iterator[None]:
         raise InputError(exc.message) from None
 
 
-SANDBOXES = ("bwrap", "none")  # --sandbox: see grader/notebooks/sandbox.py
+SANDBOXES = MODES  # --sandbox: see grader/notebooks/sandbox.py
 
 
 def require_sandbox(execute: bool, sandbox: str) -> None:

@@ -7,8 +7,9 @@ inside bubblewrap (``bwrap``), which gives it:
 - its own pid, ipc, uts, cgroup, network and mount namespaces (no network but its own loopback;
   a fresh ``/proc`` that shows only its own processes; a fresh ``/dev``);
 - a root that is an empty read-only tmpfs holding only read-only binds of what the Python needs
-  (``/usr``, the interpreter's prefix and base prefix, the site-packages with IPython: found
-  from ``sys.prefix``, ``sys.base_prefix`` and ``site``), the runner script, and a writable
+  (``/usr`` and ``/etc/ld.so.cache``, the interpreter's prefix and base prefix, the
+  site-packages with IPython: found from ``sys.prefix``, ``sys.base_prefix`` and ``site``), the
+  runner script, and a writable
   size-limited tmpfs ``/notebook`` holding only a copy of the notebook: no key, no solutions,
   no OUT, no grader's ``/proc``, no other notebook;
 - ``--new-session``, ``--die-with-parent``, and a pid namespace whose init is bwrap: when the
@@ -17,10 +18,10 @@ inside bubblewrap (``bwrap``), which gives it:
 Who it runs as: started by an ordinary user, bwrap also makes a user namespace in which the
 runner is uid/gid 65534 with no capabilities (``--cap-drop ALL``); its process limit then counts
 the processes of that namespace only. Started by root, a user namespace would map the runner to
-root outside, which the kernel exempts from the process limit; so bwrap runs without one, and
-``setpriv`` (util-linux) drops the runner to a uid of its own (``UID_BASE`` + the grader's pid ×
-16 + a counter: no file on the machine belongs to it, and no other sandbox shares its process
-count), with no capabilities, no groups and ``no_new_privs``.
+root outside, which the kernel exempts from the process limit; so bwrap runs as root without
+one (making the mounts), and ``setpriv`` (util-linux) drops the runner to a uid of its own
+(``UID_BASE`` + the grader's pid × 16 + a counter: no file on the machine belongs to it, and no
+other sandbox shares its process count), with no capabilities, no groups and ``no_new_privs``.
 
 With ``mode="none"`` (``--sandbox none``, the instructor accepting weaker limits) the runner
 runs as a plain process in a fresh scratch folder, with the same resource limits and an audit
@@ -203,13 +204,6 @@ def _nobody() -> tuple[int | None, int | None]:
     except (OSError, subprocess.SubprocessError):
         return None, None
     return (user.pw_uid, user.pw_gid) if done.returncode == 0 else (None, None)
-
-
-def runs_as(mode: str) -> str:
-    """Who the notebooks run as, for messages."""
-    if mode == "bwrap":
-        return "a uid of their own, in bubblewrap" if os.getuid() == 0 else "uid 65534 in bubblewrap"
-    return "nobody" if _nobody()[0] is not None else "the grader's own user"
 
 
 def require(mode: str) -> None:
