@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from .common import InputError, user_errors, write_output
+from .common import SANDBOXES, InputError, require_sandbox, user_errors, write_output
 
 
 @click.command("check")
@@ -21,9 +21,12 @@ from .common import InputError, user_errors, write_output
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write the report to this file instead of standard output.")
 @click.option("--execute", is_flag=True,
-              help="Notebooks: run the notebook in a sandboxed kernel and read the answers from it.")
+              help="Notebooks: run the notebook in a sandbox and read the answers from it.")
+@click.option("--sandbox", type=click.Choice(SANDBOXES), default="bwrap", show_default=True,
+              help="With --execute: bwrap isolates the notebook with bubblewrap; none accepts weaker "
+                   "in-process limits where bubblewrap is missing (not isolated: see the README).")
 def command(submission: str, as_json: bool, reveal: bool, fmt: str, ecf_credit: float | None,
-            output: str | None, execute: bool) -> None:
+            output: str | None, execute: bool, sandbox: str) -> None:
     """Check the answers in SUBMISSION, a filled-in handout (.toml or .ipynb).
 
     Every answer gets a verdict: correct, carried-forward (wrong only because of an earlier
@@ -36,7 +39,8 @@ def command(submission: str, as_json: bool, reveal: bool, fmt: str, ecf_credit: 
         backprop check alice.toml
     """
     with user_errors():
-        sub = _read(submission, execute)
+        require_sandbox(execute, sandbox)
+        sub = _read(submission, execute, sandbox)
         credit = ecf_credit if ecf_credit is not None else _family_credit(sub.meta)
         from ..grading import grade
 
@@ -58,11 +62,11 @@ def command(submission: str, as_json: bool, reveal: bool, fmt: str, ecf_credit: 
     sys.exit(0 if report.all_correct else 1)
 
 
-def _read(path: str, execute: bool = False):  # -> Submission
+def _read(path: str, execute: bool = False, sandbox: str = "bwrap"):  # -> Submission
     if path.lower().endswith(".ipynb"):
         from ..notebooks.read import read_notebook_submission
 
-        return read_notebook_submission(path, execute=execute)
+        return read_notebook_submission(path, execute=execute, sandbox=sandbox)
     if execute:
         raise InputError("--execute applies to notebooks (.ipynb) only")
     from ..answers import read_answer_file

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import click
 
 from ..errors import BackpropError
+from ..notebooks.sandbox import MODES
 
 
 class InputError(click.ClickException):
@@ -23,6 +24,23 @@ def user_errors() -> Iterator[None]:
         yield
     except BackpropError as exc:
         raise InputError(exc.message) from None
+
+
+SANDBOXES = MODES  # --sandbox: see grader/notebooks/sandbox.py
+
+
+def require_sandbox(execute: bool, sandbox: str) -> None:
+    """With --execute, refuse (exit 2, one line) when the sandbox cannot run here; warn for none."""
+    if not execute:
+        if sandbox != "bwrap":
+            raise InputError("--sandbox applies only with --execute")
+        return
+    from ..notebooks.sandbox import require
+
+    require(sandbox)
+    if sandbox == "none":
+        click.echo("Warning: --sandbox none: notebooks run as plain processes with in-process limits only; "
+                   "they are not isolated from this machine (see the README)", err=True)
 
 
 def write_output(text: str | bytes, output: str | None) -> None:

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import InputError, user_errors
+from .common import SANDBOXES, InputError, require_sandbox, user_errors
 
 FORMATS = ("md", "pdf")
 
@@ -17,7 +17,10 @@ FORMATS = ("md", "pdf")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the gradebook, results and feedback.")
 @click.option("--format", "fmt", default="md", show_default=True, help="Feedback formats: md, or md,pdf.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="Parallel workers (default: all cores).")
-@click.option("--execute", is_flag=True, help="Run notebooks in the sandbox and read the values from the kernel.")
+@click.option("--execute", is_flag=True, help="Run notebooks in a sandbox and read the values they compute.")
+@click.option("--sandbox", type=click.Choice(SANDBOXES), default="bwrap", show_default=True,
+              help="With --execute: bwrap isolates each notebook with bubblewrap; none accepts weaker "
+                   "in-process limits where bubblewrap is missing (not isolated: see the README).")
 @click.option("--force", is_flag=True, help="Regrade every submission, also those unchanged since the last run.")
 @click.option("--id-from", type=click.Choice(["name", "folder", "metadata"]), default="name",
               show_default=True,
@@ -27,7 +30,7 @@ FORMATS = ("md", "pdf")
 @click.option("--ecf-credit", type=click.FloatRange(0, 1), default=None,
               help="Credit for carried-forward answers (default: the key's).")
 def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: int | None, execute: bool,
-            force: bool, id_from: str, ecf_credit: float | None) -> None:
+            sandbox: str, force: bool, id_from: str, ecf_credit: float | None) -> None:
     """Grade SUBMISSIONS (files, or folders searched for .ipynb and .toml) against KEY.
 
     KEY is the key.json written by backprop generate; every submission is graded against the
@@ -45,9 +48,11 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         raise InputError(f"--format: unknown format {bad[0] if bad else fmt!r}; use md or md,pdf")
-    options = Options(execute=execute, id_from=id_from, ecf_credit=ecf_credit, pdf="pdf" in formats, force=force)
+    options = Options(execute=execute, sandbox=sandbox, id_from=id_from, ecf_credit=ecf_credit,
+                      pdf="pdf" in formats, force=force)
     tty = sys.stderr.isatty()
     with user_errors():
+        require_sandbox(execute, sandbox)
         if tty:
             from ..notebooks.batch import find_submissions
 

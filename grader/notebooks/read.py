@@ -518,11 +518,12 @@ def _looks_like_id(name: str) -> bool:
 
 def read_notebook_submission(
     path: str | os.PathLike[str], instance: Instance | None = None, *, execute: bool = False,
+    sandbox: str = "bwrap",
 ) -> Submission:
     """Read a filled-in notebook handout (``backprop check FILE.ipynb``).
 
-    By default nothing runs. With ``execute``, the notebook is also run in the sandbox
-    (:mod:`.execute`) and the values its kernel holds replace the statically read ones; a
+    By default nothing runs. With ``execute``, the notebook is also run in ``sandbox``
+    (:mod:`.execute`) and the values it computes replace the statically read ones; a
     notebook that cannot be run is a :class:`~grader.errors.BackpropError` with the reason.
     """
     sub = submission_from_notebook(load_notebook(Path(path)), instance)
@@ -533,12 +534,12 @@ def read_notebook_submission(
     from ..solver import solve
     from .execute import execute_values
 
-    values = execute_values(str(path), solve(sub.instance).ids)
+    values = execute_values(str(path), solve(sub.instance).ids, sandbox=sandbox)
     return replace(sub, answers=merge_executed(sub.answers, values))
 
 
 def merge_executed(answers: Mapping[str, Answer], values: Mapping[str, Any]) -> dict[str, Answer]:
-    """Static answers overridden by the kernel's values (numbers; other values are invalid)."""
+    """Static answers overridden by the values the notebook computed (numbers; other values are invalid)."""
     merged = dict(answers)
     for qid, v in values.items():
         if isinstance(v, float):

@@ -26,6 +26,7 @@ SUFFIXES = (".ipynb", ".toml")
 @dataclass(frozen=True)
 class Options:
     execute: bool = False
+    sandbox: str = "bwrap"  # with execute: "bwrap" or "none" (grader/notebooks/sandbox.py)
     id_from: str = "name"  # or "folder", "metadata" (see grader.notebooks.identity)
     ecf_credit: float | None = None  # None: the key's
     pdf: bool = False
@@ -113,7 +114,7 @@ def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_o
         from .execute import execute_values
         from .read import merge_executed
 
-        answers = merge_executed(answers, execute_values(path, trace.ids))
+        answers = merge_executed(answers, execute_values(path, trace.ids, sandbox=options.sandbox))
     needs = any(a.error and a.error.startswith("needs execution") for a in answers.values())
     credit = key.ecf_credit if options.ecf_credit is None else options.ecf_credit
     report = grade(entry.instance, answers, asked=entry.asked, ecf_credit=credit, trace=trace)
