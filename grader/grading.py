@@ -30,8 +30,9 @@ It earns the carried-forward credit (``ecf_credit``) only when those roots are p
 mistakes: every explained and precision root is; an unexplained slip is when it is the *only*
 unexplained slip the item depends on (two unrelated values replaced at once are not a slip)
 and it does not trivialize the rest: an output (or a ``p`` whose output) has ``o (1 - o)``
-rounding to 0, or a delta or dw of about 0 where the student's own numbers do not give 0. No
-rule denies a consequence because the student's own numbers honestly give 0.
+rounding to 0 or is exactly 0.5 (``p = 0``), or a delta or dw of about 0 where the student's
+own numbers do not give 0. No rule denies a consequence because the student's own numbers
+honestly give 0.
 
 **Verdicts** (:func:`verdict`): right -> ``correct``; a consequence of plausible roots ->
 ``carried-forward``; roots and other consequences -> ``incorrect`` (0 points, with a message
@@ -393,12 +394,13 @@ class _Grading:
 
     def _trivial(self, q: Quantity, value: float, from_own: float) -> bool:
         """Whether a slip makes the rest trivial: a flat output (``o (1 - o)`` rounds to 0, from
-        the output itself or from a ``p``), or a delta or dw of about 0 where the student's own
+        the output itself or from a ``p``), the neutral output ``o = 0.5`` (``p = 0``: every
+        later ``o (1 - o)`` is 0.25), or a delta or dw of about 0 where the student's own
         numbers do not give 0."""
         u = self.u
         if q.kind in ("o", "p"):
             o = value if q.kind == "o" else _sigmoid(value)
-            return abs(o * (1 - o)) < u
+            return abs(o * (1 - o)) < u or o == 0.5  # flat, or the neutral o = 0.5 (p = 0)
         if q.kind in ("delta", "dw"):
             return abs(value) <= u < abs(from_own) - u
         return False

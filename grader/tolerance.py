@@ -141,10 +141,9 @@ def _sub_weighted_sum(a: Sequence[float], s: Sequence[float], d: int) -> float:
 
 def _sub_sigmoid(a: Sequence[float], s: Sequence[float], d: int) -> float:
     e = math.exp(min(-a[0], 700.0))
-    slope = sigmoid(a[0]) * (1 - sigmoid(a[0]))
-    # 1 / (1 + e) moves by about o (1 - o) / e per unit of e
-    per_unit = slope / e if e > 0 else 0.0
-    return _largest(_rounding_error(e, d, e * s[0])) * per_unit
+    exact = 1 / (1 + e)
+    r = _largest(_rounding_error(e, d, e * s[0]))
+    return max(abs(1 / (1 + max(0.0, e + x)) - exact) for x in (r, -r))
 
 
 def _sub_performance(a: Sequence[float], s: Sequence[float], d: int) -> float:

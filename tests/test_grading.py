@@ -294,7 +294,7 @@ def reference_grade(instance, answers, asked, ecf_credit=1.0):
             roots[qid] = Root(qid, "precision")
         else:
             o = v if q.kind == "o" else OPS["sigmoid"].compute([v])
-            trivial = (q.kind in ("o", "p") and abs(o * (1 - o)) < u) or (
+            trivial = (q.kind in ("o", "p") and (abs(o * (1 - o)) < u or o == 0.5)) or (
                 q.kind in ("delta", "dw") and abs(v) <= u < abs(from_own) - u)
             roots[qid] = Root(qid, "slip", trivial)
     out = []
