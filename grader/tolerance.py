@@ -51,7 +51,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from decimal import Decimal
 from operator import mul
 
-from .ops import OPS, sigmoid
+from .ops import OPS
 from .solver import Trace
 
 #: relative slack on the answer's own rounding (floating-point noise, nothing more)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from honest import honest_answers, rnd
 
 from grader.answers import Answer
 from grader.families import builtin_family_ids, load_family
@@ -17,7 +18,6 @@ from grader.grading import grade
 from grader.model import instance_from_dict
 from grader.rules import MISCONCEPTIONS
 from grader.solver import solve
-from honest import honest_answers, rnd
 
 SECRET = b"fair-policy-test-secret"
 VARIANTS = [v for fid in builtin_family_ids()

@@ -15,7 +15,14 @@ from grader.model import instance_from_dict
 from grader.ops import sigmoid
 from grader.solver import solve
 from grader.tolerance import (
-    band, fits, least_bands, stands_for, sub_rounding, tolerances, unit, written_decimals,
+    band,
+    fits,
+    least_bands,
+    stands_for,
+    sub_rounding,
+    tolerances,
+    unit,
+    written_decimals,
 )
 
 U = unit(4)
