@@ -215,6 +215,9 @@ class _Grading:
         self.own: dict[str, float] = dict(trace.givens)
         self.stands: dict[str, float] = {gid: given_stands_for(v, self.d) for gid, v in trace.givens}
         self._diagnoser: Diagnoser | None = None
+        #: the ids whose own value is the student's written answer
+        self.own_written: set[str] = set()
+        self.given_ids = frozenset(gid for gid, _ in trace.givens)
 
     @property
     def diagnoser(self) -> Diagnoser:
@@ -222,6 +225,18 @@ class _Grading:
             known = {k: a.value for k, a in self.answers.items() if a.value is not None and k in self.trace}
             self._diagnoser = Diagnoser(self.trace, known, self.d, _Stands(self))
         return self._diagnoser
+
+    def _plain(self, args: tuple[str, ...]) -> bool:
+        """Whether every argument is a given or an asked answer written at no more than ``d``
+        decimals: each then stands for what :func:`~grader.tolerance.tolerances` assumes, and
+        the band of the exact arguments is ``tolerances``' own."""
+        given, asked, written, u = self.given_ids, self.asked_set, self.own_written, self.u
+        for a in args:
+            if a in given:
+                continue
+            if a not in asked or a not in written or self.stand(a) != u:
+                return False
+        return True
 
     def stand(self, qid: str) -> float:
         """What the student's value of ``qid`` stands for (computed when first needed)."""
@@ -247,8 +262,10 @@ class _Grading:
             answer = get(qid)
             value = None if answer is None else answer.value
             t = tols[qid]
-            if value is not None and abs(value - exact) <= least[qid]:
-                own[qid] = value  # the usual case: right by the exact band, whatever the arguments stand for
+            if value is not None and (abs(value - exact) <= least[qid] or (
+                    abs(value - exact) <= t and self._plain(q.args))):
+                own[qid] = value  # the usual case: right by the band of the exact arguments
+                self.own_written.add(qid)
                 if qid in asked_set:
                     step = (qid, q.op, q.args, _formula(q.op, q.args))
                     fast[qid] = correct_item(qid, answer.given, exact, t, step, own)
@@ -268,6 +285,7 @@ class _Grading:
                 judged[qid] = ("unwritten", from_own, t, own_args, bad)
                 continue
             own[qid] = value
+            self.own_written.add(qid)
             near_own, width = fits(value, q.op, own_args, stands, d, target=from_own)
             if near_own and not bad:
                 kind = "right"
