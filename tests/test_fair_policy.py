@@ -203,7 +203,8 @@ def test_a_coarse_submission_is_told_its_precision():
     assert len(told) >= len(report.items) // 4
     assert not any(i.message.startswith("does not follow") for i in report.items)
     # credit beyond the right answers: only carried forward from the coarse earlier answers
-    fair = {i.id for i in report.items if i.verdict == "carried-forward" and abs(i.value - i.from_own) <= 0.01}
+    fair = {i.id for i in report.items
+            if i.verdict == "carried-forward" and abs(i.value - i.from_own) <= 0.01}
     assert sum(i.points for i in report.items if i.points and i.id not in fair
                and abs(values[i.id] - i.expected) > 0.00005001) == 0
 

@@ -193,7 +193,7 @@ def test_analytic_partials_equal_central_differences(case):
     analytic = partials(name, args)
     numeric = numeric_partials(name, args)
     assert len(analytic) == len(args)
-    for a, n in zip(analytic, numeric):
+    for a, n in zip(analytic, numeric, strict=True):
         assert a == pytest.approx(n, rel=1e-6, abs=1e-6), (name, args, analytic, numeric)
 
 
