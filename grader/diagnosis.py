@@ -11,11 +11,13 @@ from ``new_w_A_C``; the dw-for-new-w mutant's ``new_w`` is a copy of ``dw``): th
 values of those ids are used, so a student who made the mistake after an earlier slip is still
 diagnosed.
 
-A misconception *matches* an answer when the answer lies within the band of the mutant's step
-(:func:`grader.tolerance.band` on the mutant's formula, from the student's own values) and the
-misconception changes this step (its value differs from the right formula's by more than that
-band). The match is *strict* when the answer agrees with the mutant's value at the asked
-decimals without any slack for rounded sub-results (:func:`grader.tolerance.strict_band`).
+A misconception *matches* a root (an answer outside the band of the right formula from the
+student's own values) when the answer lies within the band of the mutant's step
+(:func:`grader.tolerance.band` on the mutant's formula, from the student's own values).
+:meth:`Diagnoser.changes` says whether a misconception changes a step at all (its value lies
+outside its band around the right formula's). The match is *strict* when the answer agrees
+with the mutant's value at the asked decimals without any slack for rounded sub-results
+(:func:`grader.tolerance.strict_band`).
 Which matches name a misconception is the grader's evidence rule
 (:func:`grader.grading.named`); :func:`choose` picks one per item.
 
@@ -179,7 +181,6 @@ class Diagnoser:
         known = self.known
         givens = self.givens
         d = self.decimals
-        right: float | None = None
         found: list[Match] = []
         for mutant in self._mutants:
             index = mutant.index
@@ -187,14 +188,12 @@ class Diagnoser:
                 continue
             if qid not in mutant.direct and all(a in known or a in givens for a in index[qid][1]):
                 continue  # the right formula from the same numbers: this step is not changed
-            if right is None:
-                right = self.right(qid)
             op, args, values = self._args(qid, mutant)
             value = OPS[op].compute(values)
             stands = self._stands(args, mutant)
-            inside, width = fits(right, op, values, stands, d, target=value)
-            if inside:
-                continue  # this misconception does not change this step
+            # (called for roots, answers outside the right formula's band: one inside the
+            # mutant's band is evidence of it even where both formulas give the same number
+            # from the written values, as a flat o = 1.0000 makes them)
             if fits(answer, op, values, stands, d, target=value)[0]:
                 strict = abs(answer - value) <= strict_band(op, values, stands, d)
                 found.append(Match(mutant.m, abs(answer - value), mutant.order, strict))

@@ -29,10 +29,13 @@ from it through chains of the student's wrong values (a root's own wrong argumen
 It earns the carried-forward credit (``ecf_credit``) only when those roots are plausible
 mistakes: every explained and precision root is; an unexplained slip is when it is the *only*
 unexplained slip the item depends on (two unrelated values replaced at once are not a slip)
-and it does not trivialize the rest: an output (or a ``p`` whose output) has ``o (1 - o)``
-rounding to 0 or is exactly 0.5 (``p = 0``), or a delta or dw of about 0 where the student's
-own numbers do not give 0. No rule denies a consequence because the student's own numbers
-honestly give 0.
+and it does not trivialize the rest. A slip to the neutral ``p = 0`` or ``o = 0.5`` (every
+later ``o (1 - o)`` is 0.25) earns nothing after it; a *flattening* slip (an output, or a ``p``
+whose output, with ``o (1 - o)`` rounding to 0, or a delta or dw of about 0 where the student's
+own numbers do not give 0) earns nothing on the items it makes free (a flat output, a delta or
+dw of 0, a new weight equal to the old one), and carried-forward credit on the others (a
+factor-10 slip in ``p`` saturates the output; the next layer's ``p`` still takes work). No
+rule denies a consequence because the student's own numbers honestly give 0.
 
 **Verdicts** (:func:`verdict`): right -> ``correct``; a consequence of plausible roots ->
 ``carried-forward``; roots and other consequences -> ``incorrect`` (0 points, with a message
@@ -80,18 +83,23 @@ def standing(*, near_exact: bool, args_right: bool, near_own: bool) -> str:
 @dataclass(frozen=True)
 class Root:
     """A written answer that does not follow from the student's numbers: ``kind`` is
-    ``explained``, ``precision`` or ``slip``; ``trivial``: a slip that makes the rest trivial."""
+    ``explained``, ``precision`` or ``slip``; ``trivial``: for a slip that makes the rest
+    trivial, ``neutral`` (p = 0, o = 0.5) or ``flat`` (see the module docstring)."""
 
     id: str
     kind: str
-    trivial: bool = False
+    trivial: str = ""
 
 
-def plausible(roots: Iterable[Root]) -> bool:
+def plausible(roots: Iterable[Root], free: bool = False) -> bool:
     """Whether a consequence of ``roots`` earns carried-forward credit: every explained and
-    precision root is plausible; unexplained slips only one, and not a trivializing one."""
+    precision root is plausible; unexplained slips only one, not a neutral one, and not a
+    flattening one when the item is ``free`` (a flat output, a zero delta or dw, an unchanged
+    weight)."""
     slips = [r for r in roots if r.kind == "slip"]
-    return len(slips) <= 1 and not any(r.trivial for r in slips)
+    if len(slips) > 1:
+        return False
+    return not any(r.trivial == "neutral" or (r.trivial == "flat" and free) for r in slips)
 
 
 def verdict(standing_: str, plausible_: bool) -> str:
@@ -379,14 +387,15 @@ class _Grading:
             result, message = "missing", "not answered"
         else:
             held = [roots[r] for r in sorted(depends) if r != qid]
-            result = verdict(kind, plausible(held))
+            free = kind == "consequence" and self._free(q, answer.value, own_args)
+            result = verdict(kind, plausible(held, free))
             if result == "correct":
                 points = 1.0
             elif result == "carried-forward":
                 points = self.ecf_credit
                 message = f"consistent with your earlier {', '.join(bad)}; the mistake is counted there"
             elif kind == "consequence":
-                message = _denied(bad, held, self.own)
+                message = _denied(bad, held, self.own, free)
             elif misconception is not None:
                 name, message = misconception.id, f"{misconception.mistake}. Right: {misconception.right}"
             elif precision is not None:
@@ -410,17 +419,31 @@ class _Grading:
                 return k
         return None
 
-    def _trivial(self, q: Quantity, value: float, from_own: float) -> bool:
-        """Whether a slip makes the rest trivial: a flat output (``o (1 - o)`` rounds to 0, from
-        the output itself or from a ``p``), the neutral output ``o = 0.5`` (``p = 0``: every
-        later ``o (1 - o)`` is 0.25), or a delta or dw of about 0 where the student's own
-        numbers do not give 0."""
+    def _trivial(self, q: Quantity, value: float, from_own: float) -> str:
+        """How a slip makes the rest trivial: ``neutral`` (``p = 0`` or ``o = 0.5``: every later
+        ``o (1 - o)`` is 0.25), ``flat`` (an output with ``o (1 - o)`` rounding to 0, from the
+        output itself or from a ``p``, or a delta or dw of about 0 where the student's own
+        numbers do not give 0), or not at all (the empty string)."""
         u = self.u
         if q.kind in ("o", "p"):
             o = value if q.kind == "o" else _sigmoid(value)
-            return abs(o * (1 - o)) < u or o == 0.5  # flat, or the neutral o = 0.5 (p = 0)
+            if o == 0.5:
+                return "neutral"
+            return "flat" if abs(o * (1 - o)) < u else ""
         if q.kind in ("delta", "dw"):
-            return abs(value) <= u < abs(from_own) - u
+            return "flat" if abs(value) <= u < abs(from_own) - u else ""
+        return ""
+
+    def _free(self, q: Quantity, value: float, own_args: Sequence[float]) -> bool:
+        """Whether an answer is one a flattening slip makes free: a flat output, a delta or
+        dw of about 0, a new weight within a unit of the old one."""
+        u = self.u
+        if q.kind == "o":
+            return abs(value * (1 - value)) < u
+        if q.kind in ("delta", "dw"):
+            return abs(value) <= u
+        if q.kind == "new_w":
+            return abs(value - own_args[0]) <= u
         return False
 
 
@@ -428,9 +451,10 @@ def _sigmoid(p: float) -> float:
     return OPS["sigmoid"].compute([p])
 
 
-def _denied(bad: Sequence[str], held: Sequence[Root], own: Mapping[str, float]) -> str:
+def _denied(bad: Sequence[str], held: Sequence[Root], own: Mapping[str, float], free: bool) -> str:
     shown = ", ".join(bad)
-    trivial = [r for r in held if r.kind == "slip" and r.trivial]
+    trivial = [r for r in held
+               if r.kind == "slip" and (r.trivial == "neutral" or (r.trivial == "flat" and free))]
     if trivial:
         r = trivial[0]
         return (f"follows from your earlier {shown}, but {r.id} = {own[r.id]:g} makes the rest trivial "

@@ -294,8 +294,11 @@ def reference_grade(instance, answers, asked, ecf_credit=1.0):
             roots[qid] = Root(qid, "precision")
         else:
             o = v if q.kind == "o" else OPS["sigmoid"].compute([v])
-            trivial = (q.kind in ("o", "p") and (abs(o * (1 - o)) < u or o == 0.5)) or (
-                q.kind in ("delta", "dw") and abs(v) <= u < abs(from_own) - u)
+            trivial = ""
+            if q.kind in ("o", "p"):
+                trivial = "neutral" if o == 0.5 else ("flat" if abs(o * (1 - o)) < u else "")
+            elif q.kind in ("delta", "dw") and abs(v) <= u < abs(from_own) - u:
+                trivial = "flat"
             roots[qid] = Root(qid, "slip", trivial)
     out = []
     for q in trace.quantities:
@@ -309,7 +312,11 @@ def reference_grade(instance, answers, asked, ecf_credit=1.0):
             out.append((q.id, "missing", 0.0, None, "not answered"))
         else:
             held = [roots[r] for r in sorted(roots_of.get(q.id, ())) if r != q.id]
-            v = verdict(kind, plausible(held))
+            x = a.value
+            free = kind == "consequence" and (
+                (q.kind == "o" and abs(x * (1 - x)) < u) or (q.kind in ("delta", "dw") and abs(x) <= u)
+                or (q.kind == "new_w" and abs(x - own_args[0]) <= u))
+            v = verdict(kind, plausible(held, free))
             points = {"correct": 1.0, "carried-forward": ecf_credit}.get(v, 0.0)
             name = explained[q.id].id if v == "incorrect" and kind == "root" and q.id in explained else None
             out.append((q.id, v, points, name, kind, q.id in precision))
