@@ -58,6 +58,7 @@ from .report import VERDICTS, Item, Report, correct_item, make_item
 from .rules import MISCONCEPTIONS, Misconception
 from .solver import Quantity, Trace, solve
 from .tolerance import (
+    EPS,
     fits,
     given_stands_for,
     least_bands,
@@ -254,9 +255,9 @@ class _Grading:
         return s
 
     def items(self) -> list[Item]:
-        trace, d, asked_set = self.trace, self.d, self.asked_set
-        tols = trace_tolerances(trace, d, self.asked)
-        least = least_bands(trace, d)
+        trace, d, asked_set, asked = self.trace, self.d, self.asked_set, self.asked
+        one = self.u * (1 + EPS)  # one rounding: inside every band, none computed
+        least = tols = None  # the bands, computed for the trace when first needed (and kept)
         get = self.answers.get
         own = self.own
         wrong: set[str] = set()
@@ -269,15 +270,22 @@ class _Grading:
             qid, exact = q.id, q.value
             answer = get(qid)
             value = None if answer is None else answer.value
+            if value is not None:
+                off = abs(value - exact)
+                if off > one:
+                    least = least or least_bands(trace, d)
+                    if off > least[qid]:
+                        tols = tols or trace_tolerances(trace, d, asked)
+                if off <= one or off <= least[qid] or (off <= tols[qid] and self._plain(q.args)):
+                    own[qid] = value  # the usual case: right by the band of the exact arguments
+                    self.own_written.add(qid)
+                    if qid in asked_set:
+                        step = (qid, q.op, q.args, _formula(q.op, q.args))
+                        band_of = _Band(trace, d, asked, qid)
+                        fast[qid] = correct_item(qid, answer.given, exact, band_of, step, own)
+                    continue
+            tols = tols or trace_tolerances(trace, d, asked)
             t = tols[qid]
-            if value is not None and (abs(value - exact) <= least[qid] or (
-                    abs(value - exact) <= t and self._plain(q.args))):
-                own[qid] = value  # the usual case: right by the band of the exact arguments
-                self.own_written.add(qid)
-                if qid in asked_set:
-                    step = (qid, q.op, q.args, _formula(q.op, q.args))
-                    fast[qid] = correct_item(qid, answer.given, exact, t, step, own)
-                continue
             args = q.args
             own_args = [own[a] for a in args]
             stands = [self.stand(a) for a in args]
@@ -462,6 +470,19 @@ def _denied(bad: Sequence[str], held: Sequence[Root], own: Mapping[str, float], 
     slips = ", ".join(r.id for r in held if r.kind == "slip")
     return (f"follows from your earlier {shown}, but those rest on several unrelated wrong values ({slips}), "
             "so no credit is carried forward")
+
+
+class _Band:
+    """The band of a right answer (:func:`~grader.tolerance.tolerances`), computed when the
+    item's ``tolerance`` is first read (:func:`~grader.report.correct_item`)."""
+
+    __slots__ = ("trace", "d", "asked", "qid")
+
+    def __init__(self, trace: Trace, d: int, asked: tuple[str, ...], qid: str) -> None:
+        self.trace, self.d, self.asked, self.qid = trace, d, asked, qid
+
+    def __call__(self) -> float:
+        return trace_tolerances(self.trace, self.d, self.asked)[self.qid]
 
 
 class _Stands(Mapping[str, float]):

@@ -103,7 +103,12 @@ def given_stands_for(value: float, decimals: int) -> float:
 def _rounding_error(x: float, d: int, width: float = 0.0) -> tuple[float, float]:
     """(upward, downward) error, both >= 0, that rounding a value in ``[x - width, x + width]``
     to ``d`` places can make: on a half, a student may round either way."""
-    u = unit(d)
+    u = 0.5 * 10.0 ** -d
+    if not width:
+        e = round(x, d) - x
+        if abs(abs(e) - u) <= 1e-12 * (abs(x) if abs(x) > 1.0 else 1.0):
+            return u, u  # on a half
+        return (e, 0.0) if e >= 0 else (0.0, -e)
     step = 2 * u
     lo, hi = x - width, x + width
     # the first half-point (k + 1/2) * step at or above lo
