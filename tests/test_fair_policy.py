@@ -234,3 +234,23 @@ def test_two_unrelated_slips_carry_nothing_forward_where_they_meet():
     assert report["o_A"].verdict == "carried-forward"  # one slip (p_A) behind it
     assert report["dw_A_B"].verdict == "incorrect"  # o_A (from p_A) and delta_B (from o_B)
     assert "several unrelated wrong values" in report["dw_A_B"].message
+
+
+def test_the_readmes_worked_examples():
+    """The Grading section's examples: p_C from written outputs is correct; after a slip in
+    o_A it is carried forward."""
+    inst = instance_from_dict({
+        "alpha": 0.5, "inputs": ["x1", "x2"], "layers": [["A", "B"], ["C"]],
+        "weights": {"x1_A": 1.0, "x2_A": 1.0, "x1_B": -1.0, "x2_B": 0.5, "A_C": 0.5, "B_C": -1.0},
+        "samples": [{"inputs": {"x1": 1.0, "x2": 0.0}, "desired": {"C": 1.0}}],
+    })
+
+    def verdicts(values):
+        report = grade(inst, {k: Answer(k, v, v) for k, v in values.items()}, asked=list(values))
+        return {i.id: i.verdict for i in report.items}
+
+    # p_C = 0.5 * 0.7311 - 1 * 0.2689 = 0.36555 - 0.2689 = 0.09665, written 0.0966
+    assert verdicts({"o_A": 0.7311, "o_B": 0.2689, "p_C": 0.0966})["p_C"] == "correct"
+    # o_A = 0.8311 (a slip): p_C = 0.5 * 0.8311 - 0.2689 = 0.14665, written 0.1467
+    got = verdicts({"o_A": 0.8311, "o_B": 0.2689, "p_C": 0.1467})
+    assert (got["o_A"], got["p_C"]) == ("incorrect", "carried-forward")
