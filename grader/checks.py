@@ -9,10 +9,11 @@ family can never pass).
 - :func:`too_small`: an asked quantity is exactly 0 (an input of 0 on a weight: a fine lesson)
   or at least :func:`min_magnitude` = 10 ** -(decimals - 1) in size, so it keeps at least two
   significant digits at the instructed rounding.
-- :func:`undetectable`: every misconception that applies to the net changes each asked
-  quantity it changes (at the first place it acts, from exact earlier values) by more than the
-  quantity's tolerance plus the tolerance of the mistaken step, so a hand-rounded answer made
-  with the mistake is never graded correct, and the grader can name it.
+- :func:`undetectable`: every misconception that applies to the net moves each asked quantity
+  it changes (at the first place it acts, from exact earlier values) by more than the sum of
+  the right step's band and the mistaken step's band (:mod:`grader.tolerance`, the bands the
+  grader judges with), so a hand-rounded answer made with the mistake is never graded correct,
+  and the grader can name it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from .ops import OPS
 from .recompute import plan_index
 from .rules import CORRECT, MISCONCEPTIONS, Misconception
 from .solver import Trace, _structure, givens, plan
-from .tolerance import local
+from .tolerance import band, given_stands_for, trace_tolerances, unit
 
 
 def min_magnitude(decimals: int) -> float:
@@ -85,7 +86,7 @@ class _Program:
     misconception's: the bias-input mutant flips the constant input), an exact asked value or
     an earlier step."""
 
-    __slots__ = ("m", "flips_bias", "steps", "changed")
+    __slots__ = ("m", "flips_bias", "steps", "changed", "formulas", "planned")
 
     def __init__(self, instance: Instance, m: Misconception, asked: Sequence[str]) -> None:
         self.m = m
@@ -106,23 +107,31 @@ class _Program:
                 steps.append((a, OPS[op].compute, args))
 
         changed: list[_Step] = []
+        #: per changed asked quantity: its op and argument ids under the misconception
+        self.formulas: dict[str, tuple[str, tuple[str, ...]]] = {}
         for qid in changed_ids(instance, m, asked):
             need(qid)
             op, args = index[qid]
             changed.append((qid, OPS[op].compute, args))
+            self.formulas[qid] = (op, args)
+        self.planned = frozenset(planned)
         self.steps = tuple((qid, compute, _getter(args)) for qid, compute, args in steps)
         self.changed = tuple((qid, compute, _getter(args)) for qid, compute, args in changed)
 
     def run(self, env: dict[str, float]) -> list[tuple[str, float]]:
         """(id, mistaken value) of each changed asked quantity. ``env``: the right givens and
         the exact asked values (not modified)."""
+        return self.run_with(env)[0]
+
+    def run_with(self, env: dict[str, float]) -> tuple[list[tuple[str, float]], dict[str, float]]:
+        """:meth:`run` and the values it used (givens, asked values, planned steps)."""
         if self.flips_bias:
             env = mutant_givens(env, self.m.rules)  # the constant input flipped, in a copy
-        elif self.steps:
+        else:
             env = dict(env)
         for qid, compute, get in self.steps:
             env[qid] = compute(get(env))
-        return [(qid, compute(get(env))) for qid, compute, get in self.changed]
+        return [(qid, compute(get(env))) for qid, compute, get in self.changed], env
 
 
 def _getter(args: tuple[str, ...]) -> Callable[[Mapping[str, float]], tuple[float, ...]]:
@@ -165,27 +174,36 @@ def changes(trace: Trace, m: Misconception, asked: Sequence[str]) -> dict[str, f
     return {}
 
 
-def undetectable(trace: Trace, asked: Sequence[str], tolerances: Mapping[str, float], decimals: int) -> str | None:
+def undetectable(trace: Trace, asked: Sequence[str], tolerances: Mapping[str, float] | None = None,
+                 decimals: int | None = None) -> str | None:
+    """None when every misconception that applies moves each asked quantity it changes by more
+    than the right band plus the mistaken step's band, else the reason. ``tolerances``: the
+    right bands (default :func:`grader.tolerance.trace_tolerances` for these asked ids);
+    ``decimals``: default the instance's."""
     programs = _programs(trace.instance, asked)
     if not programs:
         return None
+    d = trace.instance.rounding if decimals is None else decimals
+    bands = trace_tolerances(trace, d, asked)
+    right = bands if tolerances is None else tolerances
+    u = unit(d)
+    asked_set = set(asked)
     env = _env(trace, asked)
-    exact_values: dict[str, float] | None = None  # for local(): made when first needed
-    givens_of_trace: dict[str, float] | None = None
+    given_ids = {gid for gid, _ in trace.givens}
     for program in programs:
         shown = False
-        for qid, wrong in program.run(env):
+        values, used = program.run_with(env)
+        for qid, wrong in values:
             diff = abs(wrong - env[qid])
             if diff < 1e-12:
                 continue  # the same number either way (an input of 0)
-            tol = tolerances[qid]
-            if diff > 2 * tol:
-                shown = True  # local(q) <= tol(q): clear of both bands without computing it
-                continue
-            if exact_values is None:
-                exact_values = trace.values
-                givens_of_trace = dict(trace.givens)
-            limit = tol + local(trace[qid], exact_values, givens_of_trace, decimals)
+            op, args = program.formulas[qid]
+            arg_values = [used[a] for a in args]
+            # each argument stands for what it does when the grader judges the mutant's step
+            # (an unasked one for its own band: the student works it out by hand too)
+            stands = [given_stands_for(used[a], d) if a in given_ids
+                      else (u if a in asked_set else bands.get(a, 2 * u)) for a in args]
+            limit = right[qid] + band(op, arg_values, stands, d)
             if diff <= limit:
                 return f"undetectable: {program.m.id} moves {qid} by {diff:.2e}, within {limit:.2e}"
             shown = True

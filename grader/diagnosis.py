@@ -5,13 +5,21 @@ quantity ``q`` we take, for every misconception ``m``, the quantity of the same 
 mutant derivation (the plan of :func:`grader.solver.plan` under ``m.rules``) and recompute it
 from the student's *own* answers; an argument the student did not write follows the mutant's
 rules from what they did write (a student without alpha in dw who was asked only for new_w),
-and givens are the mutant's (the bias-input mutant flips the constant input). The mutant's formula may use
-other ids than the right one (the updated-weights mutant computes ``delta_A`` from
-``new_w_A_C``; the dw-for-new-w mutant's ``new_w`` is a copy of ``dw``): the student's own
+and givens are the mutant's (the bias-input mutant flips the constant input). The mutant's
+formula may use other ids than the right one (the updated-weights mutant computes ``delta_A``
+from ``new_w_A_C``; the dw-for-new-w mutant's ``new_w`` is a copy of ``dw``): the student's own
 values of those ids are used, so a student who made the mistake after an earlier slip is still
-diagnosed. A misconception is named when the answer equals its value within the one-step
-tolerance and the misconception changes this step (its value differs from the right formula's
-by more than that tolerance). The closest match wins.
+diagnosed.
+
+A misconception *matches* a root (an answer outside the band of the right formula from the
+student's own values) when the answer lies within the band of the mutant's step
+(:func:`grader.tolerance.band` on the mutant's formula, from the student's own values).
+:meth:`Diagnoser.changes` says whether a misconception changes a step at all (its value lies
+outside its band around the right formula's). The match is *strict* when the answer agrees
+with the mutant's value at the asked decimals without any slack for rounded sub-results
+(:func:`grader.tolerance.strict_band`).
+Which matches name a misconception is the grader's evidence rule
+(:func:`grader.grading.named`); :func:`choose` picks one per item.
 
 A :class:`Diagnoser` serves one submission: it looks the mutant plans up once and shares the
 mutants' recomputed values among the submission's items. Where a mutant's step has the right
@@ -22,6 +30,7 @@ formula's, so that misconception cannot change the step and is passed over witho
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from .model import BIAS, Instance
 from .ops import OPS
@@ -29,7 +38,7 @@ from .recompute import plan_index
 from .rules import CORRECT, MISCONCEPTIONS, Misconception, Rules
 from .solver import Quantity, Trace, _structure
 from .solver import givens as solver_givens
-from .tolerance import local_of
+from .tolerance import fits, given_stands_for, strict_band, unit
 
 Index = Mapping[str, tuple[str, tuple[str, ...]]]
 
@@ -81,19 +90,24 @@ class Diagnoser:
     """Diagnosis of the items of one submission.
 
     ``trace``: the exact trace (under the right rules); ``known``: the student's readable
-    answers by id; ``decimals``: the instructed rounding.
+    answers by id; ``decimals``: the instructed rounding; ``stands``: what each of the
+    student's values may stand for (:func:`grader.tolerance.stands_for`; an id missing from it,
+    a value the mutant recomputes, stands for one rounding unit).
     """
 
-    def __init__(self, trace: Trace, known: Mapping[str, float], decimals: int) -> None:
+    def __init__(self, trace: Trace, known: Mapping[str, float], decimals: int,
+                 stands: Mapping[str, float] | None = None) -> None:
         self.trace = trace
         self.known = known
         self.decimals = decimals
+        self.stands = stands or {}
         # the right givens: the trace's own when it is the right derivation
         self.givens = dict(trace.givens) if trace.rules == CORRECT else solver_givens(trace.instance)
         self._correct, self._mutants = _mutants(trace.instance)
         self._flipped: dict[str, float] | None = None
-        #: per misconception (and None for the right rules): values recomputed from ``known``
-        self._cache: dict[str | None, dict[str, float]] = {}
+        #: per misconception (and None for the right rules): values recomputed from ``known``,
+        #: and under ("stand", id) what those values stand for
+        self._cache: dict = {}
 
     def _givens_of(self, mutant: _Mutant | None) -> Mapping[str, float]:
         if mutant is None or not mutant.flips_bias:
@@ -131,39 +145,89 @@ class Diagnoser:
         op, _, values = self._args(qid, None)
         return OPS[op].compute(values)
 
+    def _stands(self, args: tuple[str, ...], mutant: _Mutant | None) -> list[float]:
+        """What each argument stands for: a given for 0 (u when it has more decimals), a
+        written answer for what the student's value stands for, a value the recomputation
+        makes for the band of its own (mutant) step, which the student works out by hand too."""
+        return [self._stand(a, mutant) for a in args]
+
+    def _stand(self, qid: str, mutant: _Mutant | None) -> float:
+        givens = self._givens_of(mutant)
+        if qid in givens:
+            return given_stands_for(givens[qid], self.decimals)
+        if qid in self.known:
+            return self.stands.get(qid, unit(self.decimals))
+        key = ("stand", None if mutant is None else mutant.m.id)
+        cache = self._cache.setdefault(key, {})
+        found = cache.get(qid)
+        if found is None:
+            op, args, values = self._args(qid, mutant)
+            found = cache[qid] = fits(0.0, op, values, self._stands(args, mutant), self.decimals)[1]
+        return found
+
     def mutant_value(self, qid: str, m: Misconception) -> tuple[float, float] | None:
-        """(value, one-step tolerance) of ``qid`` under ``m`` from the student's answers, or
-        None when ``m`` has no such quantity."""
+        """(value, band) of ``qid`` under ``m`` from the student's answers, or None when ``m``
+        has no such quantity."""
         mutant = next(x for x in self._mutants if x.m is m or x.m.id == m.id)
         if qid not in mutant.index:
             return None
         op, args, values = self._args(qid, mutant)
-        return OPS[op].compute(values), local_of(op, args, values, self.givens, self.decimals)
+        return OPS[op].compute(values), fits(0.0, op, values, self._stands(args, mutant), self.decimals)[1]
 
-    def candidates(self, q: Quantity, answer: float) -> tuple[Misconception, ...]:
-        """The misconceptions that explain ``answer`` for ``q``, closest first."""
+    def matches(self, q: Quantity, answer: float) -> tuple[Match, ...]:
+        """The misconceptions that match ``answer`` for ``q`` (see the module docstring),
+        closest first."""
         qid = q.id
         known = self.known
         givens = self.givens
-        right: float | None = None
-        found: list[tuple[float, int, Misconception]] = []
+        d = self.decimals
+        found: list[Match] = []
         for mutant in self._mutants:
             index = mutant.index
             if qid not in index:
                 continue
             if qid not in mutant.direct and all(a in known or a in givens for a in index[qid][1]):
                 continue  # the right formula from the same numbers: this step is not changed
-            if right is None:
-                right = self.right(qid)
             op, args, values = self._args(qid, mutant)
             value = OPS[op].compute(values)
-            tol = local_of(op, args, values, givens, self.decimals)
-            if abs(value - right) <= tol:
-                continue  # this misconception does not change this step
-            distance = abs(answer - value)
-            if distance <= tol:
-                found.append((distance, mutant.order, mutant.m))
-        return tuple(m for _, _, m in sorted(found, key=lambda t: (t[0], t[1])))
+            stands = self._stands(args, mutant)
+            # (called for roots, answers outside the right formula's band: one inside the
+            # mutant's band is evidence of it even where both formulas give the same number
+            # from the written values, as a flat o = 1.0000 makes them)
+            if fits(answer, op, values, stands, d, target=value)[0]:
+                strict = abs(answer - value) <= strict_band(op, values, stands, d)
+                found.append(Match(mutant.m, abs(answer - value), mutant.order, strict))
+        found.sort(key=lambda x: (x.distance, x.order))
+        return tuple(found)
+
+    def changes(self, qid: str, m: Misconception) -> bool:
+        """Whether ``m`` changes the step ``qid`` from the student's values: its value lies
+        outside its band around what the right formula gives."""
+        mutant = next(x for x in self._mutants if x.m.id == m.id)
+        if qid not in mutant.index:
+            return False
+        known, givens = self.known, self.givens
+        if qid not in mutant.direct and all(a in known or a in givens for a in mutant.index[qid][1]):
+            return False
+        op, args, values = self._args(qid, mutant)
+        value = OPS[op].compute(values)
+        stands = self._stands(args, mutant)
+        return not fits(self.right(qid), op, values, stands, self.decimals, target=value)[0]
+
+    def candidates(self, q: Quantity, answer: float) -> tuple[Misconception, ...]:
+        """The misconceptions that match ``answer`` for ``q``, closest first."""
+        return tuple(x.m for x in self.matches(q, answer))
+
+
+@dataclass(frozen=True)
+class Match:
+    """A misconception whose step gives an answer: how far off, its order in
+    :data:`~grader.rules.MISCONCEPTIONS`, and whether it agrees at the asked decimals."""
+
+    m: Misconception
+    distance: float
+    order: int
+    strict: bool
 
 
 def candidates(q: Quantity, answer: float, trace: Trace, known: Mapping[str, float],

@@ -29,7 +29,6 @@ from .errors import BackpropError
 from .families import Family
 from .model import Connection, Instance, Sample, instance_from_dict
 from .solver import Trace, _structure, solve
-from .tolerance import trace_tolerances
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -223,7 +222,7 @@ def rejection(family: Family, instance: Instance) -> tuple[str | None, Trace, tu
         trace, asked, instance.rounding
     )
     if reason is None:
-        reason = checks.undetectable(trace, asked, trace_tolerances(trace), instance.rounding)
+        reason = checks.undetectable(trace, asked)
     return reason, trace, asked
 
 

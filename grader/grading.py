@@ -1,56 +1,75 @@
-"""Grading: a student's answers against the trace, with error carried forward and diagnosis.
+"""Grading: a student's answers against the trace, one step at a time, from their own numbers.
 
-Every asked quantity gets one verdict (DESIGN section 5):
-
-``correct``
-    within the quantity's tolerance (:func:`grader.tolerance.tolerances`) of the exact value;
-    or equal, within the one-step tolerance :func:`grader.tolerance.local`, to what the right
-    formula gives from the student's own earlier answers when none of those is wrong (rounding
-    that accumulated along the student's own written numbers is not a mistake).
-``carried-forward``
-    wrong, but equal within :func:`~grader.tolerance.local` to what the right formula gives
-    from the student's *own* earlier values: the error was made earlier and is counted there,
-    once. Earns ``ecf_credit`` (a fraction of the item's point; default 1).
-``incorrect``
-    anything else; ``misconception`` names the mistake when the answer equals what one of the
-    misconception rules (:data:`grader.rules.MISCONCEPTIONS`) gives at this step from the
-    student's own earlier values (see :mod:`grader.diagnosis`).
-``missing`` / ``invalid``
-    not answered / not readable (the message says why).
+The policy (the README's "Grading" section states it with a worked example of each rule):
 
 **The student's own values.** Walking the derivation in order, the student's value of a
-quantity is their answer when they gave a readable one; otherwise it is the right formula
-applied to their own values of its arguments (so a quantity they skipped carries their earlier
-slip forward, and equals the exact value when everything before it was right). Givens are
-exact.
+quantity is their answer when they gave a readable one; otherwise the right formula applied to
+their own values of its arguments (a skipped quantity carries their earlier values forward).
+Givens are exact.
 
-**The trivial-answer guard (no credit for making later steps trivial).** Error carried forward
-invites an exploit: write a wrong but *degenerate* early answer (an output of exactly 0 or 1,
-a zero delta or weight change) and every later step becomes trivial (``o (1 - o) = 0`` makes
-every delta 0, every dw 0, every new weight equal to the old one), then collect full credit for
-"consistent" later answers. The policy: a wrong value of the student's is *degenerate* when it
-is an output within one rounding unit of 0 or 1, or a delta or dw within one rounding unit of
-0. No quantity that depends, through any chain of the student's wrong values, on a degenerate
-wrong value earns carried-forward credit; nor does a step whose value from the student's own
-numbers is 0 (within a rounding unit) where the exact value is not. Such items are graded
-``incorrect`` with a message that says why. Correct answers are always correct.
+**Standing of a written answer** (:func:`standing`). Let ``f`` be the step's formula and
+``band`` the band of an honest hand calculation of this step (:mod:`grader.tolerance`):
+
+- *right*: within the band of ``f(exact arguments)`` (a student who kept exact numbers in the
+  calculator while writing a slip), or within the band of ``f(own arguments)`` when every
+  argument was itself judged right;
+- *consequence*: within the band of ``f(own arguments)`` where some argument is wrong: the
+  answer follows from the student's own wrong values;
+- *root*: anything else: the answer does not follow from the student's numbers. A root is
+  *explained* when a misconception gives it from the student's own values and the evidence
+  rule names it (:func:`named`: it matches on two or more of the items where it acts, or
+  acts on one asked item only and agrees there at the asked decimals); a *precision* root
+  when it is the right value from the student's own values at ``d - 1`` or ``d - 2``
+  decimals, as written ("right to 3 decimals; 4 are asked"); else an *unexplained slip*.
+
+A quantity the student did not write is right when all its arguments are, else a consequence.
+
+**Carried-forward credit** (:func:`plausible`). A consequence depends on the roots reached
+from it through chains of the student's wrong values (a root's own wrong arguments included).
+It earns the carried-forward credit (``ecf_credit``) only when those roots are plausible
+mistakes: every explained and precision root is; an unexplained slip is when it is the *only*
+unexplained slip the item depends on (two unrelated values replaced at once are not a slip)
+and it does not trivialize the rest. A slip to the neutral ``p = 0`` or ``o = 0.5`` (every
+later ``o (1 - o)`` is 0.25) earns nothing after it; a *flattening* slip (an output, or a ``p``
+whose output, with ``o (1 - o)`` rounding to 0, or a delta or dw of about 0 where the student's
+own numbers do not give 0) earns nothing on the items it makes free (a flat output, a delta or
+dw of 0, a new weight equal to the old one), and carried-forward credit on the others (a
+factor-10 slip in ``p`` saturates the output; the next layer's ``p`` still takes work). No
+rule denies a consequence because the student's own numbers honestly give 0.
+
+**Verdicts** (:func:`verdict`): right -> ``correct``; a consequence of plausible roots ->
+``carried-forward``; roots and other consequences -> ``incorrect`` (0 points, with a message
+that says which: the misconception, "right to k decimals; d are asked", "does not follow", or
+why no credit is carried forward); ``missing``/``invalid`` for unanswered/unreadable answers.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Mapping, Sequence
 
 from .answers import Answer, unknown_messages
-from .diagnosis import Diagnoser, choose
+from .checks import changed_ids
+from .diagnosis import Diagnoser, Match, choose
 from .model import Instance
 from .ops import OPS
+from .policy import Root, named, plausible, standing, verdict
 from .report import VERDICTS, Item, Report, correct_item, make_item
-from .rules import Misconception
+from .rules import MISCONCEPTIONS, Misconception
 from .solver import Quantity, Trace, solve
-from .tolerance import local_of, structure_key, tolerance_list, trace_tolerances, unit
+from .tolerance import (
+    EPS,
+    fits,
+    given_stands_for,
+    least_bands,
+    stands_for,
+    trace_tolerances,
+    unit,
+    written_decimals,
+)
 
-__all__ = ["VERDICTS", "Item", "Report", "grade", "own_values"]
+__all__ = ["VERDICTS", "Item", "Report", "Root", "grade", "named", "own_values", "plausible", "standing",
+           "verdict"]
 
 # --------------------------------------------------------------------------- the student's values
 
@@ -65,18 +84,7 @@ def own_values(trace: Trace, answers: Mapping[str, Answer]) -> dict[str, float]:
     return values
 
 
-def _degenerate_value(q: Quantity, v: float, u: float) -> bool:
-    if q.kind == "o":
-        return abs(v) <= u or abs(v - 1) <= u
-    if q.kind in ("delta", "dw"):
-        return abs(v) <= u
-    return False
-
-
-#: each op's arithmetic by name
 _COMPUTE = {name: op.compute for name, op in OPS.items()}
-
-#: the formula of a step by (op, argument ids): the same for every variant of a family
 _FORMULAS: dict[tuple[str, tuple[str, ...]], str] = {}
 
 
@@ -86,39 +94,6 @@ def _formula(op: str, args: tuple[str, ...]) -> str:
     if text is None:
         text = _FORMULAS[key] = OPS[op].text(args)
     return text
-
-
-class _Plan:
-    """What grading needs of a net structure's derivation, the same for every variant (so made
-    once per :func:`~grader.tolerance.structure_key`): the ids, and per quantity its id, op,
-    arguments and formula. ``lazy``: whether a correct item may leave its own values to be
-    computed when read (:func:`~grader.report.correct_item`): every quantity's own value is
-    then set once, so the final values are those the item would have been given."""
-
-    __slots__ = ("ids", "valid", "steps", "lazy")
-
-    def __init__(self, trace: Trace) -> None:
-        self.ids = tuple(q.id for q in trace.quantities)
-        self.valid = frozenset(self.ids)
-        self.steps = tuple((q.id, q.op, q.args, _formula(q.op, q.args)) for q in trace.quantities)
-        given_ids = {gid for gid, _ in trace.givens}
-        self.lazy = len(self.valid) == len(self.ids) and given_ids.isdisjoint(self.valid) \
-            and len(given_ids) == len(trace.givens)
-
-
-_PLANS: dict[tuple, _Plan] = {}
-
-#: own values up to this size keep every op's products (at most 4 * _TAME ** 2) and their sums
-#: far from overflowing
-_TAME = 1e150
-
-
-def _plan(trace: Trace) -> _Plan:
-    key = structure_key(trace)
-    found = _PLANS.get(key)
-    if found is None:
-        found = _PLANS[key] = _Plan(trace)
-    return found
 
 
 # --------------------------------------------------------------------------- grading
@@ -145,174 +120,320 @@ def grade(
 
         raise BackpropError(f"the carried-forward credit must be from 0 to 1, not {ecf_credit}")
     trace = solve(instance) if trace is None else trace
-    plan = _plan(trace)
-    ids = plan.ids
-    valid = plan.valid
+    ids = trace.ids
+    valid = frozenset(ids)
     warnings = []
     if unknown or not valid.issuperset(answers):
         warnings = unknown_messages([u for u in unknown if u not in valid], ids)
         warnings += unknown_messages([k for k in answers if k not in valid and k not in unknown], ids)
-    asked_set = valid if asked is None else set(asked)
     if asked and not valid.issuperset(asked):
         warnings += unknown_messages([a for a in asked if a not in valid], ids)
-    return Report(tuple(_Grading(instance, answers, trace, ecf_credit, valid).items(asked_set, plan)),
-                  tuple(dict.fromkeys(warnings)) if warnings else (), ecf_credit, instance.rounding)
-
-
-_new = object.__new__
-_set = object.__setattr__
+    asked_ids = ids if asked is None else tuple(q for q in ids if q in set(asked))
+    items = _Grading(instance, answers, trace, ecf_credit, asked_ids).items()
+    shown = tuple(dict.fromkeys(warnings)) if warnings else ()
+    return Report(tuple(items), shown, ecf_credit, instance.rounding)
 
 
 class _Grading:
-    """One submission on its way through :func:`grade`.
-
-    One pass over the derivation computes each quantity's own value (the student's answer, or
-    the right formula from their earlier own values), whether it is wrong, whether the
-    trivial-answer guard taints it, and the item of each asked quantity, built once with its
-    final fields. What only a wrong answer needs (the givens, the student's readable answers,
-    the misconception :class:`~grader.diagnosis.Diagnoser`) is made the first time it is; so
-    are the own values of the arguments of a correct answer and what the right formula gives
-    from them (its item computes them when they are read: the renderers show them for the
-    wrong items only).
-    """
+    """One submission on its way through :func:`grade`: a first pass judges the standing of
+    every quantity (and collects the misconceptions matching each root), a second names the
+    misconceptions, classifies the roots and builds the items."""
 
     def __init__(self, instance: Instance, answers: Mapping[str, Answer], trace: Trace, ecf_credit: float,
-                 valid: Set[str]) -> None:
+                 asked: tuple[str, ...]) -> None:
+        self.instance = instance
         self.answers = answers
         self.trace = trace
         self.ecf_credit = ecf_credit
-        self.valid = valid
+        self.asked = asked
+        self.asked_set = frozenset(asked)
         self.d = instance.rounding
         self.u = unit(self.d)
-        self._givens: dict[str, float] | None = None
+        #: the student's own values, and what each stands for (see grader.tolerance)
+        self.own: dict[str, float] = dict(trace.givens)
+        self.stands: dict[str, float] = {gid: given_stands_for(v, self.d) for gid, v in trace.givens}
         self._diagnoser: Diagnoser | None = None
-        #: the misconceptions that explain each item that has one, closest first
-        self.found: dict[str, tuple[Misconception, ...]] = {}
-
-    @property
-    def givens(self) -> dict[str, float]:
-        if self._givens is None:
-            self._givens = dict(self.trace.givens)
-        return self._givens
+        #: the ids whose own value is the student's written answer
+        self.own_written: set[str] = set()
+        self.given_ids = frozenset(gid for gid, _ in trace.givens)
 
     @property
     def diagnoser(self) -> Diagnoser:
         if self._diagnoser is None:
-            valid = self.valid
-            known = {k: a.value for k, a in self.answers.items() if k in valid and a.value is not None}
-            self._diagnoser = Diagnoser(self.trace, known, self.d)
+            known = {k: a.value for k, a in self.answers.items() if a.value is not None and k in self.trace}
+            self._diagnoser = Diagnoser(self.trace, known, self.d, _Stands(self))
         return self._diagnoser
 
-    def items(self, asked: Set[str], plan: _Plan) -> list[Item]:
-        get = self.answers.get
-        trace = self.trace
-        u = self.u
-        own = dict(trace.givens)
-        own_value = own.__getitem__
-        if plan.lazy:
-            tols = tolerance_list(trace)
-        else:
-            tol = trace_tolerances(trace)
-            tols = [tol[qid] for qid in plan.ids]
-        # the own values of the arguments of a correct answer and the right formula applied to
-        # them are left to its item to compute when read (see correct_item), while no own
-        # value can make that formula fail (math.fsum raises on an overflow): while every
-        # given and own value is at most _TAME in size. Past a larger one, every item is made
-        # with them at once, as the computation would raise here, where it always did.
-        tame = plan.lazy and sum(map(abs, own.values())) <= _TAME
-        top = _TAME
-        new, fill = _new, _set
-        # wrong: the student's value is outside the tolerance of the exact value;
-        # degenerate: it depends on a degenerate wrong value (the trivial-answer guard)
-        wrong: set[str] = set()
-        degenerate: set[str] = set()
-        items: list[Item] = []
-        append = items.append
-        for step, q, t in zip(plan.steps, trace.quantities, tols):
-            qid = step[0]
-            exact = q.value
-            answer = get(qid)
-            if tame and answer is not None and answer.error is None:
-                # the usual case, a readable answer within the tolerance: correct, and the
-                # student's own value (the answer itself) is not wrong
-                value = answer.value
-                if value is not None and abs(value - exact) <= t and -top <= value <= top:
-                    own[qid] = value
-                    if qid in asked:
-                        # correct_item(qid, answer.given, exact, t, step, own), inlined
-                        item = new(Item)
-                        fill(item, "__dict__", {
-                            "id": qid, "verdict": "correct", "points": 1.0, "max_points": 1.0,
-                            "given": answer.given, "misconception": None, "message": "",
-                            "_lazy": (exact, t, step, own),
-                        })
-                        append(item)
-                    continue
-            _, op, args, formula = step
-            own_args = list(map(own_value, args))
-            from_own = _COMPUTE[op](own_args)
-            value = None if answer is None else answer.value
-            mine = own[qid] = from_own if value is None else value
-            if tame and not -top <= mine <= top:
-                tame = False
-            if abs(mine - exact) > t:
-                wrong.add(qid)
-                if _degenerate_value(q, mine, u) or (degenerate and any(a in degenerate for a in args)):
-                    degenerate.add(qid)
-            if qid not in asked:
+    def _plain(self, args: tuple[str, ...]) -> bool:
+        """Whether every argument is a given or an asked answer written at no more than ``d``
+        decimals: each then stands for what :func:`~grader.tolerance.tolerances` assumes, and
+        the band of the exact arguments is ``tolerances``' own."""
+        given, asked, written, u = self.given_ids, self.asked_set, self.own_written, self.u
+        for a in args:
+            if a in given:
                 continue
-            # the verdict, the points, the misconception and the message
-            verdict, points, misconception, message = "incorrect", 0.0, None, ""
-            if answer is not None and answer.error is not None:
-                verdict, message = "invalid", _unreadable(answer.error)
-            elif value is None:
-                verdict, message = "missing", "not answered"
-            elif abs(value - exact) <= t:
-                verdict, points = "correct", 1.0
-            elif abs(value - from_own) <= local_of(op, args, own_args, self.givens, self.d):
-                tainted = [a for a in args if a in wrong]
-                if not tainted:
-                    verdict, points = "correct", 1.0
-                else:
-                    shown = ", ".join(tainted)
-                    trivial = any(a in degenerate for a in tainted) or (abs(from_own) <= u < abs(exact) - t)
-                    if not trivial:
-                        verdict, points = "carried-forward", self.ecf_credit
-                        message = f"consistent with your earlier {shown}; the mistake is counted there"
-                    else:
-                        message = (f"follows from your earlier {shown}, but those make this step trivial "
-                                   "(an output of 0 or 1, or a zero delta), so no credit is carried forward")
+            if a not in asked or a not in written or self.stand(a) != u:
+                return False
+        return True
+
+    def stand(self, qid: str) -> float:
+        """What the student's value of ``qid`` stands for (computed when first needed)."""
+        s = self.stands.get(qid)
+        if s is None:
+            s = self.stands[qid] = stands_for(self.own[qid], self.d)
+        return s
+
+    def items(self) -> list[Item]:
+        trace, d, asked_set, asked = self.trace, self.d, self.asked_set, self.asked
+        one = self.u * (1 + EPS)  # one rounding: inside every band, none computed
+        least = tols = None  # the bands, computed for the trace when first needed (and kept)
+        get = self.answers.get
+        own = self.own
+        wrong: set[str] = set()
+        roots_of: dict[str, frozenset[str]] = {}
+        #: per written wrong answer: (standing, from_own, band, own args, wrong args)
+        judged: dict[str, tuple] = {}
+        matches: dict[str, tuple[Match, ...]] = {}
+        fast: dict[str, Item] = {}
+        for q in trace.quantities:
+            qid, exact = q.id, q.value
+            answer = get(qid)
+            value = None if answer is None else answer.value
+            if value is not None:
+                off = abs(value - exact)
+                if off > one:
+                    least = least or least_bands(trace, d)
+                    if off > least[qid]:
+                        tols = tols or trace_tolerances(trace, d, asked)
+                if off <= one or off <= least[qid] or (off <= tols[qid] and self._plain(q.args)):
+                    own[qid] = value  # the usual case: right by the band of the exact arguments
+                    self.own_written.add(qid)
+                    if qid in asked_set:
+                        step = (qid, q.op, q.args, _formula(q.op, q.args))
+                        band_of = _Band(trace, d, asked, qid)
+                        fast[qid] = correct_item(qid, answer.given, exact, band_of, step, own)
+                    continue
+            tols = tols or trace_tolerances(trace, d, asked)
+            t = tols[qid]
+            args = q.args
+            own_args = [own[a] for a in args]
+            stands = [self.stand(a) for a in args]
+            from_own = _COMPUTE[q.op](own_args)
+            bad = [a for a in args if a in wrong]
+            if value is None:
+                # not written: the right formula from the student's own values
+                own[qid] = from_own
+                self.stands[qid] = fits(from_own, q.op, own_args, stands, d)[1]
+                if bad:
+                    wrong.add(qid)
+                    roots_of[qid] = frozenset().union(*(roots_of[a] for a in bad))
+                judged[qid] = ("unwritten", from_own, t, own_args, bad)
+                continue
+            own[qid] = value
+            self.own_written.add(qid)
+            near_own, width = fits(value, q.op, own_args, stands, d, target=from_own)
+            if near_own and not bad:
+                kind = "right"
+            else:  # or the exact values kept in the calculator while a slip was written
+                near_exact = fits(value, q.op, q.arg_values, stands, d, target=exact)[0]
+                kind = standing(near_exact=near_exact, args_right=not bad, near_own=near_own)
+            judged[qid] = (kind, from_own, width, own_args, bad)
+            if kind == "right":
+                continue
+            wrong.add(qid)
+            upstream = frozenset().union(*(roots_of[a] for a in bad)) if bad else frozenset()
+            roots_of[qid] = upstream | {qid} if kind == "root" else upstream
+            if kind == "root":
+                found = self.diagnoser.matches(q, value)
+                if found:
+                    matches[qid] = found
+        return self._items(fast, judged, matches, roots_of)
+
+    def _items(self, fast: dict[str, Item], judged: dict[str, tuple], matches: dict[str, tuple[Match, ...]],
+               roots_of: dict[str, frozenset[str]]) -> list[Item]:
+        trace = self.trace
+        acts = {}
+        if matches:
+            acts = self._acts(matches)
+        explained = choose(named(matches, acts))
+        roots: dict[str, Root] = {}
+        precision: dict[str, int] = {}
+        for qid, (kind, from_own, _, own_args, _) in judged.items():
+            if kind != "root":
+                continue
+            q = trace[qid]
+            value = self.own[qid]
+            if qid in explained:
+                roots[qid] = Root(qid, "explained")
+                continue
+            k = self._precision(q, value, from_own, own_args)
+            if k is not None:
+                precision[qid] = k
+                roots[qid] = Root(qid, "precision")
             else:
-                ms = self.diagnoser.candidates(q, value)
-                if ms:
-                    self.found[qid] = ms
-                    misconception, message = ms[0].id, f"{ms[0].mistake}. Right: {ms[0].right}"
-                else:
-                    message = f"does not follow from {qid} = {formula} with your numbers; recompute this step"
-            append(make_item(
-                qid, verdict, points, 1.0, None if answer is None else answer.given, misconception, message,
-                exact, t, formula, args, tuple(own_args), from_own, value, op,
-            ))
-        if self.found:
-            items = self._settle_misconceptions(items)
+                roots[qid] = Root(qid, "slip", self._trivial(q, value, from_own))
+        items = []
+        for q in trace.quantities:
+            qid = q.id
+            if qid not in self.asked_set:
+                continue
+            if qid in fast:
+                items.append(fast[qid])
+                continue
+            items.append(self._item(q, judged[qid], roots_of.get(qid, frozenset()), roots,
+                                    explained.get(qid), precision.get(qid)))
         return items
 
-    def _settle_misconceptions(self, items: list[Item]) -> list[Item]:
-        """Where several misconceptions explain an item, name the one that explains the most
-        items of the submission (:func:`grader.diagnosis.choose`)."""
-        chosen = choose(self.found)
-        out = []
-        for i in items:
-            m = chosen.get(i.id)
-            if m is not None and m.id != i.misconception:
-                i = make_item(i.id, i.verdict, i.points, i.max_points, i.given, m.id,
-                              f"{m.mistake}. Right: {m.right}", i.expected, i.tolerance, i.formula, i.args,
-                              i.own_args, i.from_own, i.value, i.op)
-            out.append(i)
+    def _acts(self, matches: Mapping[str, Sequence[Match]]) -> dict[str, tuple[int, int]]:
+        """For each misconception that matches exactly one root: (on how many asked items it
+        changes the step from the student's own values, on how many written answers among
+        those it matches, roots or not)."""
+        tally: dict[str, int] = {}
+        for ms in matches.values():
+            for x in ms:
+                tally[x.m.id] = tally.get(x.m.id, 0) + 1
+        asked = list(self.asked)
+        answers = self.answers
+        out = {}
+        for mid, n in tally.items():
+            if n != 1:
+                continue
+            m = MISCONCEPTIONS[mid]
+            acts = matched = 0
+            for qid in changed_ids(self.instance, m, asked):
+                if not self.diagnoser.changes(qid, m):
+                    continue
+                acts += 1
+                a = answers.get(qid)
+                if a is not None and a.value is not None and any(
+                        x.m.id == mid for x in self.diagnoser.matches(self.trace[qid], a.value)):
+                    matched += 1
+            out[mid] = (acts, matched)
         return out
+
+    def _item(self, q: Quantity, judged: tuple, depends: frozenset[str], roots: Mapping[str, Root],
+              misconception: Misconception | None, precision: int | None) -> Item:
+        kind, from_own, width, own_args, bad = judged
+        qid = q.id
+        answer = self.answers.get(qid)
+        formula = _formula(q.op, q.args)
+        points, name, message = 0.0, None, ""
+        if answer is not None and answer.error is not None:
+            result, message = "invalid", _unreadable(answer.error)
+        elif answer is None or answer.value is None:
+            result, message = "missing", "not answered"
+        else:
+            held = [roots[r] for r in sorted(depends) if r != qid]
+            free = kind == "consequence" and self._free(q, answer.value, own_args)
+            result = verdict(kind, plausible(held, free))
+            if result == "correct":
+                points = 1.0
+            elif result == "carried-forward":
+                points = self.ecf_credit
+                message = f"consistent with your earlier {', '.join(bad)}; the mistake is counted there"
+            elif kind == "consequence":
+                message = _denied(bad, held, self.own, free)
+            elif misconception is not None:
+                name, message = misconception.id, f"{misconception.mistake}. Right: {misconception.right}"
+            elif precision is not None:
+                message = (f"right to {precision} decimals; {self.d} are asked: "
+                           f"write {qid} to {self.d} decimals")
+            else:
+                message = f"does not follow from {qid} = {formula} with your numbers; recompute this step"
+        return make_item(qid, result, points, 1.0, None if answer is None else answer.given, name, message,
+                         q.value, width, formula, q.args, tuple(own_args), from_own,
+                         None if answer is None else answer.value, q.op)
+
+    def _precision(self, q: Quantity, value: float, from_own: float, own_args: list[float]) -> int | None:
+        """The decimals (d - 1 or d - 2) at which ``value`` is the right value from the
+        student's own values and as written, or None."""
+        written = written_decimals(value)
+        stands = [self.stand(a) for a in q.args]
+        for k in (self.d - 1, self.d - 2):
+            if k < 0 or written > k:
+                continue
+            if fits(value, q.op, own_args, stands, k, target=from_own)[0]:
+                return k
+        return None
+
+    def _trivial(self, q: Quantity, value: float, from_own: float) -> str:
+        """How a slip makes the rest trivial: ``neutral`` (``p = 0`` or ``o = 0.5``: every later
+        ``o (1 - o)`` is 0.25), ``flat`` (an output with ``o (1 - o)`` rounding to 0, from the
+        output itself or from a ``p``, or a delta or dw of about 0 where the student's own
+        numbers do not give 0), or not at all (the empty string)."""
+        u = self.u
+        if q.kind in ("o", "p"):
+            o = value if q.kind == "o" else _sigmoid(value)
+            if o == 0.5:
+                return "neutral"
+            return "flat" if abs(o * (1 - o)) < u else ""
+        if q.kind in ("delta", "dw"):
+            return "flat" if abs(value) <= u < abs(from_own) - u else ""
+        return ""
+
+    def _free(self, q: Quantity, value: float, own_args: Sequence[float]) -> bool:
+        """Whether an answer is one a flattening slip makes free: a flat output, a delta or
+        dw of about 0, a new weight within a unit of the old one."""
+        u = self.u
+        if q.kind == "o":
+            return abs(value * (1 - value)) < u
+        if q.kind in ("delta", "dw"):
+            return abs(value) <= u
+        if q.kind == "new_w":
+            return abs(value - own_args[0]) <= u
+        return False
+
+
+def _sigmoid(p: float) -> float:
+    return OPS["sigmoid"].compute([p])
+
+
+def _denied(bad: Sequence[str], held: Sequence[Root], own: Mapping[str, float], free: bool) -> str:
+    shown = ", ".join(bad)
+    trivial = [r for r in held
+               if r.kind == "slip" and (r.trivial == "neutral" or (r.trivial == "flat" and free))]
+    if trivial:
+        r = trivial[0]
+        return (f"follows from your earlier {shown}, but {r.id} = {own[r.id]:g} makes the rest trivial "
+                "(a flat output or a zero delta), so no credit is carried forward")
+    slips = ", ".join(r.id for r in held if r.kind == "slip")
+    return (f"follows from your earlier {shown}, but those rest on several unrelated wrong values ({slips}), "
+            "so no credit is carried forward")
+
+
+class _Band:
+    """The band of a right answer (:func:`~grader.tolerance.tolerances`), computed when the
+    item's ``tolerance`` is first read (:func:`~grader.report.correct_item`)."""
+
+    __slots__ = ("trace", "d", "asked", "qid")
+
+    def __init__(self, trace: Trace, d: int, asked: tuple[str, ...], qid: str) -> None:
+        self.trace, self.d, self.asked, self.qid = trace, d, asked, qid
+
+    def __call__(self) -> float:
+        return trace_tolerances(self.trace, self.d, self.asked)[self.qid]
+
+
+class _Stands(Mapping[str, float]):
+    """What each of the student's values stands for, as the diagnosis reads it."""
+
+    def __init__(self, grading: _Grading) -> None:
+        self.grading = grading
+
+    def __getitem__(self, qid: str) -> float:
+        if qid not in self.grading.own:
+            raise KeyError(qid)
+        return self.grading.stand(qid)
+
+    def __iter__(self):
+        return iter(self.grading.own)
+
+    def __len__(self) -> int:
+        return len(self.grading.own)
 
 
 def _unreadable(error: str) -> str:
     """``your answer is not a number (NaN)`` / ``your answer: unknown name 'foo'``."""
     verbs = ("is ", "has ", "uses ", "divides ", "needs ", "takes ", "raises ")
     return f"your answer {error}" if error.startswith(verbs) else f"your answer: {error}"
+

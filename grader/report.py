@@ -8,7 +8,7 @@ section 5. Expected values are carried but shown only when asked to reveal them.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 VERDICTS = ("correct", "carried-forward", "incorrect", "missing", "invalid")
@@ -96,6 +96,8 @@ class _Deferred:
         lazy = fields.get("_lazy")
         if lazy is not None:
             expected, tolerance, (qid, op, args, formula), own = lazy
+            if callable(tolerance):  # computed when first read
+                tolerance = tolerance()
             own_args = tuple([own[a] for a in args])
             fields.update({
                 "expected": expected, "tolerance": tolerance, "formula": formula, "args": args,
@@ -119,13 +121,15 @@ def _compute(op: str, args: list[float]) -> float:
     return OPS[op].compute(args)
 
 
-def correct_item(id: str, given: str | float | None, expected: float, tolerance: float,
-                 step: tuple[str, str, tuple[str, ...], str], own: Mapping[str, float]) -> Item:
+def correct_item(id: str, given: str | float | None, expected: float,
+                 tolerance: float | Callable[[], float], step: tuple[str, str, tuple[str, ...], str],
+                 own: Mapping[str, float]) -> Item:
     """:func:`make_item` of a correct answer (verdict ``correct``, one point of one, no
     misconception, no message) to the step ``step`` = (id, op, argument ids, formula), whose
     other fields are computed when first read (see :class:`_Deferred`): ``value`` is
     ``own[id]``, ``own_args`` the values of the arguments in ``own`` (the student's own
-    values, which must not change after grading) and ``from_own`` the op applied to them.
+    values, which must not change after grading) and ``from_own`` the op applied to them;
+    ``tolerance`` may be a function that computes it (called when the field is first read).
     Read or not, they are the values those fields would have been given: the item equals,
     hashes and prints as that item. (Fewer entries in the item's ``__dict__`` make it several
     times cheaper to create, and most items of most reports are correct.)"""

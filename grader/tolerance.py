@@ -1,41 +1,65 @@
-"""The one tolerance policy: how far an answer may be from the exact value.
+"""The one tolerance policy: the band of answers an honest hand calculation can produce.
 
-Students are told to round to ``decimals`` places; ``u = 0.5 * 10**-decimals`` is the largest
-error one rounding makes. A student who works by hand writes down every quantity rounded, and
-computes the next one from those rounded numbers, possibly rounding a sub-result or two on the
-way (``o (1 - o)`` before multiplying by ``d - o``, each product of a weighted sum). So the
-error a quantity may carry is, to first order,
+Students are told to round to ``d`` decimals; ``u = 0.5 * 10**-d`` is the largest error one
+rounding makes. An answer is judged one step at a time, from the numbers the student had at
+that step (their own earlier answers), never by a worst case summed along the whole chain. The
+band of a step ``q = f(a_1, ..., a_n)`` at argument values ``a``:
 
-    tol(q) = u * (1 + r_q)  +  sum_i |d q / d a_i| * tol(a_i)
+    band = u (1 + EPS)                            the answer's own rounding to d decimals
+         + sum_i |df/da_i| * delta_i              what each argument may stand for
+         + sub(f, a)                              the sub-results a hand calculation rounds
+         (+ a second-order slack, see below)
 
-where the a_i are the quantity's arguments (earlier quantities and given values), ``r_q`` the
-number of sub-results its formula lets a hand calculation round (:data:`grader.ops.OPS`), and a
-given value has tolerance 0 when it is exactly representable with ``decimals`` places (``u``
-otherwise). Tolerances grow along the dependency graph: ``o_C`` inherits ``p_C``'s error
-scaled by the sigmoid's slope, a step-2 quantity inherits the rounding of the step-1 weights.
-The partial derivatives are the ops' own, written out by hand (:attr:`grader.ops.Op.grad`,
-summed with the errors by :attr:`grader.ops.Op.propagated`).
+- ``delta_i`` is what an argument may stand for (:func:`stands_for`): 0 for a given that has
+  at most d decimals (u otherwise); for an answer the student wrote, half a unit of the last
+  decimal they wrote, at most u (a full-precision answer stands for itself; one written at d
+  decimals, or fewer, for anything within u: a student may keep more digits in the calculator
+  than they write down); for a quantity the student did not write, the band of its own honest
+  computation (the student had to work it out by hand too).
+- ``sub(f, a)`` (:func:`sub_rounding`) is the largest deviation of ``f`` when the sub-results a
+  hand calculation writes down are rounded to d decimals, in each honest order, computed by
+  actually rounding them: each product of a weighted sum, ``exp(-p)``, ``o (1 - o)`` (or
+  ``p (1 - p)``), each ``w * delta`` of a hidden delta and their sum, ``(d - o)^2``, and for
+  ``dw = alpha * o * delta`` the three orders ``round(alpha * o) * delta``,
+  ``alpha * round(o * delta)`` and ``o * round(alpha * delta)``. A sub-result that needs no
+  rounding (``0.5 * 1.5``) adds nothing, and ``alpha * round(o * delta, d)`` is covered for any
+  alpha (the rounding is scaled by alpha).
+- The second-order slack (:func:`second_order`) bounds what the first-order sum leaves out
+  when several arguments are off at once (``alpha * u * u`` for ``dw``): negligible at 4
+  decimals, a few percent of ``u`` at 2.
 
-An answer is accepted when ``|answer - exact| <= tol(q)``; anything further away is more than
-rounding can explain. ``local`` is the same rule for one step taken from the student's *own*
-written (rounded) earlier answers, used for error carried forward and misconception diagnosis.
+Worked example (``d = 4``, ``u = 0.00005``): ``p_A = w_x1_A * x1 = -1.5 * 1`` from exact givens:
+no argument may be off, the product needs no rounding, so ``band = u``: ``-1.50004`` is
+accepted, ``-1.4998`` is not. ``dw_A_C = alpha * o_A * delta_C`` with ``alpha = 10``,
+``o_A = 0.7311``, ``delta_C = 0.1213`` written at 4 decimals: ``band = u + |o_A delta_C| u
++ |alpha delta_C| u + |alpha o_A| u + sub``, where ``sub = 10 * |round(0.7311 * 0.1213, 4) -
+0.7311 * 0.1213| = 10 * |0.0887 - 0.08868243| = 0.0001757`` (the ``alpha * round(o * delta)``
+order; ``alpha * o = 7.311`` and ``alpha * delta = 1.213`` need no rounding):
+``band = 0.00005 + 0.0000044 + 0.0000607 + 0.0003656 + 0.0001757 = 0.000652``.
 
-The tolerances are a pure function of the trace and the rounding, so they are computed once per
-trace and decimals and kept with the trace: grading a trace again (or checking a variant and
-then grading it in the same process) does not recompute them.
+:func:`tolerances` is that band at the exact arguments (every written argument standing for
+u, unwritten ones for their own band): the band an honest student who got every earlier step
+right is judged with, shown as each item's tolerance and used by the generator's
+:func:`grader.checks.undetectable`. :func:`band` is the same rule at any argument values (the
+student's own, a misconception's): :mod:`grader.grading` and :mod:`grader.diagnosis` use it.
 """
 
 from __future__ import annotations
 
 import math
-from operator import itemgetter
-from collections.abc import Callable, Container, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from decimal import Decimal
+from operator import mul
 
-from .ops import OPS, sigmoid
-from .solver import Quantity, Trace, _structure
+from .ops import OPS
+from .solver import Trace
 
-#: floating-point noise allowed on top of the rounding bound
-EPSILON = 1e-9
+#: relative slack on the answer's own rounding (floating-point noise, nothing more)
+EPS = 1e-6
+#: absolute floating-point slack
+EPSILON = 1e-12
+
+_fsum = math.fsum
 
 
 def unit(decimals: int) -> float:
@@ -43,201 +67,300 @@ def unit(decimals: int) -> float:
     return 0.5 * 10.0 ** (-decimals)
 
 
-def own_rounding(q: Quantity, decimals: int) -> float:
-    """The error rounding adds at ``q`` itself: its own result and its sub-results."""
-    return unit(decimals) * (1 + OPS[q.op].inner_roundings(len(q.args)))
+def written_decimals(value: float) -> int:
+    """How many decimals a number has as written (trailing zeros dropped: ``0.7310`` has 3)."""
+    text = repr(value)
+    if "e" in text or "E" in text or "n" in text:
+        if not math.isfinite(value):
+            return 0
+        exponent = Decimal(text).normalize().as_tuple().exponent
+        return max(0, -int(exponent))
+    if text.endswith(".0"):
+        return 0
+    return len(text) - text.index(".") - 1 if "." in text else 0
 
 
-def tolerances(trace: Trace, decimals: int | None = None) -> dict[str, float]:
-    """The tolerance of every quantity of ``trace`` (see the module docstring), by id."""
-    return dict(trace_tolerances(trace, decimals))
+def stands_for(value: float, decimals: int) -> float:
+    """What a written answer may stand for: half a unit of its last written decimal, at most
+    ``unit(decimals)`` (a full-precision answer stands for itself)."""
+    return 0.5 * 10.0 ** -max(written_decimals(value), decimals)
 
 
-def trace_tolerances(trace: Trace, decimals: int | None = None) -> Mapping[str, float]:
-    """:func:`tolerances` as computed once and kept with ``trace``: shared, do not modify."""
+def given_stands_for(value: float, decimals: int) -> float:
+    """A given stands for itself when it has at most ``decimals`` places, else for u."""
+    return 0.0 if abs(round(value, decimals) - value) < 1e-12 else unit(decimals)
+
+
+# --------------------------------------------------------------------------- sub-results
+#
+# Each function takes the op's argument values, what each stands for, and the decimals. A
+# sub-result ``s`` is rounded by ``r(s) = round(s) - s``, a saw-tooth between -u and +u; when
+# the arguments stand for a range of values (a student may have kept more digits in the
+# calculator than they wrote), ``s`` ranges over ``[s - w, s + w]`` (``w`` its first-order
+# width) and its rounding may err by anything ``r`` takes there.
+
+
+def _rounding_error(x: float, d: int, width: float = 0.0) -> tuple[float, float]:
+    """(upward, downward) error, both >= 0, that rounding a value in ``[x - width, x + width]``
+    to ``d`` places can make: on a half, a student may round either way."""
+    u = 0.5 * 10.0 ** -d
+    if not width:
+        e = round(x, d) - x
+        if abs(abs(e) - u) <= 1e-12 * (abs(x) if abs(x) > 1.0 else 1.0):
+            return u, u  # on a half
+        return (e, 0.0) if e >= 0 else (0.0, -e)
+    step = 2 * u
+    lo, hi = x - width, x + width
+    # the first half-point (k + 1/2) * step at or above lo
+    k = math.ceil(lo / step - 0.5 - 1e-9)
+    if (k + 0.5) * step <= hi + 1e-12 * max(1.0, abs(x)):
+        return u, u
+    e_lo = round(lo, d) - lo  # r decreases between half-points: largest at lo, least at hi
+    e_hi = round(hi, d) - hi
+    return max(e_lo, 0.0), max(-e_hi, 0.0)
+
+
+def _largest(err: tuple[float, float]) -> float:
+    return max(err)
+
+
+def _signed(err: tuple[float, float]) -> tuple[float, ...]:
+    return (err[0], -err[1])
+
+
+def _sum_of_products(xs: Sequence[float], ys: Sequence[float], sx: Sequence[float], sy: Sequence[float],
+                     d: int) -> tuple[float, float]:
+    """(up, down): how far a sum of products moves up or down at most when any of its
+    products are rounded to ``d`` places (the errors of rounded products add up)."""
+    up = down = 0.0
+    for x, y, ex, ey in zip(xs, ys, sx, sy, strict=True):
+        a, b = _rounding_error(x * y, d, abs(y) * ex + abs(x) * ey)
+        up += a
+        down += b
+    return up, down
+
+
+def _sub_weighted_sum(a: Sequence[float], s: Sequence[float], d: int) -> float:
+    return max(_sum_of_products(a[0::2], a[1::2], s[0::2], s[1::2], d))
+
+
+def _sub_sigmoid(a: Sequence[float], s: Sequence[float], d: int) -> float:
+    e = math.exp(min(-a[0], 700.0))
+    exact = 1 / (1 + e)
+    r = _largest(_rounding_error(e, d, e * s[0]))
+    return max(abs(1 / (1 + max(0.0, e + x)) - exact) for x in (r, -r))
+
+
+def _sub_performance(a: Sequence[float], s: Sequence[float], d: int) -> float:
+    up = down = 0.0
+    for t, o, st, so in zip(a[0::2], a[1::2], s[0::2], s[1::2], strict=True):
+        x, y = _rounding_error((t - o) ** 2, d, 2 * abs(t - o) * (st + so))
+        up += x
+        down += y
+    return 0.5 * max(up, down)
+
+
+def _slope_error(slope_of: float, stand: float, d: int) -> float:
+    """How far ``v (1 - v)`` at ``v`` standing for ``stand`` may be off when rounded."""
+    return _largest(_rounding_error(slope_of * (1 - slope_of), d, abs(1 - 2 * slope_of) * stand))
+
+
+def _sub_delta_out(a: Sequence[float], s: Sequence[float], d: int) -> float:
+    return _slope_error(a[0], s[0], d) * abs(a[1] - a[0])
+
+
+def _sub_delta_out_dp(a: Sequence[float], s: Sequence[float], d: int) -> float:
+    return _slope_error(a[0], s[0], d) * abs(a[2] - a[1])
+
+
+def _slope_times_sum(v: float, sv: float, ws: Sequence[float], ds: Sequence[float], sw: Sequence[float],
+                     sd: Sequence[float], d: int) -> float:
+    """``v (1 - v) * sum w_i delta_i`` with the slope, the products and the sum each possibly
+    rounded: the largest deviation over every choice (the expression is bilinear in the slope
+    and the sum, so the extremes are at the ends)."""
+    slope = v * (1 - v)
+    total = _fsum(map(mul, ws, ds))
+    up, down = _sum_of_products(ws, ds, sw, sd, d)
+    width = _fsum([abs(x) * ey + abs(y) * ex for x, y, ex, ey in zip(ws, ds, sw, sd, strict=True)])
+    sum_up, sum_down = _rounding_error(total, d, width)
+    sums = (total, total + max(up, sum_up), total - max(down, sum_down))
+    slopes = (slope, *(slope + e for e in _signed(_rounding_error(slope, d, abs(1 - 2 * v) * sv))))
+    exact = slope * total
+    return max(abs(x * y - exact) for x in slopes for y in sums)
+
+
+def _sub_delta_hidden(a: Sequence[float], s: Sequence[float], d: int) -> float:
+    return _slope_times_sum(a[0], s[0], a[1::2], a[2::2], s[1::2], s[2::2], d)
+
+
+def _sub_delta_hidden_dp(a: Sequence[float], s: Sequence[float], d: int) -> float:
+    return _slope_times_sum(a[0], s[0], a[2::2], a[3::2], s[2::2], s[3::2], d)
+
+
+def _sub_delta_hidden_noderiv(a: Sequence[float], s: Sequence[float], d: int) -> float:
+    return max(_sum_of_products(a[1::2], a[2::2], s[1::2], s[2::2], d))
+
+
+def _sub_dw(a: Sequence[float], s: Sequence[float], d: int) -> float:
+    alpha, o, delta = a
+    sa, so, sd = s
+    # round(alpha * o) * delta, alpha * round(o * delta), o * round(alpha * delta)
+    return max(
+        _largest(_rounding_error(alpha * o, d, abs(o) * sa + abs(alpha) * so)) * abs(delta),
+        _largest(_rounding_error(o * delta, d, abs(delta) * so + abs(o) * sd)) * abs(alpha),
+        _largest(_rounding_error(alpha * delta, d, abs(delta) * sa + abs(alpha) * sd)) * abs(o),
+    )
+
+
+def _no_sub(a: Sequence[float], s: Sequence[float], d: int) -> float:
+    return 0.0
+
+
+#: each op's largest deviation from rounding its sub-results (see the module docstring)
+SUB: dict[str, Callable[[Sequence[float], Sequence[float], int], float]] = {
+    "weighted_sum": _sub_weighted_sum,
+    "sigmoid": _sub_sigmoid,
+    "performance": _sub_performance,
+    "delta_out": _sub_delta_out,
+    "delta_hidden": _sub_delta_hidden,
+    "dw": _sub_dw,
+    "add": _no_sub,
+    "delta_out_flipped": _sub_delta_out,
+    "delta_out_noderiv": _no_sub,
+    "delta_hidden_noderiv": _sub_delta_hidden_noderiv,
+    "delta_out_dp": _sub_delta_out_dp,
+    "delta_hidden_dp": _sub_delta_hidden_dp,
+    "dw_noalpha": _no_sub,
+    "copy": _no_sub,
+    "subtract": _no_sub,
+}
+
+
+def sub_rounding(op: str, values: Sequence[float], stands: Sequence[float], decimals: int) -> float:
+    """The largest deviation of ``op`` at ``values`` (each standing for ``stands``) when a
+    hand calculation rounds its sub-results to ``decimals`` places, in any honest order."""
+    return SUB[op](values, stands, decimals)
+
+
+# --------------------------------------------------------------------------- the band
+
+
+def spread(op: str, values: Sequence[float], stands: Sequence[float]) -> float:
+    """``sum_i |df/da_i| * delta_i``: how far the arguments' latitude moves the result."""
+    if not any(stands):
+        return 0.0
+    return _fsum([abs(g) * s for g, s in zip(OPS[op].grad(values), stands, strict=True) if s])
+
+
+def second_order(op: str, values: Sequence[float], stands: Sequence[float]) -> float:
+    """A bound on the second-order terms the first-order :func:`spread` leaves out:
+    ``sum_j sum_i |df/da_i (a + delta_j e_j) - df/da_i (a)| delta_i`` (twice the usual
+    ``1/2 sum |H_ij| delta_i delta_j`` for ops of degree two in each pair of arguments)."""
+    grad = OPS[op].grad
+    base = grad(values)
+    total = 0.0
+    for j, s in enumerate(stands):
+        if not s:
+            continue
+        moved = list(values)
+        moved[j] += s
+        total += _fsum([abs(g1 - g0) * t for g0, g1, t in zip(base, grad(moved), stands, strict=True) if t])
+    return total
+
+
+def band(op: str, values: Sequence[float], stands: Sequence[float], decimals: int) -> float:
+    """The band of one step (without the second-order slack; see :func:`full_band`)."""
+    return (unit(decimals) * (1 + EPS) + spread(op, values, stands)
+            + sub_rounding(op, values, stands, decimals) + EPSILON)
+
+
+def strict_band(op: str, values: Sequence[float], stands: Sequence[float], decimals: int) -> float:
+    """The band without the sub-results' slack: agreement at the asked decimals."""
+    return unit(decimals) * (1 + EPS) + spread(op, values, stands) + EPSILON
+
+
+def full_band(op: str, values: Sequence[float], stands: Sequence[float], decimals: int) -> float:
+    """:func:`band` plus the second-order slack."""
+    return band(op, values, stands, decimals) + second_order(op, values, stands)
+
+
+def fits(answer: float, op: str, values: Sequence[float], stands: Sequence[float], decimals: int,
+         target: float | None = None) -> tuple[bool, float]:
+    """(whether ``answer`` lies within the band of ``target`` (default: ``op`` at
+    ``values``), the band used): the second-order slack is computed only when needed."""
+    if target is None:
+        target = OPS[op].compute(values)
+    b = band(op, values, stands, decimals)
+    off = abs(answer - target)
+    if off <= b:
+        return True, b
+    b += second_order(op, values, stands)
+    return off <= b, b
+
+
+# --------------------------------------------------------------------------- the right bands
+
+
+def tolerances(trace: Trace, decimals: int | None = None,
+               asked: Collection[str] | None = None) -> dict[str, float]:
+    """The band of every quantity of ``trace`` at the exact arguments, by id (see the module
+    docstring): asked quantities (default: all) stand for u as arguments of later ones, the
+    others for their own band."""
+    return dict(trace_tolerances(trace, decimals, asked))
+
+
+def trace_tolerances(trace: Trace, decimals: int | None = None,
+                     asked: Collection[str] | None = None) -> Mapping[str, float]:
+    """:func:`tolerances`, computed once per trace, decimals and asked ids and kept with the
+    trace: shared, do not modify."""
     d = trace.instance.rounding if decimals is None else decimals
+    key = ("bands", d, None if asked is None else frozenset(asked))
     memo = trace._memo
-    key = ("tolerances", d)
     found = memo.get(key)
     if found is None:
-        found = memo[key] = dict(zip([q.id for q in trace.quantities], tolerance_list(trace, d)))
+        found = memo[key] = _right_bands(trace, d, asked)
     return found
 
 
-def tolerance_list(trace: Trace, decimals: int | None = None) -> Sequence[float]:
-    """The tolerance of each quantity of ``trace``, in the order of ``trace.quantities``
-    (computed once and kept with ``trace``)."""
-    d = trace.instance.rounding if decimals is None else decimals
-    memo = trace._memo
-    key = ("tolerance-list", d)
-    found = memo.get(key)
-    if found is None:
-        program = _program(trace, d)
-        if program is None:
-            found = memo[key] = _tolerances_generic(trace, d)
-        else:
-            found = memo[key] = program(trace.quantities, dict(trace.givens))
-    return found
-
-
-def _tolerances(trace: Trace, d: int) -> dict[str, float]:
-    return dict(zip([q.id for q in trace.quantities], tolerance_list(trace, d)))
-
-
-def _tolerances_generic(trace: Trace, d: int) -> list[float]:
-    """The tolerances computed step by step with the ops' ``propagated`` (the definition; what
-    the compiled programs of :func:`_program` compute, operation for operation), in the order
-    of the quantities."""
-    u = unit(d)
-    # a given is exact when it has at most ``d`` decimals, else it may be off by one rounding
-    tol = {gid: (0.0 if abs(round(v, d) - v) < 1e-12 else u) for gid, v in trace.givens}
-    out: list[float] = []
+def _right_bands(trace: Trace, d: int, asked: Collection[str] | None, written: float | None = None
+                 ) -> dict[str, float]:
+    u = unit(d) if written is None else written
+    stands = {gid: given_stands_for(v, d) for gid, v in trace.givens}
+    out: dict[str, float] = {}
     for q in trace.quantities:
-        op = OPS[q.op]
-        args = q.args
-        spread = op.propagated(q.arg_values, args, tol)  # sum_i |d q / d a_i| * tol(a_i)
-        t = tol[q.id] = u * (1 + op.inner_roundings(len(args))) + spread + EPSILON
-        out.append(t)
+        b = out[q.id] = band(q.op, q.arg_values, [stands[a] for a in q.args], d)
+        stands[q.id] = u if asked is None or q.id in asked else b
     return out
 
 
-# --------------------------------------------------------------------------- compiled programs
-#
-# The tolerances of a trace are a fixed arithmetic expression of its argument values, the same
-# expression for every variant of a net structure. ``_program`` writes it out once per structure
-# and rounding as one straight-line Python function (every op's ``propagated`` inlined, with the
-# same floating-point operations in the same order, so the results are bit for bit those of
-# :func:`_tolerances_generic`), which runs several times faster than the step-by-step loop:
-# batch grading computes the tolerances of every student's trace once.
-
-#: compiled programs by (rules, structure, number of givens and quantities, decimals);
-#: None where a trace has an op without an inlined form (the generic loop is used)
-_PROGRAMS: dict[tuple, Callable | None] = {}
-#: whether a given value is exact at ``d`` decimals (tolerance 0.0) or not (``unit(d)``), by d and value
-_GIVEN_TOLERANCE: dict[int, dict[float, float]] = {}
-_GIVEN_CACHE_LIMIT = 1 << 16
-
-
-def structure_key(trace: Trace) -> tuple:
-    """What the derivation of ``trace`` is a function of (its rules and its net's structure,
-    :func:`grader.solver.plan`) and the numbers of its givens and quantities: every trace with
-    this key has the same givens and quantities (ids, ops, arguments) in the same order.
-    Kept with the trace."""
+def least_bands(trace: Trace, decimals: int) -> Mapping[str, float]:
+    """The bands of :func:`tolerances` where every quantity stands for itself (a student who
+    wrote every answer to full precision): no band of any student's is narrower, so an answer
+    this close to the exact value is right whatever the student wrote (computed once per
+    trace and decimals)."""
+    key = ("least-bands", decimals)
     memo = trace._memo
-    found = memo.get("structure")
+    found = memo.get(key)
     if found is None:
-        found = memo["structure"] = (trace.rules, _structure(trace.instance), len(trace.givens),
-                                     len(trace.quantities))
+        found = memo[key] = _right_bands(trace, decimals, None, written=0.0)
     return found
 
 
-def _program(trace: Trace, d: int) -> Callable | None:
-    key = (structure_key(trace), d)
-    try:
-        return _PROGRAMS[key]
-    except KeyError:
-        pass
-    program = _PROGRAMS[key] = _compile(trace, d)
-    return program
-
-
-def _given_tolerance(d: int) -> tuple[dict[float, float], Callable[[float], float]]:
-    cache = _GIVEN_TOLERANCE.setdefault(d, {})
+def right_stands(trace: Trace, d: int, asked: Collection[str] | None) -> dict[str, float]:
+    """What each given and quantity stands for as an argument in :func:`tolerances`."""
+    bands = trace_tolerances(trace, d, asked)
     u = unit(d)
-
-    def miss(v: float) -> float:
-        t = 0.0 if abs(round(v, d) - v) < 1e-12 else u
-        if len(cache) < _GIVEN_CACHE_LIMIT:
-            cache[v] = t
-        return t
-
-    return cache, miss
-
-
-def _spread(op: str, n: int, e: list[str]) -> tuple[list[str], str] | None:
-    """(statements, expression) computing ``OPS[op].propagated(v, ids, err)`` for ``n``
-    argument values ``a0, a1, ...`` whose errors are the variables ``e``, with the same
-    operations in the same order; None for an op that has no inlined form here."""
-    if op == "weighted_sum":  # s = 0.0; s += |v[i+1]| e[i] + |v[i]| e[i+1]
-        x = "0.0"
-        for i in range(0, n - 1, 2):
-            x = f"({x} + (abs(a{i + 1}) * {e[i]} + abs(a{i}) * {e[i + 1]}))"
-        return [], x
-    if op == "sigmoid" and n == 1:  # s = sigmoid(v[0]); s (1 - s) e[0]
-        return [], f"((s := _sigmoid(a0)) * (1 - s) * {e[0]})"
-    if op == "performance":  # s = 0.0; s += |v[i] - v[i+1]| (e[i] + e[i+1])
-        x = "0.0"
-        for i in range(0, n - 1, 2):
-            x = f"({x} + abs(a{i} - a{i + 1}) * ({e[i]} + {e[i + 1]}))"
-        return [], x
-    if op == "delta_out" and n == 2:  # o, d = v; slope = o (1 - o); |(1 - 2o)(d - o) - slope| e[0] + |slope| e[1]
-        return (["sl = a0 * (1 - a0)"], f"(abs((1 - 2 * a0) * (a1 - a0) - sl) * {e[0]} + abs(sl) * {e[1]})")
-    if op == "delta_hidden" and n >= 1:
-        # slope = |o (1 - o)|; s = |(1 - 2o) fsum(w_i delta_i)| e[0]; s += slope (|delta_i| e[w_i] + |w_i| e[delta_i])
-        products = "".join(f"a{i} * a{i + 1}, " for i in range(1, n - 1, 2))
-        lines = ["sl = abs(a0 * (1 - a0))", f"s = abs((1 - 2 * a0) * _fsum(({products}))) * {e[0]}"]
-        for i in range(1, n - 1, 2):
-            lines.append(f"s += sl * (abs(a{i + 1}) * {e[i]} + abs(a{i}) * {e[i + 1]})")
-        return lines, "s"
-    if op == "dw" and n == 3:  # |o d| e[0] + |a d| e[1] + |a o| e[2]
-        return [], f"(abs(a1 * a2) * {e[0]} + abs(a0 * a2) * {e[1]} + abs(a0 * a1) * {e[2]})"
-    if op == "add" and n == 2:
-        return [], f"({e[0]} + {e[1]})"
-    return None
-
-
-def _compile(trace: Trace, d: int) -> Callable | None:
-    """The tolerance program of ``trace``'s structure at ``d`` decimals (see above): a function
-    of the trace's quantities and its givens by id that returns the tolerance of each quantity."""
-    u = unit(d)
-    gids = [gid for gid, _ in trace.givens]
-    if not gids or len(set(gids)) != len(gids):
-        return None
-    var = {gid: f"e{j}" for j, gid in enumerate(gids)}
-    given_vars = "".join(f"e{j}, " for j in range(len(gids)))
-    # the givens' tolerances, from the cache of each value's (see _given_tolerance)
-    body = [f"vals = given_values(g)",
-            "try:", f"    {given_vars}= map(cached, vals)",
-            "except KeyError:", f"    {given_vars}= map(miss, vals)"]
-    out: list[str] = []
-    for i, q in enumerate(trace.quantities):
-        if q.id in var or any(a not in var for a in q.args):
-            return None  # not a derivation this program can be written for: the generic loop
-        n = len(q.args)
-        made = _spread(q.op, n, [var[a] for a in q.args])
-        if made is None:
-            return None
-        lines, spread = made
-        constant = u * (1 + OPS[q.op].inner_roundings(n))
-        if n:
-            body.append("".join(f"a{k}, " for k in range(n)) + f"= Q[{i}].arg_values")
-        body += [*lines, f"t{i} = {constant!r} + {spread} + {EPSILON!r}"]
-        var[q.id] = f"t{i}"
-        out.append(f"t{i}")
-    cache, miss = _given_tolerance(d)
-    getter = itemgetter(*gids) if len(gids) > 1 else (lambda g, gid=gids[0]: (g[gid],))
-    source = ("def program(Q, g):\n    " + "\n    ".join(body)
-              + "\n    return (" + "".join(v + ", " for v in out) + ")\n")
-    namespace = {"_sigmoid": sigmoid, "_fsum": math.fsum, "cached": cache.__getitem__, "miss": miss,
-                 "given_values": getter}
-    exec(compile(source, f"<tolerances of a {len(trace.quantities)}-quantity structure>", "exec"), namespace)
-    return namespace["program"]
-
-
-def local(q: Quantity, values: Mapping[str, float], givens: Container[str], decimals: int) -> float:
-    """Tolerance of ``q`` recomputed from ``values``: each argument that is a written answer
-    may be off by one rounding, givens are exact."""
-    return local_of(q.op, q.args, [values[a] for a in q.args], givens, decimals)
-
-
-def local_of(op: str, args: Sequence[str], arg_values: Sequence[float], givens: Container[str],
-             decimals: int) -> float:
-    """:func:`local` of a step given by its op, argument ids and argument values."""
-    o = OPS[op]
-    u = unit(decimals)
-    spread = sum([abs(g) * u for g, a in zip(o.grad(arg_values), args) if a not in givens])
-    return u * (1 + o.inner_roundings(len(args))) + spread + EPSILON
+    out = {gid: given_stands_for(v, d) for gid, v in trace.givens}
+    for q in trace.quantities:
+        out[q.id] = u if asked is None or q.id in asked else bands[q.id]
+    return out
 
 
 def within(answer: float, exact: float, tol: float) -> bool:
     return abs(answer - exact) <= tol
+
+
+__all__ = ["EPS", "EPSILON", "SUB", "band", "fits", "full_band", "given_stands_for", "least_bands",
+           "right_stands",
+           "second_order", "spread", "stands_for", "strict_band", "sub_rounding", "tolerances",
+           "trace_tolerances", "unit", "within", "written_decimals"]

@@ -312,30 +312,31 @@ def test_families_lists_every_builtin_family(runner):
 
 
 def _reference_undetectable(trace, asked, tols, decimals):
-    """The straightforward check (as it was before the per-structure programs of
-    grader.checks): every misconception's changed asked quantities recomputed with a new
-    Recomputer, recursively, from the exact asked values."""
+    """The straightforward check: every misconception's changed asked quantities recomputed
+    with a new Recomputer, recursively, from the exact asked values, and compared with the
+    right band plus the band of the mutant's step (grader.tolerance)."""
     from grader.recompute import Recomputer
-    from grader.tolerance import local
+    from grader.tolerance import band, given_stands_for, tolerances, unit
 
-    exact_values = trace.values
-    givens = dict(trace.givens)
+    bands = tolerances(trace, decimals, asked)
+    u = unit(decimals)
     for m in MISCONCEPTIONS.values():
         ids = checks.changed_ids(trace.instance, m, asked)
         mutant = Recomputer(trace.instance, m.rules)
         exact = {qid: trace[qid].value for qid in asked}
-        changed = {qid: mutant.value(qid, exact) for qid in ids}
-        if not changed:
+        if not ids:
             continue
         shown = False
-        for qid, wrong in changed.items():
+        for qid in ids:
+            wrong = mutant.value(qid, exact)
             diff = abs(wrong - trace[qid].value)
             if diff < 1e-12:
                 continue
-            if diff > 2 * tols[qid]:
-                shown = True
-                continue
-            limit = tols[qid] + local(trace[qid], exact_values, givens, decimals)
+            op, args = mutant.op_args(qid)
+            values = dict(mutant.args_of(qid, exact))
+            stands = [given_stands_for(values[a], decimals) if a in mutant.givens
+                      else (u if a in asked else bands.get(a, 2 * u)) for a in args]
+            limit = tols[qid] + band(op, [values[a] for a in args], stands, decimals)
             if diff <= limit:
                 return f"undetectable: {m.id} moves {qid} by {diff:.2e}, within {limit:.2e}"
             shown = True
@@ -389,7 +390,7 @@ def test_rejections_match_the_reference_for_every_draw_of_a_roster():
                 c = family.constraints
                 expected = checks.saturation(trace, c.min_output, c.max_output) or checks.too_small(
                     trace, asked, inst.rounding) or _reference_undetectable(
-                    trace, asked, tolerances(trace), inst.rounding)
+                    trace, asked, tolerances(trace, inst.rounding, asked), inst.rounding)
                 assert reason == expected
                 if reason is None:
                     break
