@@ -60,6 +60,7 @@ from .solver import Quantity, Trace, solve
 from .tolerance import (
     EPS,
     fits,
+    full_band,
     given_stands_for,
     least_bands,
     stands_for,
@@ -164,23 +165,23 @@ class _Grading:
             self._diagnoser = Diagnoser(self.trace, known, self.d, _Stands(self))
         return self._diagnoser
 
-    def _plain(self, args: tuple[str, ...]) -> bool:
-        """Whether every argument is a given or an asked answer written at no more than ``d``
-        decimals: each then stands for what :func:`~grader.tolerance.tolerances` assumes, and
-        the band of the exact arguments is ``tolerances``' own."""
-        given, asked, written, u = self.given_ids, self.asked_set, self.own_written, self.u
-        for a in args:
-            if a in given:
-                continue
-            if a not in asked or a not in written or self.stand(a) != u:
-                return False
-        return True
-
     def stand(self, qid: str) -> float:
-        """What the student's value of ``qid`` stands for (computed when first needed)."""
+        """What the student's written value of ``qid`` stands for (computed when first needed):
+        the values a calculator could have held when it was written, no more than half a unit of
+        its last written decimal (:func:`~grader.tolerance.stands_for`). A student who wrote
+        ``v`` after working ``q = f(a)`` from their own values held ``f`` of values each within
+        what its argument stands for, moved by the sub-results they rounded: within
+        ``|v - f(own args)| + band - u`` of ``v``, ``band`` the step's band at the student's own
+        arguments without the answer's own rounding. So a value written right (``round(x)`` of a
+        right ``x``) stands for its actual rounding error and the latitude of the steps before
+        it, not for a whole ``u``: the chain of honest values, not a worst case at every link."""
         s = self.stands.get(qid)
         if s is None:
-            s = self.stands[qid] = stands_for(self.own[qid], self.d)
+            s = stands_for(self.own[qid], self.d)
+            q = self.trace[qid]
+            values = [self.own[a] for a in q.args]
+            inner = full_band(q.op, values, [self.stand(a) for a in q.args], self.d) - self.u * (1 + EPS)
+            s = self.stands[qid] = min(s, abs(self.own[qid] - _COMPUTE[q.op](values)) + inner)
         return s
 
     def items(self) -> list[Item]:
@@ -203,9 +204,7 @@ class _Grading:
                 off = abs(value - exact)
                 if off > one:
                     least = least or least_bands(trace, d)
-                    if off > least[qid]:
-                        tols = tols or trace_tolerances(trace, d, asked)
-                if off <= one or off <= least[qid] or (off <= tols[qid] and self._plain(q.args)):
+                if off <= one or off <= least[qid]:
                     own[qid] = value  # the usual case: right by the band of the exact arguments
                     self.own_written.add(qid)
                     if qid in asked_set:

@@ -14,8 +14,10 @@ band of a step ``q = f(a_1, ..., a_n)`` at argument values ``a``:
   at most d decimals (u otherwise); for an answer the student wrote, half a unit of the last
   decimal they wrote, at most u (a full-precision answer stands for itself; one written at d
   decimals, or fewer, for anything within u: a student may keep more digits in the calculator
-  than they write down); for a quantity the student did not write, the band of its own honest
-  computation (the student had to work it out by hand too).
+  than they write down), and no more than the calculator could have held when it was written
+  (``|v - f(own args)|`` plus that step's band less u: see ``grader.grading._Grading.stand``);
+  for a quantity the student did not write, the band of its own honest computation (the
+  student had to work it out by hand too).
 - ``sub(f, a)`` (:func:`sub_rounding`) is the largest deviation of ``f`` when the sub-results a
   hand calculation writes down are rounded to d decimals, in each honest order, computed by
   actually rounding them: each product of a weighted sum, ``exp(-p)``, ``o (1 - o)`` (or

@@ -258,7 +258,10 @@ def reference_grade(instance, answers, asked, ecf_credit=1.0):
             judged[q.id] = ("unwritten", from_own, own_args, bad)
             continue
         v = own[q.id] = a.value
-        stand[q.id] = stands_for(v, d)
+        # a written value stands for what a calculator could have held when it was written:
+        # within |v - from_own| + (band - u) of v, and no more than half its last decimal
+        inner = _ref_band(q.op, own_args, stands, d) - 1e-10 - EPSILON - u * (1 + EPS)
+        stand[q.id] = min(stands_for(v, d), abs(v - from_own) + inner + EPSILON)
         near_own = abs(v - from_own) <= _ref_band(q.op, own_args, stands, d)
         near_exact = abs(v - q.value) <= _ref_band(q.op, list(q.arg_values), stands, d)
         kind = standing(near_exact=near_exact, args_right=not bad, near_own=near_own)
