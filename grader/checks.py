@@ -194,4 +194,38 @@ def undetectable(trace: Trace, asked: Sequence[str], tolerances: Mapping[str, fl
     return None
 
 
-__all__ = ["saturation", "too_small", "undetectable", "changes", "changed_ids", "min_magnitude"]
+def free_ids(trace: Trace, asked: Sequence[str]) -> tuple[str, ...]:
+    """The asked quantities that a zero gives away, with no arithmetic to do: a ``dw`` or a
+    ``delta`` that is exactly 0 (an input of 0 on the weight, or a zero weight, or downstream
+    deltas that cancel), a ``new_w`` equal to the old weight (its ``dw`` is 0, asked or not),
+    and a ``p`` whose every product has a factor 0 (every input into it is 0)."""
+    free = []
+    for qid in asked:
+        q = trace[qid]
+        if q.kind in ("dw", "delta"):
+            given_away = q.value == 0.0
+        elif q.kind == "new_w":
+            given_away = q.arg_values[1] == 0.0  # new_w = w + dw
+        elif q.kind == "p":
+            pairs = zip(q.arg_values[0::2], q.arg_values[1::2])
+            given_away = all(w == 0.0 or x == 0.0 for w, x in pairs)
+        else:
+            given_away = False
+        if given_away:
+            free.append(qid)
+    return tuple(free)
+
+
+def free_answers(trace: Trace, asked: Sequence[str]) -> str | None:
+    """Variants of equal difficulty: no asked answer is given away by a zero (:func:`free_ids`).
+    A family may allow them (``allow_free_answers = true`` in its ``[constraints]``)."""
+    free = free_ids(trace, asked)
+    if not free:
+        return None
+    shown = ", ".join(free[:4]) + (f" and {len(free) - 4} more" if len(free) > 4 else "")
+    return f"free answers: a zero gives away {shown}"
+
+
+__all__ = [
+    "saturation", "too_small", "undetectable", "changes", "changed_ids", "min_magnitude", "free_ids", "free_answers",
+]

@@ -10,6 +10,10 @@ A draw that fails a check of :mod:`grader.checks` is redrawn from the next count
 a variant equal to an earlier student's is redrawn too, so students on one roster get
 distinct variants. A family whose checks no draw passes fails after ``max_draws`` draws with
 the counts of each reason, never hangs.
+
+Alpha is drawn once per student, first, and kept through the redraws: rejections (more of them
+for a small alpha, whose weight changes are more often too small to show) then cannot skew the
+class towards one alpha, and every alpha of the family's list is equally likely.
 """
 
 from __future__ import annotations
@@ -124,8 +128,8 @@ def student_seed(secret: bytes, family: str, assignment: str, student: str) -> b
     return hmac.new(secret, message, hashlib.sha256).digest()
 
 
-def draw_instance(family: Family, rng: Drbg) -> Instance:
-    """One unchecked draw of the family's values."""
+def draw_instance(family: Family, rng: Drbg, alpha: float | None = None) -> Instance:
+    """One unchecked draw of the family's values (with ``alpha`` when given, else drawn last)."""
     g = family.grids
     weights = {key: rng.choice(g.weights) for key in family.connections}
     if family.fixed_samples:
@@ -140,7 +144,8 @@ def draw_instance(family: Family, rng: Drbg) -> Instance:
             }
             for _ in range(family.sample_count)
         ]
-    alpha = rng.choice(g.alpha)
+    if alpha is None:
+        alpha = rng.choice(g.alpha)
     known = _BUILDERS.get(id(family))
     if known is not None and known[0] is family and known[1] is not None:
         return known[1](weights, samples, alpha)
@@ -222,6 +227,8 @@ def rejection(family: Family, instance: Instance) -> tuple[str | None, Trace, tu
     reason = checks.saturation(trace, c.min_output, c.max_output) or checks.too_small(
         trace, asked, instance.rounding
     )
+    if reason is None and not c.allow_free_answers:
+        reason = checks.free_answers(trace, asked)
     if reason is None:
         reason = checks.undetectable(trace, asked, trace_tolerances(trace), instance.rounding)
     return reason, trace, asked
@@ -235,9 +242,10 @@ def draw_variant(
     (and, with ``taken``, differs from the canonical instances already in it)."""
     s = student if isinstance(student, Student) else Student(student)
     rng = Drbg(student_seed(secret, family.id, assignment, s.id))
+    alpha = rng.choice(family.grids.alpha)  # the student's, whatever is redrawn (module docstring)
     reasons: Counter[str] = Counter()
     for attempt in range(family.constraints.max_draws):
-        instance = draw_instance(family, rng)
+        instance = draw_instance(family, rng, alpha)
         reason, trace, asked = rejection(family, instance)
         if reason is None and taken is not None and canonical(instance) in taken:
             reason = "duplicate: the same variant as an earlier student"
@@ -253,9 +261,13 @@ def draw_variant(
             return variant
         reasons[reason.split(":")[0]] += 1
     summary = ", ".join(f"{n} {why}" for why, n in reasons.most_common())
+    fix = f"widen the value grids in {family.source} or relax [constraints]"
+    if reasons.most_common(1)[0][0] == "free answers":
+        fix = (f"use nonzero inputs and weights in {family.source}, or accept answers a zero gives away "
+               "with allow_free_answers = true under [constraints]")
     raise BackpropError(
         f"family {family.id}: no variant for {s.id} passed the checks in {family.constraints.max_draws} draws "
-        f"({summary}); widen the value grids in {family.source} or relax [constraints]"
+        f"({summary}); {fix}"
     )
 
 
@@ -274,7 +286,7 @@ def generate_variants(
 
 def iter_variants(
     family: Family, roster: Iterable[Student | str], secret: bytes, assignment: str, jobs: int | None = 1,
-    then: Callable[[Variant], R] | None = None,
+    then: Callable[[Variant], R] | None = None, taken: Iterable[str] = (),
 ) -> Iterator[tuple[Variant, R | None]]:
     """The variants of :func:`generate_variants`, one at a time in roster order as they are
     drawn, each with ``then(variant)`` (None without ``then``).
@@ -283,10 +295,13 @@ def iter_variants(
     trace at hand), or here for a student drawn again because their first variant was an
     earlier student's; so it must be picklable (a module-level function or a partial of
     one) when ``jobs`` > 1, and it is not run for variants that are drawn again.
+
+    ``taken``: canonical instances (:func:`canonical`) that students drawn earlier already
+    have (the key's, when late students are added): no student here gets one of them.
     """
     students = [s if isinstance(s, Student) else Student(s) for s in roster]
     first = functools.partial(_first_variant, family, secret, assignment, then)
-    taken: set[str] = set()
+    taken = set(taken)
     for s, (v, extra) in zip(students, _imap(first, students, jobs)):
         text = canonical(v.instance)
         if text in taken:
