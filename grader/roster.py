@@ -68,8 +68,20 @@ def numbered_roster(count: int) -> tuple[Student, ...]:
     return tuple(Student(f"student{i:0{width}d}") for i in range(1, count + 1))
 
 
+def default_secret_path() -> Path:
+    """Where the instructor's secret lives unless ``--secret-file`` says otherwise: a per-user
+    file, ``$XDG_CONFIG_HOME/backprop/secret`` (``~/.config/backprop/secret`` when that is not
+    set, or not an absolute path, as the XDG base directory specification asks). Not inside
+    the output folder: a folder that is shared, copied or published should hold nothing that
+    lets anyone make or check signatures."""
+    config = os.environ.get("XDG_CONFIG_HOME", "")
+    base = Path(config) if config and os.path.isabs(config) else Path.home() / ".config"
+    return base / "backprop" / "secret"
+
+
 def load_or_create_secret(path: str | os.PathLike[str]) -> bytes:
-    """The instructor's secret: read it, or create it (random, readable only by its owner)."""
+    """The instructor's secret: read it, or create it (random, readable only by its owner,
+    in a folder made readable only by its owner when it is made here)."""
     p = Path(path)
     if p.exists():
         secret = read_text(p).strip()
@@ -77,11 +89,27 @@ def load_or_create_secret(path: str | os.PathLike[str]) -> bytes:
             raise BackpropError(f"{p}: the secret is too short ({len(secret)} characters); use at least 16, or delete the file to make a new one")
         return secret.encode("utf-8")
     try:
-        p.parent.mkdir(parents=True, exist_ok=True)
+        _make_private_folders(p.parent)
         fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError as exc:
         raise BackpropError(f"{p}: cannot create the secret file ({exc.strerror or exc})") from None
     secret = secrets.token_hex(32)
     with os.fdopen(fd, "w") as fh:
+        os.fchmod(fh.fileno(), 0o600)  # whatever the umask
         fh.write(secret + "\n")
     return secret.encode("utf-8")
+
+
+def _make_private_folders(folder: Path) -> None:
+    """``mkdir -p`` with every folder it makes readable only by its owner (folders that exist
+    are left as they are)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for made in reversed(missing):
+        try:
+            os.mkdir(made, 0o700)
+        except FileExistsError:  # made meanwhile by another process: theirs
+            continue
+        os.chmod(made, 0o700)
