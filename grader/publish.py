@@ -257,7 +257,10 @@ def publish(target: Target, family: Family, students: Sequence[Student], secret:
     added: list[Variant] = []
     if target.mode == "add" and not new:
         return Published(target.path, target.mode, formats, combined, (), len(kept), spread(stats))
-    stage = _Stage(target.path)
+    try:
+        stage = _Stage(target.path)
+    except OSError as exc:
+        raise BackpropError(f"{target.path}: cannot write ({exc.strerror or exc})") from None
     try:
         if kept:
             stage.keep(target.path, skip={"handouts/class.pdf"})
@@ -379,7 +382,7 @@ class _Stage:
                 if os.path.lexists(root / name):
                     os.rename(root / name, out / name)
                     moved.append((root / name, out / name))
-        except OSError:
+        except BaseException:  # (an interrupt too)
             for src, dst in reversed(moved):
                 try:
                     os.rename(dst, src)
