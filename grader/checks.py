@@ -207,7 +207,7 @@ def free_ids(trace: Trace, asked: Sequence[str]) -> tuple[str, ...]:
         elif q.kind == "new_w":
             given_away = q.arg_values[1] == 0.0  # new_w = w + dw
         elif q.kind == "p":
-            pairs = zip(q.arg_values[0::2], q.arg_values[1::2])
+            pairs = zip(q.arg_values[0::2], q.arg_values[1::2], strict=True)
             given_away = all(w == 0.0 or x == 0.0 for w, x in pairs)
         else:
             given_away = False
@@ -227,5 +227,6 @@ def free_answers(trace: Trace, asked: Sequence[str]) -> str | None:
 
 
 __all__ = [
-    "saturation", "too_small", "undetectable", "changes", "changed_ids", "min_magnitude", "free_ids", "free_answers",
+    "saturation", "too_small", "undetectable", "changes", "changed_ids", "min_magnitude", "free_ids",
+    "free_answers",
 ]

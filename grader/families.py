@@ -109,7 +109,8 @@ def list_family_ids(problems: str | Path | None = None) -> list[str]:
         folder = Path(problems)
         if not folder.is_dir():
             raise BackpropError(f"{folder}: no such folder of problem families")
-        ids = sorted(p.stem for p in folder.glob("*.toml")) + [i for i in ids if not (folder / f"{i}.toml").exists()]
+        own = sorted(p.stem for p in folder.glob("*.toml"))
+        ids = own + [i for i in ids if not (folder / f"{i}.toml").exists()]
     return ids
 
 
@@ -160,7 +161,8 @@ def family_from_dict(data: dict[str, Any], source: str, default_id: str) -> Fami
     if not isinstance(values, dict):
         raise located(source, "values", "must be a table of grids")
     grids = Grids(
-        weights=_grid(values.get("weights", [-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0]), source, "values.weights"),
+        weights=_grid(values.get("weights", [-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0]), source,
+                      "values.weights"),
         inputs=_grid(values.get("inputs", [-1.0, 1.0, 2.0]), source, "values.inputs"),
         desired=_grid(values.get("desired", [0.0, 1.0]), source, "values.desired"),
         alpha=_grid(values.get("alpha", [1.5, 2.0]), source, "values.alpha"),
@@ -173,7 +175,8 @@ def family_from_dict(data: dict[str, Any], source: str, default_id: str) -> Fami
         raise located(source, "constraints", "must be a table")
     for key in c:
         if key not in CONSTRAINT_KEYS:
-            raise located(source, f"constraints.{key}", f"unknown key; [constraints] has {', '.join(CONSTRAINT_KEYS)}")
+            raise located(source, f"constraints.{key}",
+                          f"unknown key; [constraints] has {', '.join(CONSTRAINT_KEYS)}")
     allow_free = c.get("allow_free_answers", False)
     if not isinstance(allow_free, bool):
         raise located(source, "constraints.allow_free_answers", "must be true or false")
@@ -198,14 +201,16 @@ def family_from_dict(data: dict[str, Any], source: str, default_id: str) -> Fami
                     tuple((n, float(s["desired"][n])) for n in layers[-1]),
                 ))
             except (KeyError, TypeError, ValueError):
-                raise located(source, f"samples[{i}]", "needs inputs for every input and desired for every final neuron") from None
+                raise located(source, f"samples[{i}]",
+                              "needs inputs for every input and desired for every final neuron") from None
         count = len(fixed)
     else:
         raise located(source, "samples", "must be a number of samples to draw or a list of [[samples]]")
     decimals = data.get("decimals", DEFAULT_DECIMALS)
     ecf = data.get("ecf_credit", 1.0)
     if isinstance(ecf, bool) or not isinstance(ecf, (int, float)) or not 0 <= ecf <= 1:
-        raise located(source, "ecf_credit", "must be a number from 0 to 1 (the share of credit for carried-forward answers)")
+        raise located(source, "ecf_credit",
+                      "must be a number from 0 to 1 (the share of credit for carried-forward answers)")
     return Family(
         id=str(fid),
         title=str(data.get("title", fid)),

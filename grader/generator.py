@@ -266,8 +266,8 @@ def draw_variant(
         fix = (f"use nonzero inputs and weights in {family.source}, or accept answers a zero gives away "
                "with allow_free_answers = true under [constraints]")
     raise BackpropError(
-        f"family {family.id}: no variant for {s.id} passed the checks in {family.constraints.max_draws} draws "
-        f"({summary}); {fix}"
+        f"family {family.id}: no variant for {s.id} passed the checks in {family.constraints.max_draws} "
+        f"draws ({summary}); {fix}"
     )
 
 
@@ -302,7 +302,7 @@ def iter_variants(
     students = [s if isinstance(s, Student) else Student(s) for s in roster]
     first = functools.partial(_first_variant, family, secret, assignment, then)
     taken = set(taken)
-    for s, (v, extra) in zip(students, _imap(first, students, jobs)):
+    for s, (v, extra) in zip(students, _imap(first, students, jobs), strict=True):
         text = canonical(v.instance)
         if text in taken:
             v = draw_variant(family, secret, assignment, s, taken)

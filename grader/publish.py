@@ -58,7 +58,8 @@ def parse_formats(value: str) -> tuple[str, ...]:
     chosen = tuple(f.strip() for f in value.split(",") if f.strip())
     for f in chosen:
         if f not in FORMATS:
-            raise BackpropError(f"--format: unknown format {f!r}; choose from {', '.join(FORMATS)} (comma-separated)")
+            raise BackpropError(
+                f"--format: unknown format {f!r}; choose from {', '.join(FORMATS)} (comma-separated)")
     if not chosen:
         raise BackpropError("--format: give at least one of toml, md, ipynb, pdf")
     return chosen
@@ -167,13 +168,15 @@ def _kept_variants(target: Target, family: Family, secret: bytes, assignment: st
                         asked=tuple(entry["asked"]), signature=str(entry["signature"]),
                         name=entry.get("name", ""), email=entry.get("email", ""))
         except (KeyError, TypeError, AttributeError):
-            raise BackpropError(f"{path}: students.{sid} is incomplete; replace it all with --force") from None
+            raise BackpropError(
+                f"{path}: students.{sid} is incomplete; replace it all with --force") from None
         if not hmac.compare_digest(sign(secret, assignment, sid, instance), v.signature):
             hint = ""
             if (target.path / "secret.txt").exists():
                 hint = f" (older versions kept it in {target.path / 'secret.txt'})"
             raise BackpropError(
-                f"{path}: was signed with another secret; give --secret-file with the secret that made it{hint}"
+                f"{path}: was signed with another secret; give --secret-file with the secret that made "
+                f"it{hint}"
             )
         kept.append(v)
     return kept
@@ -234,7 +237,8 @@ class Published:
 
 
 def publish(target: Target, family: Family, students: Sequence[Student], secret: bytes, *, assignment: str,
-            formats: Sequence[str] | None = None, combined: bool = False, jobs: int | None = None) -> Published:
+            formats: Sequence[str] | None = None, combined: bool = False,
+            jobs: int | None = None) -> Published:
     """Draw the variants of ``students`` (for ``add``: those not in the old key) and write
     their handouts (``formats``; for ``add`` by default those of the handouts there),
     worked solutions, the class PDF (``combined``) and the key, by the rules of the module.
@@ -291,8 +295,11 @@ def publish(target: Target, family: Family, students: Sequence[Student], secret:
     return Published(target.path, target.mode, formats, combined, tuple(added), len(kept), spread(stats))
 
 
-def _render_student(formats: tuple[str, ...], assignment: str,
-                    v: Variant) -> tuple[list[tuple[str, str | bytes]], dict[str, Any], tuple[int, int, float]]:
+#: one student's files (path under OUT, content), entry of the key, and row of the spread
+Rendered = tuple[list[tuple[str, str | bytes]], dict[str, Any], tuple[int, int, float]]
+
+
+def _render_student(formats: tuple[str, ...], assignment: str, v: Variant) -> Rendered:
     """One student's handouts and worked solutions as (path under OUT, content), their entry
     of the key, and their row of the spread."""
     from .render.solution import solution_markdown
@@ -300,12 +307,12 @@ def _render_student(formats: tuple[str, ...], assignment: str,
     files: list[tuple[str, str | bytes]] = [
         (f"handouts/{v.student}.{ext}", render(v)) for ext, render in renderers(formats).items()
     ]
-    trace = v.trace()
-    files.append((f"solutions/{v.student}.md", solution_markdown(trace, student=v.student, assignment=assignment)))
+    trace, sid = v.trace(), v.student
+    files.append((f"solutions/{sid}.md", solution_markdown(trace, student=sid, assignment=assignment)))
     if "pdf" in formats:
         from .render.pdf import solution_pdf
 
-        files.append((f"solutions/{v.student}.pdf", solution_pdf(trace, student=v.student, assignment=assignment)))
+        files.append((f"solutions/{sid}.pdf", solution_pdf(trace, student=sid, assignment=assignment)))
     return files, key_entry(v), _stats(v)
 
 
@@ -409,6 +416,6 @@ def _link_or_copy(src: Path, dst: Path) -> None:
 
 
 __all__ = [
-    "FORMATS", "MODES", "Target", "Published", "Spread", "open_target", "publish", "parse_formats", "renderers",
-    "spread",
+    "FORMATS", "MODES", "Target", "Published", "Spread", "open_target", "publish", "parse_formats",
+    "renderers", "spread",
 ]

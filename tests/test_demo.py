@@ -47,7 +47,8 @@ def test_the_demo_runs_twice_into_its_folder_and_touches_no_configuration(runner
         assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "backprop demo: notebooks for 8 students, simulated submissions, graded."
-    assert lines[9].startswith("  student08  tampered ") and not lines[9].startswith("  student08  tampered     28")
+    assert lines[9].startswith("  student08  tampered ")
+    assert not lines[9].startswith("  student08  tampered     28")
     assert "Status: 5 graded, 1 tampered, 1 error, 1 missing." in result.output
     assert not (config_home / "backprop").exists()  # the demo signs with its own, public secret
     assert sorted(p.name for p in (out / "handouts").iterdir()) == [f"student0{i}.ipynb" for i in range(1, 9)]

@@ -59,7 +59,8 @@ def test_a_zero_weight_gives_away_a_whole_group():
     assert checks.free_answers(trace, trace.ids) == (
         "free answers: a zero gives away delta_A, dw_x1_A, new_w_x1_A, dw_x2_A and 1 more")
     # only what is asked counts: a family that asks no dw or delta has new weights given away
-    assert checks.free_ids(trace, [q for q in trace.ids if q.startswith("new_w")]) == ("new_w_x1_A", "new_w_x2_A")
+    new_weights = [q for q in trace.ids if q.startswith("new_w")]
+    assert checks.free_ids(trace, new_weights) == ("new_w_x1_A", "new_w_x2_A")
 
 
 def test_both_inputs_zero_give_away_the_most():
@@ -95,7 +96,8 @@ def test_the_generator_redraws_variants_with_free_answers():
 
 
 def test_a_family_may_allow_free_answers():
-    family = family_from_dict({**ZERO_INPUTS, "constraints": {"allow_free_answers": True}}, "zero.toml", "zero")
+    allowing = {**ZERO_INPUTS, "constraints": {"allow_free_answers": True}}
+    family = family_from_dict(allowing, "zero.toml", "zero")
     variants = generate_variants(family, numbered_roster(60), SECRET, "hw")
     free = Counter(len(checks.free_ids(v.trace(), v.asked)) for v in variants)
     assert free[0] < 60 and max(free) >= 2  # some students have answers given away
@@ -106,15 +108,17 @@ def test_a_family_whose_every_draw_has_free_answers_says_how_to_fix_it(runner, t
     names both ways on."""
     text = Path(load_family("xor").source).read_text().replace("= -1.0", "= 0.0")  # -1/+1 back to 0/1
     (tmp_path / "bool.toml").write_text(text.replace("[values]", "[constraints]\nmax_draws = 30\n\n[values]"))
-    result = runner.invoke(cli, ["generate", str(tmp_path / "bool.toml"), "--count", "1", "--out", str(tmp_path / "o")])
+    args = ["generate", str(tmp_path / "bool.toml"), "--out", str(tmp_path / "o"), "--count"]
+    result = runner.invoke(cli, [*args, "1"])
     assert result.exit_code == 2
-    assert result.output.startswith("Error: family bool: no variant for student01 passed the checks in 30 draws (")
+    assert result.output.startswith(
+        "Error: family bool: no variant for student01 passed the checks in 30 draws (")
     assert result.output.endswith(
         f"; use nonzero inputs and weights in {tmp_path / 'bool.toml'}, or accept answers a zero "
         "gives away with allow_free_answers = true under [constraints]\n")
     allowed = text.replace("[values]", "[constraints]\nallow_free_answers = true\n\n[values]")
     (tmp_path / "bool.toml").write_text(allowed)
-    result = runner.invoke(cli, ["generate", str(tmp_path / "bool.toml"), "--count", "3", "--out", str(tmp_path / "o")])
+    result = runner.invoke(cli, [*args, "3"])
     assert result.exit_code == 0, result.output
     assert "  free answers:   8 for every student" in result.output  # (4 in step 1, 2 in step 2, 2 in step 3)
 
@@ -123,8 +127,10 @@ def test_a_family_whose_every_draw_has_free_answers_says_how_to_fix_it(runner, t
     "data, message",
     [
         ({"values": {"alpha": [0.5, 1.0]}}, "values.alpha: alpha = 1 hides the missing-alpha mistake"),
-        ({"constraints": {"allow_free": True}}, "constraints.allow_free: unknown key; [constraints] has min_output"),
-        ({"constraints": {"allow_free_answers": "yes"}}, "constraints.allow_free_answers: must be true or false"),
+        ({"constraints": {"allow_free": True}},
+         "constraints.allow_free: unknown key; [constraints] has min_output"),
+        ({"constraints": {"allow_free_answers": "yes"}},
+         "constraints.allow_free_answers: must be true or false"),
     ],
     ids=["alpha-1", "unknown-constraint", "not-a-bool"],
 )
@@ -197,7 +203,7 @@ def test_the_spread_shows_free_answers_a_family_allows(runner, tmp_path):
                                  str(tmp_path / "hw")])
     assert result.exit_code == 0, result.output
     # an input of 0 gives away 4 answers with thresholds (dw and new_w on its weight into A and B)
-    found = re.fullmatch(r"  free answers:   0 for (\d+) students, 4 for (\d+) students, 8 for (\d+) students",
-                         result.output.splitlines()[3])
+    found = re.fullmatch(r"  free answers:   0 for (\d+) students, 4 for (\d+) students, "
+                         r"8 for (\d+) students", result.output.splitlines()[3])
     assert found and sum(int(n) for n in found.groups()) == 40
     assert result.output.splitlines()[4] == "  alpha:          2 for every student"

@@ -14,7 +14,14 @@ from grader import checks
 from grader.cli import cli
 from grader.families import builtin_family_ids, family_from_dict, load_family
 from grader.generator import (
-    Drbg, Student, canonical, draw_instance, draw_variant, generate_variants, rejection, sign,
+    Drbg,
+    Student,
+    canonical,
+    draw_instance,
+    draw_variant,
+    generate_variants,
+    rejection,
+    sign,
 )
 from grader.model import instance_from_dict
 from grader.rules import MISCONCEPTIONS
@@ -259,9 +266,12 @@ def test_family_files_are_validated():
 @pytest.mark.parametrize(
     "csv_text, message",
     [
-        ("name,email\nAnn,a@x\n", "no student id column; name one column 'id', 'student_id', 'SIS User ID', 'ID' in the header row"),
-        ("id,name\nann,Ann\nann,Ann again\n", "row 3: student id 'ann' is already on row 2; ids must be unique"),
-        ("id\n../evil\n", "row 2: student id '../evil' cannot be a file name; use letters, digits and . _ @ + -"),
+        ("name,email\nAnn,a@x\n",
+         "no student id column; name one column 'id', 'student_id', 'SIS User ID', 'ID' in the header row"),
+        ("id,name\nann,Ann\nann,Ann again\n",
+         "row 3: student id 'ann' is already on row 2; ids must be unique"),
+        ("id\n../evil\n",
+         "row 2: student id '../evil' cannot be a file name; use letters, digits and . _ @ + -"),
         ("id,name\n,Nobody\n", "row 2: the 'id' column is empty; every student needs an id"),
         ("id\n", "has a header row but no students"),
         ("", "is empty; give a CSV with a header row (id,name,email) and a row per student"),
@@ -291,7 +301,8 @@ def test_roster_id_column_preference(tmp_path):
         (["chain", "--out", "o", "--count", "2", "--format", "toml,docx"],
          "--format: unknown format 'docx'; choose from toml, md, ipynb, pdf (comma-separated)"),
         (["nope", "--out", "o", "--count", "2"],
-         "unknown family 'nope'; the families are chain, chain3, 2-2-1, 2-2-1-threshold, 2-2-2-bias, xor, 2-2-2-1 (see: backprop families)"),
+         "unknown family 'nope'; the families are chain, chain3, 2-2-1, 2-2-1-threshold, 2-2-2-bias, xor, "
+         "2-2-2-1 (see: backprop families)"),
         (["chain", "--out", "o", "--count", "0"], "--count must be 1 or more, not 0"),
     ],
     ids=["no-roster", "bad-format", "unknown-family", "zero-count"],
@@ -356,7 +367,7 @@ def test_undetectable_and_changes_match_the_straightforward_reference(family_id)
     family = load_family(family_id)
     rng = Drbg(f"reference-{family_id}".encode())
     verdicts = set()
-    for i in range(60):
+    for _ in range(60):
         inst = draw_instance(family, rng)
         trace = solve(inst)
         for asked in (asked_ids(trace, family), trace.ids,
@@ -388,9 +399,10 @@ def test_rejections_match_the_reference_for_every_draw_of_a_roster():
                 reason, trace, asked = rejection(family, inst)
                 assert asked == asked_ids(trace, family)
                 c = family.constraints
-                expected = checks.saturation(trace, c.min_output, c.max_output) or checks.too_small(
-                    trace, asked, inst.rounding) or checks.free_answers(trace, asked) or _reference_undetectable(
-                    trace, asked, tolerances(trace), inst.rounding)
+                expected = (checks.saturation(trace, c.min_output, c.max_output)
+                            or checks.too_small(trace, asked, inst.rounding)
+                            or checks.free_answers(trace, asked)
+                            or _reference_undetectable(trace, asked, tolerances(trace), inst.rounding))
                 assert reason == expected
                 if reason is None:
                     break
@@ -464,13 +476,14 @@ def test_the_key_from_per_student_entries_is_the_key_in_one_piece(family_id):
     text = key_text(key_document((), family, "hw-é", entries))
     assert text == json.dumps(key_document(variants, family, "hw-é"), indent=1) + "\n"
     assert key_text(json.loads(text)) == text
-    assert json.loads(text)["students"]['b"o\\b']["answers"] == {q: variants[1].trace()[q].value for q in variants[1].asked}
+    bob = variants[1]
+    assert json.loads(text)["students"]['b"o\\b']["answers"] == {q: bob.trace()[q].value for q in bob.asked}
 
 
 def _reference_worked_steps(trace, d, tex, text):
     """worked_steps as it was: a line() per quantity, step by step."""
-    from grader.render.worked import SECTION_ORDER, Section, Step, _section_of, line
     from grader.render import numbers
+    from grader.render.worked import SECTION_ORDER, Section, Step, _section_of, line
 
     inst = trace.instance
     steps = []
@@ -496,7 +509,8 @@ def test_worked_steps_are_the_lines_of_each_quantity(family_id):
         for trace in (v.trace(), solve(v.instance, MISCONCEPTIONS["bias-input"].rules)):
             for d in (2, 6):
                 for tex, text in ((True, True), (False, True), (True, False)):
-                    assert worked_steps(trace, d, tex=tex, text=text) == _reference_worked_steps(trace, d, tex, text)
+                    expected = _reference_worked_steps(trace, d, tex, text)
+                    assert worked_steps(trace, d, tex=tex, text=text) == expected
         assert v.trace().rules == CORRECT
 
 
@@ -558,7 +572,8 @@ def test_a_family_that_fails_for_one_student_writes_nothing(runner, tmp_path):
     # one draw each: a weight of 4 saturates o_A, the others pass
     (problems / "some.toml").write_text(
         'inputs = ["x1"]\nlayers = [["A"], ["B"]]\nask = ["o", "delta", "new_w"]\n'
-        '[values]\nweights = [4.0, -2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0]\ninputs = [1.0]\nalpha = [0.5, 2.0, 5.0]\n'
+        '[values]\nweights = [4.0, -2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0]\ninputs = [1.0]\n'
+        'alpha = [0.5, 2.0, 5.0]\n'
         '[constraints]\nmax_draws = 1\n'
     )
     family = load_family("some", problems)
@@ -582,5 +597,6 @@ def test_a_family_that_fails_for_one_student_writes_nothing(runner, tmp_path):
         result = runner.invoke(cli, ["generate", "some", "--problems", str(problems), "--roster", str(roster),
                                      "--secret-file", str(secret), "--out", str(out), "--jobs", jobs])
         assert result.exit_code == 2, result.output
-        assert result.output.startswith(f"Error: family some: no variant for {failing[0]} passed the checks in 1 draws")
+        assert result.output.startswith(
+            f"Error: family some: no variant for {failing[0]} passed the checks in 1 draws")
         assert not out.exists()

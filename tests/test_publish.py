@@ -20,7 +20,8 @@ SECRET_TEXT = "0123456789abcdef-publish-test-secret"
 
 def files_of(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` by its path there, with its bytes."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def mode(path: Path) -> int:
@@ -69,20 +70,22 @@ def test_generate_into_a_folder_with_a_key_is_refused_and_changes_nothing(gen, t
     "make, args, message",
     [
         (lambda out: (out / "handouts").mkdir(parents=True), [],
-         "{out}: already holds handouts/; add the roster's new students with --add (everyone else keeps their "
-         "variant), or replace it all with --force"),
+         "{out}: already holds handouts/; add the roster's new students with --add (everyone else keeps "
+         "their variant), or replace it all with --force"),
         (lambda out: (out / "solutions").mkdir(parents=True), ["--add"],
          "{out}: holds no key.json to add students to; generate without --add"),
-        (lambda out: out.mkdir(), ["--add"], "{out}: holds no key.json to add students to; generate without --add"),
+        (lambda out: out.mkdir(), ["--add"],
+         "{out}: holds no key.json to add students to; generate without --add"),
         (lambda out: out.mkdir(), ["--add", "--force"],
          "give at most one of --force (replace it all) and --add (late students)"),
         (lambda out: (out.mkdir(), (out / "key.json").write_text("{")), ["--add"],
          "{out}/key.json: is not a key written by backprop generate; replace it all with --force"),
         (lambda out: (out.mkdir(), (out / "key.json").write_text("[]")), [],
-         "{out}: already holds a key.json; add the roster's new students with --add (everyone else keeps their "
-         "variant), or replace it all with --force"),
+         "{out}: already holds a key.json; add the roster's new students with --add (everyone else keeps "
+         "their variant), or replace it all with --force"),
     ],
-    ids=["old-handouts", "add-without-key", "add-to-empty", "add-and-force", "add-to-broken-key", "broken-key"],
+    ids=["old-handouts", "add-without-key", "add-to-empty", "add-and-force", "add-to-broken-key",
+         "broken-key"],
 )
 def test_refusals_say_what_is_there_and_the_ways_on(gen, tmp_path, make, args, message):
     out = tmp_path / "hw"
@@ -153,8 +156,8 @@ def test_add_gives_late_students_variants_and_keeps_everyone_else_byte_for_byte(
     for path, data in before.items():  # every old handout and solution, dee's too
         assert after[path] == data, path
     added = sorted(set(after) - set(before))
-    assert added == [f"{d}/{s}.{e}" for d, exts in (("handouts", ("ipynb", "md", "toml")), ("solutions", ("md",)))
-                     for s in ("eve", "fay") for e in exts]
+    formats = (("handouts", ("ipynb", "md", "toml")), ("solutions", ("md",)))
+    assert added == [f"{d}/{s}.{e}" for d, exts in formats for s in ("eve", "fay") for e in exts]
     assert list(new_key["students"]) == ["ann", "bob", "cy", "dee", "eve", "fay"]
     for sid, entry in old_key["students"].items():
         assert new_key["students"][sid] == entry  # the same numbers, to the bit
@@ -164,7 +167,8 @@ def test_add_gives_late_students_variants_and_keeps_everyone_else_byte_for_byte(
     assert len(set(instances)) == 6  # the late students' variants are new ones
     for sid in ("eve", "fay"):
         entry = new_key["students"][sid]
-        assert entry["signature"] == sign(SECRET_TEXT.encode(), "hw", sid, instance_from_dict(entry["instance"]))
+        instance = instance_from_dict(entry["instance"])
+        assert entry["signature"] == sign(SECRET_TEXT.encode(), "hw", sid, instance)
         assert entry["name"] == f"Name of {sid}"
 
 
@@ -174,7 +178,8 @@ def test_add_with_nobody_new_writes_nothing(gen, tmp_path):
     before = {p: (p.stat().st_ino, p.read_bytes()) for p in out.rglob("*") if p.is_file()}
     result = gen("--count", "2", "--out", str(out), "--add")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"Nothing to add: every student on the roster is in {out}/key.json already")
+    assert result.output.startswith(
+        f"Nothing to add: every student on the roster is in {out}/key.json already")
     assert {p: (p.stat().st_ino, p.read_bytes()) for p in out.rglob("*") if p.is_file()} == before
 
 
@@ -186,11 +191,11 @@ def test_add_needs_the_same_secret_family_and_assignment(gen, runner, tmp_path):
     result = runner.invoke(cli, ["generate", "chain", "--count", "3", "--out", str(out), "--add",
                                  "--secret-file", str(other)])
     assert result.exit_code == 2
-    assert result.output == (f"Error: {out}/key.json: was signed with another secret; give --secret-file with "
-                             "the secret that made it\n")
+    assert result.output == (f"Error: {out}/key.json: was signed with another secret; give --secret-file "
+                             "with the secret that made it\n")
     result = gen("--count", "3", "--out", str(out), "--add", "--assignment", "hw9")
-    assert result.output == (f"Error: {out}/key.json: is the key of family 'chain', assignment 'hw'; --add needs "
-                             "the same family and --assignment, or replace it all with --force\n")
+    assert result.output == (f"Error: {out}/key.json: is the key of family 'chain', assignment 'hw'; --add "
+                             "needs the same family and --assignment, or replace it all with --force\n")
     result = gen("--count", "3", "--out", str(out), "--add", family="chain3")
     assert result.exit_code == 2 and "is the key of family 'chain'" in result.output
 
@@ -229,7 +234,8 @@ def _fail_on_call(monkeypatch, module, name: str, n: int) -> None:
 
 
 @pytest.mark.parametrize("mode", [[], ["--force"], ["--add"]], ids=["new", "force", "add"])
-def test_a_renderer_failing_on_the_fifth_student_leaves_the_previous_out_intact(gen, tmp_path, monkeypatch, mode):
+def test_a_renderer_failing_on_the_fifth_student_leaves_the_previous_out_intact(gen, tmp_path, monkeypatch,
+                                                                                 mode):
     from grader.render import handout
 
     out = tmp_path / "hw"
@@ -352,7 +358,8 @@ def test_generate_killed_halfway_leaves_the_previous_out_as_it_was(tmp_path, sec
     import time
 
     out = tmp_path / "hw"
-    base = [sys.executable, "-m", "grader", "generate", "chain", "--secret-file", str(secret), "--out", str(out)]
+    base = [sys.executable, "-m", "grader", "generate", "chain", "--secret-file", str(secret),
+            "--out", str(out)]
     subprocess.run([*base, "--count", "3"], check=True, capture_output=True)
     before = files_of(out)
     proc = subprocess.Popen([*base, "--count", "3000", "--jobs", "1", "--force"],

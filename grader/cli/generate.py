@@ -12,7 +12,8 @@ from .common import InputError, user_errors
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder to write into.")
 @click.option("--roster", type=click.Path(dir_okay=False), default=None,
               help="CSV with a header row; the id column is id, student_id, 'SIS User ID' or ID.")
-@click.option("--count", type=int, default=None, help="Instead of a roster: N students student01, student02, ...")
+@click.option("--count", type=int, default=None,
+              help="Instead of a roster: N students student01, student02, ...")
 @click.option("--assignment", default="hw", show_default=True, help="Assignment id (part of every seed).")
 @click.option("--format", "fmt", default=None,
               help="Comma-separated handout formats: toml, md, ipynb, pdf. Default: toml,md (with --add: "
@@ -23,7 +24,8 @@ from .common import InputError, user_errors
 @click.option("--problems", type=click.Path(file_okay=False), default=None,
               help="A folder of your own family TOML files.")
 @click.option("--combined", is_flag=True, help="With pdf: also one PDF of the whole class for printing.")
-@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Processes to use (default: all cores).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes to use (default: all cores).")
 @click.option("--force", is_flag=True, help="Replace the handouts, solutions and key already in OUT.")
 @click.option("--add", is_flag=True,
               help="Late students: add the roster's students missing from OUT/key.json; everyone in it keeps "

@@ -110,7 +110,7 @@ def _code_formula(q: Any, args: list[str]) -> str:
 def _by_op(q: Any, names: list[str]) -> str:
     """Weighted sums as products of the names; everything else as float(value), which needs running."""
     if q.kind == "p":
-        pairs = list(zip(names[::2], names[1::2]))
+        pairs = list(zip(names[::2], names[1::2], strict=False))  # (an odd name left over: not a sum)
         return " + ".join(f"{a} * {b}" for a, b in pairs) if pairs and len(names) % 2 == 0 else repr(q.value)
     return f"float({q.value!r})"
 
@@ -133,7 +133,7 @@ def run_demo(out: str | Path, *, jobs: int | None = None, execute: bool = False)
     handouts, submissions = out / "handouts", out / "submissions"
     key_path = out / "key.json"
     cases = []
-    for v, (case, description) in zip(variants, CASES):
+    for v, (case, description) in zip(variants, CASES, strict=True):
         cases.append((v.student, case, description))
         text = (handouts / f"{v.student}.ipynb").read_text()
         target = submissions / f"{v.student}.ipynb"
