@@ -13,6 +13,9 @@ family can never pass).
   quantity it changes (at the first place it acts, from exact earlier values) by more than the
   quantity's tolerance plus the tolerance of the mistaken step, so a hand-rounded answer made
   with the mistake is never graded correct, and the grader can name it.
+- :func:`free_answers` (at the end of the module): no asked answer is given away by a zero (a
+  ``dw`` of 0, a new weight equal to the old), so every student has as much to work out; a
+  family may allow them (``allow_free_answers``).
 """
 
 from __future__ import annotations
