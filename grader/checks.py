@@ -6,7 +6,7 @@ family can never pass).
 
 - :func:`saturation`: every neuron's output at every step lies in [min_output, max_output]
   (0.05 and 0.95 by default), so no delta is lost in a flat sigmoid.
-- :func:`too_small`: an asked quantity is exactly 0 (an input of 0 on a weight: a fine lesson)
+- :func:`too_small`: an asked quantity is exactly 0 (judged by :func:`free_answers` instead)
   or at least :func:`min_magnitude` = 10 ** -(decimals - 1) in size, so it keeps at least two
   significant digits at the instructed rounding.
 - :func:`undetectable`: every misconception that applies to the net changes each asked
