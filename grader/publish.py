@@ -253,7 +253,8 @@ def publish(target: Target, family: Family, students: Sequence[Student], secret:
         kept = _kept_variants(target, family, secret, assignment)
         entries = dict(target.key["students"]) if target.key else {}
         formats = formats or _formats_found(target.path / "handouts", entries)
-        combined = combined or (target.path / "handouts" / "class.pdf").exists()
+        # a class PDF there is made again with everyone (or left out when pdf is not asked for)
+        combined = combined or ("pdf" in formats and (target.path / "handouts" / "class.pdf").exists())
     formats = tuple(formats or DEFAULT_FORMATS)
     renderers(formats, combined)  # fails early when a format is unavailable
     new = [s for s in students if s.id not in entries]

@@ -4,6 +4,7 @@ and the secret kept outside OUT."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import stat
@@ -378,3 +379,24 @@ def test_generate_killed_halfway_leaves_the_previous_out_as_it_was(tmp_path, sec
         proc.wait()
     assert files_of(out) == before
     assert [p.name.split("-")[0] for p in tmp_path.iterdir() if p.name.startswith(".")] == [".hw.generate"]
+
+
+def test_add_makes_the_class_pdf_again_with_everyone(gen, tmp_path):
+    from pypdf import PdfReader
+
+    out = tmp_path / "hw"
+    assert gen("--count", "2", "--format", "toml,pdf", "--combined", "--out", str(out)).exit_code == 0
+    before = files_of(out)
+    result = gen("--count", "3", "--out", str(out), "--add")
+    assert result.exit_code == 0, result.output
+    after = files_of(out)
+    for sid in ("student01", "student02"):
+        for path in (f"handouts/{sid}.pdf", f"handouts/{sid}.toml", f"solutions/{sid}.pdf"):
+            assert after[path] == before[path]
+    assert "handouts/student03.pdf" in after and "solutions/student03.pdf" in after
+    def pages(data: bytes) -> int:
+        return len(PdfReader(io.BytesIO(data)).pages)
+
+    handouts = [pages(after[f"handouts/student0{i}.pdf"]) for i in (1, 2, 3)]
+    assert pages(before["handouts/class.pdf"]) == sum(handouts[:2])
+    assert pages(after["handouts/class.pdf"]) == sum(handouts)  # everyone, the late student too
