@@ -40,9 +40,11 @@ def command(family: str, out: str, roster: str | None, count: int | None, assign
     The same secret and roster always give the same files. An OUT that already holds a key
     is left alone unless you say --add (late students) or --force (replace it all).
 
-    Example:
+    Example (then, for students who joined late, the same with --add):
 
+    \b
         backprop generate 2-2-1-threshold --roster roster.csv --assignment hw3 --out hw3
+        backprop generate 2-2-1-threshold --roster roster.csv --assignment hw3 --out hw3 --add
     """
     from ..families import load_family
     from ..publish import open_target, parse_formats, publish
