@@ -40,7 +40,7 @@ def command(family: str, out: str, roster: str | None, count: int | None, assign
     The same secret and roster always give the same files. An OUT that already holds a key
     is left alone unless you say --add (late students) or --force (replace it all).
 
-    Example: (the second command, later, for students who joined late):
+    Example: the second command, run later, adds the students who joined late.
 
     \b
         backprop generate 2-2-1-threshold --roster roster.csv --assignment hw3 --out hw3
