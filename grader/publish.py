@@ -324,7 +324,7 @@ class _Stage:
         self.out = Path(os.path.abspath(out))
         parent = self.out.parent
         parent.mkdir(parents=True, exist_ok=True)
-        inside = self.out.is_dir() and os.stat(self.out).st_dev != os.stat(parent).st_dev
+        inside = self.out.is_dir() and _device(self.out) != _device(parent)
         base = self.out if inside else parent  # renames stay on one file system
         self.tag = f"{os.getpid()}-{secrets.token_hex(4)}"
         self.root: Path | None = base / f".{self.out.name}.generate-{self.tag}"
@@ -407,6 +407,11 @@ class _Stage:
         if self.root is not None:
             shutil.rmtree(self.root, ignore_errors=True)
             self.root = None
+
+
+def _device(path: Path) -> int:
+    """The file system ``path`` is on (renames work within one)."""
+    return os.stat(path).st_dev
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:

@@ -400,3 +400,28 @@ def test_add_makes_the_class_pdf_again_with_everyone(gen, tmp_path):
     handouts = [pages(after[f"handouts/student0{i}.pdf"]) for i in (1, 2, 3)]
     assert pages(before["handouts/class.pdf"]) == sum(handouts[:2])
     assert pages(after["handouts/class.pdf"]) == sum(handouts)  # everyone, the late student too
+
+
+def test_into_a_mount_point_the_stage_is_made_inside_out(gen, tmp_path, monkeypatch):
+    """OUT on another file system than its parent (a mounted volume): renames from the parent
+    would fail, so the stage is made inside OUT, and removed."""
+    from grader import publish
+
+    out = tmp_path / "volume"
+    out.mkdir()
+    monkeypatch.setattr(publish, "_device", lambda path: 2 if Path(path) == out else 1)
+    roots = []
+    real_init = publish._Stage.__init__
+
+    def spy(self, target):
+        real_init(self, target)
+        roots.append(self.root)
+
+    monkeypatch.setattr(publish._Stage, "__init__", spy)
+    for args in (["--count", "2"], ["--count", "3", "--add"], ["--count", "1", "--force"]):
+        result = gen(*args, "--out", str(out))
+        assert result.exit_code == 0, result.output
+    assert [root.parent for root in roots] == [out] * 3
+    assert sorted(p.name for p in out.iterdir()) == ["handouts", "key.json", "solutions"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["secret", "volume"]
+    assert list(json.loads((out / "key.json").read_text())["students"]) == ["student01"]
