@@ -10,7 +10,7 @@ The rules, in the order they apply:
   and their entry of the key, byte for byte, also those no longer on the roster) and adds the
   roster's students the key does not have yet. Anything else in OUT (a grading folder, an old
   secret) is left alone in every case.
-- **Staged.** Every file is first written into a stage folder beside OUT (in OUT's parent, on
+- **Staged** (:mod:`grader.staging`). Every file is first written into a stage folder beside OUT (in OUT's parent, on
   the same file system; inside OUT when OUT is a mount point) and moved into place by renames
   once everything is written. A new OUT appears in one rename. Into an existing OUT, the old
   key goes out first and the new key comes in last, so a ``key.json`` always has the handouts
@@ -26,8 +26,6 @@ from __future__ import annotations
 import hmac
 import json
 import os
-import secrets
-import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -38,10 +36,11 @@ from typing import Any
 from . import checks
 from .errors import BackpropError
 from .families import Family
-from .files import read_text, write_all
+from .files import read_text
 from .generator import Student, Variant, canonical, iter_variants, sign
 from .key import key_document, key_entry, key_text
 from .model import instance_from_dict
+from .staging import Stage
 
 FORMATS = ("toml", "md", "ipynb", "pdf")
 DEFAULT_FORMATS = ("toml", "md")
@@ -263,7 +262,7 @@ def publish(target: Target, family: Family, students: Sequence[Student], secret:
     if target.mode == "add" and not new:
         return Published(target.path, target.mode, formats, combined, (), len(kept), spread(stats))
     try:
-        stage = _Stage(target.path)
+        stage = Stage(target.path, OWN, PRIVATE)
     except OSError as exc:
         raise BackpropError(f"{target.path}: cannot write ({exc.strerror or exc})") from None
     try:
@@ -315,110 +314,6 @@ def _render_student(formats: tuple[str, ...], assignment: str, v: Variant) -> Re
 
         files.append((f"solutions/{sid}.pdf", solution_pdf(trace, student=sid, assignment=assignment)))
     return files, key_entry(v), _stats(v)
-
-
-class _Stage:
-    """A hidden folder that becomes OUT, or whose :data:`OWN` entries replace OUT's."""
-
-    def __init__(self, out: Path) -> None:
-        self.out = Path(os.path.abspath(out))
-        parent = self.out.parent
-        parent.mkdir(parents=True, exist_ok=True)
-        inside = self.out.is_dir() and _device(self.out) != _device(parent)
-        base = self.out if inside else parent  # renames stay on one file system
-        self.tag = f"{os.getpid()}-{secrets.token_hex(4)}"
-        self.root: Path | None = base / f".{self.out.name}.generate-{self.tag}"
-        os.mkdir(self.root)  # the umask's mode: a new OUT's
-        self.folders: set[Path] = set()
-
-    def write(self, rel: str, content: str | bytes) -> None:
-        assert self.root is not None
-        path = self.root / rel
-        if path.parent not in self.folders:
-            self._folder(path.parent)
-        private = rel.split("/")[0] in PRIVATE
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600 if private else 0o666)
-        try:
-            write_all(fd, data)
-        finally:
-            os.close(fd)
-
-    def _folder(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        assert self.root is not None
-        if (self.root / "solutions") in (folder, *folder.parents):
-            os.chmod(self.root / "solutions", 0o700)
-        self.folders.add(folder)
-
-    def keep(self, out: Path, skip: set[str]) -> None:
-        """OUT's handouts and solutions, as they are (hard links; copies where a file system
-        has none), but the files ``skip`` names (paths under OUT); kept solutions made private."""
-        assert self.root is not None
-        for name in ("handouts", "solutions"):
-            if not (out / name).is_dir():
-                continue
-            for folder, _dirs, files in os.walk(out / name):
-                rel_folder = Path(folder).relative_to(out)
-                self._folder(self.root / rel_folder)
-                for f in files:
-                    rel = (rel_folder / f).as_posix()
-                    if rel in skip:
-                        continue
-                    _link_or_copy(Path(folder) / f, self.root / rel)
-                    if name in PRIVATE:
-                        os.chmod(self.root / rel, 0o600)
-
-    def publish(self) -> None:
-        """Move the stage into place (see the module docstring); on a failure, what was moved
-        goes back."""
-        assert self.root is not None
-        out, root = self.out, self.root
-        if not os.path.lexists(out):
-            os.rename(root, out)
-            self.root = None
-            return
-        trash = root.parent / f".{out.name}.previous-{self.tag}"
-        os.mkdir(trash, 0o700)
-        moved: list[tuple[Path, Path]] = []
-        try:
-            for name in OWN:  # the key first out
-                if os.path.lexists(out / name):
-                    os.rename(out / name, trash / name)
-                    moved.append((out / name, trash / name))
-            for name in reversed(OWN):  # the key last in
-                if os.path.lexists(root / name):
-                    os.rename(root / name, out / name)
-                    moved.append((root / name, out / name))
-        except BaseException:  # (an interrupt too)
-            for src, dst in reversed(moved):
-                try:
-                    os.rename(dst, src)
-                except OSError:
-                    pass  # (then the old files stay in the trash folder, not deleted)
-            try:
-                os.rmdir(trash)
-            except OSError:
-                pass
-            raise
-        shutil.rmtree(trash, ignore_errors=True)
-
-    def discard(self) -> None:
-        if self.root is not None:
-            shutil.rmtree(self.root, ignore_errors=True)
-            self.root = None
-
-
-def _device(path: Path) -> int:
-    """The file system ``path`` is on (renames work within one)."""
-    return os.stat(path).st_dev
-
-
-def _link_or_copy(src: Path, dst: Path) -> None:
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
 
 
 __all__ = [

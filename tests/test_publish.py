@@ -405,19 +405,19 @@ def test_add_makes_the_class_pdf_again_with_everyone(gen, tmp_path):
 def test_into_a_mount_point_the_stage_is_made_inside_out(gen, tmp_path, monkeypatch):
     """OUT on another file system than its parent (a mounted volume): renames from the parent
     would fail, so the stage is made inside OUT, and removed."""
-    from grader import publish
+    from grader import staging
 
     out = tmp_path / "volume"
     out.mkdir()
-    monkeypatch.setattr(publish, "_device", lambda path: 2 if Path(path) == out else 1)
+    monkeypatch.setattr(staging, "_device", lambda path: 2 if Path(path) == out else 1)
     roots = []
-    real_init = publish._Stage.__init__
+    real_init = staging.Stage.__init__
 
-    def spy(self, target):
-        real_init(self, target)
+    def spy(self, *args):
+        real_init(self, *args)
         roots.append(self.root)
 
-    monkeypatch.setattr(publish._Stage, "__init__", spy)
+    monkeypatch.setattr(staging.Stage, "__init__", spy)
     for args in (["--count", "2"], ["--count", "3", "--add"], ["--count", "1", "--force"]):
         result = gen(*args, "--out", str(out))
         assert result.exit_code == 0, result.output
