@@ -10,9 +10,9 @@ The rules, in the order they apply:
   and their entry of the key, byte for byte, also those no longer on the roster) and adds the
   roster's students the key does not have yet. Anything else in OUT (a grading folder, an old
   secret) is left alone in every case.
-- **Staged** (:mod:`grader.staging`). Every file is first written into a stage folder beside OUT (in OUT's parent, on
-  the same file system; inside OUT when OUT is a mount point) and moved into place by renames
-  once everything is written. A new OUT appears in one rename. Into an existing OUT, the old
+- **Staged** (:mod:`grader.staging`). Every file is first written into a stage folder beside
+  OUT (in OUT's parent, on the same file system; inside OUT when OUT is a mount point) and moved
+  into place by renames once everything is written. A new OUT appears in one rename. Into an existing OUT, the old
   key goes out first and the new key comes in last, so a ``key.json`` always has the handouts
   and solutions it belongs to beside it. A failure or an interrupt while the files are made
   (seconds for a class) leaves OUT as it was and removes the stage; a ``kill -9`` leaves OUT as
