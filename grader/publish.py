@@ -12,11 +12,12 @@ The rules, in the order they apply:
   secret) is left alone in every case.
 - **Staged** (:mod:`grader.staging`). Every file is first written into a stage folder beside
   OUT (in OUT's parent, on the same file system; inside OUT when OUT is a mount point) and moved
-  into place by renames once everything is written. A new OUT appears in one rename. Into an existing OUT, the old
-  key goes out first and the new key comes in last, so a ``key.json`` always has the handouts
-  and solutions it belongs to beside it. A failure or an interrupt while the files are made
-  (seconds for a class) leaves OUT as it was and removes the stage; a ``kill -9`` leaves OUT as
-  it was and the hidden stage folder (``.OUT.generate-*``) behind, to be deleted.
+  into place by renames once everything is written. A new OUT appears in one rename. Into an
+  existing OUT, the old key goes out first and the new key comes in last, so a ``key.json``
+  always has the handouts and solutions it belongs to beside it. A failure or an interrupt
+  while the files are made (seconds for a class) leaves OUT as it was and removes the stage; a
+  ``kill -9`` leaves OUT as it was and the hidden stage folder (``.OUT.generate-*``) behind,
+  to be deleted.
 - **Private.** ``key.json`` is written 0600, ``solutions/`` 0700 and its files 0600 (kept
   files too); handouts are as readable as the umask makes them.
 """
