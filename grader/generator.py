@@ -11,9 +11,10 @@ a variant equal to an earlier student's is redrawn too, so students on one roste
 distinct variants. A family whose checks no draw passes fails after ``max_draws`` draws with
 the counts of each reason, never hangs.
 
-Alpha is drawn once per student, first, and kept through the redraws: rejections (more of them
-for a small alpha, whose weight changes are more often too small to show) then cannot skew the
-class towards one alpha, and every alpha of the family's list is equally likely.
+Alpha is dealt out evenly over a class (:func:`class_alphas`) and kept through a student's
+redraws: rejections (more of them for a small alpha, whose weight changes are more often too
+small to show) cannot skew the class towards one alpha, and the numbers of students with each
+alpha of the family's list differ by at most one.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import hmac
 import json
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -234,15 +235,38 @@ def rejection(family: Family, instance: Instance) -> tuple[str | None, Trace, tu
     return reason, trace, asked
 
 
+def class_alphas(family: Family, secret: bytes, assignment: str, students: Sequence[Student],
+                 counts: Mapping[float, int] | None = None) -> dict[str, float]:
+    """Each student's alpha, dealt out evenly: in the order of their seeds (set by the secret,
+    not by the roster's order), each student gets one of the family's alphas that the fewest
+    students have so far (``counts``: students who have one already, e.g. in the key that late
+    students join), the student's own draw choosing among those tied. So the counts of the
+    alphas differ by at most one (beyond the differences in ``counts``), whatever the rejections,
+    and a student's alpha depends on the roster only through which others are on it."""
+    grid = family.grids.alpha
+    have = [(counts or {}).get(a, 0) for a in grid]
+    seeds = {s.id: student_seed(secret, family.id, assignment, s.id) for s in students}
+    dealt: dict[str, float] = {}
+    for sid in sorted(seeds, key=seeds.__getitem__):
+        fewest = min(have)
+        tied = [i for i, n in enumerate(have) if n == fewest]
+        i = tied[Drbg(seeds[sid]).below(len(tied))]
+        have[i] += 1
+        dealt[sid] = grid[i]
+    return dealt
+
+
 def draw_variant(
     family: Family, secret: bytes, assignment: str, student: Student | str,
-    taken: set[str] | None = None,
+    taken: set[str] | None = None, alpha: float | None = None,
 ) -> Variant:
     """The variant of ``student``: the first draw of their seed that passes every check
-    (and, with ``taken``, differs from the canonical instances already in it)."""
+    (and, with ``taken``, differs from the canonical instances already in it), with ``alpha``
+    (the class's, :func:`class_alphas`) or else alpha as the seed draws it."""
     s = student if isinstance(student, Student) else Student(student)
     rng = Drbg(student_seed(secret, family.id, assignment, s.id))
-    alpha = rng.choice(family.grids.alpha)  # the student's, whatever is redrawn (module docstring)
+    own = rng.choice(family.grids.alpha)  # (drawn either way: the rest of the stream is the same)
+    alpha = own if alpha is None else alpha  # the student's through every redraw (module docstring)
     reasons: Counter[str] = Counter()
     for attempt in range(family.constraints.max_draws):
         instance = draw_instance(family, rng, alpha)
@@ -276,8 +300,9 @@ def generate_variants(
 ) -> tuple[Variant, ...]:
     """A distinct variant for every student on the roster, in roster order.
 
-    The result is that of drawing for each student in roster order and skipping any variant
-    an earlier student already has. With ``jobs`` > 1 every student's first passing variant
+    The result is that of drawing for each student in roster order, with the alpha the class
+    deals them (:func:`class_alphas`), and skipping any variant an earlier student already
+    has. With ``jobs`` > 1 every student's first passing variant
     is drawn in parallel, and only students whose variant repeats an earlier one are drawn
     again (in order, skipping the taken ones): the same variants as one process gives.
     """
@@ -287,6 +312,7 @@ def generate_variants(
 def iter_variants(
     family: Family, roster: Iterable[Student | str], secret: bytes, assignment: str, jobs: int | None = 1,
     then: Callable[[Variant], R] | None = None, taken: Iterable[str] = (),
+    alpha_counts: Mapping[float, int] | None = None,
 ) -> Iterator[tuple[Variant, R | None]]:
     """The variants of :func:`generate_variants`, one at a time in roster order as they are
     drawn, each with ``then(variant)`` (None without ``then``).
@@ -298,14 +324,17 @@ def iter_variants(
 
     ``taken``: canonical instances (:func:`canonical`) that students drawn earlier already
     have (the key's, when late students are added): no student here gets one of them.
+    ``alpha_counts``: how many of those students have each alpha (:func:`class_alphas`).
     """
     students = [s if isinstance(s, Student) else Student(s) for s in roster]
+    alphas = class_alphas(family, secret, assignment, students, alpha_counts)
     first = functools.partial(_first_variant, family, secret, assignment, then)
     taken = set(taken)
-    for s, (v, extra) in zip(students, _imap(first, students, jobs), strict=True):
+    work = [(s, alphas[s.id]) for s in students]
+    for s, (v, extra) in zip(students, _imap(first, work, jobs), strict=True):
         text = canonical(v.instance)
         if text in taken:
-            v = draw_variant(family, secret, assignment, s, taken)
+            v = draw_variant(family, secret, assignment, s, taken, alphas[s.id])
             extra = then(v) if then is not None else None
         else:
             taken.add(text)
@@ -313,8 +342,8 @@ def iter_variants(
 
 
 def _first_variant(family: Family, secret: bytes, assignment: str, then: Callable[[Variant], R] | None,
-                   student: Student) -> tuple[Variant, R | None]:
-    v = draw_variant(family, secret, assignment, student)
+                   work: tuple[Student, float]) -> tuple[Variant, R | None]:
+    v = draw_variant(family, secret, assignment, work[0], alpha=work[1])
     return v, (then(v) if then is not None else None)
 
 
@@ -336,5 +365,5 @@ def _imap(fn: Callable[[T], R], items: Sequence[T], jobs: int | None) -> Iterato
 
 __all__ = [
     "Drbg", "Student", "Variant", "canonical", "sign", "student_seed", "draw_instance",
-    "draw_variant", "generate_variants", "iter_variants", "rejection", "asked_ids",
+    "draw_variant", "generate_variants", "iter_variants", "rejection", "asked_ids", "class_alphas",
 ]

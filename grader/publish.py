@@ -271,7 +271,8 @@ def publish(target: Target, family: Family, students: Sequence[Student], secret:
             stage.keep(target.path, skip={"handouts/class.pdf"})
         render = partial(_render_student, formats, assignment)
         drawn = iter_variants(family, new, secret, assignment, jobs, then=render,
-                              taken={canonical(v.instance) for v in kept})
+                              taken={canonical(v.instance) for v in kept},
+                              alpha_counts=Counter(v.instance.alpha for v in kept))
         try:
             for v, (files, entry, row) in drawn:
                 for rel, content in files:

@@ -15,7 +15,7 @@ from grader import checks
 from grader.cli import cli
 from grader.errors import BackpropError
 from grader.families import builtin_family_ids, family_from_dict, load_family
-from grader.generator import generate_variants
+from grader.generator import class_alphas, generate_variants
 from grader.model import instance_from_dict
 from grader.roster import numbered_roster
 from grader.solver import solve
@@ -145,17 +145,30 @@ def test_family_files_say_what_is_allowed(data, message):
 def test_alpha_is_balanced_even_when_one_alpha_is_rejected_more_often():
     """2-2-1 with alpha 0.5 or 2: a draw with alpha 0.5 is rejected about twice as often (its
     weight changes are too small to show, or a misconception too small to see), so drawing
-    alpha afresh with every redraw gave about 31% alpha 0.5 among the accepted variants. Drawn
-    once per student, it is uniform: 400 students give 200 each, within 4 standard deviations
-    (binomial, sd 10)."""
+    alpha afresh with every redraw gave about 31% alpha 0.5 among the accepted variants. Dealt
+    out over the class and kept through a student's redraws, the two counts differ by at most
+    one."""
     data = {"inputs": ["x1", "x2"], "layers": [["A", "B"], ["C"]],
             "values": {"inputs": [-1.0, 1.0, 2.0], "alpha": [0.5, 2.0]}}
     family = family_from_dict(data, "f.toml", "f")
-    variants = generate_variants(family, numbered_roster(400), SECRET, "hw")
-    by_alpha = Counter(v.instance.alpha for v in variants)
-    assert abs(by_alpha[0.5] - 200) <= 40, by_alpha
+    for n in (301, 400):
+        variants = generate_variants(family, numbered_roster(n), SECRET, "hw")
+        by_alpha = Counter(v.instance.alpha for v in variants)
+        assert abs(by_alpha[0.5] - by_alpha[2.0]) <= 1 and sum(by_alpha.values()) == n, by_alpha
     redraws = {a: statistics.mean(v.redraws for v in variants if v.instance.alpha == a) for a in (0.5, 2.0)}
     assert redraws[0.5] > 1.5 * redraws[2.0]  # the rejections that used to skew the class
+
+
+def test_alphas_are_dealt_by_the_secret_not_by_the_order_of_the_roster():
+    family = load_family("2-2-1-threshold")
+    roster = numbered_roster(30)
+    dealt = class_alphas(family, SECRET, "hw", roster)
+    assert class_alphas(family, SECRET, "hw", tuple(reversed(roster))) == dealt
+    assert Counter(dealt.values()) == {1.5: 15, 2.0: 15}
+    assert class_alphas(family, SECRET + b"x", "hw", roster) != dealt
+    # students who join a class that has more of one alpha get the other first
+    late = class_alphas(family, SECRET, "hw", numbered_roster(34)[30:], counts={1.5: 17, 2.0: 13})
+    assert sorted(late.values()) == [2.0, 2.0, 2.0, 2.0]
 
 
 @pytest.mark.parametrize("family_id", builtin_family_ids())
@@ -168,12 +181,11 @@ def test_builtin_families_use_two_alphas_close_together(family_id):
 @pytest.mark.parametrize("family_id", builtin_family_ids())
 def test_no_free_answers_in_1000_students_of_any_builtin_family(family_id):
     """The figure of the issue: variants with a free answer group, 0 in 1,000 students per
-    family (all seven); and both alphas for about half the class each (binomial, 4 sd = 63)."""
+    family (all seven); and each of the two alphas for half the class."""
     variants = generate_variants(load_family(family_id), numbered_roster(1000), SECRET, "hw1")
     with_free = [v.student for v in variants if checks.free_ids(v.trace(), v.asked)]
     assert with_free == []
-    counts = Counter(v.instance.alpha for v in variants)
-    assert len(counts) == 2 and all(abs(n - 500) <= 63 for n in counts.values()), counts
+    assert sorted(Counter(v.instance.alpha for v in variants).values()) == [500, 500]
     assert len({len(v.asked) for v in variants}) == 1  # every student answers as many
 
 
@@ -185,14 +197,18 @@ def test_generate_reports_the_spread_of_difficulty(runner, tmp_path):
     result = runner.invoke(cli, ["generate", "2-2-1-threshold", "--count", "30", "--out", str(out)])
     assert result.exit_code == 0, result.output
     key = json.loads((out / "key.json").read_text())["students"]
-    alphas = Counter(e["instance"]["alpha"] for e in key.values())
+    assert Counter(e["instance"]["alpha"] for e in key.values()) == {1.5: 15, 2.0: 15}
     lines = result.output.splitlines()
     assert lines[1:5] == [
         "Difficulty across the class (30 students):",
         "  answers asked:  28 for every student",
         "  free answers:   0 for every student",
-        f"  alpha:          1.5 for {alphas[1.5]} students, 2 for {alphas[2.0]} students",
+        "  alpha:          1.5 for 15 students, 2 for 15 students",
     ]
+    # late students keep the class balanced: 4 more make 17 and 17
+    result = runner.invoke(cli, ["generate", "2-2-1-threshold", "--count", "34", "--out", str(out), "--add"])
+    assert result.exit_code == 0, result.output
+    assert "  alpha:          1.5 for 17 students, 2 for 17 students" in result.output.splitlines()
 
 
 def test_the_spread_shows_free_answers_a_family_allows(runner, tmp_path):

@@ -569,11 +569,12 @@ def test_a_family_that_fails_for_one_student_writes_nothing(runner, tmp_path):
     once every student has one: a failure leaves no file and no folder behind."""
     problems = tmp_path / "problems"
     problems.mkdir()
-    # one draw each: a weight of 4 saturates o_A, the others pass
+    # one draw each: a weight of 4 saturates o_A, the others pass (one alpha: a student's
+    # variant alone is their variant in the class, whose alphas are dealt out over the roster)
     (problems / "some.toml").write_text(
         'inputs = ["x1"]\nlayers = [["A"], ["B"]]\nask = ["o", "delta", "new_w"]\n'
         '[values]\nweights = [4.0, -2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0]\ninputs = [1.0]\n'
-        'alpha = [0.5, 2.0, 5.0]\n'
+        'alpha = [2.0]\n'
         '[constraints]\nmax_draws = 1\n'
     )
     family = load_family("some", problems)
