@@ -6,7 +6,7 @@ family can never pass).
 
 - :func:`saturation`: every neuron's output at every step lies in [min_output, max_output]
   (0.05 and 0.95 by default), so no delta is lost in a flat sigmoid.
-- :func:`too_small`: an asked quantity is exactly 0 (an input of 0 on a weight: a fine lesson)
+- :func:`too_small`: an asked quantity is exactly 0 (judged by :func:`free_answers` instead)
   or at least :func:`min_magnitude` = 10 ** -(decimals - 1) in size, so it keeps at least two
   significant digits at the instructed rounding.
 - :func:`undetectable`: every misconception that applies to the net moves each asked quantity
@@ -14,6 +14,9 @@ family can never pass).
   the right step's band and the mistaken step's band (:mod:`grader.tolerance`, the bands the
   grader judges with), so a hand-rounded answer made with the mistake is never graded correct,
   and the grader can name it.
+- :func:`free_answers` (at the end of the module): no asked answer is given away by a zero (a
+  ``dw`` of 0, a new weight equal to the old), so every student has as much to work out; a
+  family may allow them (``allow_free_answers``).
 """
 
 from __future__ import annotations
@@ -212,4 +215,39 @@ def undetectable(trace: Trace, asked: Sequence[str], tolerances: Mapping[str, fl
     return None
 
 
-__all__ = ["saturation", "too_small", "undetectable", "changes", "changed_ids", "min_magnitude"]
+def free_ids(trace: Trace, asked: Sequence[str]) -> tuple[str, ...]:
+    """The asked quantities that a zero gives away, with no arithmetic to do: a ``dw`` or a
+    ``delta`` that is exactly 0 (an input of 0 on the weight, or a zero weight, or downstream
+    deltas that cancel), a ``new_w`` equal to the old weight (its ``dw`` is 0, asked or not),
+    and a ``p`` whose every product has a factor 0 (every input into it is 0)."""
+    free = []
+    for qid in asked:
+        q = trace[qid]
+        if q.kind in ("dw", "delta"):
+            given_away = q.value == 0.0
+        elif q.kind == "new_w":
+            given_away = q.arg_values[1] == 0.0  # new_w = w + dw
+        elif q.kind == "p":
+            pairs = zip(q.arg_values[0::2], q.arg_values[1::2], strict=True)
+            given_away = all(w == 0.0 or x == 0.0 for w, x in pairs)
+        else:
+            given_away = False
+        if given_away:
+            free.append(qid)
+    return tuple(free)
+
+
+def free_answers(trace: Trace, asked: Sequence[str]) -> str | None:
+    """Variants of equal difficulty: no asked answer is given away by a zero (:func:`free_ids`).
+    A family may allow them (``allow_free_answers = true`` in its ``[constraints]``)."""
+    free = free_ids(trace, asked)
+    if not free:
+        return None
+    shown = ", ".join(free[:4]) + (f" and {len(free) - 4} more" if len(free) > 4 else "")
+    return f"free answers: a zero gives away {shown}"
+
+
+__all__ = [
+    "saturation", "too_small", "undetectable", "changes", "changed_ids", "min_magnitude", "free_ids",
+    "free_answers",
+]

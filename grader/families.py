@@ -22,6 +22,7 @@ FAMILY_KEYS = (
     "id", "title", "description", "bias", "update_bias", "epochs", "decimals", "inputs", "layers",
     "connections", "ask", "ecf_credit", "samples", "values", "constraints",
 )
+CONSTRAINT_KEYS = ("min_output", "max_output", "max_draws", "allow_free_answers")
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,10 @@ class Constraints:
     max_output: float = 0.95
     #: how many draws to try per student before giving up
     max_draws: int = 2000
+    #: accept variants in which a zero gives answers away (a dw of 0, a new weight equal to the
+    #: old: :func:`grader.checks.free_ids`); by default they are redrawn, so that every student
+    #: has the same number of answers to work out
+    allow_free_answers: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,8 @@ def list_family_ids(problems: str | Path | None = None) -> list[str]:
         folder = Path(problems)
         if not folder.is_dir():
             raise BackpropError(f"{folder}: no such folder of problem families")
-        ids = sorted(p.stem for p in folder.glob("*.toml")) + [i for i in ids if not (folder / f"{i}.toml").exists()]
+        own = sorted(p.stem for p in folder.glob("*.toml"))
+        ids = own + [i for i in ids if not (folder / f"{i}.toml").exists()]
     return ids
 
 
@@ -155,18 +161,30 @@ def family_from_dict(data: dict[str, Any], source: str, default_id: str) -> Fami
     if not isinstance(values, dict):
         raise located(source, "values", "must be a table of grids")
     grids = Grids(
-        weights=_grid(values.get("weights", [-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0]), source, "values.weights"),
-        inputs=_grid(values.get("inputs", [0.0, 1.0]), source, "values.inputs"),
+        weights=_grid(values.get("weights", [-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0]), source,
+                      "values.weights"),
+        inputs=_grid(values.get("inputs", [-1.0, 1.0, 2.0]), source, "values.inputs"),
         desired=_grid(values.get("desired", [0.0, 1.0]), source, "values.desired"),
-        alpha=_grid(values.get("alpha", [0.1, 0.5, 2.0]), source, "values.alpha"),
+        alpha=_grid(values.get("alpha", [1.5, 2.0]), source, "values.alpha"),
     )
+    if 1.0 in grids.alpha:
+        raise located(source, "values.alpha", "alpha = 1 hides the missing-alpha mistake (dw is the same "
+                      "without alpha); leave 1 out, e.g. alpha = [1.5, 2.0]")
     c = data.get("constraints", {})
     if not isinstance(c, dict):
         raise located(source, "constraints", "must be a table")
+    for key in c:
+        if key not in CONSTRAINT_KEYS:
+            raise located(source, f"constraints.{key}",
+                          f"unknown key; [constraints] has {', '.join(CONSTRAINT_KEYS)}")
+    allow_free = c.get("allow_free_answers", False)
+    if not isinstance(allow_free, bool):
+        raise located(source, "constraints.allow_free_answers", "must be true or false")
     constraints = Constraints(
         min_output=float(c.get("min_output", 0.05)),
         max_output=float(c.get("max_output", 0.95)),
         max_draws=int(c.get("max_draws", 2000)),
+        allow_free_answers=allow_free,
     )
     samples = data.get("samples", 1)
     fixed: list = []
@@ -183,14 +201,16 @@ def family_from_dict(data: dict[str, Any], source: str, default_id: str) -> Fami
                     tuple((n, float(s["desired"][n])) for n in layers[-1]),
                 ))
             except (KeyError, TypeError, ValueError):
-                raise located(source, f"samples[{i}]", "needs inputs for every input and desired for every final neuron") from None
+                raise located(source, f"samples[{i}]",
+                              "needs inputs for every input and desired for every final neuron") from None
         count = len(fixed)
     else:
         raise located(source, "samples", "must be a number of samples to draw or a list of [[samples]]")
     decimals = data.get("decimals", DEFAULT_DECIMALS)
     ecf = data.get("ecf_credit", 1.0)
     if isinstance(ecf, bool) or not isinstance(ecf, (int, float)) or not 0 <= ecf <= 1:
-        raise located(source, "ecf_credit", "must be a number from 0 to 1 (the share of credit for carried-forward answers)")
+        raise located(source, "ecf_credit",
+                      "must be a number from 0 to 1 (the share of credit for carried-forward answers)")
     return Family(
         id=str(fid),
         title=str(data.get("title", fid)),

@@ -10,6 +10,11 @@ A draw that fails a check of :mod:`grader.checks` is redrawn from the next count
 a variant equal to an earlier student's is redrawn too, so students on one roster get
 distinct variants. A family whose checks no draw passes fails after ``max_draws`` draws with
 the counts of each reason, never hangs.
+
+Alpha is dealt out evenly over a class (:func:`class_alphas`) and kept through a student's
+redraws: rejections (more of them for a small alpha, whose weight changes are more often too
+small to show) cannot skew the class towards one alpha, and the numbers of students with each
+alpha of the family's list differ by at most one.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import hmac
 import json
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -123,8 +128,8 @@ def student_seed(secret: bytes, family: str, assignment: str, student: str) -> b
     return hmac.new(secret, message, hashlib.sha256).digest()
 
 
-def draw_instance(family: Family, rng: Drbg) -> Instance:
-    """One unchecked draw of the family's values."""
+def draw_instance(family: Family, rng: Drbg, alpha: float | None = None) -> Instance:
+    """One unchecked draw of the family's values (with ``alpha`` when given, else drawn last)."""
     g = family.grids
     weights = {key: rng.choice(g.weights) for key in family.connections}
     if family.fixed_samples:
@@ -139,7 +144,8 @@ def draw_instance(family: Family, rng: Drbg) -> Instance:
             }
             for _ in range(family.sample_count)
         ]
-    alpha = rng.choice(g.alpha)
+    if alpha is None:
+        alpha = rng.choice(g.alpha)
     known = _BUILDERS.get(id(family))
     if known is not None and known[0] is family and known[1] is not None:
         return known[1](weights, samples, alpha)
@@ -221,22 +227,48 @@ def rejection(family: Family, instance: Instance) -> tuple[str | None, Trace, tu
     reason = checks.saturation(trace, c.min_output, c.max_output) or checks.too_small(
         trace, asked, instance.rounding
     )
+    if reason is None and not c.allow_free_answers:
+        reason = checks.free_answers(trace, asked)
     if reason is None:
         reason = checks.undetectable(trace, asked)
     return reason, trace, asked
 
 
+def class_alphas(family: Family, secret: bytes, assignment: str, students: Sequence[Student],
+                 counts: Mapping[float, int] | None = None) -> dict[str, float]:
+    """Each student's alpha, dealt out evenly: in the order of their seeds (set by the secret,
+    not by the roster's order), each student gets one of the family's alphas that the fewest
+    students have so far (``counts``: students who have one already, e.g. in the key that late
+    students join), the student's own draw choosing among those tied. So the counts of the
+    alphas differ by at most one (beyond the differences in ``counts``), whatever the rejections,
+    and a student's alpha depends on the roster only through which others are on it."""
+    grid = family.grids.alpha
+    have = [(counts or {}).get(a, 0) for a in grid]
+    seeds = {s.id: student_seed(secret, family.id, assignment, s.id) for s in students}
+    dealt: dict[str, float] = {}
+    for sid in sorted(seeds, key=seeds.__getitem__):
+        fewest = min(have)
+        tied = [i for i, n in enumerate(have) if n == fewest]
+        i = tied[Drbg(seeds[sid]).below(len(tied))]
+        have[i] += 1
+        dealt[sid] = grid[i]
+    return dealt
+
+
 def draw_variant(
     family: Family, secret: bytes, assignment: str, student: Student | str,
-    taken: set[str] | None = None,
+    taken: set[str] | None = None, alpha: float | None = None,
 ) -> Variant:
     """The variant of ``student``: the first draw of their seed that passes every check
-    (and, with ``taken``, differs from the canonical instances already in it)."""
+    (and, with ``taken``, differs from the canonical instances already in it), with ``alpha``
+    (the class's, :func:`class_alphas`) or else alpha as the seed draws it."""
     s = student if isinstance(student, Student) else Student(student)
     rng = Drbg(student_seed(secret, family.id, assignment, s.id))
+    own = rng.choice(family.grids.alpha)  # (drawn either way: the rest of the stream is the same)
+    alpha = own if alpha is None else alpha  # the student's through every redraw (module docstring)
     reasons: Counter[str] = Counter()
     for attempt in range(family.constraints.max_draws):
-        instance = draw_instance(family, rng)
+        instance = draw_instance(family, rng, alpha)
         reason, trace, asked = rejection(family, instance)
         if reason is None and taken is not None and canonical(instance) in taken:
             reason = "duplicate: the same variant as an earlier student"
@@ -252,9 +284,13 @@ def draw_variant(
             return variant
         reasons[reason.split(":")[0]] += 1
     summary = ", ".join(f"{n} {why}" for why, n in reasons.most_common())
+    fix = f"widen the value grids in {family.source} or relax [constraints]"
+    if reasons.most_common(1)[0][0] == "free answers":
+        fix = (f"use nonzero inputs and weights in {family.source}, or accept answers a zero gives away "
+               "with allow_free_answers = true under [constraints]")
     raise BackpropError(
-        f"family {family.id}: no variant for {s.id} passed the checks in {family.constraints.max_draws} draws "
-        f"({summary}); widen the value grids in {family.source} or relax [constraints]"
+        f"family {family.id}: no variant for {s.id} passed the checks in {family.constraints.max_draws} "
+        f"draws ({summary}); {fix}"
     )
 
 
@@ -263,8 +299,9 @@ def generate_variants(
 ) -> tuple[Variant, ...]:
     """A distinct variant for every student on the roster, in roster order.
 
-    The result is that of drawing for each student in roster order and skipping any variant
-    an earlier student already has. With ``jobs`` > 1 every student's first passing variant
+    The result is that of drawing for each student in roster order, with the alpha the class
+    deals them (:func:`class_alphas`), and skipping any variant an earlier student already
+    has. With ``jobs`` > 1 every student's first passing variant
     is drawn in parallel, and only students whose variant repeats an earlier one are drawn
     again (in order, skipping the taken ones): the same variants as one process gives.
     """
@@ -273,7 +310,8 @@ def generate_variants(
 
 def iter_variants(
     family: Family, roster: Iterable[Student | str], secret: bytes, assignment: str, jobs: int | None = 1,
-    then: Callable[[Variant], R] | None = None,
+    then: Callable[[Variant], R] | None = None, taken: Iterable[str] = (),
+    alpha_counts: Mapping[float, int] | None = None,
 ) -> Iterator[tuple[Variant, R | None]]:
     """The variants of :func:`generate_variants`, one at a time in roster order as they are
     drawn, each with ``then(variant)`` (None without ``then``).
@@ -282,14 +320,20 @@ def iter_variants(
     trace at hand), or here for a student drawn again because their first variant was an
     earlier student's; so it must be picklable (a module-level function or a partial of
     one) when ``jobs`` > 1, and it is not run for variants that are drawn again.
+
+    ``taken``: canonical instances (:func:`canonical`) that students drawn earlier already
+    have (the key's, when late students are added): no student here gets one of them.
+    ``alpha_counts``: how many of those students have each alpha (:func:`class_alphas`).
     """
     students = [s if isinstance(s, Student) else Student(s) for s in roster]
+    alphas = class_alphas(family, secret, assignment, students, alpha_counts)
     first = functools.partial(_first_variant, family, secret, assignment, then)
-    taken: set[str] = set()
-    for s, (v, extra) in zip(students, _imap(first, students, jobs)):
+    taken = set(taken)
+    work = [(s, alphas[s.id]) for s in students]
+    for s, (v, extra) in zip(students, _imap(first, work, jobs), strict=True):
         text = canonical(v.instance)
         if text in taken:
-            v = draw_variant(family, secret, assignment, s, taken)
+            v = draw_variant(family, secret, assignment, s, taken, alphas[s.id])
             extra = then(v) if then is not None else None
         else:
             taken.add(text)
@@ -297,8 +341,8 @@ def iter_variants(
 
 
 def _first_variant(family: Family, secret: bytes, assignment: str, then: Callable[[Variant], R] | None,
-                   student: Student) -> tuple[Variant, R | None]:
-    v = draw_variant(family, secret, assignment, student)
+                   work: tuple[Student, float]) -> tuple[Variant, R | None]:
+    v = draw_variant(family, secret, assignment, work[0], alpha=work[1])
     return v, (then(v) if then is not None else None)
 
 
@@ -320,5 +364,5 @@ def _imap(fn: Callable[[T], R], items: Sequence[T], jobs: int | None) -> Iterato
 
 __all__ = [
     "Drbg", "Student", "Variant", "canonical", "sign", "student_seed", "draw_instance",
-    "draw_variant", "generate_variants", "iter_variants", "rejection", "asked_ids",
+    "draw_variant", "generate_variants", "iter_variants", "rejection", "asked_ids", "class_alphas",
 ]

@@ -16,27 +16,43 @@ from .files import read_text
 from .model import Instance, instance_from_dict
 
 KEY_FORMAT = 1
+#: the indentation of key.json: one space a level, readable and not much larger than none
+KEY_INDENT = 1
 
 
-def key_document(variants: Sequence[Any], family: Any, assignment: str) -> dict[str, Any]:
-    students = {}
-    for v in variants:
-        trace = v.trace()
-        students[v.student] = {
-            "name": v.name,
-            "email": v.email,
-            "signature": v.signature,
-            "instance": v.instance.to_dict(),
-            "asked": list(v.asked),
-            "answers": {qid: trace[qid].value for qid in v.asked},
-        }
+def key_entry(variant: Any) -> dict[str, Any]:
+    """A student's entry of the key: their instance, signature, asked ids and full-precision
+    answers (made where the variant's trace is at hand)."""
+    trace = variant.trace()
+    return {
+        "name": variant.name,
+        "email": variant.email,
+        "signature": variant.signature,
+        "instance": variant.instance.to_dict(),
+        "asked": list(variant.asked),
+        "answers": {qid: trace[qid].value for qid in variant.asked},
+    }
+
+
+def key_document(variants: Sequence[Any], family: Any, assignment: str,
+                 entries: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The key as plain data: ``entries`` (student -> entry, in order) when given, else the
+    entries of ``variants``."""
+    if entries is None:
+        entries = {v.student: key_entry(v) for v in variants}
     return {
         "format": KEY_FORMAT,
         "assignment": assignment,
         "family": family.id,
         "ecf_credit": family.ecf_credit,
-        "students": students,
+        "students": dict(entries),
     }
+
+
+def key_text(document: Mapping[str, Any]) -> str:
+    """The text of key.json: the same document always gives the same bytes (so an entry read
+    back and written again is unchanged, byte for byte)."""
+    return json.dumps(document, indent=KEY_INDENT) + "\n"
 
 
 _FIELDS = ("student", "name", "email", "signature", "raw_instance", "asked", "answers", "source")

@@ -1,15 +1,26 @@
-"""Shared fixtures: a click runner, and instances built from plain dicts."""
+"""Shared fixtures: a click runner, instances built from plain dicts, and a private per-user
+configuration folder for every test (nothing is written to the real home)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from grader.model import Instance, instance_from_dict
+
+
+@pytest.fixture(autouse=True)
+def config_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """XDG_CONFIG_HOME in a fresh temporary folder: the default secret
+    (``$XDG_CONFIG_HOME/backprop/secret``) of every test is its own, never the user's."""
+    folder = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    return folder
 
 
 @pytest.fixture

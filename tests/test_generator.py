@@ -14,7 +14,14 @@ from grader import checks
 from grader.cli import cli
 from grader.families import builtin_family_ids, family_from_dict, load_family
 from grader.generator import (
-    Drbg, Student, canonical, draw_instance, draw_variant, generate_variants, rejection, sign,
+    Drbg,
+    Student,
+    canonical,
+    draw_instance,
+    draw_variant,
+    generate_variants,
+    rejection,
+    sign,
 )
 from grader.model import instance_from_dict
 from grader.rules import MISCONCEPTIONS
@@ -105,7 +112,7 @@ def test_the_secret_file_is_created_readable_only_by_its_owner(runner, tmp_path)
     assert len(secret.read_text().strip()) == 64
 
 
-def test_count_names_students_and_writes_every_file(runner, tmp_path):
+def test_count_names_students_and_writes_every_file(runner, tmp_path, config_home):
     result = runner.invoke(cli, ["generate", "chain", "--count", "3", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "handouts").iterdir())
@@ -114,7 +121,8 @@ def test_count_names_students_and_writes_every_file(runner, tmp_path):
     assert sorted(key["students"]) == ["student01", "student02", "student03"]
     entry = key["students"]["student02"]
     inst = instance_from_dict(entry["instance"])
-    assert entry["signature"] == sign((tmp_path / "secret.txt").read_text().strip().encode(), "hw", "student02", inst)
+    secret = (config_home / "backprop" / "secret").read_text().strip().encode()  # the default secret
+    assert entry["signature"] == sign(secret, "hw", "student02", inst)
     trace = solve(inst)
     assert entry["answers"] == {qid: trace[qid].value for qid in entry["asked"]}
     assert (tmp_path / "solutions" / "student02.md").read_text().startswith("# Worked solution: student02")
@@ -184,7 +192,7 @@ def test_quantities_too_small_for_the_rounding_are_rejected():
     asked = trace.ids
     assert checks.too_small(trace, asked, 4) == (
         "too small: dw_x1_A = 1.40e-04 has fewer than two significant digits at 4 decimals")
-    # exact zeros (an input of 0) are fine
+    # exact zeros (an input of 0) are not too small: they are free answers (checks.free_answers)
     zero = solve(_inst({"x1_A": 1.0, "A_B": 1.0}, x=0.0, alpha=2.0))
     assert zero["dw_x1_A"].value == 0.0
     assert checks.too_small(zero, ("dw_x1_A",), 4) is None
@@ -258,9 +266,12 @@ def test_family_files_are_validated():
 @pytest.mark.parametrize(
     "csv_text, message",
     [
-        ("name,email\nAnn,a@x\n", "no student id column; name one column 'id', 'student_id', 'SIS User ID', 'ID' in the header row"),
-        ("id,name\nann,Ann\nann,Ann again\n", "row 3: student id 'ann' is already on row 2; ids must be unique"),
-        ("id\n../evil\n", "row 2: student id '../evil' cannot be a file name; use letters, digits and . _ @ + -"),
+        ("name,email\nAnn,a@x\n",
+         "no student id column; name one column 'id', 'student_id', 'SIS User ID', 'ID' in the header row"),
+        ("id,name\nann,Ann\nann,Ann again\n",
+         "row 3: student id 'ann' is already on row 2; ids must be unique"),
+        ("id\n../evil\n",
+         "row 2: student id '../evil' cannot be a file name; use letters, digits and . _ @ + -"),
         ("id,name\n,Nobody\n", "row 2: the 'id' column is empty; every student needs an id"),
         ("id\n", "has a header row but no students"),
         ("", "is empty; give a CSV with a header row (id,name,email) and a row per student"),
@@ -290,7 +301,8 @@ def test_roster_id_column_preference(tmp_path):
         (["chain", "--out", "o", "--count", "2", "--format", "toml,docx"],
          "--format: unknown format 'docx'; choose from toml, md, ipynb, pdf (comma-separated)"),
         (["nope", "--out", "o", "--count", "2"],
-         "unknown family 'nope'; the families are chain, chain3, 2-2-1, 2-2-1-threshold, 2-2-2-bias, xor, 2-2-2-1 (see: backprop families)"),
+         "unknown family 'nope'; the families are chain, chain3, 2-2-1, 2-2-1-threshold, 2-2-2-bias, xor, "
+         "2-2-2-1 (see: backprop families)"),
         (["chain", "--out", "o", "--count", "0"], "--count must be 1 or more, not 0"),
     ],
     ids=["no-roster", "bad-format", "unknown-family", "zero-count"],
@@ -356,7 +368,7 @@ def test_undetectable_and_changes_match_the_straightforward_reference(family_id)
     family = load_family(family_id)
     rng = Drbg(f"reference-{family_id}".encode())
     verdicts = set()
-    for i in range(60):
+    for _ in range(60):
         inst = draw_instance(family, rng)
         trace = solve(inst)
         for asked in (asked_ids(trace, family), trace.ids,
@@ -388,9 +400,11 @@ def test_rejections_match_the_reference_for_every_draw_of_a_roster():
                 reason, trace, asked = rejection(family, inst)
                 assert asked == asked_ids(trace, family)
                 c = family.constraints
-                expected = checks.saturation(trace, c.min_output, c.max_output) or checks.too_small(
-                    trace, asked, inst.rounding) or _reference_undetectable(
-                    trace, asked, tolerances(trace, inst.rounding, asked), inst.rounding)
+                expected = (checks.saturation(trace, c.min_output, c.max_output)
+                            or checks.too_small(trace, asked, inst.rounding)
+                            or checks.free_answers(trace, asked)
+                            or _reference_undetectable(trace, asked, tolerances(trace, inst.rounding, asked),
+                                                       inst.rounding))
                 assert reason == expected
                 if reason is None:
                     break
@@ -452,29 +466,26 @@ def test_a_pickled_variant_leaves_its_trace_behind_and_solves_it_again():
 
 @pytest.mark.parametrize("family_id", ["xor", "2-2-2-bias", "chain"])
 def test_the_key_from_per_student_entries_is_the_key_in_one_piece(family_id):
-    from grader.cli.generate import _key_entry, _key_text
-    from grader.key import key_document
+    """The entries made where each variant is drawn (key_entry), put together, are the key of
+    all the variants; and a key read back and written again is the same text."""
+    from grader.key import key_document, key_entry, key_text
 
     family = load_family(family_id)
     roster = [Student("ann", "Ann Ångström", "ann@x.org"), Student('b"o\\b', "Bob \u2603", ""),
               Student("cy", "", "")]
     variants = generate_variants(family, roster, SECRET, "hw-é")
-    entries = [_key_entry(v, family, "hw-é") for v in variants]
-    expected = json.dumps(key_document(variants, family, "hw-é"), indent=1) + "\n"
-    assert _key_text(variants, entries, family, "hw-é") == expected
-    assert _key_text((), [], family, "hw-é") == json.dumps(key_document((), family, "hw-é"), indent=1) + "\n"
-    # a student twice: the place of the first, the entry of the last (as a dict keeps them)
-    again = draw_variant(family, SECRET, "other", roster[0])
-    assert again.student == variants[0].student and again.instance != variants[0].instance
-    twice = [variants[0], variants[1], again]
-    assert _key_text(twice, [entries[0], entries[1], _key_entry(again, family, "hw-é")], family, "hw-é") == (
-        json.dumps(key_document(twice, family, "hw-é"), indent=1) + "\n")
+    entries = {v.student: key_entry(v) for v in variants}
+    text = key_text(key_document((), family, "hw-é", entries))
+    assert text == json.dumps(key_document(variants, family, "hw-é"), indent=1) + "\n"
+    assert key_text(json.loads(text)) == text
+    bob = variants[1]
+    assert json.loads(text)["students"]['b"o\\b']["answers"] == {q: bob.trace()[q].value for q in bob.asked}
 
 
 def _reference_worked_steps(trace, d, tex, text):
     """worked_steps as it was: a line() per quantity, step by step."""
-    from grader.render.worked import SECTION_ORDER, Section, Step, _section_of, line
     from grader.render import numbers
+    from grader.render.worked import SECTION_ORDER, Section, Step, _section_of, line
 
     inst = trace.instance
     steps = []
@@ -500,7 +511,8 @@ def test_worked_steps_are_the_lines_of_each_quantity(family_id):
         for trace in (v.trace(), solve(v.instance, MISCONCEPTIONS["bias-input"].rules)):
             for d in (2, 6):
                 for tex, text in ((True, True), (False, True), (True, False)):
-                    assert worked_steps(trace, d, tex=tex, text=text) == _reference_worked_steps(trace, d, tex, text)
+                    expected = _reference_worked_steps(trace, d, tex, text)
+                    assert worked_steps(trace, d, tex=tex, text=text) == expected
         assert v.trace().rules == CORRECT
 
 
@@ -559,10 +571,12 @@ def test_a_family_that_fails_for_one_student_writes_nothing(runner, tmp_path):
     once every student has one: a failure leaves no file and no folder behind."""
     problems = tmp_path / "problems"
     problems.mkdir()
-    # one draw each: a weight of 4 saturates o_A, the others pass
+    # one draw each: a weight of 4 saturates o_A, the others pass (one alpha: a student's
+    # variant alone is their variant in the class, whose alphas are dealt out over the roster)
     (problems / "some.toml").write_text(
         'inputs = ["x1"]\nlayers = [["A"], ["B"]]\nask = ["o", "delta", "new_w"]\n'
-        '[values]\nweights = [4.0, -2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0]\ninputs = [1.0]\nalpha = [0.5, 2.0, 5.0]\n'
+        '[values]\nweights = [4.0, -2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0]\ninputs = [1.0]\n'
+        'alpha = [2.0]\n'
         '[constraints]\nmax_draws = 1\n'
     )
     family = load_family("some", problems)
@@ -586,5 +600,6 @@ def test_a_family_that_fails_for_one_student_writes_nothing(runner, tmp_path):
         result = runner.invoke(cli, ["generate", "some", "--problems", str(problems), "--roster", str(roster),
                                      "--secret-file", str(secret), "--out", str(out), "--jobs", jobs])
         assert result.exit_code == 2, result.output
-        assert result.output.startswith(f"Error: family some: no variant for {failing[0]} passed the checks in 1 draws")
+        assert result.output.startswith(
+            f"Error: family some: no variant for {failing[0]} passed the checks in 1 draws")
         assert not out.exists()

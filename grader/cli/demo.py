@@ -11,7 +11,8 @@ from .common import require_sandbox, user_errors
 @click.option("--out", default="backprop-demo", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the demo's handouts, submissions and grading.")
 @click.option("--execute", is_flag=True, help="Also run the notebooks in the sandbox (slower).")
-@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Parallel workers (default: all cores).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Parallel workers (default: all cores).")
 def command(out: str, execute: bool, jobs: int | None) -> None:
     """Run the whole loop on built-in defaults.
 

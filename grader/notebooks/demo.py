@@ -2,7 +2,14 @@
 
 Eight students get notebooks of the default family; their simulated submissions cover what a
 real class hands in: right answers, hand-rounded answers, two different misconceptions,
-answers computed in code, a corrupt file, nothing at all, and an edited problem.
+answers computed in code, a corrupt file, nothing at all, and an edited problem (answered
+right for the edited numbers, so its row shows what tampering earns when graded against the
+key).
+
+The handouts, worked solutions and key are written as ``backprop generate --force`` writes
+them (:mod:`grader.publish`: the demo's folder is its own, each run replaces them), signed
+with the demo's fixed, public secret, so nothing is read from or written to the user's
+configuration, and the demo prints the same session on every machine.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ CASES = (
     ("code", "answers computed by the student's own functions (needs --execute)"),
     ("corrupt", "a notebook cut off halfway (the upload failed)"),
     ("missing", "nothing submitted"),
-    ("tampered", "the problem in the notebook edited to easier numbers"),
+    ("tampered", "the problem edited to easier numbers, answered right for those"),
 )
 
 
@@ -52,6 +59,25 @@ def fill(text: str, values: dict[str, str]) -> str:
         cell["source"] = re.sub(r"^([A-Za-z_][A-Za-z0-9_]*) = \.\.\.$",
                                 lambda m: f"{m.group(1)} = {values.get(m.group(1), '...')}", src, flags=re.M)
     return json.dumps(nb, indent=1, sort_keys=True) + "\n"
+
+
+def _tampered(text: str, asked: tuple[str, ...]) -> str:
+    """The notebook with every weight edited to 1 (in its metadata and its cell of givens) and
+    the answers of the edited problem, rounded as asked: what a student who makes the problem
+    easier hands in. Graded against the key, as every submission is."""
+    from ..model import instance_from_dict
+    from ..solver import solve
+
+    nb = json.loads(text)
+    data = nb["metadata"]["backprop"]["instance"]
+    data["weights"] = {k: 1.0 for k in data["weights"]}
+    easier = instance_from_dict(data, "the edited problem")
+    for cell in nb["cells"]:
+        if "givens" in cell.get("metadata", {}).get("tags", []):
+            src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            cell["source"] = re.sub(r"^(w_[A-Za-z0-9_]+) = .*$", r"\1 = 1.0", src, flags=re.M)
+    mine = solve(easier)
+    return fill(json.dumps(nb), {q: f"{mine.value(q):.{easier.rounding}f}" for q in asked})
 
 
 def _code_version(text: str, instance: Any, asked: tuple[str, ...]) -> str:
@@ -84,7 +110,7 @@ def _code_formula(q: Any, args: list[str]) -> str:
 def _by_op(q: Any, names: list[str]) -> str:
     """Weighted sums as products of the names; everything else as float(value), which needs running."""
     if q.kind == "p":
-        pairs = list(zip(names[::2], names[1::2]))
+        pairs = list(zip(names[::2], names[1::2], strict=False))  # (an odd name left over: not a sum)
         return " + ".join(f"{a} * {b}" for a, b in pairs) if pairs and len(names) % 2 == 0 else repr(q.value)
     return f"float({q.value!r})"
 
@@ -92,26 +118,22 @@ def _by_op(q: Any, names: list[str]) -> str:
 def run_demo(out: str | Path, *, jobs: int | None = None, execute: bool = False) -> tuple[DemoFiles, Any]:
     """Generate, simulate and grade; returns where everything is and the grading outcome."""
     from ..families import load_family
-    from ..generator import generate_variants
-    from ..key import key_document
+    from ..publish import open_target, publish
     from ..roster import numbered_roster
     from ..rules import MISCONCEPTIONS
     from ..solver import solve
     from .batch import Options, grade_batch
-    from .handout import notebook_handout
 
     out = Path(out)
     family = load_family(DEMO_FAMILY)
     students = numbered_roster(len(CASES))
-    variants = generate_variants(family, students, DEMO_SECRET, DEMO_ASSIGNMENT, 1)
+    done = publish(open_target(out, "replace"), family, students, DEMO_SECRET, assignment=DEMO_ASSIGNMENT,
+                   formats=("ipynb",), jobs=1)
+    variants = done.added
     handouts, submissions = out / "handouts", out / "submissions"
-    for v in variants:
-        write_atomic(handouts / f"{v.student}.ipynb", notebook_handout(v))
     key_path = out / "key.json"
-    write_atomic(key_path, json.dumps(key_document(variants, family, DEMO_ASSIGNMENT), indent=1) + "\n",
-                 private=True)
     cases = []
-    for v, (case, description) in zip(variants, CASES):
+    for v, (case, description) in zip(variants, CASES, strict=True):
         cases.append((v.student, case, description))
         text = (handouts / f"{v.student}.ipynb").read_text()
         target = submissions / f"{v.student}.ipynb"
@@ -132,12 +154,8 @@ def run_demo(out: str | Path, *, jobs: int | None = None, execute: bool = False)
         elif case == "corrupt":
             full = fill(text, {q: f"{exact.value(q):.{decimals}f}" for q in v.asked})
             filled = full[: len(full) // 2]
-        else:  # tampered: easier weights in the embedded instance, answers right for those
-            nb = json.loads(fill(text, {q: f"{exact.value(q):.{decimals}f}" for q in v.asked}))
-            weights = nb["metadata"]["backprop"]["instance"]["weights"]
-            for k in weights:
-                weights[k] = 1.0
-            filled = json.dumps(nb, indent=1, sort_keys=True) + "\n"
+        else:  # tampered: easier weights in the problem, and the answers right for those
+            filled = _tampered(text, v.asked)
         write_atomic(target, filled)
     graded = out / "graded"
     outcome = grade_batch(str(key_path), [str(submissions)], str(graded),
