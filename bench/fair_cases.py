@@ -36,10 +36,12 @@ Override = Callable[[Quantity, float, Mapping[str, float]], float]
 
 def hand_round(x: float, decimals: int) -> float:
     """``x`` rounded half-up to ``decimals`` places, as read off a calculator's display (a
-    number of 15 or more digits before the point has none after it to round)."""
+    number of 15 or more digits before the point has none after it to round). The display shows
+    12 significant digits, so a product that floating point leaves a hair below a half
+    (1.5 * -0.5 * 0.1026 = -0.07694999999999999) is seen, and rounded, as the half it is."""
     if not math.isfinite(x) or abs(x) >= 1e15:
         return x
-    return float(Decimal(repr(x)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+    return float(Decimal(f"{x:.12g}").quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
 
 
 def unit(decimals: int) -> float:

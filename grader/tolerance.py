@@ -106,6 +106,8 @@ def _rounding_error(x: float, d: int, width: float = 0.0) -> tuple[float, float]
     """(upward, downward) error, both >= 0, that rounding a value in ``[x - width, x + width]``
     to ``d`` places can make: on a half, a student may round either way."""
     u = 0.5 * 10.0 ** -d
+    if not (abs(x) + width < 1e15):  # too large for a decimal place to mean anything (or inf, NaN)
+        return u, u
     if not width:
         e = round(x, d) - x
         if abs(abs(e) - u) <= 1e-12 * (abs(x) if abs(x) > 1.0 else 1.0):

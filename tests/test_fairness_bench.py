@@ -299,5 +299,7 @@ def test_an_honest_steps_reach_is_its_own_rounding_for_exact_givens_and_scales_w
 
 def test_an_unasked_argument_widens_the_reach_in_xor():
     """In xor dw is not asked: new_w = w + dw takes the student's own dw, worked by hand."""
-    v = next(v for v in variants("xor", 6) if v.instance.alpha == 5.0)
-    assert fc.step_reach(v.exact, "new_w_A_C", 4, v.asked) > fc.step_reach(v.exact, "new_w_A_C", 4)
+    pairs = [(fc.step_reach(v.exact, "new_w_A_C", 4, v.asked), fc.step_reach(v.exact, "new_w_A_C", 4))
+             for v in variants("xor", 6)]
+    assert all(unasked >= asked for unasked, asked in pairs)
+    assert any(unasked > asked for unasked, asked in pairs)  # where rounding dw by hand can move it
