@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..files import write_all
+from ..files import utf8, write_all
 
 #: bump when entries change shape: older entries are then regraded
 VERSION = "2"
@@ -96,7 +96,7 @@ class Journal:
         line = json.dumps(entry, separators=(",", ":"))
         if raw:
             line = line[:-1] + "".join(f",{json.dumps(k)}:{v}" for k, v in raw.items()) + "}"
-        write_all(self._fd, (line + "\n").encode())
+        write_all(self._fd, utf8(line + "\n"))
 
     def close(self) -> None:
         if self._fd is not None and self._pid == os.getpid():

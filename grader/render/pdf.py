@@ -60,7 +60,7 @@ def _compiler() -> typst.Compiler:
 
 def compile_typst(source: str) -> bytes:
     """Typeset a typst source (no files, no network, only the fonts typst embeds)."""
-    data = _compiler().compile(source.encode("utf-8"))
+    data = _compiler().compile(source.encode("utf-8", "replace"))  # (typst reads no escapes of lone surrogates)
     assert isinstance(data, bytes)
     return data
 
