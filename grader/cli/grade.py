@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import InputError, user_errors
+from .common import InputError, echo, user_errors
 
 FORMATS = ("md", "pdf")
 
@@ -53,4 +53,4 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
                 outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, progress=bar.update)
         else:
             outcome = grade_batch(key, submissions, out, options=options, jobs=jobs)
-    click.echo(outcome.summary, nl=not outcome.summary.endswith("\n"))
+    echo(outcome.summary)

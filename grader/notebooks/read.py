@@ -118,6 +118,9 @@ def parse_notebook(data: bytes, source: str) -> Notebook:
                             f"column {exc.colno})") from None
     except RecursionError:
         raise BackpropError(f"{source}: is not a notebook (JSON nested too deeply)") from None
+    except ValueError:  # an integer of more than 4300 digits
+        raise BackpropError(f"{source}: is not a notebook (a number in it has thousands of digits); "
+                            "submit the notebook as Jupyter saved it") from None
     if not isinstance(nb, dict) or "cells" not in nb and "worksheets" not in nb:
         raise BackpropError(f"{source}: is JSON but not a Jupyter notebook (no cells)")
     version = nb.get("nbformat")
