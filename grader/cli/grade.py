@@ -23,14 +23,17 @@ FORMATS = ("md", "pdf")
               help="Without usable metadata, the student is the file's name or its folder's name.")
 @click.option("--ecf-credit", type=click.FloatRange(0, 1), default=None,
               help="Credit for carried-forward answers (default: the key's).")
+@click.option("--wait", is_flag=True,
+              help="If another backprop grade is writing into OUT, wait for it instead of stopping.")
 def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: int | None, execute: bool,
-            force: bool, id_from: str, ecf_credit: float | None) -> None:
+            force: bool, id_from: str, ecf_credit: float | None, wait: bool) -> None:
     """Grade SUBMISSIONS (files, or folders searched for .ipynb and .toml) against KEY.
 
     KEY is the key.json written by backprop generate; every submission is graded against the
     key's problem for its student, never the file's own. Writes OUT/gradebook.csv (a row per
     student in the key), OUT/results/<student>.json and OUT/feedback/<student>.md, and prints
-    a summary. A second run regrades only files that changed.
+    a summary. A second run regrades only files that changed. One run at a time writes into
+    OUT: a second one stops with an error naming the first (or, with --wait, waits for it).
 
     Example:
 
@@ -50,7 +53,8 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
 
             total = len(find_submissions(submissions))
             with click.progressbar(length=total, label="grading", file=sys.stderr) as bar:
-                outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, progress=bar.update)
+                outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, progress=bar.update,
+                                      wait=wait)
         else:
-            outcome = grade_batch(key, submissions, out, options=options, jobs=jobs)
+            outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, wait=wait)
     echo(outcome.summary)

@@ -202,6 +202,9 @@ def grade_batch(
     key = load_key(key_path)
     key_bytes = read_bytes(key_path)
     files = find_submissions(submissions)
+    jobs = jobs or parallel.default_jobs()
+    if jobs > 1 and len(files) >= 4:  # the fork server imports while this process reads the journal
+        parallel.start(parallel.context(PRELOAD))
     try:
         os.makedirs(os.path.join(out, ".cache"), exist_ok=True)
     except OSError as exc:
@@ -209,7 +212,7 @@ def grade_batch(
                             "give another --out") from None
     try:
         with locked(out, wait=wait):
-            return _grade(key, key_bytes, files, out, options, jobs or parallel.default_jobs(), progress)
+            return _grade(key, key_bytes, files, out, options, jobs, progress)
     except OSError as exc:
         raise BackpropError(f"{out}: cannot write the results ({exc.strerror or exc})") from None
 
