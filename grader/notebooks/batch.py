@@ -196,6 +196,8 @@ def grade_batch(
 
     One run at a time per OUT (:mod:`grader.notebooks.lock`): another run's lock is an error, or
     with ``wait`` is waited for. An OUT that cannot be written (read-only, full) is one error.
+    The workers are forked by a fork server (:mod:`grader.parallel`), which imports the caller's
+    main script: a script that calls this needs the ``if __name__ == "__main__":`` guard.
     """
     from ..key import load_key
 
