@@ -111,7 +111,7 @@ def death(procs: dict) -> str:
     for p in list(procs.values()):
         p.join(5)
         code = p.exitcode
-        if code is None or code == 0:
+        if code is None:
             continue
         if code < 0:  # (SIGKILL, unasked for, is most often the out-of-memory killer)
             return f"killed by signal {-code}" + ("; out of memory?" if -code == signal.SIGKILL else "")

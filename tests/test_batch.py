@@ -259,5 +259,5 @@ def test_spawned_workers_give_the_outputs_of_one_process(tmp_path, monkeypatch):
     monkeypatch.setattr(parallel, "context", lambda preload=(): methods.append(context(preload)) or methods[-1])
     spawned = batch.grade_batch(str(key), [str(subs)], str(tmp_path / "two"), jobs=2)
     assert spawned.regraded == 6
-    assert [m.get_start_method() for m in methods] == ["spawn"]
+    assert methods and {m.get_start_method() for m in methods} == {"spawn"}
     assert outputs(tmp_path / "two") == outputs(tmp_path / "one")

@@ -54,7 +54,8 @@ def _render(template: str, **context: Any) -> str:
 @cache
 def _compiler() -> typst.Compiler:
     # one per process: the fonts are loaded once and typst's caches are reused, which
-    # halves the time of a handout; the bytes are the same as from a fresh compiler
+    # halves the time of a handout; the bytes are the same as from a fresh compiler. It starts
+    # threads: a process that has made it must not fork (grader.parallel forks from a server)
     return typst.Compiler(ignore_system_fonts=True)
 
 
