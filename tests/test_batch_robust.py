@@ -71,6 +71,12 @@ def one_error_line(stderr: str) -> str:
     return lines[0]
 
 
+def waiting_for_a_lock(pid: int) -> bool:
+    """Whether process ``pid`` is blocked on a flock (a ``->`` line of /proc/locks)."""
+    return any(line.split()[1:3] == ["->", "FLOCK"] and line.split()[5] == str(pid)
+               for line in Path("/proc/locks").read_text().splitlines())
+
+
 def in_session(sid: int) -> list[int]:
     """The processes of session ``sid`` still running (zombies aside)."""
     found = []
@@ -286,8 +292,10 @@ def test_with_wait_a_second_run_waits_for_the_first_and_the_outputs_are_one_runs
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     with locked(str(out)):
         proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(1.5)
-        assert proc.poll() is None, proc.communicate()  # waiting
+        deadline = time.time() + 60
+        while time.time() < deadline and proc.poll() is None and not waiting_for_a_lock(proc.pid):
+            time.sleep(0.01)
+        assert waiting_for_a_lock(proc.pid), proc.communicate()
         assert not (out / "gradebook.csv").exists()
     _, err = proc.communicate(timeout=TIMEOUT)
     assert proc.returncode == 0, err
