@@ -241,6 +241,27 @@ def test_a_lone_surrogate_in_a_notebook_is_that_files_row_and_the_batch_goes_on(
     assert result["score"] == result["max_score"] - 1
 
 
+def test_file_names_that_are_not_utf8_are_graded_and_shown_escaped(tmp_path):
+    """A file name with a byte that is not UTF-8 reaches Python with a surrogate in it; the
+    journal's entry name used to fail on it, with a traceback and no gradebook."""
+    key, subs, vs = course(tmp_path, 3)
+    submit_all(subs, vs)
+    first = sorted(vs)[0]
+    raw = os.fsencode(subs)
+    os.rename(subs / f"{first}.ipynb", os.path.join(raw, b"caf\xe9-" + first.encode() + b".ipynb"))
+    Path(os.fsdecode(os.path.join(raw, b"x\xff.toml"))).write_text("[answers]\no_C = 0.5\n")
+    out = tmp_path / "out"
+    for jobs in ("1", "2"):
+        done = grade_cli(str(key), str(subs), "--out", str(out), "--jobs", jobs, "--force")
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr
+        assert "x\\udcff: error: " in done.stdout and "is not in the key" in done.stdout
+        rows = [line.split(",")[:4] for line in (out / "gradebook.csv").read_text().splitlines()[1:]]
+        assert rows[:3] == [[s, "28", "28", "graded"] for s in sorted(vs)]  # (identified by the metadata)
+        assert rows[3] == ["x\\udcff", "0", "0", "error"]
+        assert os.path.exists(os.path.join(os.fsencode(out), b"results", b"x\xff.json"))
+
+
 def test_any_exception_while_grading_a_file_is_its_error_row(tmp_path, monkeypatch):
     """Whatever a file makes the grading raise, SystemExit included, is its row."""
     key, subs, vs = course(tmp_path, 3)

@@ -40,7 +40,8 @@ def run_fingerprint(key_bytes: bytes, options: Iterable[Any]) -> str:
 
 
 def entry_name(run: str, path: str) -> str:
-    return hashlib.sha256(f"{run}\0{path}".encode()).hexdigest()[:40]
+    # (the path's own bytes: a file name that is not UTF-8 reaches Python with surrogates)
+    return hashlib.sha256(run.encode() + b"\0" + os.fsencode(path)).hexdigest()[:40]
 
 
 def identity(st: os.stat_result) -> list[int]:
