@@ -21,7 +21,8 @@ import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
@@ -126,34 +127,63 @@ def run_chunks(
     """``fn(chunk)`` for every chunk on ``jobs`` worker processes, results as they come.
 
     ``fn`` takes a list of items and returns one result per item; ``init(*args)`` prepares each
-    worker. When a worker dies, the items of every chunk not yet returned run again one at a time
-    in a fresh one-worker pool; an item whose worker dies again gives ``died(item, reason)``
-    (``reason``: "killed by signal 9 (SIGKILL); out of memory?"). Any other exception of ``fn``
-    ends the run: the pools are shut down and the exception raised here.
+    worker. At most two chunks per worker are in flight. When a worker dies, the items of the
+    chunks in flight run again one at a time in a one-worker pool, and an item whose worker dies
+    again gives ``died(item, reason)`` (``reason``: "killed by signal 9; out of memory?"); then
+    the other chunks go on in a fresh pool. Any other exception of ``fn`` ends the run: the pool
+    is shut down and the exception raised here.
     """
     ctx = context(preload)
     lifeline, keep = ctx.Pipe(duplex=False)  # the workers read; only this process writes
+    todo = deque(chunks)
     try:
-        lost: list[T] = []
-        pool = _pool(ctx, jobs, lifeline, init, args)
-        try:
-            pending: dict[Future, list[T]] = {pool.submit(fn, c): c for c in chunks}
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for f in done:
+        while todo:
+            suspects = yield from _until_broken(ctx, fn, todo, jobs, lifeline, init, args)
+            yield from _one_by_one(ctx, fn, suspects, lifeline, init, args, died)
+    finally:
+        keep.close()
+        lifeline.close()
+
+
+def _until_broken(ctx: Any, fn: Callable[[list[T]], list[R]], todo: deque[list[T]], jobs: int, lifeline: Any,
+                  init: Callable[..., None] | None, args: tuple) -> Generator[list[R], None, list[T]]:
+    """Run the chunks of ``todo`` (taking them from it) in a pool of ``jobs`` workers until
+    they are done (returns []) or a worker dies (returns the items of the chunks in flight)."""
+    pool = _pool(ctx, jobs, lifeline, init, args)
+    pending: dict[Future, list[T]] = {}
+    try:
+        while todo or pending:
+            while todo and len(pending) < 2 * jobs:
+                try:
+                    pending[pool.submit(fn, todo[0])] = todo[0]
+                except BrokenProcessPool:
+                    break
+                todo.popleft()
+            if not pending:  # (broken before anything was in flight: a fresh pool takes the rest)
+                return []
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            broken = []
+            for f in done:
+                chunk = pending.pop(f)
+                try:
+                    result = f.result()
+                except BrokenProcessPool:
+                    broken.append(chunk)
+                    continue
+                yield result
+            if broken:  # the pool is gone: every chunk in flight ends at once
+                for f in wait(pending).done:
                     chunk = pending.pop(f)
                     try:
                         result = f.result()
                     except BrokenProcessPool:
-                        lost += chunk
+                        broken.append(chunk)
                         continue
                     yield result
-        finally:
-            _stop(pool)
-        yield from _one_by_one(ctx, fn, lost, lifeline, init, args, died)
+                return [item for chunk in broken for item in chunk]
+        return []
     finally:
-        keep.close()
-        lifeline.close()
+        _stop(pool)
 
 
 def _one_by_one(ctx: Any, fn: Callable[[list[T]], list[R]], items: list[T], lifeline: Any,

@@ -187,6 +187,32 @@ def _forkserver() -> int | None:
     return forkserver._forkserver._forkserver_pid  # (private: only to find the workers here)
 
 
+def work_or_die(chunk: list[int]) -> list[tuple[int, int]]:
+    """In a worker: (item, pid) for each item, slowly; item 7 is killed, item 11 exits."""
+    out = []
+    for item in chunk:
+        if item == 7:
+            os.kill(os.getpid(), signal.SIGKILL)
+        if item == 11:
+            os._exit(3)
+        time.sleep(0.02)
+        out.append((item, os.getpid()))
+    return out
+
+
+def test_after_a_death_only_the_chunks_in_flight_are_retried_alone_and_the_rest_goes_on_in_parallel():
+    from grader import parallel
+
+    results = [r for done in parallel.run_chunks(work_or_die, [[i] for i in range(40)], jobs=2,
+                                                 died=lambda item, reason: (item, reason)) for r in done]
+    assert sorted(item for item, _ in results) == list(range(40))  # every item once
+    by_item = dict(results)
+    assert by_item[7] == "killed by signal 9; out of memory?"
+    assert by_item[11] == "exited with status 3"
+    late = {by_item[i] for i in range(20, 40)}
+    assert len(late) == 2  # two workers again after the deaths
+
+
 @pytest.mark.slow
 def test_workers_die_with_the_grader(tmp_path):
     """``kill -9`` of the grader alone (not its process group) leaves no worker behind."""
