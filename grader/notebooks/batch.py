@@ -280,9 +280,8 @@ def _remove_debris(out: str) -> None:
                     pass
 
 
-#: what every worker imports: the fork server imports it once, and the workers it forks have it
-PRELOAD = ("grader.notebooks.batch", "grader.notebooks.submission", "grader.notebooks.read", "grader.grading",
-           "grader.solver", "grader.render.report", "grader.render.svg", "grader.key")
+#: what the fork server imports once, and the workers it forks have (the modules and templates)
+PRELOAD = ("grader.notebooks.preload",)
 #: tests only: a worker that is to grade a file whose path contains this value kills itself
 #: (SIGKILL, as the out-of-memory killer does)
 KILL_HOOK = "BACKPROP_TEST_KILL_WORKER_ON"
@@ -342,13 +341,10 @@ def chunks(tasks: list[Task], jobs: int, most: int) -> list[list[Task]]:
 
 
 def _warm_up(key: Any) -> None:
-    """In a new worker: compile the templates grading uses and lay out the net once, before the
-    first file."""
-    from ..render.env import environment
+    """In a new worker: lay out the key's net once, before the first file (the templates are
+    compiled already, see :mod:`grader.notebooks.preload`)."""
     from ..render.svg import net_svg
 
-    for name in ("report.md.j2", "summary_feedback.md.j2", "net.svg.j2"):
-        environment().get_template(name)
     for entry in list(key.students.values())[:1]:
         try:
             net_svg(entry.instance)
