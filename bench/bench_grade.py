@@ -29,15 +29,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.families import load_family  # noqa: E402
-from grader.generator import generate_variants  # noqa: E402
-from grader.key import key_document  # noqa: E402
 from grader.notebooks.batch import Options, grade_batch  # noqa: E402
-from grader.notebooks.demo import _code_version, fill  # noqa: E402
-from grader.notebooks.handout import notebook_handout  # noqa: E402
-from grader.roster import numbered_roster  # noqa: E402
 
-import skeleton  # noqa: E402  (bench/skeleton.py)
+# (the rest is imported in main(): the grading workers, forked by a fork server, import this
+# script again, and what it imports at the top would be paid by each worker, which the
+# command, backprop grade, does not pay)
 
 
 def best(fn, repeat: int) -> float:
@@ -48,6 +44,15 @@ def best(fn, repeat: int) -> float:
 
 
 def main() -> None:
+    import skeleton  # (bench/skeleton.py)
+
+    from grader.families import load_family
+    from grader.generator import generate_variants
+    from grader.key import key_document
+    from grader.notebooks.demo import _code_version, fill
+    from grader.notebooks.handout import notebook_handout
+    from grader.roster import numbered_roster
+
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=1000)
     ap.add_argument("--execute-count", type=int, default=4)
