@@ -27,6 +27,10 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+#: what the fork server of ``backprop grade`` imports (named here, so that the command can start
+#: it before importing the batch itself)
+BATCH_PRELOAD = ("grader.notebooks.preload",)
+
 T = TypeVar("T")
 R = TypeVar("R")
 

@@ -39,6 +39,10 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
 
         backprop grade hw1/key.json submissions/ --out graded --jobs 4
     """
+    if jobs != 1:  # the fork server imports the grading modules while this process does too
+        from .. import parallel
+
+        parallel.start(parallel.context(parallel.BATCH_PRELOAD))
     from ..notebooks.batch import Options, grade_batch
 
     formats = [f.strip() for f in fmt.split(",") if f.strip()]

@@ -281,7 +281,7 @@ def _remove_debris(out: str) -> None:
 
 
 #: what the fork server imports once, and the workers it forks have (the modules and templates)
-PRELOAD = ("grader.notebooks.preload",)
+PRELOAD = parallel.BATCH_PRELOAD
 #: tests only: a worker that is to grade a file whose path contains this value kills itself
 #: (SIGKILL, as the out-of-memory killer does)
 KILL_HOOK = "BACKPROP_TEST_KILL_WORKER_ON"
