@@ -39,9 +39,9 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
 
         backprop grade hw1/key.json submissions/ --out graded --jobs 4
     """
-    if jobs != 1:  # the fork server imports the grading modules while this process does too
-        from .. import parallel
+    from .. import parallel
 
+    if (jobs or parallel.default_jobs()) > 1:  # the fork server imports while this process does too
         parallel.start(parallel.context(parallel.BATCH_PRELOAD))
     from ..notebooks.batch import Options, grade_batch
 
