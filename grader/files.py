@@ -151,6 +151,13 @@ def load_instance(path: str | os.PathLike[str]) -> Instance:
     return instance_from_dict(data, str(path))
 
 
+def utf8(text: str) -> bytes:
+    """``text`` as UTF-8 bytes. A character UTF-8 cannot hold (a lone surrogate such as
+    ``\\ud800``, which a notebook's JSON may spell as a valid escape) is written as its escape
+    ``\\ud800`` instead of failing: the output of one odd file is kept, not lost."""
+    return text.encode("utf-8", "backslashreplace")
+
+
 def write_all(fd: int, data: bytes) -> None:
     """Write every byte of ``data`` to the open file ``fd`` (os.write may write fewer)."""
     view = memoryview(data)
@@ -167,7 +174,7 @@ def write_atomic(path: str | os.PathLike[str], content: str | bytes, *, private:
     """
     mode = 0o600 if private else 0o666
     target = os.fspath(path)
-    data = content.encode("utf-8") if isinstance(content, str) else content
+    data = utf8(content) if isinstance(content, str) else content
     folder, name = os.path.split(target)
     tmp = os.path.join(folder, f".{name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:

@@ -309,6 +309,7 @@ def _validate(data: Mapping[str, Any], source: str | None, table: str | None) ->
             f"{epochs} epochs of {len(samples)} sample(s) make {epochs * len(samples)} update steps; "
             f"at most {MAX_STEPS} are solved: lower epochs",
         )
+    _check_size(epochs, len(samples), len(neurons), len(connections), err)
 
     return Instance(
         inputs=inputs,
@@ -320,4 +321,32 @@ def _validate(data: Mapping[str, Any], source: str | None, table: str | None) ->
         update_bias=update_bias,
         epochs=epochs,
         decimals=decimals,
+    )
+
+
+#: The most quantities an instance may ask to solve: every update step computes p, o and delta
+#: of each neuron, dw and new_w of each connection, and P. ``check`` spends about 0.06 ms and
+#: 20 kB per quantity (its report keeps every item), so this keeps it under half a second and
+#: about 150 MB; MAX_STEPS alone did not, as the cost of a step grows with the net.
+MAX_QUANTITIES = 5_000
+
+
+def quantities(epochs: int, samples: int, neurons: int, connections: int) -> int:
+    """How many quantities solving an instance of this size computes (at most)."""
+    return epochs * samples * (3 * neurons + 2 * connections + 1)
+
+
+def _check_size(epochs: int, samples: int, neurons: int, connections: int, err: Any) -> None:
+    per_step = quantities(1, 1, neurons, connections)
+    total = quantities(epochs, samples, neurons, connections)
+    if total <= MAX_QUANTITIES:
+        return
+    most = MAX_QUANTITIES // (samples * per_step)
+    fix = (f"lower epochs to {most} or less" if most >= 1 else
+           "use fewer samples, neurons or connections")
+    raise err(
+        "epochs" if most >= 1 else None,
+        f"the instance is too large to solve: {epochs} epoch(s) x {samples} sample(s) x {per_step} quantities "
+        f"per update step ({neurons} neurons, {connections} connections) make {total} quantities; "
+        f"at most {MAX_QUANTITIES} are solved: {fix}",
     )

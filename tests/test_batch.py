@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from courses import blank, course, right
 from grader.cli import cli
+from grader import parallel
 from grader.notebooks import batch, journal
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -247,13 +248,16 @@ def test_a_link_looping_back_to_the_folder_is_not_followed(tmp_path):
 
 
 def test_spawned_workers_give_the_outputs_of_one_process(tmp_path, monkeypatch):
-    """Where processes cannot fork (macOS, Windows), the workers are spawned and get the
-    batch's state passed: the outputs are those of grading in one process."""
+    """Where there is no fork server (Windows), the workers are spawned and get the batch's
+    state passed: the outputs are those of grading in one process."""
     key, subs, vs = course(tmp_path, 6)
     submit(subs, vs, blank_every=2)
     batch.grade_batch(str(key), [str(subs)], str(tmp_path / "one"), jobs=1)
-    monkeypatch.setattr(batch.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
-    monkeypatch.setattr(batch, "_warm_up", lambda key: pytest.fail("the fork path was taken"))
+    methods = []
+    context = parallel.context
+    monkeypatch.setattr(parallel.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr(parallel, "context", lambda preload=(): methods.append(context(preload)) or methods[-1])
     spawned = batch.grade_batch(str(key), [str(subs)], str(tmp_path / "two"), jobs=2)
     assert spawned.regraded == 6
+    assert methods and {m.get_start_method() for m in methods} == {"spawn"}
     assert outputs(tmp_path / "two") == outputs(tmp_path / "one")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import sys
 from collections.abc import Iterator
 
 import click
@@ -44,16 +46,40 @@ def require_sandbox(execute: bool, sandbox: str) -> None:
 
 
 def write_output(text: str | bytes, output: str | None) -> None:
-    """Write to ``output`` (atomically) or to stdout."""
+    """Write to ``output`` (atomically) or to stdout, as UTF-8 (see :func:`grader.files.utf8`)."""
+    from ..files import utf8, write_atomic
+
     if output is None or output == "-":
-        if isinstance(text, bytes):
-            click.get_binary_stream("stdout").write(text)
-        else:
-            click.echo(text, nl=not text.endswith("\n"))
+        if isinstance(text, str):
+            text = utf8(text if text.endswith("\n") else text + "\n")
+        write_stdout(text)
         return
-    from ..files import write_atomic
 
     try:
         write_atomic(output, text)
     except OSError as exc:
         raise InputError(f"{output}: cannot be written ({exc.strerror or exc})") from None
+
+
+def write_stdout(data: bytes) -> None:
+    """Write ``data`` to standard output; a full disk or a closed pipe is ``Error: ...``."""
+    stream = sys.stdout.buffer
+    try:
+        sys.stdout.flush()  # (text written before, through the text layer, comes first)
+        stream.write(data)
+        stream.flush()
+    except OSError as exc:
+        # what could not be written stays in the buffer: send it nowhere, or Python's own
+        # flush at exit fails again, with a traceback
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            pass
+        raise InputError(f"standard output: cannot be written ({exc.strerror or exc})") from None
+
+
+def echo(text: str) -> None:
+    """``click.echo`` for text that may hold characters UTF-8 cannot (see write_output)."""
+    write_output(text, None)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import SANDBOXES, InputError, require_sandbox, user_errors
+from .common import SANDBOXES, InputError, echo, require_sandbox, user_errors
 
 FORMATS = ("md", "pdf")
 
@@ -29,19 +29,26 @@ FORMATS = ("md", "pdf")
                    "with the name or folder, else the row is 'mismatch'.")
 @click.option("--ecf-credit", type=click.FloatRange(0, 1), default=None,
               help="Credit for carried-forward answers (default: the key's).")
+@click.option("--wait", is_flag=True,
+              help="If another backprop grade is writing into OUT, wait for it instead of stopping.")
 def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: int | None, execute: bool,
-            sandbox: str, force: bool, id_from: str, ecf_credit: float | None) -> None:
+            sandbox: str, force: bool, id_from: str, ecf_credit: float | None, wait: bool) -> None:
     """Grade SUBMISSIONS (files, or folders searched for .ipynb and .toml) against KEY.
 
     KEY is the key.json written by backprop generate; every submission is graded against the
     key's problem for its student, never the file's own. Writes OUT/gradebook.csv (a row per
     student in the key), OUT/results/<student>.json and OUT/feedback/<student>.md, and prints
-    a summary. A second run regrades only files that changed.
+    a summary. A second run regrades only files that changed. One run at a time writes into
+    OUT: a second one stops with an error naming the first (or, with --wait, waits for it).
 
     Example:
 
         backprop grade hw1/key.json submissions/ --out graded --jobs 4
     """
+    from .. import parallel
+
+    if (jobs or parallel.default_jobs()) > 1:  # the fork server imports while this process does too
+        parallel.start(parallel.context(parallel.BATCH_PRELOAD))
     from ..notebooks.batch import Options, grade_batch
 
     formats = [f.strip() for f in fmt.split(",") if f.strip()]
@@ -58,7 +65,8 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
 
             total = len(find_submissions(submissions))
             with click.progressbar(length=total, label="grading", file=sys.stderr) as bar:
-                outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, progress=bar.update)
+                outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, progress=bar.update,
+                                      wait=wait)
         else:
-            outcome = grade_batch(key, submissions, out, options=options, jobs=jobs)
-    click.echo(outcome.summary, nl=not outcome.summary.endswith("\n"))
+            outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, wait=wait)
+    echo(outcome.summary)

@@ -15,8 +15,8 @@ file get ``missing``. The gradebook is written last, from the rows, so nothing i
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
+import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -24,11 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import parallel
 from ..errors import BackpropError
 from ..files import read_bytes, write_atomic
 from . import journal as jr
 from .copies import CopyIndex
 from .identity import check_key
+from .lock import locked
 from .outputs import Row, gradebook_csv, result_json, row_of, slim, write_student
 from .submission import SUFFIXES, Options, fallback_id, grade_submission, parse
 
@@ -126,36 +128,59 @@ Task = tuple[str, str, list[int]]  # (path, entry name, identity)
 
 def grade_file(task: Task) -> dict[str, Any]:
     """Grade one file, write its student's outputs, record it in the journal; return what the
-    parent needs of it (:func:`~grader.notebooks.outputs.slim`: no result, no feedback)."""
+    parent needs of it (:func:`~grader.notebooks.outputs.slim`: no result, no feedback).
+    Whatever goes wrong with the file is its ``error`` row; only an output folder that cannot be
+    written to stops the batch (a BackpropError)."""
     path, name, ident = task
-    st = _STATE
-    graded_at = time.time_ns()
-    entry: dict[str, Any] = {
-        "name": name, "file": path, "identity": ident, "mtime": ident[1], "graded_at": graded_at,
-        "sha": "", "student": fallback_id(path, st.options.id_from), "status": "error", "message": "",
-        "result": None, "needs_execution": False, "feedback": None,
-    }
+    entry = _entry(task)
     graded = None
     try:
         data = read_bytes(path, noun="submission file", plural="submissions")
-        if ident[1] >= graded_at - jr.RACY_NS:  # only a racy entry is ever checked by its hash
+        if ident[1] >= entry["graded_at"] - jr.RACY_NS:  # only a racy entry is ever checked by its hash
             entry["sha"] = jr.content_hash(data)
-        graded = grade_submission(path, data, st.key, st.options, _trace, st.copies)
+        graded = grade_submission(path, data, _STATE.key, _STATE.options, _trace, _STATE.copies)
     except BackpropError as exc:
         entry["message"] = exc.message
-    except Exception as exc:  # one bad file must never stop the batch: its row says what happened
-        entry["message"] = f"{path}: could not be graded ({type(exc).__name__}: {str(exc)[:160]})"
+    except (Exception, SystemExit) as exc:  # one bad file never stops the batch: its row says what happened
+        entry["message"] = _failed(path, "could not be graded", exc)
     if graded is not None:
         entry.update(student=graded.student, status=graded.status, message=graded.message,
                      result=graded.result, needs_execution=graded.needs_execution, feedback=graded.feedback)
         entry["pdf"] = graded.pdf is not None
+    try:
+        return _record(entry, graded)
+    except BackpropError:
+        raise
+    except Exception as exc:  # its outputs could not be made: the row says so, with no result
+        entry.update(status="error", message=_failed(path, "its outputs could not be written", exc),
+                     result=None, needs_execution=False, feedback=None, pdf=False)
+        return _record(entry, None)
+
+
+def _entry(task: Task) -> dict[str, Any]:
+    """A new journal entry of ``task``, an error until the file is graded."""
+    path, name, ident = task
+    return {
+        "name": name, "file": path, "identity": ident, "mtime": ident[1], "graded_at": time.time_ns(),
+        "sha": "", "student": fallback_id(path, _STATE.options.id_from), "status": "error", "message": "",
+        "result": None, "needs_execution": False, "feedback": None,
+    }
+
+
+def _failed(path: str, what: str, exc: BaseException) -> str:
+    return f"{path}: {what} ({type(exc).__name__}: {' '.join(str(exc).split())[:160]})"
+
+
+def _record(entry: dict[str, Any], graded: Any) -> dict[str, Any]:
+    """Write the student's outputs of ``entry`` and add it to the journal."""
+    st = _STATE
     student = entry["student"]
     max_score = float(len(st.key.students[student].asked)) if student in st.key.students else 0.0
     row = row_of(student, entry, max_score)
     result = result_json(row)  # serialized once, for the results file and the journal
     try:
         if graded is not None and graded.pdf is not None:  # kept for a rerun that rewrites the outputs
-            write_atomic(os.path.join(st.out, ".cache", f"{name}.pdf"), graded.pdf)
+            write_atomic(os.path.join(st.out, ".cache", f"{entry['name']}.pdf"), graded.pdf)
         write_student(st.out, row, entry["feedback"], graded.svg if graded else None,
                       graded.pdf if graded else None, fresh=st.fresh, result=result)
         _JOURNAL.append({k: v for k, v in entry.items() if k != "result"},
@@ -165,25 +190,58 @@ def grade_file(task: Task) -> dict[str, Any]:
     return slim(entry, row)
 
 
+def _died(task: Task, reason: str) -> dict[str, Any]:
+    """The ``error`` row of a file whose grading process died twice (written by the parent).
+    Its identity is left empty, so that the next run tries it again."""
+    entry = _entry(task)
+    entry.update(identity=[],
+                 message=f"{task[0]}: could not be graded: the process grading it died ({reason})")
+    return _record(entry, None)
+
+
 # --------------------------------------------------------------------------- the batch
 
 
 def grade_batch(
     key_path: str, submissions: Sequence[str], out: str, *, options: Options = Options(), jobs: int | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, wait: bool = False,
 ) -> Outcome:
-    """Grade every submission against the key; write OUT; return the rows and the summary text."""
+    """Grade every submission against the key; write OUT; return the rows and the summary text.
+
+    One run at a time per OUT (:mod:`grader.notebooks.lock`): another run's lock is an error, or
+    with ``wait`` is waited for. An OUT that cannot be written (read-only, full) is one error.
+    The workers are forked by a fork server (:mod:`grader.parallel`), which imports the caller's
+    main script: a script that calls this needs the ``if __name__ == "__main__":`` guard.
+    """
     from ..key import load_key
 
     key = load_key(key_path)
+    key_bytes = read_bytes(key_path)
     files = find_submissions(submissions)
     check_key(key, key_path, [str(f) for f in files], _metadata)
+    jobs = jobs or parallel.default_jobs()
+    if jobs > 1 and len(files) >= 4:  # the fork server imports while this process reads the journal
+        parallel.start(parallel.context(PRELOAD))
+    try:
+        os.makedirs(os.path.join(out, ".cache"), exist_ok=True)
+    except OSError as exc:
+        raise BackpropError(f"{out}: cannot write into this folder ({exc.strerror or exc}); "
+                            "give another --out") from None
+    try:
+        with locked(out, wait=wait):
+            return _grade(key, key_bytes, files, out, options, jobs, progress)
+    except OSError as exc:
+        raise BackpropError(f"{out}: cannot write the results ({exc.strerror or exc})") from None
+
+
+def _grade(key: Any, key_bytes: bytes, files: list[Path], out: str, options: Options, jobs: int,
+           progress: Callable[[int], None] | None) -> Outcome:
+    """:func:`grade_batch` once OUT is locked."""
     # a first run into OUT writes without comparing with, or removing, earlier outputs
     fresh = not any(os.path.isdir(os.path.join(out, sub)) for sub in ("results", "feedback"))
-    for sub in ("results", "feedback", ".cache"):
+    for sub in ("results", "feedback"):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
-    run = jr.run_fingerprint(Path(key_path).read_bytes(),
-                             [options.execute, options.id_from, options.ecf_credit, options.pdf])
+    run = jr.run_fingerprint(key_bytes, [options.execute, options.id_from, options.ecf_credit, options.pdf])
     journal = jr.Journal(os.path.join(out, ".cache"))
     known = {} if fresh else journal.load()
     if not fresh:
@@ -207,7 +265,7 @@ def grade_batch(
     reused = len(entries)
     state = _State(key, options, out, fresh, CopyIndex(key) if tasks else None)
     try:
-        for e in _run(tasks, state, jobs, progress):
+        for e in _run(tasks, state, 1 if len(tasks) < 4 else min(jobs, len(tasks)), progress):
             e["written"] = True  # its student's outputs are on disk already
             entries.append(e)
         rows, duplicates = assemble(key, entries, out)  # (it may grade a file again, see there)
@@ -242,41 +300,51 @@ def _remove_debris(out: str) -> None:
                     pass
 
 
-def _run(tasks: list[Task], state: _State, jobs: int | None,
-         progress: Callable[[int], None] | None) -> Iterable[dict[str, Any]]:
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+#: what the fork server imports once, and the workers it forks have (the modules and templates)
+PRELOAD = parallel.BATCH_PRELOAD
+#: tests only: a worker that is to grade a file whose path contains this value kills itself
+#: (SIGKILL, as the out-of-memory killer does)
+KILL_HOOK = "BACKPROP_TEST_KILL_WORKER_ON"
+
+
+def _run(tasks: list[Task], state: _State, jobs: int, progress: Callable[[int], None] | None,
+         ) -> Iterable[dict[str, Any]]:
     _set_state(state)
-    if jobs == 1 or len(tasks) < 4:
+    if jobs == 1:
         for t in tasks:
             yield grade_file(t)
             if progress:
                 progress(1)
         return
-    if "fork" in multiprocessing.get_all_start_methods():  # workers inherit the loaded key
-        _warm_up(state.key)
-        if not state.options.execute:
-            # the first file, graded here, compiles what grading its net's structure needs (the
-            # solver's and the tolerances' programs, the report's skeleton): the workers inherit it
-            yield grade_file(tasks[0])
-            if progress:
-                progress(1)
-            tasks = tasks[1:]
-        gc.freeze()  # what the workers inherit is never collected: no rounds over it, no copied pages
-        try:
-            pool = multiprocessing.get_context("fork").Pool(jobs)
-        finally:
-            gc.unfreeze()
-    else:
-        pool = multiprocessing.get_context("spawn").Pool(jobs, initializer=_set_state, initargs=(state,))
-    with pool:
-        for done in pool.imap_unordered(grade_files, chunks(tasks, jobs, 1 if state.options.execute else 32)):
-            yield from done
-            if progress:
-                progress(len(done))
+    # workers forked by a fork server (never from this process, which may have threads: a typst
+    # compiler's, say); a worker that dies is noticed, see grader.parallel
+    for done in parallel.run_chunks(grade_files, chunks(tasks, jobs, 1 if state.options.execute else 32),
+                                    jobs=jobs, preload=PRELOAD, init=_worker_start,
+                                    args=(state, os.environ.get(KILL_HOOK, "")), died=_died):
+        yield from done
+        if progress:
+            progress(len(done))
+
+
+def _worker_start(state: _State, kill_on: str) -> None:
+    global _KILL_ON
+    _KILL_ON = kill_on
+    _set_state(state)
+    _warm_up(state.key)
+    gc.freeze()  # the key and the compiled templates stay: no garbage collector rounds over them
+
+
+_KILL_ON = ""
 
 
 def grade_files(chunk: list[Task]) -> list[dict[str, Any]]:
-    return [grade_file(t) for t in chunk]
+    """:func:`grade_file` of every task of the chunk (in a worker)."""
+    out = []
+    for t in chunk:
+        if _KILL_ON and _KILL_ON in t[0]:
+            os.kill(os.getpid(), signal.SIGKILL)
+        out.append(grade_file(t))
+    return out
 
 
 def chunks(tasks: list[Task], jobs: int, most: int) -> list[list[Task]]:
@@ -293,14 +361,10 @@ def chunks(tasks: list[Task], jobs: int, most: int) -> list[list[Task]]:
 
 
 def _warm_up(key: Any) -> None:
-    """Before forking: import what grading uses, compile its templates and lay out the net,
-    once, so the workers inherit all of it instead of each doing it again."""
-    from ..grading import grade  # noqa: F401
-    from ..render.env import environment
+    """In a new worker: lay out the key's net once, before the first file (the templates are
+    compiled already, see :mod:`grader.notebooks.preload`)."""
     from ..render.svg import net_svg
 
-    for name in ("report.md.j2", "summary_feedback.md.j2", "net.svg.j2"):
-        environment().get_template(name)
     for entry in list(key.students.values())[:1]:
         try:
             net_svg(entry.instance)

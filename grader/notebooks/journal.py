@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..files import write_all
+from ..files import utf8, write_all
 
 #: bump when entries change shape: older entries are then regraded
 VERSION = "3"  # 3: a file is its location's student's (identity), copies flagged
@@ -40,7 +40,8 @@ def run_fingerprint(key_bytes: bytes, options: Iterable[Any]) -> str:
 
 
 def entry_name(run: str, path: str) -> str:
-    return hashlib.sha256(f"{run}\0{path}".encode()).hexdigest()[:40]
+    # (the path's own bytes: a file name that is not UTF-8 reaches Python with surrogates)
+    return hashlib.sha256(run.encode() + b"\0" + os.fsencode(path)).hexdigest()[:40]
 
 
 def identity(st: os.stat_result) -> list[int]:
@@ -96,7 +97,7 @@ class Journal:
         line = json.dumps(entry, separators=(",", ":"))
         if raw:
             line = line[:-1] + "".join(f",{json.dumps(k)}:{v}" for k, v in raw.items()) + "}"
-        write_all(self._fd, (line + "\n").encode())
+        write_all(self._fd, utf8(line + "\n"))
 
     def close(self) -> None:
         if self._fd is not None and self._pid == os.getpid():

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..files import write_all, write_atomic
+from ..files import utf8, write_all, write_atomic
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def write_student(out: str, row: Row, feedback: str | None, svg: str | None, pdf
 
 def write_in_place(path: str, content: str | bytes) -> None:
     """Write ``content`` to ``path`` directly (a file no reader waits for: see write_student)."""
-    data = content.encode("utf-8") if isinstance(content, str) else content
+    data = utf8(content) if isinstance(content, str) else content
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
     try:
         write_all(fd, data)
@@ -139,7 +139,7 @@ def write_in_place(path: str, content: str | bytes) -> None:
 
 
 def write_if_changed(path: str, content: str | bytes) -> None:
-    data = content.encode("utf-8") if isinstance(content, str) else content
+    data = utf8(content) if isinstance(content, str) else content
     try:
         with open(path, "rb") as fh:
             if fh.read() == data:

@@ -54,13 +54,14 @@ def _render(template: str, **context: Any) -> str:
 @cache
 def _compiler() -> typst.Compiler:
     # one per process: the fonts are loaded once and typst's caches are reused, which
-    # halves the time of a handout; the bytes are the same as from a fresh compiler
+    # halves the time of a handout; the bytes are the same as from a fresh compiler. It starts
+    # threads: a process that has made it must not fork (grader.parallel forks from a server)
     return typst.Compiler(ignore_system_fonts=True)
 
 
 def compile_typst(source: str) -> bytes:
     """Typeset a typst source (no files, no network, only the fonts typst embeds)."""
-    data = _compiler().compile(source.encode("utf-8"))
+    data = _compiler().compile(source.encode("utf-8", "replace"))  # (typst reads no escapes of lone surrogates)
     assert isinstance(data, bytes)
     return data
 
