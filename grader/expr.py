@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 import math
-from typing import Mapping
+from collections.abc import Mapping
 
 from .errors import BackpropError
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import gc
 import json
 import os
-from itertools import chain, repeat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain, repeat
 from typing import Any
 
 from .errors import BackpropError

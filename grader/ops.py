@@ -17,9 +17,9 @@ tolerances go through them) written out in one expression, for the others from `
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import mul
-from typing import Callable, Mapping, Sequence
 
 Args = Sequence[float]
 #: (argument values, argument ids, error by id) -> sum_i |d op / d a_i| * error[id_i]

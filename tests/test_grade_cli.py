@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from nbformat import v4
-
 from courses import blank, right
 from courses import course as make_course
+from nbformat import v4
+
 from grader.cli import cli
 from grader.notebooks import batch
 from grader.notebooks.handout import notebook_handout

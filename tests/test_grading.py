@@ -8,8 +8,8 @@ misconception detectable (the generator redraws otherwise).
 from __future__ import annotations
 
 import pytest
-
 from by_hand import hand_worked
+
 from grader.answers import Answer, answers_from_table
 from grader.families import builtin_family_ids, load_family
 from grader.generator import Variant, generate_variants
@@ -91,7 +91,7 @@ def test_every_misconception_is_diagnosed_in_some_family():
     """Is each id of DESIGN section 6 diagnosed on at least one built-in family?"""
     seen = set()
     for variant in VARIANTS:
-        for mid, m in MISCONCEPTIONS.items():
+        for m in MISCONCEPTIONS.values():
             report = graded(variant, hand_worked(variant, m.rules))
             seen |= {i.misconception for i in report.items if i.misconception}
     assert seen == set(MISCONCEPTIONS)
@@ -215,14 +215,22 @@ def test_published_example_with_updated_weights_is_diagnosed():
 import random  # noqa: E402
 from dataclasses import fields  # noqa: E402
 
+from grader.checks import changed_ids  # noqa: E402
 from grader.diagnosis import Diagnoser, choose, mutant_givens  # noqa: E402
 from grader.grading import Root, _unreadable, named, plausible, standing, verdict  # noqa: E402
 from grader.ops import OPS, compute, numeric_partials  # noqa: E402
 from grader.report import Item, make_item  # noqa: E402
-from grader.checks import changed_ids  # noqa: E402
 from grader.solver import givens as solver_givens  # noqa: E402
-from grader.tolerance import EPS, EPSILON, SUB, given_stands_for, second_order, stands_for, unit  # noqa: E402
-from grader.tolerance import written_decimals  # noqa: E402
+from grader.tolerance import (  # noqa: E402
+    EPS,
+    EPSILON,
+    SUB,
+    given_stands_for,
+    second_order,
+    stands_for,
+    unit,
+    written_decimals,
+)
 
 
 def _ref_band(op, values, stands, d):

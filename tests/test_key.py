@@ -111,7 +111,7 @@ def test_broken_answers_are_that_students_error_when_used(tmp_path):
     key = load_key(write(tmp_path, broken))
     assert key.students["b"].answers == expected(json.loads(text))["b"][5]
     with pytest.raises(BackpropError, match=r"students\.a\.answers is incomplete"):
-        key.students["a"].answers
+        _ = key.students["a"].answers
     assert key.students["a"].asked == ("p_A", "o_A", "delta_A")
 
 

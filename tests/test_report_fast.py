@@ -4,7 +4,6 @@ and a template that does more with a value than print it is rendered in full."""
 from __future__ import annotations
 
 import pytest
-
 from test_report_render import CORPUS, reference_markdown
 
 from grader.notebooks.submission import feedback_text

@@ -19,8 +19,8 @@ from functools import cache
 from typing import Any
 
 import pytest
-
 from by_hand import hand_worked
+
 from grader.answers import Answer, read_answer
 from grader.families import builtin_family_ids, load_family
 from grader.generator import Variant, generate_variants

@@ -120,10 +120,11 @@ def reference(
 
         delta = np.zeros(len(nodes))
 
-        def slope(j: int) -> float:
+        # called only within this step: o, p and delta bound as this step's
+        def slope(j: int, *, o=o, p=p) -> float:
             return {"o": o[j] * (1 - o[j]), "p": p[j] * (1 - p[j]), "none": 1.0}[derivative]
 
-        def dw(i: int, j: int) -> float:
+        def dw(i: int, j: int, *, o=o, delta=delta) -> float:
             source = o[j] if dw_input == "target" else o[i]
             return (net.alpha if with_alpha else 1.0) * source * delta[j]
 

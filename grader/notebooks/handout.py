@@ -12,7 +12,8 @@ Cell ids are deterministic (``cell-1``, ...), so generating twice gives the same
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import nbformat
 from nbformat import v4

@@ -7,7 +7,6 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-
 #: format specs of the fast path of :func:`fmt`
 _FIXED = {d: f".{d}f" for d in range(1, 18)}
 
