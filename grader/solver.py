@@ -151,12 +151,12 @@ def _givens(instance: Instance, rules: Rules, program: _Program) -> dict[str, fl
     bias = BIAS_KINDS[instance.bias]
     if bias is not None:
         out[BIAS] = bias * (-1 if rules.bias_input == "flipped" else 1)
-    out.update(zip(program.weight_ids, [c.weight for c in instance.connections]))
+    out.update(zip(program.weight_ids, [c.weight for c in instance.connections], strict=True))
     samples = instance.samples
     for i, input_ids, desired_ids in program.step_ids:
         sample = samples[i]
-        out.update(zip(input_ids, [v for _, v in sample.inputs]))
-        out.update(zip(desired_ids, [v for _, v in sample.desired]))
+        out.update(zip(input_ids, [v for _, v in sample.inputs], strict=True))
+        out.update(zip(desired_ids, [v for _, v in sample.desired], strict=True))
     return out
 
 
@@ -201,7 +201,7 @@ def solve(instance: Instance, rules: Rules = CORRECT) -> Trace:
     trace = _new(Trace)
     trace.__dict__.update({
         "instance": instance, "rules": rules, "givens": tuple(given.items()), "quantities": quantities,
-        "_index": dict(zip(program.ids, quantities)), "_given": given, "_memo": {},
+        "_index": dict(zip(program.ids, quantities, strict=True)), "_given": given, "_memo": {},
     })
     return trace
 
