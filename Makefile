@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh machine:
 #   make demo   creates .venv, installs backprop-grader, runs the main job on built-in defaults
 #   make test   creates .venv, installs backprop-grader with its test extras, runs the tests
+#   make lint   runs ruff (rules in pyproject.toml) over grader, tests and bench
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -22,6 +23,11 @@ test: $(BIN)/backprop
 
 bench: $(BIN)/backprop
 	for script in bench/bench_*.py; do $(BIN)/python $$script; done
+
+# ruff is in the test extras; a venv made before it was added gets it here.
+lint: $(BIN)/backprop
+	$(BIN)/ruff --version >/dev/null 2>&1 || $(BIN)/pip install --quiet ruff
+	$(BIN)/ruff check grader tests bench
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis build *.egg-info

@@ -61,14 +61,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = filled_handout(Path(tmp))
         check = [sys.executable, "-m", "grader", "check", str(path)]
-        result = subprocess.run(check, env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True)
+        result = subprocess.run(check, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                                capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
         numpy = wall([sys.executable, "-c", "import numpy"], args.runs)
         checked = wall(check, args.runs)
         python = wall([sys.executable, "-c", "pass"], args.runs)
     print(f"python -c pass              {python * 1000:7.1f} ms")
     print(f'python -c "import numpy"    {numpy * 1000:7.1f} ms')
-    print(f"backprop check (2-2-2-1)    {checked * 1000:7.1f} ms   ({checked / numpy:.2f}x numpy; target < 2x)")
+    print(f"backprop check (2-2-2-1)    {checked * 1000:7.1f} ms   "
+          f"({checked / numpy:.2f}x numpy; target < 2x)")
     print(f"median of {args.runs} runs each, {sys.version.split()[0]}, {os.cpu_count()} CPUs")
 
 

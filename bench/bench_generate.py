@@ -7,14 +7,13 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from common import PY, env
-
-import subprocess
 
 families = sys.argv[1:] or ["2-2-1-threshold", "chain", "2-2-2-bias", "2-2-2-1", "xor"]
 for family in families:

@@ -44,12 +44,13 @@ def _one(path: str) -> tuple[str, float]:
             ok = abs(float(given.get(qid, "")) - exact) <= 1e-4 + 1e-3 * abs(exact)
         except ValueError:
             ok = False
-        items.append({"id": qid, "verdict": "correct" if ok else "incorrect", "points": int(ok), "max_points": 1,
-                      "given": given.get(qid), "misconception": None, "message": ""})
+        items.append({"id": qid, "verdict": "correct" if ok else "incorrect", "points": int(ok),
+                      "max_points": 1, "given": given.get(qid), "misconception": None, "message": ""})
     score = sum(i["points"] for i in items)
     table = "".join(f"| `{i['id']}` | {i['given']} | {i['verdict']} | {i['points']} / 1 |\n" for i in items)
     _write(os.path.join(_out, "feedback", f"{student}.md"),
-           f"# Feedback for {student}\n\n| quantity | your answer | verdict | points |\n|---|---|---|---|\n{table}")
+           f"# Feedback for {student}\n\n"
+           f"| quantity | your answer | verdict | points |\n|---|---|---|---|\n{table}")
     _write(os.path.join(_out, "feedback", f"{student}.svg"), _PICTURE)
     _write(os.path.join(_out, "results", f"{student}.json"),
            json.dumps({"score": score, "max_score": len(items), "items": items, "student": student}))

@@ -192,7 +192,9 @@ def _route(a: Node, b: Node, obstacles: list[Node]) -> Point:
     return best
 
 
-def _edge_geometry(a: Node, b: Node, control: Point) -> tuple[Point, Point, Point, tuple[Point, Point, Point]]:
+def _edge_geometry(
+    a: Node, b: Node, control: Point
+) -> tuple[Point, Point, Point, tuple[Point, Point, Point]]:
     start = _toward((a.x, a.y), control, a.r)
     tip = _toward((b.x, b.y), control, b.r)
     # the arrowhead: 6 pt long, pointing from the control point to the tip

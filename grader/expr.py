@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 import math
-from typing import Mapping
+from collections.abc import Mapping
 
 from .errors import BackpropError
 
@@ -132,7 +132,8 @@ def _eval(node: ast.expr, names: Mapping[str, float], depth: int) -> float:
                 return _finite(float(a**b))
             except (OverflowError, ZeroDivisionError):
                 raise ExprError(TOO_LARGE) from None
-        symbol = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.BitXor: "^"}.get(type(op), type(op).__name__)
+        symbols = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.BitXor: "^"}
+        symbol = symbols.get(type(op), type(op).__name__)
         hint = " (use ** for powers)" if symbol == "^" else ""
         raise ExprError(f"uses the operator {symbol}, which is not allowed{hint}")
     if isinstance(node, ast.Name):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import gc
 import json
 import os
-from itertools import chain, repeat
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain, repeat
 from typing import Any
 
 from .errors import BackpropError
@@ -196,11 +196,14 @@ def _key(data: Any, path: str | os.PathLike[str], cuts: int) -> Key | None:
                 found += 1
             entry = _new(KeyEntry)
             _set(entry, "__dict__", {
-                "student": sid, "name": e.get("name", ""), "email": e.get("email", ""), "signature": signature,
-                "raw_instance": raw_instance, "asked": asked, "source": source, "_answers": answers,
+                "student": sid, "name": e.get("name", ""), "email": e.get("email", ""),
+                "signature": signature, "raw_instance": raw_instance, "asked": asked, "source": source,
+                "_answers": answers,
             })
         except (KeyError, TypeError, AttributeError, ValueError):
-            raise BackpropError(f"{path}: students.{sid} is incomplete; regenerate the key with backprop generate") from None
+            raise BackpropError(
+                f"{path}: students.{sid} is incomplete; regenerate the key with backprop generate"
+            ) from None
         entries[sid] = entry
     if found != cuts:
         return None  # a cut elsewhere, or lost to a repeated key

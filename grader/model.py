@@ -158,4 +158,4 @@ class Instance:
 
 
 # the validation (grader.validation) needs the classes above
-from .validation import instance_from_dict  # noqa: E402
+from .validation import instance_from_dict as instance_from_dict  # noqa: E402  (re-exported)

@@ -17,9 +17,9 @@ tolerances go through them) written out in one expression, for the others from `
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import mul
-from typing import Callable, Mapping, Sequence
 
 Args = Sequence[float]
 #: (argument values, argument ids, error by id) -> sum_i |d op / d a_i| * error[id_i]
@@ -37,7 +37,7 @@ def sigmoid(p: float) -> float:
 
 
 def _text_pairs(ids: Sequence[str]) -> str:
-    return " + ".join(f"{a} * {b}" for a, b in zip(ids[0::2], ids[1::2]))
+    return " + ".join(f"{a} * {b}" for a, b in zip(ids[0::2], ids[1::2], strict=True))
 
 
 def _no_inner(n: int) -> int:
@@ -64,7 +64,7 @@ OPS: dict[str, Op] = {}
 
 def _from_grad(grad: Callable[[Args], list[float]]) -> Propagated:
     def propagated(values: Args, ids: Sequence[str], error: Mapping[str, float]) -> float:
-        return sum([abs(g) * error[a] for g, a in zip(grad(values), ids)])
+        return sum([abs(g) * error[a] for g, a in zip(grad(values), ids, strict=True)])
 
     return propagated
 
@@ -92,7 +92,7 @@ def _swap_pairs(a: Args) -> list[float]:
 
 
 def _performance(a: Args) -> float:
-    return -0.5 * _fsum((d - o) ** 2 for d, o in zip(a[0::2], a[1::2]))
+    return -0.5 * _fsum((d - o) ** 2 for d, o in zip(a[0::2], a[1::2], strict=True))
 
 
 def _performance_grad(a: Args) -> list[float]:
@@ -238,7 +238,7 @@ _op("sigmoid", lambda a: sigmoid(a[0]), lambda i: f"1 / (1 + exp(-{i[0]}))", _si
     _sigmoid_error)
 # P = -1/2 sum (d_N - o_N)^2        args: d_1, o_1, d_2, o_2, ...
 _op("performance", _performance,
-    lambda i: "-1/2 * (" + " + ".join(f"({d} - {o})^2" for d, o in zip(i[0::2], i[1::2])) + ")",
+    lambda i: "-1/2 * (" + " + ".join(f"({d} - {o})^2" for d, o in zip(i[0::2], i[1::2], strict=True)) + ")",
     _performance_grad, lambda n: n // 2, _performance_error)
 # delta_N = o_N (1 - o_N) (d_N - o_N)               args: o, d
 _op("delta_out", _delta_out, lambda i: f"{i[0]} * (1 - {i[0]}) * ({i[1]} - {i[0]})", _delta_out_grad,

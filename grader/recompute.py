@@ -48,7 +48,9 @@ class Recomputer:
         cache: dict[str, float] = {}
         return self._value(qid, known, cache, top=True)
 
-    def _value(self, qid: str, known: Mapping[str, float], cache: dict[str, float], top: bool = False) -> float:
+    def _value(
+        self, qid: str, known: Mapping[str, float], cache: dict[str, float], top: bool = False
+    ) -> float:
         if not top:
             if qid in self.givens:
                 return self.givens[qid]

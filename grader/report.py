@@ -184,7 +184,8 @@ class Report:
             items = [{
                 "id": i.id, "verdict": i.verdict, "points": 1 if (p := i.points) == 1.0 else clean(p),
                 "max_points": 1 if (m := i.max_points) == 1.0 else clean(m),
-                "given": i.given, "misconception": i.misconception, "message": i.message, "expected": i.expected,
+                "given": i.given, "misconception": i.misconception, "message": i.message,
+                "expected": i.expected,
             } for i in self.items]
         else:
             items = [{

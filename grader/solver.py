@@ -14,9 +14,10 @@ step's update (unless a misconception's rules say otherwise).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from .errors import BackpropError
 from .model import BIAS, BIAS_KINDS, Instance
@@ -150,12 +151,12 @@ def _givens(instance: Instance, rules: Rules, program: _Program) -> dict[str, fl
     bias = BIAS_KINDS[instance.bias]
     if bias is not None:
         out[BIAS] = bias * (-1 if rules.bias_input == "flipped" else 1)
-    out.update(zip(program.weight_ids, [c.weight for c in instance.connections]))
+    out.update(zip(program.weight_ids, [c.weight for c in instance.connections], strict=True))
     samples = instance.samples
     for i, input_ids, desired_ids in program.step_ids:
         sample = samples[i]
-        out.update(zip(input_ids, [v for _, v in sample.inputs]))
-        out.update(zip(desired_ids, [v for _, v in sample.desired]))
+        out.update(zip(input_ids, [v for _, v in sample.inputs], strict=True))
+        out.update(zip(desired_ids, [v for _, v in sample.desired], strict=True))
     return out
 
 
@@ -200,7 +201,7 @@ def solve(instance: Instance, rules: Rules = CORRECT) -> Trace:
     trace = _new(Trace)
     trace.__dict__.update({
         "instance": instance, "rules": rules, "givens": tuple(given.items()), "quantities": quantities,
-        "_index": dict(zip(program.ids, quantities)), "_given": given, "_memo": {},
+        "_index": dict(zip(program.ids, quantities, strict=True)), "_given": given, "_memo": {},
     })
     return trace
 
@@ -210,12 +211,12 @@ def _run(program: _Program, given: dict[str, float]) -> tuple[Quantity, ...]:
     values: dict[str, float] = dict(given)
     quantities: list[Quantity] = []
     append = quantities.append
-    for qid, fields, arguments, compute in program.steps:
+    for qid, fields, arguments, compute_step in program.steps:
         arg_values = arguments(values)
         q = _new(Quantity)
         d = q.__dict__
         d.update(fields)
-        d["value"] = values[qid] = compute(arg_values)
+        d["value"] = values[qid] = compute_step(arg_values)
         d["arg_values"] = arg_values
         append(q)
     return tuple(quantities)
@@ -232,7 +233,7 @@ def _compiled(steps: tuple) -> Callable[[dict[str, float]], tuple[Quantity, ...]
     env: dict[str, Any] = {"new": _new, "Q": Quantity}
     head = []
     body = []
-    for i, (qid, fields, arguments, compute) in enumerate(steps):
+    for i, (qid, fields, _arguments, compute_step) in enumerate(steps):
         names = []
         for a in fields["args"]:
             if a not in slot:  # a given
@@ -241,7 +242,7 @@ def _compiled(steps: tuple) -> Callable[[dict[str, float]], tuple[Quantity, ...]
                 head.append(f"    {slot[a]} = given[k{slot[a]}]")
             names.append(slot[a])
         env[f"f{i}"] = fields
-        env[f"c{i}"] = compute
+        env[f"c{i}"] = compute_step
         slot[qid] = f"v{i}"
         body += [
             f"    a = ({', '.join(names)}{',' if len(names) == 1 else ''})",
@@ -340,7 +341,9 @@ def _build_plan(instance: Instance, rules: Rules) -> tuple[Planned, ...]:
         planned.append((qid, kind, step, subject, op, tuple(args)))
 
     for k in range(1, instance.steps + 1):
-        def out_of(name: str) -> str:
+        # the helpers below are called only within this step; k and updates are bound as
+        # keyword-only defaults so each sees this step's values
+        def out_of(name: str, *, k: int = k) -> str:
             if name == BIAS:
                 return BIAS
             if name in instance.inputs:
@@ -362,7 +365,7 @@ def _build_plan(instance: Instance, rules: Rules) -> tuple[Planned, ...]:
         # backward pass: final layer, then hidden layers from the back
         updates: dict[str, tuple[str, list[str], str, list[str]]] = {}
 
-        def update_of(source: str, target: str) -> None:
+        def update_of(source: str, target: str, *, k: int = k, updates: dict = updates) -> None:
             """Define dw and new_w of source -> target (needs delta_target)."""
             key = f"{source}_{target}"
             receiver = out_of(target) if rules.dw_input == "target" else out_of(source)
@@ -380,7 +383,7 @@ def _build_plan(instance: Instance, rules: Rules) -> tuple[Planned, ...]:
             }[rules.update]
             updates[key] = (dw_op, dw_args, new_op, new_args)
 
-        def emit_update(source: str, target: str) -> None:
+        def emit_update(source: str, target: str, *, k: int = k, updates: dict = updates) -> None:
             key = f"{source}_{target}"
             dw_op, dw_args, new_op, new_args = updates.pop(key)
             add(step_id(f"dw_{key}", k), "dw", k, key, dw_op, dw_args)

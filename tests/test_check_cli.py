@@ -156,14 +156,17 @@ A = "[answers]\n"
 CORPUS: dict[str, tuple[bytes | str, int, str]] = {
     "empty": ("", 2, "Error: {f}: is empty; write the TOML in it\n"),
     "whitespace only": ("  \n\n", 2, "Error: {f}: is empty; write the TOML in it\n"),
-    "binary garbage": (b"\x00\x01\x02\xffgarbage", 2, "Error: {f}: is a binary file, not text; give the .toml (or .json) file\n"),
+    "binary garbage": (b"\x00\x01\x02\xffgarbage", 2,
+                       "Error: {f}: is a binary file, not text; give the .toml (or .json) file\n"),
     "not utf-8": (b"\xff\xfe bad", 2, "Error: {f}: is not UTF-8 text (line 1, byte 0); save it as UTF-8\n"),
     "broken toml": ("[answers\np_A = 1\n", 2,
-                    "Error: {f}: is not valid TOML: Expected ']' at the end of a table declaration (at line 1, column 9)\n"),
+                    "Error: {f}: is not valid TOML: "
+                    "Expected ']' at the end of a table declaration (at line 1, column 9)\n"),
     "duplicate key": (INSTANCE + A + "p_A = 1.0\np_A = 2.0\n", 2,
                       "Error: {f}: is not valid TOML: Cannot overwrite a value (at line 13, column 10)\n"),
     "answers not a table": ("answers = 3\n" + INSTANCE, 2,
-                            "Error: {f}: answers must be a table ([answers]) of id = number, not a single value\n"),
+                            "Error: {f}: answers must be a table ([answers]) of id = number, "
+                            "not a single value\n"),
     "answers a list": ("answers = [1, 2]\n" + INSTANCE, 2,
                        "Error: {f}: answers must be a table ([answers]) of id = number, not a list\n"),
     "missing instance": (A + "p_A = 1.0\n", 2,
@@ -171,13 +174,15 @@ CORPUS: dict[str, tuple[bytes | str, int, str]] = {
     "missing answers": (INSTANCE, 2,
                         "Error: {f}: has no [answers] table; add one with a line id = number per answer\n"),
     "instance not a table": ("instance = 3\n" + A, 2,
-                             "Error: {f}: instance: the instance must be a table of keys (alpha, inputs, layers, weights, samples)\n"),
+                             "Error: {f}: instance: the instance must be a table of keys "
+                             "(alpha, inputs, layers, weights, samples)\n"),
     "bad instance": ("[instance]\nalpha = -1\n" + A, 2,
                      "Error: {f}: instance.alpha: must be positive (the learning rate), not -1\n"),
     "meta not a table": ("meta = 3\n" + INSTANCE + A, 2,
                          "Error: {f}: meta must be a table ([meta]), not a single value\n"),
     "misspelt table": ("[anwsers]\np_A = 1\n" + INSTANCE, 2,
-                       "Error: {f}: unknown table [anwsers] (did you mean answers?); an answer file has [meta], [instance] and [answers]\n"),
+                       "Error: {f}: unknown table [anwsers] (did you mean answers?); "
+                       "an answer file has [meta], [instance] and [answers]\n"),
 }
 
 #: name -> (the [answers] lines, the exact report lines expected in the output)
@@ -187,19 +192,23 @@ ANSWER_CORPUS: dict[str, tuple[str, list[str]]] = {
     "infinity": ("p_A = inf\n", ["  p_A: your answer is too large (more than 1e12 in size)"]),
     "huge number": ("p_A = 1e300\n", ["  p_A: your answer is too large (more than 1e12 in size)"]),
     "huge power": ('p_A = "10**99"\n', ["  p_A: your answer is too large (more than 1e12 in size)"]),
-    "huge exponent": ('p_A = "2**1000"\n', ["  p_A: your answer has an exponent too large (1000; at most 100)"]),
+    "huge exponent": ('p_A = "2**1000"\n',
+                      ["  p_A: your answer has an exponent too large (1000; at most 100)"]),
     "boolean": ("p_A = true\n", ["  p_A: your answer is a boolean (true), not a number"]),
     "list": ("p_A = [1, 2]\n", ["  p_A: your answer is a list, not a number"]),
     "table": ("p_A = { x = 1 }\n", ["  p_A: your answer is a table, not a number"]),
     "date": ("p_A = 2024-01-01\n", ["  p_A: your answer is a date, not a number"]),
-    "code": ('p_A = "__import__(\'os\').system(\'ls\')"\n', ["  p_A: your answer needs execution: calls __import__('os').system()"]),
+    "code": ('p_A = "__import__(\'os\').system(\'ls\')"\n',
+             ["  p_A: your answer needs execution: calls __import__('os').system()"]),
     "unknown name": ('p_A = "foo + 1"\n', ["  p_A: your answer: unknown name 'foo'"]),
     "complex": ('p_A = "1j"\n', ["  p_A: your answer is a complex number"]),
     "word": ('p_A = "one"\n', ["  p_A: your answer: unknown name 'one'"]),
     "syntax": ('p_A = "1 +"\n', ["  p_A: your answer is not a number or an arithmetic expression: '1 +'"]),
-    "too long": ('p_A = "' + "1+" * 150 + '1"\n', ["  p_A: your answer is too long (301 characters; at most 200)"]),
+    "too long": ('p_A = "' + "1+" * 150 + '1"\n',
+                 ["  p_A: your answer is too long (301 characters; at most 200)"]),
     "divide by zero": ('p_A = "1/0"\n', ["  p_A: your answer divides by zero"]),
-    "caret": ('p_A = "2^3"\n', ["  p_A: your answer uses the operator ^, which is not allowed (use ** for powers)"]),
+    "caret": ('p_A = "2^3"\n',
+              ["  p_A: your answer uses the operator ^, which is not allowed (use ** for powers)"]),
     "unknown id": ("p_a = 1.0\nP = -0.1\n", [
         "Warnings:", "  'p_a' is not a quantity of this problem (did you mean p_A?); it was not graded"]),
 }
@@ -251,7 +260,8 @@ _leaf = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=30),
     st.sampled_from(["1/4", "exp(-1)", "1e999", "nan", "x1*w_x1_A", "o_A", "2**99", "-(" * 40]),
 )
-_value = st.recursive(_leaf, lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3),
+_value = st.recursive(_leaf,
+                      lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3),
                       max_leaves=6)
 
 

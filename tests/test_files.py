@@ -91,7 +91,8 @@ UNREADABLE = [
 ]
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [c[1:] for c in UNREADABLE], ids=[c[0] for c in UNREADABLE])
+@pytest.mark.parametrize(("name", "content", "message"), [c[1:] for c in UNREADABLE],
+                         ids=[c[0] for c in UNREADABLE])
 def test_unreadable_file(runner: CliRunner, tmp_path: Path, name: str, content, message: str) -> None:
     """Does an unreadable file give exactly this one-line message and exit status 2?"""
     path = write(tmp_path / name, content)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from nbformat import v4
-
 from courses import blank, right
 from courses import course as make_course
+from nbformat import v4
+
 from grader.cli import cli
 from grader.notebooks import batch
 from grader.notebooks.handout import notebook_handout
@@ -63,7 +63,8 @@ def test_every_case_gets_its_status_and_message(runner, course, tmp_path):
     assert book[s[4]]["score"] == book[s[4]]["max_score"]  # the newest file counts
     res = json.loads((out / "results" / f"{s[3]}.json").read_text())
     assert res["status"] == "error" and "is a binary file, not a notebook" in res["message"]
-    assert json.loads((out / "results" / f"{s[1]}.json").read_text())["message"] == "the problem (instance) was changed"
+    changed = json.loads((out / "results" / f"{s[1]}.json").read_text())
+    assert changed["message"] == "the problem (instance) was changed"
     assert json.loads((out / "results" / f"{s[5]}.json").read_text())["status"] == "missing"
     assert f"{s[4]} submitted 2 files; the newest counts" in result.output
     assert "Status: 3 graded, 1 tampered, 1 error, 1 missing." in result.output
@@ -90,7 +91,8 @@ def test_folder_ids(runner, course, tmp_path):
     (subs / s).mkdir()
     (subs / s / "homework.ipynb").write_text(json.dumps(nb))
     out = tmp_path / "out"
-    runner.invoke(cli, ["grade", str(key), str(subs), "--out", str(out), "--id-from", "folder", "--jobs", "1"])
+    runner.invoke(cli, ["grade", str(key), str(subs), "--out", str(out),
+                        "--id-from", "folder", "--jobs", "1"])
     assert gradebook(out)[s]["status"] == "graded"
 
 
@@ -205,8 +207,8 @@ def test_toml_answer_files_are_graded_too(runner, course, tmp_path):
     key, subs, vs = course
     good, broken = sorted(vs)[:2]
     trace = vs[good].trace()
-    text = re.sub(r'^(\w+) = ""', lambda m: f"{m.group(1)} = {trace.value(m.group(1))!r}", handout_toml(vs[good]),
-                  flags=re.M)
+    text = re.sub(r'^(\w+) = ""', lambda m: f"{m.group(1)} = {trace.value(m.group(1))!r}",
+                  handout_toml(vs[good]), flags=re.M)
     (subs / f"{good}.toml").write_text(text)
     (subs / f"{broken}.toml").write_text("[answers\no_A = 1")
     out = tmp_path / "out"

@@ -8,8 +8,8 @@ misconception detectable (the generator redraws otherwise).
 from __future__ import annotations
 
 import pytest
-
 from by_hand import hand_worked
+
 from grader.answers import Answer, answers_from_table
 from grader.families import builtin_family_ids, load_family
 from grader.generator import Variant, generate_variants
@@ -65,7 +65,7 @@ def _applicable() -> list:
     """(variant, misconception) pairs where the net has what the misconception changes
     (missing-sum needs a neuron feeding two, bias-input needs bias weights)."""
     pairs = []
-    for variant, vid in zip(VARIANTS, IDS):
+    for variant, vid in zip(VARIANTS, IDS, strict=True):
         for mid, m in MISCONCEPTIONS.items():
             if _first_changed(variant, hand_worked(variant, m.rules)) is not None:
                 pairs.append(pytest.param(variant, mid, id=f"{vid}-{mid}"))
@@ -91,7 +91,7 @@ def test_every_misconception_is_diagnosed_in_some_family():
     """Is each id of DESIGN section 6 diagnosed on at least one built-in family?"""
     seen = set()
     for variant in VARIANTS:
-        for mid, m in MISCONCEPTIONS.items():
+        for m in MISCONCEPTIONS.values():
             report = graded(variant, hand_worked(variant, m.rules))
             seen |= {i.misconception for i in report.items if i.misconception}
     assert seen == set(MISCONCEPTIONS)
@@ -143,7 +143,8 @@ def test_missing_invalid_and_unknown():
     assert got["p_B"] == ("invalid", "your answer is not a number (NaN)")
     assert got["o_B"] == ("invalid", "your answer is a boolean (true), not a number")
     assert got["delta_B"] == ("invalid", "your answer needs execution: calls foo()")
-    assert warnings == ["'dleta_A' is not a quantity of this problem (did you mean delta_A?); it was not graded"]
+    assert warnings == [
+        "'dleta_A' is not a quantity of this problem (did you mean delta_A?); it was not graded"]
     assert report.score == 1 and report.max_score == 5
 
 
@@ -210,19 +211,27 @@ def test_published_example_with_updated_weights_is_diagnosed():
     assert [i.id for i in report.items if i.misconception] == ["delta_A", "delta_B"]
 
 
-# --------------------------------------------------------------------------- the fast path against a reference
+# -------------------------------------------------------------------- the fast path against a reference
 
 import random  # noqa: E402
 from dataclasses import fields  # noqa: E402
 
+from grader.checks import changed_ids  # noqa: E402
 from grader.diagnosis import Diagnoser, choose, mutant_givens  # noqa: E402
 from grader.grading import Root, _unreadable, named, plausible, standing, verdict  # noqa: E402
 from grader.ops import OPS, compute, numeric_partials  # noqa: E402
 from grader.report import Item, make_item  # noqa: E402
-from grader.checks import changed_ids  # noqa: E402
 from grader.solver import givens as solver_givens  # noqa: E402
-from grader.tolerance import EPS, EPSILON, SUB, given_stands_for, second_order, stands_for, unit  # noqa: E402
-from grader.tolerance import written_decimals  # noqa: E402
+from grader.tolerance import (  # noqa: E402
+    EPS,
+    EPSILON,
+    SUB,
+    given_stands_for,
+    second_order,
+    stands_for,
+    unit,
+    written_decimals,
+)
 
 
 def _ref_band(op, values, stands, d):
@@ -276,7 +285,8 @@ def reference_grade(instance, answers, asked, ecf_credit=1.0):
                     matches[q.id] = found
     acts = {}
     for m in MISCONCEPTIONS.values():
-        acting = [x for x in changed_ids(instance, m, [x for x in trace.ids if x in asked]) if diagnoser.changes(x, m)]
+        changed = changed_ids(instance, m, [x for x in trace.ids if x in asked])
+        acting = [x for x in changed if diagnoser.changes(x, m)]
         hits = [x for x in acting if x in known and m in diagnoser.candidates(trace[x], known[x])]
         acts[m.id] = (len(acting), len(hits))
     explained = choose(named(matches, acts))
@@ -386,8 +396,8 @@ def test_make_item_is_item():
     import inspect
     from dataclasses import FrozenInstanceError
 
-    values = ("p_A", "correct", 1.0, 1.0, "0.5", None, "", 0.5, 1e-4, "w * x", ("w", "x"), (1.0, 0.5), 0.5, 0.5,
-              "weighted_sum")
+    values = ("p_A", "correct", 1.0, 1.0, "0.5", None, "", 0.5, 1e-4, "w * x", ("w", "x"), (1.0, 0.5),
+              0.5, 0.5, "weighted_sum")
     assert list(inspect.signature(make_item).parameters) == [f.name for f in fields(Item)]
     fast, slow = make_item(*values), Item(*values)
     assert fast == slow and vars(fast) == vars(slow) and hash(fast) == hash(slow) and repr(fast) == repr(slow)
@@ -400,7 +410,8 @@ def test_mutant_givens_are_the_solvers():
     for variant in VARIANTS:
         right = dict(variant.trace().givens)
         for m in MISCONCEPTIONS.values():
-            assert mutant_givens(right, m.rules) == solver_givens(variant.instance, m.rules), (variant.family, m.id)
+            assert mutant_givens(right, m.rules) == solver_givens(variant.instance, m.rules), \
+                (variant.family, m.id)
 
 
 def test_solved_quantities_are_dataclass_quantities():
@@ -435,8 +446,8 @@ def test_correct_items_made_lazily_are_the_items_made_at_once():
         for i in lazy:
             q = trace[i.id]
             args = tuple(own[a] for a in q.args)
-            eager = Item(i.id, "correct", 1.0, 1.0, answers[i.id].given, None, "", q.value, tol[i.id], q.formula,
-                         q.args, args, compute(q.op, list(args)), answers[i.id].value, q.op)
+            eager = Item(i.id, "correct", 1.0, 1.0, answers[i.id].given, None, "", q.value, tol[i.id],
+                         q.formula, q.args, args, compute(q.op, list(args)), answers[i.id].value, q.op)
             if first is not None:
                 getattr(i, first)
             assert i == eager and hash(i) == hash(eager) and repr(i) == repr(eager)

@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.slow
 def test_installed_wheel_finds_families_and_templates(tmp_path):
     src = tmp_path / "src"
-    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.egg-info",
-                                                             "build", ".pytest_cache", ".hypothesis", "demo-out"))
+    ignored = shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.egg-info",
+                                     "build", ".pytest_cache", ".hypothesis", "demo-out")
+    shutil.copytree(ROOT, src, ignore=ignored)
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
     pip = venv / "bin" / "pip"

@@ -60,7 +60,8 @@ def test_solution_pdf_shows_every_step_with_the_right_numbers() -> None:
     for number in ("0.622459", "-0.716844", "0.328088", "0.148120", "-0.026107", "-0.703901"):
         assert number in text, number
     # the derivation's order: forward pass, deltas from the back, then the updates
-    order = [text.index(s) for s in ("Forward pass", "Final-layer deltas", "Hidden-layer deltas", "Weight updates")]
+    headings = ("Forward pass", "Final-layer deltas", "Hidden-layer deltas", "Weight updates")
+    order = [text.index(s) for s in headings]
     assert order == sorted(order)
 
 

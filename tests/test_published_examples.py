@@ -187,9 +187,9 @@ def test_xor_weights_after_each_epoch(epoch, make_instance):
     suffix = "" if step == 1 else f"_step{step}"
     hidden, output = XOR_EPOCHS[epoch]
     for neuron in ("A", "B"):
-        for source, value in zip(("bias", "x1", "x2"), hidden):
+        for source, value in zip(("bias", "x1", "x2"), hidden, strict=True):
             assert t.value(f"new_w_{source}_{neuron}{suffix}") == printed(value), (source, neuron)
-    for source, value in zip(("bias", "A", "B"), output):
+    for source, value in zip(("bias", "A", "B"), output, strict=True):
         assert t.value(f"new_w_{source}_C{suffix}") == printed(value), source
 
 
@@ -200,8 +200,8 @@ def test_xor_run_tells_old_weights_from_updated_ones(make_instance):
     misses = 0
     for epoch, (hidden, output) in XOR_EPOCHS.items():
         suffix = f"_step{4 * epoch}"
-        for source, value in zip(("bias", "x1", "x2"), hidden):
+        for source, value in zip(("bias", "x1", "x2"), hidden, strict=True):
             misses += t.value(f"new_w_{source}_A{suffix}") != printed(value)
-        for source, value in zip(("bias", "A", "B"), output):
+        for source, value in zip(("bias", "A", "B"), output, strict=True):
             misses += t.value(f"new_w_{source}_C{suffix}") != printed(value)
     assert misses > 0

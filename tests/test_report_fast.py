@@ -4,7 +4,6 @@ and a template that does more with a value than print it is rendered in full."""
 from __future__ import annotations
 
 import pytest
-
 from test_report_render import CORPUS, reference_markdown
 
 from grader.notebooks.submission import feedback_text
@@ -28,7 +27,8 @@ def test_every_report_from_its_skeleton_is_the_reference():
 @pytest.mark.parametrize("svg", [True, False])
 def test_feedback_text_is_the_template(status, svg):
     for _ in range(R._SIGHTINGS + 2):
-        for student, message in [("s1", ""), ("o'brien {x} %s", "the signature does not match"), ("", "\x00sLot0\x00")]:
+        students = [("s1", ""), ("o'brien {x} %s", "the signature does not match"), ("", "\x00sLot0\x00")]
+        for student, message in students:
             md = f"# Feedback for {student}\n\nbody {{}} %s\n"
             full = environment().get_template("summary_feedback.md.j2").render(
                 status=status, student=student, file="a/b.ipynb", message=message, report_md=md,

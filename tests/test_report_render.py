@@ -19,8 +19,8 @@ from functools import cache
 from typing import Any
 
 import pytest
-
 from by_hand import hand_worked
+
 from grader.answers import Answer, read_answer
 from grader.families import builtin_family_ids, load_family
 from grader.generator import Variant, generate_variants
@@ -128,16 +128,20 @@ REFERENCE_MD = """\
 # Feedback{% if student %} for {{ student }}{% endif %}
 
 
-**Score: {{ score }} / {{ max_score }}** ({% for k, n in counts.items() %}{{ n }} {{ k }}{{ ", " if not loop.last }}{% endfor %}).
+**Score: {{ score }} / {{ max_score }}** \
+({% for k, n in counts.items() %}{{ n }} {{ k }}{{ ", " if not loop.last }}{% endfor %}).
 Answers that are wrong only because of an earlier mistake of yours are *carried forward*
-and earn {% if ecf_credit == '1' %}full credit{% elif ecf_credit == '0' %}no credit{% else %}{{ ecf_credit }} of a point{% endif %}; each mistake is counted once, where it was made.
+and earn {% if ecf_credit == '1' %}full credit{% elif ecf_credit == '0' %}no credit\
+{% else %}{{ ecf_credit }} of a point{% endif %}; each mistake is counted once, where it was made.
 
 | quantity | your answer | verdict | points |{% if reveal %} expected |{% endif %}
 
 |---|---|---|---|{% if reveal %}---|{% endif %}
 
 {% for i in items %}
-| `{{ i.id }}` | {{ i.given or "—" }} | {{ i.verdict }}{% if i.misconception %} ({{ i.misconception }}){% endif %} | {{ i.points }} / {{ i.max_points }} |{% if reveal %} {{ i.expected }} |{% endif %}
+| `{{ i.id }}` | {{ i.given or "—" }} | {{ i.verdict }}\
+{% if i.misconception %} ({{ i.misconception }}){% endif %} \
+| {{ i.points }} / {{ i.max_points }} |{% if reveal %} {{ i.expected }} |{% endif %}
 
 {% endfor %}
 {% if wrong %}
@@ -176,11 +180,14 @@ REFERENCE_TXT = """\
 Check of {{ student }}
 {% endif %}
 {% for i in items %}
-  {{ i.id.ljust(width) }}  {{ paint(i.verdict, i.verdict) }}{% if i.misconception %}{{ " " * (16 - i.verdict|length) }}{{ i.misconception }}{% endif %}{% if reveal and i.verdict != "correct" %}  (expected {{ i.expected }}){% endif %}
+  {{ i.id.ljust(width) }}  {{ paint(i.verdict, i.verdict) }}\
+{% if i.misconception %}{{ " " * (16 - i.verdict|length) }}{{ i.misconception }}{% endif %}\
+{% if reveal and i.verdict != "correct" %}  (expected {{ i.expected }}){% endif %}
 
 {% endfor %}
 
-Score: {{ score }} / {{ max_score }}  ({% for k, n in counts.items() %}{{ n }} {{ k }}{{ ", " if not loop.last }}{% endfor %})
+Score: {{ score }} / {{ max_score }}  \
+({% for k, n in counts.items() %}{{ n }} {{ k }}{{ ", " if not loop.last }}{% endfor %})
 {% if wrong %}
 
 {% for i in wrong %}

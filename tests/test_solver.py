@@ -65,7 +65,9 @@ class Net:
         self.alpha = data["alpha"]
         self.steps = len(data["samples"]) * data.get("epochs", 1)
 
-    def forward(self, W: np.ndarray, sample: dict[str, Any], bias: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def forward(
+        self, W: np.ndarray, sample: dict[str, Any], bias: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """p and o of every node (o of an input is its value; o of bias its constant)."""
         o = np.zeros(len(self.nodes))
         p = np.zeros(len(self.nodes))
@@ -120,10 +122,11 @@ def reference(
 
         delta = np.zeros(len(nodes))
 
-        def slope(j: int) -> float:
+        # called only within this step: o, p and delta bound as this step's
+        def slope(j: int, *, o=o, p=p) -> float:
             return {"o": o[j] * (1 - o[j]), "p": p[j] * (1 - p[j]), "none": 1.0}[derivative]
 
-        def dw(i: int, j: int) -> float:
+        def dw(i: int, j: int, *, o=o, delta=delta) -> float:
             source = o[j] if dw_input == "target" else o[i]
             return (net.alpha if with_alpha else 1.0) * source * delta[j]
 
@@ -146,7 +149,7 @@ def reference(
                     delta[j] = slope(j) * total
                 q[f"delta_{n}"] = delta[j]
         new_W = W.copy()
-        for i, j in zip(*np.nonzero(net.M)):
+        for i, j in zip(*np.nonzero(net.M), strict=True):
             if not net.learnable(i):
                 continue
             key = f"{nodes[i]}_{nodes[j]}"
@@ -157,7 +160,7 @@ def reference(
             new_W[i, j] = new
         W = new_W
         steps.append(q)
-    final = {f"{nodes[i]}_{nodes[j]}": W[i, j] for i, j in zip(*np.nonzero(net.M))}
+    final = {f"{nodes[i]}_{nodes[j]}": W[i, j] for i, j in zip(*np.nonzero(net.M), strict=True)}
     return steps, final
 
 
@@ -266,7 +269,8 @@ def test_dw_over_alpha_is_the_gradient_of_P(data):
         up[i, j] += H
         down[i, j] -= H
         gradient = (net.performance(up, sample) - net.performance(down, sample)) / (2 * H)
-        assert trace.value(f"dw_{key}") / data["alpha"] == pytest.approx(gradient, rel=GRAD_REL, abs=GRAD_ABS), key
+        want = pytest.approx(gradient, rel=GRAD_REL, abs=GRAD_ABS)
+        assert trace.value(f"dw_{key}") / data["alpha"] == want, key
 
 
 @settings(max_examples=100, deadline=None)
@@ -294,7 +298,7 @@ def renamed(draw: st.DrawFn) -> tuple[dict, dict, dict[str, str]]:
     data = draw(instances(max_samples=2, max_epochs=2))
     old = list(data["inputs"]) + [n for layer in data["layers"] for n in layer]
     new = draw(st.lists(NAME, min_size=len(old), max_size=len(old), unique_by=str.lower))
-    ren = dict(zip(old, new))
+    ren = dict(zip(old, new, strict=True))
     ren["bias"] = "bias"
 
     def key(k: str) -> str:
@@ -366,7 +370,7 @@ def test_online_learning_matches_the_reference(data):
     trace = solve(instance_from_dict(data))
     got = by_step(trace)
     assert len(got) == len(steps) == len(data["samples"]) * data.get("epochs", 1)
-    for k, (g, w) in enumerate(zip(got, steps)):
+    for k, (g, w) in enumerate(zip(got, steps, strict=True)):
         assert_same(g, w), k
     assert_same(trace.final_weights, final)
 
@@ -427,7 +431,7 @@ def test_solve_json_has_the_contract_shape(runner, instance_file):
     assert set(out) == {"steps", "weights"}
     steps, final = reference(data)
     assert len(out["steps"]) == 4
-    for got, want in zip(out["steps"], steps):
+    for got, want in zip(out["steps"], steps, strict=True):
         assert_same(got, want)
         assert not any("bias" in k for k in got if k.startswith(("dw_", "new_w_")))
     assert_same(out["weights"], final)
@@ -475,7 +479,7 @@ def test_every_misconception_has_a_reference():
 def test_misconception_matches_its_independent_mutant(mid, make_instance):
     steps, final = reference(WIDE, **MUTANTS[mid])
     trace = solve(make_instance(WIDE), rules=MISCONCEPTIONS[mid].rules)
-    for got, want in zip(by_step(trace), steps):
+    for got, want in zip(by_step(trace), steps, strict=True):
         assert_same(got, want)
     assert_same(trace.final_weights, final)
 
@@ -522,8 +526,8 @@ def test_misconception_relations(make_instance):
     def under(mid: str) -> dict[str, float]:
         return solve(inst, rules=MISCONCEPTIONS[mid].rules).values
 
-    flip, noalpha, asdw, minus, bias = (under(m) for m in
-                                        ("sign-flip", "missing-alpha", "dw-for-new-w", "update-sign", "bias-input"))
+    flip, noalpha, asdw, minus, bias = (
+        under(m) for m in ("sign-flip", "missing-alpha", "dw-for-new-w", "update-sign", "bias-input"))
     alpha = WIDE["alpha"]
     for n in ("C", "D"):
         assert flip[f"delta_{n}"] == pytest.approx(-right[f"delta_{n}"], abs=1e-15)
@@ -545,7 +549,7 @@ def test_misconceptions_match_their_mutants_on_random_nets(mid, data):
     frozen biases and several steps included)."""
     steps, final = reference(data, **MUTANTS[mid])
     trace = solve(instance_from_dict(data), rules=MISCONCEPTIONS[mid].rules)
-    for got, want in zip(by_step(trace), steps):
+    for got, want in zip(by_step(trace), steps, strict=True):
         assert_same(got, want)
     assert_same(trace.final_weights, final)
 
@@ -580,7 +584,8 @@ def test_the_trace_is_the_plan_computed_the_plain_way(data):
                 _by_the_plan(instance, rules)
             continue
         want = _by_the_plan(instance, trace.rules)
-        got = [(q.id, q.kind, q.step, q.subject, q.op, q.args, repr(q.arg_values), repr(q.value)) for q in trace]
+        got = [(q.id, q.kind, q.step, q.subject, q.op, q.args, repr(q.arg_values), repr(q.value))
+               for q in trace]
         assert got == want
         assert [q.base for q in trace] == [solver.split_id(q.id)[0] for q in trace]
         assert trace.givens == tuple(solver.givens(instance, trace.rules).items())

@@ -10,8 +10,9 @@ from __future__ import annotations
 import copy
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -63,7 +64,8 @@ def to_toml(data: dict[str, Any]) -> str:
     """The instance as a TOML file, written the way the DESIGN example writes it."""
     lines = []
     samples = data.get("samples")
-    samples_are_tables = isinstance(samples, list) and bool(samples) and all(isinstance(s, dict) for s in samples)
+    samples_are_tables = (isinstance(samples, list) and bool(samples)
+                          and all(isinstance(s, dict) for s in samples))
     for key, value in data.items():
         if key not in ("weights", "samples") or (key == "samples" and not samples_are_tables):
             lines.append(f"{json.dumps(key)} = {toml_value(value)}")
@@ -163,7 +165,8 @@ CASES = [
      "alpha: must be positive (the learning rate), not -0.5"),
     ("alpha-zero", setting("alpha", 0), "alpha: must be positive (the learning rate), not 0"),
     ("alpha-huge-integer", setting("alpha", 10**400),
-     "alpha: must be a finite number, not a number too large for a float: give an ordinary number such as 0.5"),
+     "alpha: must be a finite number, not a number too large for a float: "
+     "give an ordinary number such as 0.5"),
     # -- weights: values
     ("weight-nan", weight("x1_A", math.nan),
      "weights.x1_A: must be a finite number, not nan: give an ordinary number such as 0.5"),
@@ -234,13 +237,17 @@ CASES = [
     ("duplicate-input", setting("inputs", ["x1", "x1"]),
      "inputs: the name 'x1' is used twice (also in inputs); every input and neuron needs its own name"),
     ("name-underscore", setting("inputs", ["x_1", "x2"]),
-     "inputs[0]: 'x_1' is not a valid name: use a letter followed by letters or digits (no '_', spaces or signs)"),
+     "inputs[0]: 'x_1' is not a valid name: "
+     "use a letter followed by letters or digits (no '_', spaces or signs)"),
     ("name-digit-first", setting("layers", [["1A", "B"], ["C"]]),
-     "layers[0][0]: '1A' is not a valid name: use a letter followed by letters or digits (no '_', spaces or signs)"),
+     "layers[0][0]: '1A' is not a valid name: "
+     "use a letter followed by letters or digits (no '_', spaces or signs)"),
     ("name-empty", setting("layers", [["A", ""], ["C"]]),
-     "layers[0][1]: '' is not a valid name: use a letter followed by letters or digits (no '_', spaces or signs)"),
+     "layers[0][1]: '' is not a valid name: "
+     "use a letter followed by letters or digits (no '_', spaces or signs)"),
     ("name-space", setting("inputs", ["x1", "x 2"]),
-     "inputs[1]: 'x 2' is not a valid name: use a letter followed by letters or digits (no '_', spaces or signs)"),
+     "inputs[1]: 'x 2' is not a valid name: "
+     "use a letter followed by letters or digits (no '_', spaces or signs)"),
     ("name-bias-input", setting("inputs", ["x1", "bias"]),
      "inputs[1]: 'bias' is reserved for the constant input; rename it and set bias = \"threshold\" "
      "or \"bias\" instead"),
@@ -293,7 +300,8 @@ CASES = [
     ("sample-desired-hidden", sample("desired", {"C": 1.0, "A": 0.0}),
      "samples[0].desired.A: is not a final-layer neuron; desired values are given only for C"),
     ("sample-desired-typo", sample("desired", {"c": 1.0}),
-     "samples[0].desired.c: is not a final-layer neuron (did you mean 'C'?); desired values are given only for C"),
+     "samples[0].desired.c: is not a final-layer neuron (did you mean 'C'?); "
+     "desired values are given only for C"),
     ("sample-desired-boolean", sample("desired", {"C": True}),
      "samples[0].desired.C: must be a number, not the boolean true"),
     ("sample-unknown-key", sample("target", {"C": 1.0}),
@@ -306,8 +314,10 @@ CASES = [
     ("epochs-zero", setting("epochs", 0), "epochs: must be 1 or more, not 0"),
     ("epochs-negative", setting("epochs", -3), "epochs: must be 1 or more, not -3"),
     ("epochs-float", setting("epochs", 1.5), "epochs: must be a whole number, 1 or more, not 1.5"),
-    ("epochs-string", setting("epochs", "2"), "epochs: must be a whole number, 1 or more, not the string '2'"),
-    ("epochs-boolean", setting("epochs", True), "epochs: must be a whole number, 1 or more, not the boolean true"),
+    ("epochs-string", setting("epochs", "2"),
+     "epochs: must be a whole number, 1 or more, not the string '2'"),
+    ("epochs-boolean", setting("epochs", True),
+     "epochs: must be a whole number, 1 or more, not the boolean true"),
     ("epochs-too-many", setting("epochs", 10**9),
      "epochs: 1000000000 epochs of 1 sample(s) make 1000000000 update steps; at most 10000 are solved: "
      "lower epochs"),
@@ -392,7 +402,8 @@ def test_valid_toml_and_json_give_the_same_instance(tmp_path: Path) -> None:
     toml_path = tmp_path / "net.toml"
     toml_path.write_text(HANDWRITTEN, encoding="utf-8")
     json_path = tmp_path / "net.json"
-    json_path.write_text(json.dumps({**BASE, "update_bias": True, "epochs": 1, "decimals": 4}), encoding="utf-8")
+    json_path.write_text(json.dumps({**BASE, "update_bias": True, "epochs": 1, "decimals": 4}),
+                         encoding="utf-8")
     from_toml = load_instance(toml_path)
     assert from_toml == load_instance(json_path)
     assert from_toml.inputs == ("x1", "x2")
@@ -415,7 +426,8 @@ def test_valid_file_solves(runner: CliRunner, tmp_path: Path) -> None:
 def test_handout_with_instance_table_is_accepted(runner: CliRunner, tmp_path: Path) -> None:
     """Is a student's handout ([meta], [instance], [answers]) read as its [instance]?"""
     path = tmp_path / "student01.toml"
-    inner = HANDWRITTEN.replace("[weights]", "[instance.weights]").replace("[[samples]]", "[[instance.samples]]")
+    inner = (HANDWRITTEN.replace("[weights]", "[instance.weights]")
+             .replace("[[samples]]", "[[instance.samples]]"))
     path.write_text(
         '[meta]\nassignment = "hw3"\nstudent = "student01"\nsignature = "abc"\n\n[instance]\n'
         + inner
@@ -518,9 +530,13 @@ def _known_first(data: Any) -> Any:
         return exc.message
 
 
-@pytest.mark.parametrize("value", [0.25, -0.0, 1, True, "0.5", None, math.inf, -math.inf, math.nan, 10**400, [], 2.0**60])
-@pytest.mark.parametrize("where", ["alpha", "weights.x1_A", "weights.bias_C", "samples.0.inputs.x2", "samples.0.desired.C"])
-def test_a_known_structure_gives_the_instance_and_the_errors_of_full_validation(where: str, value: Any) -> None:
+@pytest.mark.parametrize("value", [0.25, -0.0, 1, True, "0.5", None, math.inf, -math.inf, math.nan,
+                                   10**400, [], 2.0**60])
+@pytest.mark.parametrize("where", ["alpha", "weights.x1_A", "weights.bias_C",
+                                   "samples.0.inputs.x2", "samples.0.desired.C"])
+def test_a_known_structure_gives_the_instance_and_the_errors_of_full_validation(
+    where: str, value: Any
+) -> None:
     """Data of a structure that validated before is built without validating again only when
     every number is a finite float: the same Instance (bit for bit: -0.0 stays -0.0) or the
     same error as validating it in full."""

@@ -12,7 +12,8 @@ Cell ids are deterministic (``cell-1``, ...), so generating twice gives the same
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import nbformat
 from nbformat import v4
@@ -88,11 +89,13 @@ def build_notebook(
     picture = v4.new_markdown_cell(render("notebook_picture.md.j2"))
     picture["attachments"] = {"net.svg": {"image/svg+xml": net_svg(instance)}}
     given_cell = v4.new_code_cell(
-        render("notebook_givens.py.j2", givens=[(k, repr(v)) for k, v in givens(instance).items()]).rstrip("\n"),
+        render("notebook_givens.py.j2",
+               givens=[(k, repr(v)) for k, v in givens(instance).items()]).rstrip("\n"),
         metadata={"tags": ["givens"], "editable": False},
     )
+    instructions = render("notebook_instructions.md.j2", decimals=instance.rounding).rstrip("\n")
     cells = [v4.new_markdown_cell(statement.rstrip("\n")), picture, given_cell,
-             v4.new_markdown_cell(render("notebook_instructions.md.j2", decimals=instance.rounding).rstrip("\n"))]
+             v4.new_markdown_cell(instructions)]
     for title, ids in answer_groups(asked):
         source = render("notebook_answers.py.j2", title=title, ids=ids, decimals=instance.rounding)
         cells.append(v4.new_code_cell(source.rstrip("\n"), metadata={"tags": ["answer"]}))

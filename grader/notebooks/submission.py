@@ -85,7 +85,8 @@ def parse(path: str, data: bytes) -> tuple[Any, Reader]:
     meta = dict(meta, instance=table.get("instance")) if isinstance(meta, dict) else None
 
     def reader(ids: Sequence[str], instance: Any) -> tuple[dict, list[str]]:
-        return answers_from_table(table.get("answers", {}), f"{path}: answers", ids=set(ids), names=givens(instance))
+        return answers_from_table(table.get("answers", {}), f"{path}: answers",
+                                  ids=set(ids), names=givens(instance))
 
     return meta, reader
 

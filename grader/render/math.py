@@ -41,14 +41,14 @@ def latex_name(qid: str) -> str:
 
 
 def _sum(pairs: Sequence[str]) -> str:
-    return " + ".join(rf"{a} \cdot {b}" for a, b in zip(pairs[0::2], pairs[1::2]))
+    return " + ".join(rf"{a} \cdot {b}" for a, b in zip(pairs[0::2], pairs[1::2], strict=True))
 
 
 _LATEX: dict[str, Callable[[Sequence[str]], str]] = {
     "weighted_sum": _sum,
     "sigmoid": lambda a: rf"\frac{{1}}{{1 + e^{{-{a[0]}}}}}",
     "performance": lambda a: r"-\frac{1}{2}\left(" + " + ".join(
-        f"({d} - {o})^2" for d, o in zip(a[0::2], a[1::2])) + r"\right)",
+        f"({d} - {o})^2" for d, o in zip(a[0::2], a[1::2], strict=True)) + r"\right)",
     "delta_out": lambda a: rf"{a[0]} \cdot (1 - {a[0]}) \cdot ({a[1]} - {a[0]})",
     "delta_hidden": lambda a: rf"{a[0]} \cdot (1 - {a[0]}) \cdot ({_sum(a[1:])})",
     "dw": lambda a: rf"{a[0]} \cdot {a[1]} \cdot {a[2]}",
@@ -71,7 +71,7 @@ def _arg_name(arg: str, value: float) -> str:
 
 def latex_formula(q: Quantity) -> str:
     """The formula of ``q`` in LaTeX, with argument names."""
-    return _LATEX[q.op]([_arg_name(a, v) for a, v in zip(q.args, q.arg_values)])
+    return _LATEX[q.op]([_arg_name(a, v) for a, v in zip(q.args, q.arg_values, strict=True)])
 
 
 def latex_numbers(q: Quantity, decimals: int) -> str:

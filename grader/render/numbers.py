@@ -7,7 +7,6 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-
 #: format specs of the fast path of :func:`fmt`
 _FIXED = {d: f".{d}f" for d in range(1, 18)}
 
@@ -34,7 +33,10 @@ def fmt(x: float, decimals: int = 4) -> str:
     if not math.isfinite(x):
         return str(x)
     if abs(round(x, decimals) - x) < 1e-12:
-        text = f"{round(x, decimals):.{decimals}f}".rstrip("0").rstrip(".") if decimals > 0 else f"{round(x):d}"
+        if decimals > 0:
+            text = f"{round(x, decimals):.{decimals}f}".rstrip("0").rstrip(".")
+        else:
+            text = f"{round(x):d}"
     else:
         text = f"{x:.{decimals}f}"
     if text in ("-0", "-0." + "0" * decimals):

@@ -3,9 +3,9 @@
 The views are computed from the immutable :class:`~grader.report.Report` (a row of short
 texts per item for the table, and an :class:`ItemView` of each wrong item whose worked step is
 computed only when shown); the templates ``report.txt.j2`` and ``report.md.j2`` lay them out.
-Expected values and the result of a worked step (which, when the earlier answers are right, *is* the expected value) are
-shown only with ``reveal``: a student self-checking learns which step is wrong and why, not
-the answer.
+Expected values and the result of a worked step (which, when the earlier answers are right,
+*is* the expected value) are shown only with ``reveal``: a student self-checking learns which
+step is wrong and why, not the answer.
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def _columns(report: Report, reveal: bool) -> list[Sequence[str]]:
     if not items:
         return [()] * 7
     d = report.decimals
-    ids, given, verdicts, miscs, points, max_points = zip(*map(_FIELDS, items))
+    ids, given, verdicts, miscs, points, max_points = zip(*map(_FIELDS, items), strict=True)
     return [
         ids,
         numbers.fmt_many(given, max(d + 2, 6), lambda g: _given(g, d)),
@@ -131,7 +131,7 @@ def _columns(report: Report, reveal: bool) -> list[Sequence[str]]:
 def _rows(report: Report, reveal: bool) -> list[tuple[str, ...]]:
     """One tuple per item for the table of the report (the templates unpack it by name):
     ``(id, given, verdict, misconception, points, max_points, expected)``."""
-    return list(zip(*_columns(report, reveal)))
+    return list(zip(*_columns(report, reveal), strict=True))
 
 
 def _context(report: Report, student: str | None, reveal: bool,
@@ -139,8 +139,9 @@ def _context(report: Report, student: str | None, reveal: bool,
     columns = columns or _columns(report, reveal)
     verdicts = columns[2]
     return {
-        "rows": list(zip(*columns)),
-        "wrong": [ItemView(i, report.decimals) for i in report.items if i.verdict in ("incorrect", "invalid")],
+        "rows": list(zip(*columns, strict=True)),
+        "wrong": [ItemView(i, report.decimals) for i in report.items
+                  if i.verdict in ("incorrect", "invalid")],
         "score": _points(report.score),
         "max_score": _points(report.max_score),
         "counts": {k: n for k in VERDICTS if (n := verdicts.count(k))},
@@ -180,17 +181,17 @@ def report_markdown(report: Report, *, student: str | None = None, reveal: bool 
             slots[h + 3 * n + k] = book.slot(h + 3 * n + k, bool(miscs[k]))
         return {
             "student": book.slot(0, bool(student)), "score": slots[1], "max_score": slots[2],
-            "counts": dict(zip(counts, slots[3:h])),
-            "rows": list(zip(*[slots[h + c * n:h + (c + 1) * n] for c in range(7)])),
+            "counts": dict(zip(counts, slots[3:h], strict=True)),
+            "rows": list(zip(*[slots[h + c * n:h + (c + 1) * n] for c in range(7)], strict=True)),
             "wrong": [book.lazy(j, {"verdict": v.verdict}, {"misconception": bool(v.misconception)})
                       for j, v in enumerate(wrong)],
             "warnings": slots[h + 7 * n:], "reveal": reveal, "ecf_credit": ecf_credit,
         }
 
     def context() -> dict[str, Any]:
-        return {"rows": list(zip(*columns)), "wrong": wrong, "score": head[1], "max_score": head[2],
-                "counts": counts, "warnings": list(warnings), "student": student, "reveal": reveal,
-                "ecf_credit": ecf_credit}
+        return {"rows": list(zip(*columns, strict=True)), "wrong": wrong,
+                "score": head[1], "max_score": head[2], "counts": counts, "warnings": list(warnings),
+                "student": student, "reveal": reveal, "ecf_credit": ecf_credit}
 
     return _cached_render("report.md.j2", key, values, wrong, symbolic, context)
 
@@ -319,7 +320,9 @@ class _Skeleton:
             return None
 
 
-def _make_skeleton(template: Any, eager: int, symbolic: Callable[[_Book], dict[str, Any]]) -> _Skeleton | None:
+def _make_skeleton(
+    template: Any, eager: int, symbolic: Callable[[_Book], dict[str, Any]]
+) -> _Skeleton | None:
     book = _Book(eager)
     try:
         text = template.render(symbolic(book))
@@ -327,7 +330,8 @@ def _make_skeleton(template: Any, eager: int, symbolic: Callable[[_Book], dict[s
         return None
     cut = _TOKEN.split(text)  # text, slot, text, slot, ..., text
     order = [int(k) for k in cut[1::2]]
-    if book.refused or any("\x00" in part for part in cut[::2]) or any(k >= eager + len(book.wanted) for k in order):
+    if (book.refused or any("\x00" in part for part in cut[::2])
+            or any(k >= eager + len(book.wanted) for k in order)):
         return None
     parts: list[str | None] = list(cut)
     parts[1::2] = [None] * len(order)

@@ -24,7 +24,8 @@ def _context(trace: Trace, *, tex: bool = True, text: bool = True) -> dict:
         "decimals": d,
         "alpha": trace.instance.alpha,
         "bias_sentence": BIAS_SENTENCES[trace.instance.bias]
-        + ("" if trace.instance.update_bias or trace.instance.bias == "none" else " Bias weights are not updated."),
+        + ("" if trace.instance.update_bias or trace.instance.bias == "none"
+           else " Bias weights are not updated."),
     }
 
 

@@ -36,7 +36,8 @@ _INDEX = re.compile(r"([A-Za-z]+)(\d+)\Z")
 def weight_labels(instance: Instance) -> dict[str, str]:
     """The weights as the drawings show them: rounded like the student's answers, with a
     real minus sign."""
-    return {c.key: numbers.fmt(c.weight, instance.rounding).replace("-", "\u2212") for c in instance.connections}
+    return {c.key: numbers.fmt(c.weight, instance.rounding).replace("-", "\u2212")
+            for c in instance.connections}
 
 
 def drawing(instance: Instance, highlight: Iterable[str] = ()) -> Drawing:

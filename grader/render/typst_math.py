@@ -22,7 +22,8 @@ _NAME = re.compile(r"([A-Za-z]+)(\d*)\Z")
 def typst_string(text: object) -> str:
     """A typst string literal holding ``text`` exactly (``#`` + this in markup)."""
     s = str(text)
-    s = s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    s = (s.replace("\\", "\\\\").replace('"', '\\"')
+         .replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t"))
     return f'"{s}"'
 
 
@@ -63,7 +64,7 @@ def typst_name(qid: str) -> str:
 
 def _sum(a: Sequence[str]) -> str:
     # each product in a box: a long sum may wrap at its + signs, never inside a product
-    return " + ".join(f"#box(${w} dot {o}$)" for w, o in zip(a[0::2], a[1::2]))
+    return " + ".join(f"#box(${w} dot {o}$)" for w, o in zip(a[0::2], a[1::2], strict=True))
 
 
 def _d(o: str) -> str:
@@ -75,7 +76,7 @@ _TYPST: dict[str, Callable[[Sequence[str]], str]] = {
     "weighted_sum": _sum,
     "sigmoid": lambda a: f"display(frac(1, 1 + e^(-{a[0]})))",
     "performance": lambda a: "-display(frac(1, 2)) (" + " + ".join(
-        f"({d} - {o})^2" for d, o in zip(a[0::2], a[1::2])) + ")",
+        f"({d} - {o})^2" for d, o in zip(a[0::2], a[1::2], strict=True)) + ")",
     "delta_out": lambda a: f"{_d(a[0])} dot ({a[1]} - {a[0]})",
     "delta_hidden": lambda a: f"{_d(a[0])} dot ({_sum(a[1:])})",
     "dw": lambda a: f"{a[0]} dot {a[1]} dot {a[2]}",
@@ -98,7 +99,7 @@ def _arg(a: str, v: float) -> str:
 
 def typst_formula(q: Quantity) -> str:
     """The formula of ``q`` in typst math, with argument names."""
-    return _TYPST[q.op]([_arg(a, v) for a, v in zip(q.args, q.arg_values)])
+    return _TYPST[q.op]([_arg(a, v) for a, v in zip(q.args, q.arg_values, strict=True)])
 
 
 def typst_numbers(q: Quantity, decimals: int, values: Sequence[float] | None = None) -> str:
@@ -130,7 +131,8 @@ def tex_inline(text: str) -> str:
         for pattern, repl in _TEX:
             math = pattern.sub(repl, math)
         math = re.sub(r"(?<![A-Za-z\"])([A-Za-z]{2,})(?![A-Za-z\"])",
-                      lambda m: m.group(1) if m.group(1) in ("alpha", "delta", "Delta") else typst_string(m.group(1)),
+                      lambda m: (m.group(1) if m.group(1) in ("alpha", "delta", "Delta")
+                                 else typst_string(m.group(1))),
                       math)
         out.append(f"${math}$")
     return "".join(out)
@@ -138,7 +140,7 @@ def tex_inline(text: str) -> str:
 
 def typst_op(op: str, args: Sequence[str], values: Sequence[float]) -> str:
     """The formula of ``op`` over the quantity ids ``args`` (for report items)."""
-    return _TYPST[op]([_arg(a, v) for a, v in zip(args, values)])
+    return _TYPST[op]([_arg(a, v) for a, v in zip(args, values, strict=True)])
 
 
 def typst_op_numbers(op: str, values: Sequence[float], decimals: int) -> str:

@@ -170,7 +170,9 @@ _new = object.__new__
 _set = object.__setattr__
 
 
-def worked_steps(trace: Trace, decimals: int | None = None, *, tex: bool = True, text: bool = True) -> tuple[Step, ...]:
+def worked_steps(
+    trace: Trace, decimals: int | None = None, *, tex: bool = True, text: bool = True
+) -> tuple[Step, ...]:
     """The worked solution of ``trace``: for each quantity the same :class:`Line` as
     :func:`line` makes, grouped by step and section. What depends only on the structure is
     made once per structure (:func:`_layout`), and every number is written once per call."""
