@@ -114,16 +114,21 @@ def main() -> None:
 
         took, least = in_turns(work)
         print(f"static grading, --jobs {args.jobs}: {len(files)} notebooks in {took:.3f} s = "
-              f"{len(files) / took:.0f} notebooks/s (outputs written: gradebook, results, feedback .md and .svg)")
-        print(f"floor, bare json.load of the same files: {floor:.3f} s = {len(files) / floor:.0f} notebooks/s; "
+              f"{len(files) / took:.0f} notebooks/s "
+              "(outputs written: gradebook, results, feedback .md and .svg)")
+        print(f"floor, bare json.load of the same files: {floor:.3f} s = "
+              f"{len(files) / floor:.0f} notebooks/s; "
               f"grading takes {took / floor:.1f}x the floor")
-        print(f"the least a grader writing the same files can do (bench/skeleton.py: json.load, a regex, compare "
-              f"with the key's answers, write; --jobs {args.jobs}): {least:.3f} s = {least / floor:.1f}x the floor; "
+        print("the least a grader writing the same files can do "
+              "(bench/skeleton.py: json.load, a regex, compare "
+              f"with the key's answers, write; --jobs {args.jobs}): "
+              f"{least:.3f} s = {least / floor:.1f}x the floor; "
               f"grading takes {took / least:.1f}x that")
         if shm is not None:
             mem, mem_least = in_turns(shm)
             print(f"the same with OUT in memory (/dev/shm): {mem:.3f} s = {mem / floor:.1f}x the floor; "
-                  f"the least grader {mem_least:.3f} s = {mem_least / floor:.1f}x; grading takes {mem / mem_least:.1f}x that")
+                  f"the least grader {mem_least:.3f} s = {mem_least / floor:.1f}x; "
+                  f"grading takes {mem / mem_least:.1f}x that")
 
         def command_run() -> float:
             out = work / f"cmd-{next(runs)}"
@@ -154,7 +159,8 @@ def main() -> None:
             return time.perf_counter() - t
 
         bare = best(write_run, args.repeat)
-        print(f"writing the {len(blobs)} output files' bytes alone (open/write/rename, one process): {bare:.3f} s = "
+        print(f"writing the {len(blobs)} output files' bytes alone (open/write/rename, one process): "
+              f"{bare:.3f} s = "
               f"{bare / floor:.1f}x the floor")
 
         from grader.notebooks.read import parse_notebook, read_answers
@@ -177,9 +183,11 @@ def main() -> None:
             ex = work / "ex"
             ex.mkdir()
             for v in variants[: args.execute_count]:
-                (ex / f"{v.student}.ipynb").write_text(_code_version(notebook_handout(v), v.instance, v.asked))
+                (ex / f"{v.student}.ipynb").write_text(
+                    _code_version(notebook_handout(v), v.instance, v.asked))
             t = time.perf_counter()
-            res = grade_batch(str(key), [str(ex)], str(work / "out-ex"), options=Options(execute=True), jobs=args.jobs)
+            res = grade_batch(str(key), [str(ex)], str(work / "out-ex"),
+                              options=Options(execute=True), jobs=args.jobs)
             took = time.perf_counter() - t
             graded = sum(1 for r in res.rows if r.status == "graded")
             print(f"--execute, --jobs {args.jobs}: {args.execute_count} notebooks in {took:.2f} s = "

@@ -43,7 +43,8 @@ def read_bytes(path: str | os.PathLike[str], *, noun: str = "file", plural: str 
             os.close(fd)
         if size > MAX_BYTES:
             raise BackpropError(
-                f"{p}: is {size // (1024 * 1024)} MB; {plural} over {MAX_BYTES // (1024 * 1024)} MB are not read{size_hint}"
+                f"{p}: is {size // (1024 * 1024)} MB; "
+                f"{plural} over {MAX_BYTES // (1024 * 1024)} MB are not read{size_hint}"
             )
         return data
     except IsADirectoryError:
@@ -66,7 +67,8 @@ def read_text(path: str | os.PathLike[str]) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise BackpropError(f"{p}: is not UTF-8 text (line {line}, byte {exc.start}); save it as UTF-8") from None
+        raise BackpropError(f"{p}: is not UTF-8 text (line {line}, byte {exc.start}); "
+                            "save it as UTF-8") from None
 
 
 def read_data(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -80,7 +82,8 @@ def read_data(path: str | os.PathLike[str]) -> dict[str, Any]:
         try:
             data = json.loads(text, object_pairs_hook=_no_duplicates)
         except json.JSONDecodeError as exc:
-            raise BackpropError(f"{p}: is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
+            raise BackpropError(f"{p}: is not valid JSON: {exc.msg} "
+                                f"(line {exc.lineno}, column {exc.colno})") from None
         except _DuplicateKey as exc:
             raise BackpropError(f"{p}: the key {exc.key!r} is given twice in one object; keep one") from None
         except RecursionError:

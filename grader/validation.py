@@ -9,12 +9,22 @@ from __future__ import annotations
 
 import difflib
 import math
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .errors import BackpropError, located
 from .model import (
-    BIAS, BIAS_KINDS, MAX_STEPS, NAME_RE, RESERVED_NAMES, RESERVED_WHY, STEP_NAME_RE,
-    TOP_LEVEL_KEYS, Connection, Instance, Sample,
+    BIAS,
+    BIAS_KINDS,
+    MAX_STEPS,
+    NAME_RE,
+    RESERVED_NAMES,
+    RESERVED_WHY,
+    STEP_NAME_RE,
+    TOP_LEVEL_KEYS,
+    Connection,
+    Instance,
+    Sample,
 )
 from .shapes import SHAPES, known, remember
 
@@ -63,7 +73,8 @@ def _number(value: Any, source: str | None, key: str | None, what: str = "a numb
         number = math.inf
     if not math.isfinite(number):
         shown = value if isinstance(value, float) else "a number too large for a float"
-        raise located(source, key, f"must be a finite number, not {shown}: give an ordinary number such as 0.5")
+        raise located(source, key,
+                      f"must be a finite number, not {shown}: give an ordinary number such as 0.5")
     return number
 
 
@@ -105,17 +116,21 @@ def _names(value: Any, source: str | None, key: str | None, example: str = '["x1
         if name == BIAS:
             raise located(
                 source, f"{key}[{i}]",
-                "'bias' is reserved for the constant input; rename it and set bias = \"threshold\" or \"bias\" instead",
+                "'bias' is reserved for the constant input; "
+                "rename it and set bias = \"threshold\" or \"bias\" instead",
             )
         if not NAME_RE.match(name):
             raise located(
                 source, f"{key}[{i}]",
-                f"{name!r} is not a valid name: use a letter followed by letters or digits (no '_', spaces or signs)",
+                f"{name!r} is not a valid name: "
+                "use a letter followed by letters or digits (no '_', spaces or signs)",
             )
         if name in RESERVED_NAMES or STEP_NAME_RE.match(name):
             raise located(
                 source, f"{key}[{i}]",
-                f"{name!r} is reserved ({RESERVED_WHY.get(name, 'step<k> marks update steps in quantity ids')}); choose another name",
+                f"{name!r} is reserved "
+                f"({RESERVED_WHY.get(name, 'step<k> marks update steps in quantity ids')}); "
+                "choose another name",
             )
         names.append(name)
     return tuple(names)
@@ -135,7 +150,8 @@ def _validate(data: Mapping[str, Any], source: str | None, table: str | None) ->
     for key in data:
         if key not in TOP_LEVEL_KEYS:
             raise err(str(key),
-                f"unknown key{_did_you_mean(str(key), TOP_LEVEL_KEYS)}; the keys are {', '.join(TOP_LEVEL_KEYS)}",
+                f"unknown key{_did_you_mean(str(key), TOP_LEVEL_KEYS)}; "
+                f"the keys are {', '.join(TOP_LEVEL_KEYS)}",
             )
 
     # -- learning settings
@@ -148,7 +164,8 @@ def _validate(data: Mapping[str, Any], source: str | None, table: str | None) ->
     bias = data.get("bias", "none")
     if not isinstance(bias, str) or bias not in BIAS_KINDS:
         raise err("bias",
-            f"must be \"none\", \"threshold\" (constant input -1) or \"bias\" (constant input +1), not {_show(bias)}",
+            "must be \"none\", \"threshold\" (constant input -1) or \"bias\" (constant input +1), "
+            f"not {_show(bias)}",
         )
     update_bias = data.get("update_bias", True)
     if not isinstance(update_bias, bool):
@@ -172,10 +189,12 @@ def _validate(data: Mapping[str, Any], source: str | None, table: str | None) ->
     if not inputs:
         raise err("inputs", "is empty: list at least one network input")
     if "layers" not in data:
-        raise err("layers", "missing: list the neurons layer by layer, e.g. layers = [[\"A\", \"B\"], [\"C\"]]")
+        raise err("layers",
+                  "missing: list the neurons layer by layer, e.g. layers = [[\"A\", \"B\"], [\"C\"]]")
     raw_layers = data["layers"]
     if not isinstance(raw_layers, list):
-        raise err("layers", f"must be a list of layers like [[\"A\", \"B\"], [\"C\"]], not {_show(raw_layers)}")
+        raise err("layers",
+                  f"must be a list of layers like [[\"A\", \"B\"], [\"C\"]], not {_show(raw_layers)}")
     if not raw_layers:
         raise err("layers", "is empty: give at least one layer of neurons, e.g. layers = [[\"A\"]]")
     layers = []
@@ -189,7 +208,8 @@ def _validate(data: Mapping[str, Any], source: str | None, table: str | None) ->
         for name in names:
             if name in seen:
                 raise err(where,
-                    f"the name {name!r} is used twice (also in {seen[name]}); every input and neuron needs its own name",
+                    f"the name {name!r} is used twice (also in {seen[name]}); "
+                    "every input and neuron needs its own name",
                 )
             seen[name] = where
     layer_of = {name: 0 for name in inputs}
@@ -201,7 +221,8 @@ def _validate(data: Mapping[str, Any], source: str | None, table: str | None) ->
     # -- weights
     raw_weights = data.get("weights")
     if raw_weights is None:
-        raise err("weights", "missing: add a [weights] table with one key F_N per connection, e.g. x1_A = 0.5")
+        raise err("weights",
+                  "missing: add a [weights] table with one key F_N per connection, e.g. x1_A = 0.5")
     if not isinstance(raw_weights, Mapping):
         raise err("weights", f"must be a table of F_N = number, not {_show(raw_weights)}")
     neurons = [n for layer in layers for n in layer]
@@ -215,7 +236,8 @@ def _validate(data: Mapping[str, Any], source: str | None, table: str | None) ->
         src, dst = parts
         if src == BIAS and bias_value is None:
             raise err(wkey,
-                "is a bias weight but bias = \"none\": set bias = \"threshold\" or \"bias\", or remove the weight",
+                "is a bias weight but bias = \"none\": "
+                "set bias = \"threshold\" or \"bias\", or remove the weight",
             )
         if src not in layer_of:
             raise err(wkey,
@@ -229,7 +251,8 @@ def _validate(data: Mapping[str, Any], source: str | None, table: str | None) ->
         if layer_of[src] >= layer_of[dst]:
             how = "within a layer" if layer_of[src] == layer_of[dst] else "backward"
             raise err(wkey,
-                f"the connection {src} -> {dst} runs {how}; connections must run from an input or an earlier layer to a later layer",
+                f"the connection {src} -> {dst} runs {how}; "
+                "connections must run from an input or an earlier layer to a later layer",
             )
         found[(src, dst)] = _number(value, source, at(wkey))
 
@@ -244,13 +267,15 @@ def _validate(data: Mapping[str, Any], source: str | None, table: str | None) ->
     for n in neurons:
         if n not in targets:
             raise err("weights",
-                f"neuron {n} has no incoming connection: add a weight such as {_feeder(n, inputs, layers)}_{n}",
+                f"neuron {n} has no incoming connection: "
+                f"add a weight such as {_feeder(n, inputs, layers)}_{n}",
             )
     for layer in layers[:-1]:
         for n in layer:
             if n not in sources:
                 raise err("weights",
-                    f"neuron {n} is not in the final layer but feeds nothing: add a weight {n}_<later neuron> or move {n} to the final layer",
+                    f"neuron {n} is not in the final layer but feeds nothing: "
+                    f"add a weight {n}_<later neuron> or move {n} to the final layer",
                 )
 
     # -- samples
@@ -294,12 +319,15 @@ def _validate(data: Mapping[str, Any], source: str | None, table: str | None) ->
         for name in layers[-1]:
             if name not in desired:
                 raise err(
-                    f"{skey}.desired", f"missing the desired output of final neuron {name}: add {name} = <number>"
+                    f"{skey}.desired",
+                    f"missing the desired output of final neuron {name}: add {name} = <number>",
                 )
         samples.append(
             Sample(
                 inputs=tuple((n, _number(values[n], source, at(f"{skey}.inputs.{n}"))) for n in inputs),
-                desired=tuple((n, _number(desired[n], source, at(f"{skey}.desired.{n}"))) for n in layers[-1]),
+                desired=tuple(
+                    (n, _number(desired[n], source, at(f"{skey}.desired.{n}"))) for n in layers[-1]
+                ),
             )
         )
 
@@ -346,7 +374,8 @@ def _check_size(epochs: int, samples: int, neurons: int, connections: int, err: 
            "use fewer samples, neurons or connections")
     raise err(
         "epochs" if most >= 1 else None,
-        f"the instance is too large to solve: {epochs} epoch(s) x {samples} sample(s) x {per_step} quantities "
+        "the instance is too large to solve: "
+        f"{epochs} epoch(s) x {samples} sample(s) x {per_step} quantities "
         f"per update step ({neurons} neurons, {connections} connections) make {total} quantities; "
         f"at most {MAX_QUANTITIES} are solved: {fix}",
     )

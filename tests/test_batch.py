@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from courses import blank, course, right
-from grader.cli import cli
+
 from grader import parallel
+from grader.cli import cli
 from grader.notebooks import batch, journal
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +49,8 @@ def test_rerun_reuses_and_outputs_stay_identical(tmp_path):
     out = tmp_path / "out"
     first = batch.grade_batch(str(key), [str(subs)], str(out), jobs=2)
     before = outputs(out)
-    assert first.regraded == 5 and set(before) >= {f"feedback/{s}.md" for s in vs} | {f"results/{s}.json" for s in vs}
+    assert first.regraded == 5
+    assert set(before) >= {f"feedback/{s}.md" for s in vs} | {f"results/{s}.json" for s in vs}
     again = batch.grade_batch(str(key), [str(subs)], str(out), jobs=2)
     assert (again.regraded, again.reused) == (0, 5)
     assert outputs(out) == before
@@ -256,7 +257,8 @@ def test_spawned_workers_give_the_outputs_of_one_process(tmp_path, monkeypatch):
     methods = []
     context = parallel.context
     monkeypatch.setattr(parallel.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
-    monkeypatch.setattr(parallel, "context", lambda preload=(): methods.append(context(preload)) or methods[-1])
+    monkeypatch.setattr(parallel, "context",
+                        lambda preload=(): methods.append(context(preload)) or methods[-1])
     spawned = batch.grade_batch(str(key), [str(subs)], str(tmp_path / "two"), jobs=2)
     assert spawned.regraded == 6
     assert methods and {m.get_start_method() for m in methods} == {"spawn"}

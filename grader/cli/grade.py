@@ -14,14 +14,17 @@ FORMATS = ("md", "pdf")
 @click.command("grade")
 @click.argument("key", type=click.Path(dir_okay=False))
 @click.argument("submissions", nargs=-1, required=True)
-@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder for the gradebook, results and feedback.")
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Folder for the gradebook, results and feedback.")
 @click.option("--format", "fmt", default="md", show_default=True, help="Feedback formats: md, or md,pdf.")
-@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Parallel workers (default: all cores).")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Parallel workers (default: all cores).")
 @click.option("--execute", is_flag=True, help="Run notebooks in a sandbox and read the values they compute.")
 @click.option("--sandbox", type=click.Choice(SANDBOXES), default="bwrap", show_default=True,
               help="With --execute: bwrap isolates each notebook with bubblewrap; none accepts weaker "
                    "in-process limits where bubblewrap is missing (not isolated: see the README).")
-@click.option("--force", is_flag=True, help="Regrade every submission, also those unchanged since the last run.")
+@click.option("--force", is_flag=True,
+              help="Regrade every submission, also those unchanged since the last run.")
 @click.option("--id-from", type=click.Choice(["name", "folder", "metadata"]), default="name",
               show_default=True,
               help="Whose a file is: its file name up to the first dot, its folder's name (LMS exports), or "

@@ -48,7 +48,8 @@ def command(instance: str, fmt: str, output: str | None) -> None:
         try:
             from ..render.pdf import solution_pdf
         except ImportError:
-            raise InputError("--format pdf needs the typst package (pip install typst); use text, md or json") from None
+            raise InputError("--format pdf needs the typst package (pip install typst); "
+                             "use text, md or json") from None
         if output is None:
             raise InputError("--format pdf needs -o FILE.pdf")
         with user_errors():

@@ -202,9 +202,12 @@ def _died(task: Task, reason: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------- the batch
 
 
+DEFAULT_OPTIONS = Options()  # frozen: one instance serves every call without options
+
+
 def grade_batch(
-    key_path: str, submissions: Sequence[str], out: str, *, options: Options = Options(), jobs: int | None = None,
-    progress: Callable[[int], None] | None = None, wait: bool = False,
+    key_path: str, submissions: Sequence[str], out: str, *, options: Options = DEFAULT_OPTIONS,
+    jobs: int | None = None, progress: Callable[[int], None] | None = None, wait: bool = False,
 ) -> Outcome:
     """Grade every submission against the key; write OUT; return the rows and the summary text.
 
@@ -254,7 +257,8 @@ def _grade(key: Any, key_bytes: bytes, files: list[Path], out: str, options: Opt
         try:
             st = os.stat(f)
         except OSError as exc:
-            entries.append({"name": name, "file": shown, "mtime": 0, "student": fallback_id(shown, options.id_from),
+            entries.append({"name": name, "file": shown, "mtime": 0,
+                            "student": fallback_id(shown, options.id_from),
                             "status": "error", "message": f"{f}: cannot be read ({exc.strerror or exc})",
                             "result": None, "needs_execution": False, "feedback": None})
             continue
@@ -394,7 +398,8 @@ def assemble(key: Any, entries: list[dict[str, Any]], out: str) -> tuple[list[Ro
                                "others": [e["file"] for e in found[:-1]]})
         row = row_of(sid, winner, max_score)
         rows.append(row)
-        written = winner is not None and winner.get("written") and sum(1 for e in found if e.get("written")) == 1
+        written = (winner is not None and winner.get("written")
+                   and sum(1 for e in found if e.get("written")) == 1)
         if not written:
             if winner is not None and winner.get("written"):  # its result and feedback are in the journal
                 if full is None:

@@ -75,7 +75,8 @@ def slim(entry: Mapping[str, Any], row: Row) -> dict[str, Any]:
 def result_json(row: Row) -> str:
     """The ``check --json`` object of the row as JSON text (what the journal keeps too)."""
     if row.result is None:
-        raise ValueError(f"the row of {row.student} was made without its result; make it from the journal entry")
+        raise ValueError(f"the row of {row.student} was made without its result; "
+                         "make it from the journal entry")
     doc = row.result if row.result else {"score": 0, "max_score": _clean(row.max_score), "items": []}
     return json.dumps(doc, ensure_ascii=False)
 
@@ -85,8 +86,8 @@ def result_text(row: Row, result: str | None = None) -> str:
     already made) plus ``student``, ``status``, ``message`` and ``file``, on one line (``jq``
     or ``python -m json.tool`` show it indented)."""
     body = result_json(row) if result is None else result
-    extra = json.dumps({"student": row.student, "status": row.status, "message": row.message, "file": row.file},
-                       ensure_ascii=False)
+    extra = json.dumps({"student": row.student, "status": row.status, "message": row.message,
+                        "file": row.file}, ensure_ascii=False)
     return f"{body[:-1]}, {extra[1:]}\n"
 
 

@@ -260,7 +260,8 @@ def _value(node: ast.expr, names: Mapping[str, float], dynamic: Collection[str])
     except ExprError as exc:
         m = re.match(r"unknown name '([^']+)'", exc.message)
         if m and m.group(1) in dynamic:
-            raise ExprError(f"needs execution: uses {m.group(1)!r}, which only running the notebook defines") from None
+            raise ExprError(f"needs execution: uses {m.group(1)!r}, "
+                            "which only running the notebook defines") from None
         raise
 
 
@@ -281,8 +282,10 @@ def _targets(stmt: ast.stmt) -> list[tuple[str, ast.expr | None]]:
     if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
         return [(stmt.target.id, stmt.value)]
     # anything else that binds a name (loops, with, augmented assignment, def, import...) needs running
-    return [(n.id, None) for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)] + [
-        (n.name, None) for n in ast.walk(stmt) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+    defs = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    return [
+        (n.id, None) for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    ] + [(n.name, None) for n in ast.walk(stmt) if isinstance(n, defs)]
 
 
 def _how(stmt: ast.stmt) -> str:
@@ -416,19 +419,22 @@ def read_answers(
             if m and m.group(1) in valid:
                 qid = m.group(1)
                 shown = line.split("=", 1)[1].strip()[:60]
-                answers[qid] = Answer(qid, shown, None, f"has a syntax error (code cell {number}, line {line_no}); "
-                                                          "write a number or an arithmetic expression")
+                answers[qid] = Answer(qid, shown, None,
+                                      f"has a syntax error (code cell {number}, line {line_no}); "
+                                      "write a number or an arithmetic expression")
                 names.pop(qid, None)
             else:
-                warnings.append(f"code cell {number}, line {line_no}: syntax error, line ignored: {line.strip()[:60]!r}")
+                warnings.append(f"code cell {number}, line {line_no}: syntax error, "
+                                f"line ignored: {line.strip()[:60]!r}")
         for stmt in body:
             for name, node in _targets(stmt):
                 if node is None:
                     names.pop(name, None)
                     if name in valid:
-                        answers[name] = Answer(name, None, None,
-                                               f"needs execution: assigned in {_how(stmt)} (code cell {number}); "
-                                               "write a plain value or grade with --execute")
+                        answers[name] = Answer(
+                            name, None, None,
+                            f"needs execution: assigned in {_how(stmt)} (code cell {number}); "
+                            "write a plain value or grade with --execute")
                     continue
                 if isinstance(node, ast.Constant) and (node.value is Ellipsis or node.value is None):
                     continue  # the handout's placeholder: unanswered, keeps any earlier answer
@@ -447,9 +453,11 @@ def read_answers(
 
 
 def _shown(node: ast.expr) -> str | float:
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+            and not isinstance(node.value, bool):
         return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) \
+            and isinstance(node.operand, ast.Constant) \
             and isinstance(node.operand.value, (int, float)) and not isinstance(node.operand.value, bool):
         return -node.operand.value
     text = unparse(node)
@@ -545,5 +553,6 @@ def merge_executed(answers: Mapping[str, Answer], values: Mapping[str, Any]) -> 
         if isinstance(v, float):
             merged[qid] = Answer(qid, v, v)
         elif qid not in merged or merged[qid].value is None:
-            merged[qid] = Answer(qid, v, None, "is not a number (NaN)" if v == "nan" else f"is not a number: {v}")
+            merged[qid] = Answer(qid, v, None,
+                                 "is not a number (NaN)" if v == "nan" else f"is not a number: {v}")
     return merged

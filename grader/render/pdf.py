@@ -61,7 +61,8 @@ def _compiler() -> typst.Compiler:
 
 def compile_typst(source: str) -> bytes:
     """Typeset a typst source (no files, no network, only the fonts typst embeds)."""
-    data = _compiler().compile(source.encode("utf-8", "replace"))  # (typst reads no escapes of lone surrogates)
+    # (typst reads no escapes of lone surrogates)
+    data = _compiler().compile(source.encode("utf-8", "replace"))
     assert isinstance(data, bytes)
     return data
 
@@ -116,8 +117,9 @@ def _solution_body(trace: Trace, student: str | None, assignment: str | None) ->
     weights = [{"key": c.key, "name": typst_name(f"w_{c.key}"), "before": _given(c.weight),
                 "after": numbers.fmt(final[c.key], d)} for c in inst.connections]
     footer = " · ".join(x for x in ("Worked solution", assignment, student) if x)
-    return footer, _render("solution.typ.j2", net=net_typst(drawing(inst)), steps=steps, weights=weights, decimals=d, alpha=_given(inst.alpha),
-                           bias_sentence=_bias_sentence(inst), student=student, assignment=assignment)
+    return footer, _render("solution.typ.j2", net=net_typst(drawing(inst)), steps=steps, weights=weights,
+                           decimals=d, alpha=_given(inst.alpha), bias_sentence=_bias_sentence(inst),
+                           student=student, assignment=assignment)
 
 
 def solution_pdf(trace: Trace, *, student: str | None = None, assignment: str | None = None) -> bytes:
@@ -205,8 +207,8 @@ def _feedback_body(report: Any, instance: Instance, student: str, reveal: bool) 
             step = {"formula": typst_op(item.op, item.args, item.own_args),
                     "numbers": typst_op_numbers(item.op, item.own_args, d),
                     "result": None if item.from_own is None or not reveal else numbers.fmt(item.from_own, d)}
-        wrong.append({**row, "message": item.message[:1].upper() + item.message[1:], "mistake": m.mistake if m else "",
-                      "right": m.right if m else "", "step": step})
+        wrong.append({**row, "message": item.message[:1].upper() + item.message[1:],
+                      "mistake": m.mistake if m else "", "right": m.right if m else "", "step": step})
     return f"Feedback · {student}", _render(
         "feedback.typ.j2", student=student, items=items, wrong=wrong, reveal=reveal,
         score=view_points(report.score), max_score=view_points(report.max_score),
@@ -223,4 +225,5 @@ def feedback_pdf(report: Any, instance: Instance, *, student: str, reveal: bool 
     student's answer and verdict, the net with the wrong neurons and weights in red, and for
     each wrong answer the misconception and the worked step with the student's own numbers
     (its result, which may be the expected value, only with ``reveal``)."""
-    return compile_typst(document(f"Feedback: {student}", [_feedback_body(report, instance, student, reveal)]))
+    return compile_typst(document(f"Feedback: {student}",
+                                  [_feedback_body(report, instance, student, reveal)]))
