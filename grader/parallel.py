@@ -22,7 +22,7 @@ import os
 import signal
 import threading
 from collections import deque
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
@@ -165,29 +165,28 @@ def _until_broken(ctx: Any, fn: Callable[[list[T]], list[R]], todo: deque[list[T
                 todo.popleft()
             if not pending:  # (broken before anything was in flight: a fresh pool takes the rest)
                 return []
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            broken = []
-            for f in done:
-                chunk = pending.pop(f)
-                try:
-                    result = f.result()
-                except BrokenProcessPool:
-                    broken.append(chunk)
-                    continue
-                yield result
+            broken: list[list[T]] = []
+            yield from _harvest(wait(pending, return_when=FIRST_COMPLETED).done, pending, broken)
             if broken:  # the pool is gone: every chunk in flight ends at once
-                for f in wait(pending).done:
-                    chunk = pending.pop(f)
-                    try:
-                        result = f.result()
-                    except BrokenProcessPool:
-                        broken.append(chunk)
-                        continue
-                    yield result
+                yield from _harvest(wait(pending).done, pending, broken)
                 return [item for chunk in broken for item in chunk]
         return []
     finally:
         _stop(pool)
+
+
+def _harvest(done: Iterable[Future], pending: dict[Future, list[T]],
+             broken: list[list[T]]) -> Iterator[list[R]]:
+    """The results of the ``done`` futures (taken out of ``pending``); the chunk of each one
+    whose worker died goes to ``broken``."""
+    for f in done:
+        chunk = pending.pop(f)
+        try:
+            result = f.result()
+        except BrokenProcessPool:
+            broken.append(chunk)
+            continue
+        yield result
 
 
 def _one_by_one(ctx: Any, fn: Callable[[list[T]], list[R]], items: list[T], lifeline: Any,
