@@ -391,14 +391,8 @@ def read_only_folder(base: Path):
         finally:
             folder.chmod(0o755)
         return
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(folder)],
-                          capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"root without permission to mount a read-only tmpfs: {done.stderr.decode().strip()}")
-    try:
+    with tmpfs(folder, "ro,size=64k", "root without permission to mount a read-only tmpfs"):
         yield folder
-    finally:
-        subprocess.run(["umount", str(folder)], check=True)
 
 
 @contextlib.contextmanager
@@ -406,12 +400,19 @@ def small_disk(base: Path, size: str):
     """A tmpfs of ``size`` (root), to fill up."""
     folder = base / "small"
     folder.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
-                          capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode().strip()}")
-    try:
+    with tmpfs(folder, f"size={size}", "cannot mount a small tmpfs here"):
         yield folder
+
+
+@contextlib.contextmanager
+def tmpfs(folder: Path, options: str, why: str):
+    """A tmpfs mounted on ``folder`` with ``options`` while in the block (the test skips, saying
+    ``why``, where this process may not mount one)."""
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"{why}: {done.stderr.decode().strip()}")
+    try:
+        yield
     finally:
         subprocess.run(["umount", str(folder)], check=True)
 
