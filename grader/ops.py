@@ -8,22 +8,17 @@ answers. Argument lists are flat; ``*pairs`` means (weight, value) pairs follow.
 
 Every op also carries ``grad``, its partial derivatives with respect to each argument, written
 out by hand (the tolerance policy, :mod:`grader.tolerance`, weighs each argument's error by
-them), and ``propagated``, the error the arguments' errors make in the result to first order,
-``sum_i |d op / d a_i| * err(a_i)``: for the ops of the right derivation (every variant's
-tolerances go through them) written out in one expression, for the others from ``grad``.
-:func:`numeric_partials` is the central-difference check the tests compare ``grad`` with.
+them). :func:`numeric_partials` is the central-difference check the tests compare ``grad`` with.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import mul
 
 Args = Sequence[float]
-#: (argument values, argument ids, error by id) -> sum_i |d op / d a_i| * error[id_i]
-Propagated = Callable[[Args, Sequence[str], Mapping[str, float]], float]
 
 _fsum = math.fsum
 
@@ -40,10 +35,6 @@ def _text_pairs(ids: Sequence[str]) -> str:
     return " + ".join(f"{a} * {b}" for a, b in zip(ids[0::2], ids[1::2], strict=True))
 
 
-def _no_inner(n: int) -> int:
-    return 0
-
-
 @dataclass(frozen=True)
 class Op:
     """An operation: its arithmetic, its formula and its partial derivatives, side by side."""
@@ -51,28 +42,16 @@ class Op:
     name: str
     compute: Callable[[Args], float]
     text: Callable[[Sequence[str]], str]
-    #: how many roundings a hand calculation may make inside the op (sub-results it writes down)
-    inner_roundings: Callable[[int], int]
     #: d(op)/d(arg_i) for every argument, in the order of the arguments
     grad: Callable[[Args], list[float]]
-    #: the first-order error of the result from errors of the arguments (see the module docstring)
-    propagated: Propagated
 
 
 OPS: dict[str, Op] = {}
 
 
-def _from_grad(grad: Callable[[Args], list[float]]) -> Propagated:
-    def propagated(values: Args, ids: Sequence[str], error: Mapping[str, float]) -> float:
-        return sum([abs(g) * error[a] for g, a in zip(grad(values), ids, strict=True)])
-
-    return propagated
-
-
 def _op(name: str, compute: Callable[[Args], float], text: Callable[[Sequence[str]], str],
-        grad: Callable[[Args], list[float]], inner: Callable[[int], int] = _no_inner,
-        propagated: Propagated | None = None) -> None:
-    OPS[name] = Op(name, compute, text, inner, grad, propagated or _from_grad(grad))
+        grad: Callable[[Args], list[float]]) -> None:
+    OPS[name] = Op(name, compute, text, grad)
 
 
 # ---- sums of products and their derivatives
@@ -186,84 +165,37 @@ def _delta_hidden_dp_grad(a: Args) -> list[float]:
     return g
 
 
-# ---- the same, times the arguments' errors and summed (for the ops of the right derivation)
-
-def _weighted_sum_error(v: Args, ids: Sequence[str], err: Mapping[str, float]) -> float:
-    s = 0.0
-    for i in range(0, len(v) - 1, 2):
-        s += abs(v[i + 1]) * err[ids[i]] + abs(v[i]) * err[ids[i + 1]]
-    return s
-
-
-def _sigmoid_error(v: Args, ids: Sequence[str], err: Mapping[str, float]) -> float:
-    s = sigmoid(v[0])
-    return s * (1 - s) * err[ids[0]]
-
-
-def _performance_error(v: Args, ids: Sequence[str], err: Mapping[str, float]) -> float:
-    s = 0.0
-    for i in range(0, len(v) - 1, 2):
-        s += abs(v[i] - v[i + 1]) * (err[ids[i]] + err[ids[i + 1]])
-    return s
-
-
-def _delta_out_error(v: Args, ids: Sequence[str], err: Mapping[str, float]) -> float:
-    o, d = v[0], v[1]
-    slope = o * (1 - o)
-    return abs((1 - 2 * o) * (d - o) - slope) * err[ids[0]] + abs(slope) * err[ids[1]]
-
-
-def _delta_hidden_error(v: Args, ids: Sequence[str], err: Mapping[str, float]) -> float:
-    o = v[0]
-    slope = abs(o * (1 - o))
-    s = abs((1 - 2 * o) * _fsum(map(mul, v[1::2], v[2::2]))) * err[ids[0]]
-    for i in range(1, len(v) - 1, 2):
-        s += slope * (abs(v[i + 1]) * err[ids[i]] + abs(v[i]) * err[ids[i + 1]])
-    return s
-
-
-def _dw_error(v: Args, ids: Sequence[str], err: Mapping[str, float]) -> float:
-    a, o, d = v[0], v[1], v[2]
-    return abs(o * d) * err[ids[0]] + abs(a * d) * err[ids[1]] + abs(a * o) * err[ids[2]]
-
-
-def _add_error(v: Args, ids: Sequence[str], err: Mapping[str, float]) -> float:
-    return err[ids[0]] + err[ids[1]]
-
-
 # p_N = sum_F w_F_N * o_F            args: w_1, o_1, w_2, o_2, ...
-_op("weighted_sum", _weighted_sum, _text_pairs, _swap_pairs, lambda n: n // 2, _weighted_sum_error)
+_op("weighted_sum", _weighted_sum, _text_pairs, _swap_pairs)
 # o_N = 1 / (1 + exp(-p_N))         args: p
-_op("sigmoid", lambda a: sigmoid(a[0]), lambda i: f"1 / (1 + exp(-{i[0]}))", _sigmoid_grad, lambda n: 1,
-    _sigmoid_error)
+_op("sigmoid", lambda a: sigmoid(a[0]), lambda i: f"1 / (1 + exp(-{i[0]}))", _sigmoid_grad)
 # P = -1/2 sum (d_N - o_N)^2        args: d_1, o_1, d_2, o_2, ...
 _op("performance", _performance,
     lambda i: "-1/2 * (" + " + ".join(f"({d} - {o})^2" for d, o in zip(i[0::2], i[1::2], strict=True)) + ")",
-    _performance_grad, lambda n: n // 2, _performance_error)
+    _performance_grad)
 # delta_N = o_N (1 - o_N) (d_N - o_N)               args: o, d
-_op("delta_out", _delta_out, lambda i: f"{i[0]} * (1 - {i[0]}) * ({i[1]} - {i[0]})", _delta_out_grad,
-    lambda n: 1, _delta_out_error)
+_op("delta_out", _delta_out, lambda i: f"{i[0]} * (1 - {i[0]}) * ({i[1]} - {i[0]})", _delta_out_grad)
 # delta_N = o_N (1 - o_N) sum_R w_N_R delta_R       args: o, w_1, delta_1, ...
 _op("delta_hidden", _delta_hidden, lambda i: f"{i[0]} * (1 - {i[0]}) * ({_text_pairs(i[1:])})",
-    _delta_hidden_grad, lambda n: 1 + (n - 1) // 2, _delta_hidden_error)
+    _delta_hidden_grad)
 # dw_F_N = alpha * o_F * delta_N                    args: alpha, o_F, delta_N
-_op("dw", _dw, lambda i: f"{i[0]} * {i[1]} * {i[2]}", _dw_grad, lambda n: 1, _dw_error)
+_op("dw", _dw, lambda i: f"{i[0]} * {i[1]} * {i[2]}", _dw_grad)
 # new_w_F_N = w_F_N + dw_F_N                        args: w, dw
-_op("add", lambda a: a[0] + a[1], lambda i: f"{i[0]} + {i[1]}", lambda a: [1.0, 1.0], _no_inner, _add_error)
+_op("add", lambda a: a[0] + a[1], lambda i: f"{i[0]} + {i[1]}", lambda a: [1.0, 1.0])
 
 # ---- ops that only misconceptions use
 # sign-flip: (o - d) instead of (d - o)
 _op("delta_out_flipped", _delta_out_flipped, lambda i: f"{i[0]} * (1 - {i[0]}) * ({i[0]} - {i[1]})",
-    _delta_out_flipped_grad, lambda n: 1)
+    _delta_out_flipped_grad)
 # missing-derivative: no o (1 - o) factor
 _op("delta_out_noderiv", lambda a: a[1] - a[0], lambda i: f"{i[1]} - {i[0]}", lambda a: [-1.0, 1.0])
-_op("delta_hidden_noderiv", _delta_hidden_noderiv, lambda i: _text_pairs(i[1:]), _delta_hidden_noderiv_grad,
-    lambda n: (n - 1) // 2)
+_op("delta_hidden_noderiv", _delta_hidden_noderiv, lambda i: _text_pairs(i[1:]),
+    _delta_hidden_noderiv_grad)
 # derivative-of-p: p (1 - p) in place of o (1 - o)    args: p, o, d  /  p, o, w_1, delta_1, ...
 _op("delta_out_dp", _delta_out_dp, lambda i: f"{i[0]} * (1 - {i[0]}) * ({i[2]} - {i[1]})",
-    _delta_out_dp_grad, lambda n: 1)
+    _delta_out_dp_grad)
 _op("delta_hidden_dp", _delta_hidden_dp, lambda i: f"{i[0]} * (1 - {i[0]}) * ({_text_pairs(i[2:])})",
-    _delta_hidden_dp_grad, lambda n: 1 + (n - 2) // 2)
+    _delta_hidden_dp_grad)
 # missing-alpha: dw = o_F * delta_N                 args: o_F, delta_N
 _op("dw_noalpha", lambda a: a[0] * a[1], lambda i: f"{i[0]} * {i[1]}", lambda a: [a[1], a[0]])
 # dw-for-new-w: new_w = dw                          args: dw

@@ -350,21 +350,6 @@ def least_bands(trace: Trace, decimals: int) -> Mapping[str, float]:
     return found
 
 
-def right_stands(trace: Trace, d: int, asked: Collection[str] | None) -> dict[str, float]:
-    """What each given and quantity stands for as an argument in :func:`tolerances`."""
-    bands = trace_tolerances(trace, d, asked)
-    u = unit(d)
-    out = {gid: given_stands_for(v, d) for gid, v in trace.givens}
-    for q in trace.quantities:
-        out[q.id] = u if asked is None or q.id in asked else bands[q.id]
-    return out
-
-
-def within(answer: float, exact: float, tol: float) -> bool:
-    return abs(answer - exact) <= tol
-
-
 __all__ = ["EPS", "EPSILON", "SUB", "band", "fits", "full_band", "given_stands_for", "least_bands",
-           "right_stands",
            "second_order", "spread", "stands_for", "strict_band", "sub_rounding", "tolerances",
-           "trace_tolerances", "unit", "within", "written_decimals"]
+           "trace_tolerances", "unit", "written_decimals"]
