@@ -1,68 +1,29 @@
-"""Rosters (CSV) and the instructor's secret file: the generator's inputs from disk."""
+"""Rosters (CSV, or as the course platforms export them) and the instructor's secret file: the
+generator's inputs from disk."""
 
 from __future__ import annotations
 
-import csv
-import io
 import os
-import re
 import secrets
 from pathlib import Path
 
 from .errors import BackpropError
-from .files import read_text
+from .files import read_bytes, read_text
 from .generator import Student
-
-ID_COLUMNS = ("id", "student_id", "SIS User ID", "ID")
-SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]*\Z")
+from .platforms.roster_formats import PlatformRoster, parse_roster
 
 
 def read_roster(path: str | os.PathLike[str]) -> tuple[Student, ...]:
-    """Students from a CSV with a header row; the id is the first of the columns ``id``,
-    ``student_id``, ``SIS User ID``, ``ID`` that is present; ``name`` and ``email`` optional."""
-    text = read_text(path)
-    try:
-        rows = list(csv.reader(io.StringIO(text)))
-    except csv.Error as exc:
-        raise BackpropError(f"{path}: is not a readable CSV file ({exc})") from None
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
-    if not rows:
-        raise BackpropError(
-            f"{path}: is empty; give a CSV with a header row (id,name,email) and a row per student")
-    header = [h.strip() for h in rows[0]]
-    column = next((c for c in ID_COLUMNS if c in header), None)
-    if column is None:
-        raise BackpropError(
-            f"{path}: no student id column; name one column {', '.join(repr(c) for c in ID_COLUMNS)} "
-            "in the header row"
-        )
-    idx = header.index(column)
-    name_idx = header.index("name") if "name" in header else None
-    email_idx = header.index("email") if "email" in header else None
-    students: list[Student] = []
-    seen: dict[str, int] = {}
-    for line, row in enumerate(rows[1:], start=2):
-        cell = row[idx].strip() if idx < len(row) else ""
-        if not cell:
-            raise BackpropError(
-                f"{path}: row {line}: the {column!r} column is empty; every student needs an id")
-        if not SAFE_ID.match(cell):
-            raise BackpropError(
-                f"{path}: row {line}: student id {cell!r} cannot be a file name; "
-                "use letters, digits and . _ @ + -"
-            )
-        if cell in seen:
-            raise BackpropError(
-                f"{path}: row {line}: student id {cell!r} is already on row {seen[cell]}; ids must be unique")
-        seen[cell] = line
-        students.append(Student(cell, _cell(row, name_idx), _cell(row, email_idx)))
-    if not students:
-        raise BackpropError(f"{path}: has a header row but no students")
-    return tuple(students)
+    """Students from a roster file with a header row: a plain CSV (the id is the first of the
+    columns ``id``, ``student_id``, ``Student ID``, ``SID``, ``SIS User ID``; ``name`` and
+    ``email`` optional) or the roster as Canvas, Gradescope or Moodle export it, in UTF-8 or
+    UTF-16, separated by commas, semicolons or tabs (:mod:`grader.platforms.roster_formats`)."""
+    return read_platform_roster(path).students
 
 
-def _cell(row: list[str], i: int | None) -> str:
-    return row[i].strip() if i is not None and i < len(row) else ""
+def read_platform_roster(path: str | os.PathLike[str]) -> PlatformRoster:
+    """The roster with the platform it came from and each student's row as exported."""
+    return parse_roster(read_bytes(path), os.fspath(path))
 
 
 def numbered_roster(count: int) -> tuple[Student, ...]:

@@ -267,7 +267,8 @@ def test_family_files_are_validated():
     "csv_text, message",
     [
         ("name,email\nAnn,a@x\n",
-         "no student id column; name one column 'id', 'student_id', 'SIS User ID', 'ID' in the header row"),
+         "no student id column; name one column 'id', 'student_id', 'Student ID', 'SID', 'SIS User ID' "
+         "in the header row (or give the roster as Canvas, Gradescope or Moodle export it)"),
         ("id,name\nann,Ann\nann,Ann again\n",
          "row 3: student id 'ann' is already on row 2; ids must be unique"),
         ("id\n../evil\n",
@@ -291,7 +292,8 @@ def test_roster_id_column_preference(tmp_path):
 
     roster = tmp_path / "canvas.csv"
     roster.write_text("\ufeffStudent,ID,SIS User ID,email\nAnn,1,s-001,ann@x\n")
-    assert read_roster(roster) == (Student("s-001", "", "ann@x"),)
+    # a Canvas export: the SIS User ID is the id, Student the name
+    assert read_roster(roster) == (Student("s-001", "Ann", "ann@x"),)
 
 
 @pytest.mark.parametrize(
