@@ -34,8 +34,16 @@ FORMATS = ("md", "pdf")
               help="Credit for carried-forward answers (default: the key's).")
 @click.option("--wait", is_flag=True,
               help="If another backprop grade is writing into OUT, wait for it instead of stopping.")
+@click.option("--export", "exports", multiple=True, metavar="PLATFORM[=PATH]",
+              help="Also write the gradebook import file of canvas, gradescope or moodle (default path: "
+                   "OUT/canvas-import.csv, OUT/gradescope-scores.csv, OUT/moodle-grades.csv). Repeatable.")
+@click.option("--roster", type=click.Path(dir_okay=False), default=None,
+              help="With --export: the roster as the platform exports it (the export copies its id columns).")
+@click.option("--missing-zero", is_flag=True,
+              help="With --export: give 0 to students with no gradable submission (default: no grade).")
 def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: int | None, execute: bool,
-            sandbox: str, force: bool, id_from: str, ecf_credit: float | None, wait: bool) -> None:
+            sandbox: str, force: bool, id_from: str, ecf_credit: float | None, wait: bool,
+            exports: tuple[str, ...], roster: str | None, missing_zero: bool) -> None:
     """Grade SUBMISSIONS (files, or folders searched for .ipynb and .toml) against KEY.
 
     KEY is the key.json written by backprop generate; every submission is graded against the
@@ -47,6 +55,8 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
     Example:
 
         backprop grade hw1/key.json submissions/ --out graded --jobs 4
+
+        backprop grade hw1/key.json submissions/ --out graded --export canvas --roster canvas-grades.csv
     """
     from .. import parallel
 
@@ -63,6 +73,7 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
     tty = sys.stderr.isatty()
     with user_errors():
         require_sandbox(execute, sandbox)
+        specs = _export_specs(exports, roster, missing_zero, out)
         if tty:
             from ..notebooks.batch import find_submissions
 
@@ -73,3 +84,23 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
         else:
             outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, wait=wait)
     echo(outcome.summary)
+    if specs:
+        from ..platforms.exports import graded_rows, write_exports
+
+        with user_errors():
+            echo(write_exports(specs, graded_rows(outcome.rows), key, roster, missing_zero=missing_zero))
+
+
+def _export_specs(exports: tuple[str, ...], roster: str | None, missing_zero: bool,
+                  out: str) -> list[tuple[str, str]]:
+    """The (platform, path) of each --export, checked (and the roster read) before grading."""
+    if not exports:
+        if roster is not None or missing_zero:
+            raise InputError("--roster and --missing-zero apply only with --export")
+        return []
+    from ..platforms.exports import parse_spec
+    from ..roster import read_platform_roster
+
+    if roster is not None:
+        read_platform_roster(roster)
+    return [parse_spec(spec, out) for spec in exports]
