@@ -22,6 +22,7 @@ COMMANDS = {
     "grade": "grade",
     "demo": "demo",
     "check": "check",
+    "gradescope": "gradescope",
 }
 
 
