@@ -23,6 +23,7 @@ COMMANDS = {
     "demo": "demo",
     "check": "check",
     "gradescope": "gradescope",
+    "export": "export",
 }
 
 
