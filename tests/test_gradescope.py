@@ -25,7 +25,8 @@ EXPECTED = {  # case -> (score, status in extra_data, words of the output)
     "right": (28, "graded", "# Feedback for s001"),
     "misconceived": (None, "graded", "sign-flip"),
     "tampered": (0, "tampered", "The problem in your file is not the one you were given"),
-    "unreadable": (0, "error", "Your submission could not be graded: s004/hw3.ipynb: the notebook is cut off"),
+    "unreadable": (0, "error",
+                   "Your submission could not be graded: s004/hw3.ipynb: the notebook is cut off"),
     "unknown": (0, "unknown", "Your Gradescope account, zed@mit.edu (SID z999), is not on this assignment's "
                 "roster"),
 }
@@ -116,7 +117,8 @@ def test_the_zip_has_what_gradescope_expects_at_its_root(runner, tmp_path):
     result = runner.invoke(cli, ["gradescope", str(key), "--out", str(out), "--wheel", str(wheel),
                                  "--visibility", "after_due_date"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"Wrote {out}: setup.sh, run_autograder, {wheel.name}, the key of 4 students")
+    assert result.output.startswith(
+        f"Wrote {out}: setup.sh, run_autograder, {wheel.name}, the key of 4 students")
     with zipfile.ZipFile(out) as z:
         names = z.namelist()
         assert sorted(names) == sorted(["setup.sh", "run_autograder", wheel.name, "key.json", CONFIG])

@@ -62,7 +62,7 @@ def test_the_xml_follows_moodles_question_format(bank):
     cloze = questions[1:]
     assert [q.get("type") for q in cloze] == ["cloze"] * 3
     names = [q.findtext("name/text") for q in cloze]
-    assert names == ["2-2-1-threshold variant 001", "2-2-1-threshold variant 002", "2-2-1-threshold variant 003"]
+    assert names == [f"2-2-1-threshold variant {i:03d}" for i in (1, 2, 3)]
     for q, v in zip(cloze, variants, strict=True):
         assert q.find("questiontext").get("format") == "html"
         text = q.findtext("questiontext/text")
