@@ -11,7 +11,8 @@ from .common import InputError, user_errors
 @click.argument("family")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder to write into.")
 @click.option("--roster", type=click.Path(dir_okay=False), default=None,
-              help="CSV with a header row; the id column is id, student_id, 'SIS User ID' or ID.")
+              help="CSV with a header row (id, student_id, 'Student ID', SID or 'SIS User ID'), or the "
+                   "roster as Canvas, Gradescope or Moodle export it.")
 @click.option("--count", type=int, default=None,
               help="Instead of a roster: N students student01, student02, ...")
 @click.option("--assignment", default="hw", show_default=True, help="Assignment id (part of every seed).")
