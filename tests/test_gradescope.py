@@ -97,6 +97,30 @@ def test_submission_files(root, files, kind, words):
     assert results["score"] == 0
 
 
+def test_a_classmates_answers_are_graded_and_flagged_for_the_instructor(root):
+    """Jane's own handout with Kim's exact answers: graded against Jane's problem, and
+    extra_data (not shown to students) says copy, naming Kim; the output does not."""
+    root, variants = root
+    from grader.notebooks.demo import fill
+    from grader.notebooks.handout import notebook_handout
+
+    kim = variants["s002"].trace()
+    jane = variants["s001"]
+    text = fill(notebook_handout(jane), {q: repr(kim.value(q)) for q in jane.asked})
+    lay_out(root, "hw3.ipynb", text, {"users": [{"email": "jane@mit.edu", "sid": ""}]})
+    results = results_for(root)
+    validate(results)
+    assert results["extra_data"]["status"] == "copy"
+    assert results["extra_data"]["message"].startswith("its answers match s002's variant better than its own")
+    assert "s002" not in results["output"] and results["score"] < 28
+
+
+def test_every_new_command_has_help(runner):
+    for args in (["gradescope"], ["export"], ["export", "moodle"], ["export", "prairielearn"]):
+        result = runner.invoke(cli, [*args, "--help"])
+        assert result.exit_code == 0 and "Example:" in result.output, args
+
+
 def test_no_metadata_and_a_broken_key_are_results_too(root):
     root, variants = root
     lay_out(root, *submissions(variants)["right"])

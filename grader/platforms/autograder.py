@@ -20,6 +20,9 @@ The rule first:
 - **Failures** (no file, a file of another type, several files, a student not on the key's
   roster, a tampered problem or a classmate's handout, an unreadable file, anything else that
   goes wrong) give a results.json with score 0, no tests and a message saying what to do.
+- **Copies**: answers that match a classmate's variant better than the student's own
+  (:mod:`grader.notebooks.copies`) are graded against the student's own problem, as in a
+  batch; ``extra_data`` (which students do not see) has status ``copy`` and the finding.
 """
 
 from __future__ import annotations
@@ -116,6 +119,7 @@ def find_file(submission: Path) -> Path:
 
 def _graded(root: Path, config: Mapping[str, Any]) -> dict[str, Any]:
     from ..key import load_key
+    from ..notebooks.copies import CopyIndex
     from ..notebooks.submission import Options, grade_submission
     from ..solver import solve
 
@@ -145,7 +149,7 @@ def _graded(root: Path, config: Mapping[str, Any]) -> dict[str, Any]:
         os.chdir(tmp)
         try:
             graded = grade_submission(f"{student}/{upload.name}", data, key, options,
-                                      lambda s: solve(key.students[s].instance))
+                                      lambda s: solve(key.students[s].instance), CopyIndex(key))
         finally:
             os.chdir(previous)
     if graded.status == "tampered":
@@ -156,7 +160,10 @@ def _graded(root: Path, config: Mapping[str, Any]) -> dict[str, Any]:
         raise Refused("mismatch", f"This file is not your handout ({graded.message}). Submit the handout you "
                       "were given.")
     feedback = _feedback(graded.feedback, graded.svg, student)
-    return results(graded.result, feedback, config, student, graded.status)
+    found = results(graded.result, feedback, config, student, graded.status)
+    if graded.status == "copy":  # graded against the student's own problem; the instructor sees why
+        found["extra_data"]["message"] = graded.message
+    return found
 
 
 def results(result: Mapping[str, Any], feedback: str, config: Mapping[str, Any], student: str,
