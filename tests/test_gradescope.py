@@ -230,3 +230,23 @@ def test_end_to_end_in_a_gradescope_root(runner, tmp_path):
 def test_run_autograder_finds_its_root_in_the_environment():
     text = (Path(__file__).resolve().parent.parent / "templates" / "gradescope_run_autograder.j2").read_text()
     assert 'ROOT="${BACKPROP_AUTOGRADER_ROOT:-/autograder}"' in text
+
+
+def test_an_autograder_built_with_execute_runs_the_notebook(root):
+    """Answers computed by the student's own code: unread statically, read when the autograder
+    was built with --execute (here with --sandbox none: bubblewrap may be missing)."""
+    root, variants = root
+    from grader.notebooks.demo import _code_version
+    from grader.notebooks.handout import notebook_handout
+
+    jane = variants["s001"]
+    text = _code_version(notebook_handout(jane), jane.instance, jane.asked)
+    lay_out(root, "hw3.ipynb", text, {"users": [{"email": "jane@mit.edu", "sid": ""}]})
+    static = results_for(root)
+    validate(static)
+    assert static["score"] < 28
+    config = json.loads((root / "source" / CONFIG).read_text())
+    (root / "source" / CONFIG).write_text(json.dumps({**config, "execute": True, "sandbox": "none"}))
+    executed = results_for(root)
+    validate(executed)
+    assert executed["extra_data"]["status"] == "graded" and executed["score"] == 28
