@@ -209,8 +209,12 @@ DEFAULT_OPTIONS = Options()  # frozen: one instance serves every call without op
 def grade_batch(
     key_path: str, submissions: Sequence[str], out: str, *, options: Options = DEFAULT_OPTIONS,
     jobs: int | None = None, progress: Callable[[int], None] | None = None, wait: bool = False,
+    report: bool = False,
 ) -> Outcome:
     """Grade every submission against the key; write OUT; return the rows and the summary text.
+
+    OUT gets ``summary.md`` and ``summary.json``, and with ``report`` the report page
+    ``report.html`` too (``backprop grade`` asks for it; its charts take about a second).
 
     One run at a time per OUT (:mod:`grader.notebooks.lock`): another run's lock is an error, or
     with ``wait`` is waited for. An OUT that cannot be written (read-only, full) is one error.
@@ -233,13 +237,13 @@ def grade_batch(
                             "give another --out") from None
     try:
         with locked(out, wait=wait):
-            return _grade(key, key_bytes, files, out, options, jobs, progress)
+            return _grade(key, key_bytes, files, out, options, jobs, progress, report)
     except OSError as exc:
         raise BackpropError(f"{out}: cannot write the results ({exc.strerror or exc})") from None
 
 
 def _grade(key: Any, key_bytes: bytes, files: list[Path], out: str, options: Options, jobs: int,
-           progress: Callable[[int], None] | None) -> Outcome:
+           progress: Callable[[int], None] | None, report: bool = False) -> Outcome:
     """:func:`grade_batch` once OUT is locked."""
     # a first run into OUT writes without comparing with, or removing, earlier outputs
     fresh = not any(os.path.isdir(os.path.join(out, sub)) for sub in ("results", "feedback"))
@@ -285,9 +289,9 @@ def _grade(key: Any, key_bytes: bytes, files: list[Path], out: str, options: Opt
     from .class_files import class_summary, write_class_files
 
     cs = class_summary(key, rows, out, files=len(files), duplicates=duplicates)
-    write_class_files(out, cs)
-    return Outcome(tuple(rows), summary_text(cs, regraded=len(tasks), reused=reused, out=out), len(tasks),
-                   reused, cs)
+    write_class_files(out, cs, page=report)
+    text = summary_text(cs, regraded=len(tasks), reused=reused, out=out, page=report)
+    return Outcome(tuple(rows), text, len(tasks), reused, cs)
 
 
 def _metadata(path: str) -> Any:

@@ -46,15 +46,23 @@ def _svg(fig: Any, salt: str) -> str:
     return re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
 
 
-def _figure(width: float, height: float) -> Any:
-    import matplotlib
+def _figure(width: float, height: float, *, left: float = 0.6, bottom: float = 0.5, top: float = 0.1) -> Any:
+    """A figure of ``width`` x ``height`` inches with one axes inside the given margins (inches:
+    fixed margins cost half the drawing of matplotlib's constrained layout, which lays out
+    every label twice)."""
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context(_STYLE):
-        fig = Figure(figsize=(width, height), layout="constrained")
+    fig = Figure(figsize=(width, height))
     FigureCanvasSVG(fig)
+    fig.subplots_adjust(left=left / width, right=1 - 0.15 / width, bottom=bottom / height,
+                        top=1 - top / height)
     return fig
+
+
+def _label_width(labels: Sequence[str]) -> float:
+    """Inches taken by the longest of ``labels`` in the monospace tick font, and a margin."""
+    return 0.35 + 0.075 * max([1, *map(len, labels)])
 
 
 def score_chart(labels: Sequence[str], counts: Sequence[int], unit: str) -> str:
@@ -62,10 +70,12 @@ def score_chart(labels: Sequence[str], counts: Sequence[int], unit: str) -> str:
     import matplotlib
 
     with matplotlib.rc_context(_STYLE):
-        fig = _figure(max(4.0, min(9.0, 0.28 * len(labels) + 1.5)), 2.6)
+        rotate = len(labels) > 12
+        fig = _figure(max(4.0, min(9.0, 0.2 * len(labels) + 1.5)), 2.6,
+                      bottom=0.45 + (0.07 * max(map(len, labels)) if rotate else 0.0))
         ax = fig.add_subplot()
         ax.bar(range(len(labels)), counts, color=SCORE_COLOUR, width=0.8)
-        ax.set_xticks(range(len(labels)), labels, rotation=90 if len(labels) > 12 else 0)
+        ax.set_xticks(range(len(labels)), labels, rotation=90 if rotate else 0)
         ax.set_xlabel("score" if unit == "points" else "score (% of the maximum)")
         ax.set_ylabel("students")
         ax.yaxis.get_major_locator().set_params(integer=True)
@@ -78,7 +88,7 @@ def verdict_chart(name: str, ids: Sequence[str], tallies: Sequence[Sequence[int]
     import matplotlib
 
     with matplotlib.rc_context(_STYLE):
-        fig = _figure(7.0, 1.0 + 0.26 * len(ids))
+        fig = _figure(7.0, 0.95 + 0.24 * len(ids), left=_label_width(ids), top=0.35)
         ax = fig.add_subplot()
         rows = range(len(ids))
         left = [0] * len(ids)
@@ -91,7 +101,7 @@ def verdict_chart(name: str, ids: Sequence[str], tallies: Sequence[Sequence[int]
         ax.set_xlabel("answers")
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_xlim(0, max([1, *left]))
-        fig.legend(loc="outside upper center", ncols=len(COLOURS), frameon=False)
+        fig.legend(loc="upper center", ncols=len(COLOURS), frameon=False, borderaxespad=0.2)
         return _svg(fig, name)
 
 
@@ -100,7 +110,7 @@ def misconception_chart(ids: Sequence[str], students: Sequence[int]) -> str:
     import matplotlib
 
     with matplotlib.rc_context(_STYLE):
-        fig = _figure(7.0, 0.8 + 0.3 * len(ids))
+        fig = _figure(7.0, 0.7 + 0.3 * len(ids), left=_label_width(ids))
         ax = fig.add_subplot()
         ax.barh(range(len(ids)), students, color=MISCONCEPTION_COLOUR, height=0.7)
         ax.set_yticks(range(len(ids)), ids, fontfamily="monospace")

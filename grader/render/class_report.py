@@ -15,9 +15,10 @@ from .env import render
 SUMMARY_FORMAT = 1
 
 
-def summary_text(summary: Any, *, regraded: int, reused: int, out: str) -> str:
-    """What ``backprop grade`` prints (``regraded``/``reused``: files of this run)."""
-    return render("summary.txt.j2", s=summary, regraded=regraded, reused=reused, out=out)
+def summary_text(summary: Any, *, regraded: int, reused: int, out: str, page: bool = True) -> str:
+    """What ``backprop grade`` prints (``regraded``/``reused``: files of this run; ``page``:
+    whether the report page was written)."""
+    return render("summary.txt.j2", s=summary, regraded=regraded, reused=reused, out=out, page=page)
 
 
 def summary_md(summary: Any) -> str:
