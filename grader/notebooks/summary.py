@@ -249,6 +249,7 @@ def summarize(
     scores = [row_score(r) for r in scored]
     verdicts: dict[str, Counter[str]] = {}
     found_on: dict[str, Counter[str]] = {}  # misconception -> quantity -> students
+    by_student: dict[str, list[str]] = {}  # misconception -> the students who made it
     unread = []
     table = []
     for r in rows:
@@ -257,22 +258,25 @@ def summarize(
         if mine is None:
             mine = items.get(sid)
         own: Counter[str] = Counter()
+        made: dict[str, None] = {}  # the misconceptions of the row, in the order of its items
         if row_status(r) in SCORED and mine is None:
             unread.append(sid)
         for item in mine or ():
             qid, verdict, mis = item_fields(item)
             own[verdict] += 1
+            if mis:
+                made[mis] = None
             if row_status(r) in SCORED:
                 verdicts.setdefault(qid, Counter())[verdict] += 1
                 if mis:
                     found_on.setdefault(mis, Counter())[qid] += 1
+        mistakes = tuple(made) if mine is not None else row_misconceptions(r)
+        if row_status(r) in SCORED:
+            for m in mistakes:
+                by_student.setdefault(m, []).append(sid)
         score, max_score = row_score(r)
-        table.append(StudentLine(sid, row_status(r), score, max_score, _tally(own), row_misconceptions(r),
+        table.append(StudentLine(sid, row_status(r), score, max_score, _tally(own), mistakes,
                                  row_message(r), row_file(r), _links(sid, feedback_files)))
-    by_student: dict[str, list[str]] = {}
-    for r in scored:
-        for m in row_misconceptions(r):
-            by_student.setdefault(m, []).append(row_student(r))
     order = list(dict.fromkeys([*columns, *verdicts]))
     return ClassSummary(
         assignment=assignment, family=family, students=len(rows), files=files,
