@@ -49,9 +49,15 @@ def load_items(out: str, rows: Sequence[Any]) -> dict[str, list[Mapping[str, Any
             items = doc["items"]
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        if isinstance(items, list) and all(isinstance(i, dict) for i in items):
+        if isinstance(items, list) and all(_is_item(i) for i in items):
             found[sid] = items
     return found
+
+
+def _is_item(item: Any) -> bool:
+    """Whether ``item`` has what the summary reads of a ``check --json`` item."""
+    return (isinstance(item, dict) and isinstance(item.get("id"), str)
+            and isinstance(item.get("verdict"), str) and isinstance(item.get("misconception") or "", str))
 
 
 def final_layer(instances: Any) -> frozenset[str]:
