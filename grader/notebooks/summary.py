@@ -288,14 +288,7 @@ def summarize(
         distribution_unit="points" if len({m for _, m in scores}) <= 1 else "percent",
         distribution=distribution(scores),
         groups=_groups(order, verdicts, found_on, final),
-        misconceptions=tuple(
-            MisconceptionLine(m, MISCONCEPTIONS[m].mistake if m in MISCONCEPTIONS else "",
-                              tuple(by_student.get(m, ())),
-                              tuple((q, found_on.get(m, Counter())[q]) for q in order
-                                    if found_on.get(m, Counter())[q]))
-            for m in sorted(set(by_student) | set(found_on),
-                            key=lambda m: (-len(by_student.get(m, ())), m))
-        ),
+        misconceptions=_misconceptions(order, by_student, found_on),
         flagged=tuple(Flag(row_student(r), row_status(r), row_message(r), row_file(r))
                       for r in rows if row_status(r) != "graded"),
         duplicates=tuple(Duplicate(*duplicate_fields(d)) for d in duplicates),
@@ -320,6 +313,18 @@ def _groups(order: Sequence[str], verdicts: Mapping[str, Counter[str]], found_on
                 total.update(verdicts.get(q.id, Counter()))
             out.append(GroupLine(g, _tally(total), tuple(lines[g])))
     return tuple(out)
+
+
+def _misconceptions(order: Sequence[str], by_student: Mapping[str, list[str]],
+                    found_on: Mapping[str, Counter[str]]) -> tuple[MisconceptionLine, ...]:
+    """Every misconception found, made by the most students first (then by id)."""
+    lines = []
+    for m in sorted(set(by_student) | set(found_on), key=lambda m: (-len(by_student.get(m, ())), m)):
+        where = found_on.get(m, Counter())
+        mistake = MISCONCEPTIONS[m].mistake if m in MISCONCEPTIONS else ""
+        lines.append(MisconceptionLine(m, mistake, tuple(by_student.get(m, ())),
+                                       tuple((q, where[q]) for q in order if where[q])))
+    return tuple(lines)
 
 
 def distribution(scores: Sequence[tuple[float, float]]) -> tuple[Bin, ...]:
