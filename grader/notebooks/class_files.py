@@ -82,7 +82,7 @@ def write_class_files(out: str, summary: ClassSummary, *, page: bool = True) -> 
     """Write ``summary.md`` and ``summary.json`` (and with ``page``, ``report.html``) into OUT."""
     from ..render.class_report import report_html, summary_json, summary_md
 
-    write_if_changed(os.path.join(out, "summary.md"), summary_md(summary))
+    write_if_changed(os.path.join(out, "summary.md"), summary_md(summary, page=page))
     write_if_changed(os.path.join(out, "summary.json"), summary_json(summary))
     if page:
         write_if_changed(os.path.join(out, "report.html"), report_html(summary))

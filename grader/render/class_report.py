@@ -21,8 +21,9 @@ def summary_text(summary: Any, *, regraded: int, reused: int, out: str, page: bo
     return render("summary.txt.j2", s=summary, regraded=regraded, reused=reused, out=out, page=page)
 
 
-def summary_md(summary: Any) -> str:
-    return render("summary.md.j2", s=summary)
+def summary_md(summary: Any, *, page: bool = True) -> str:
+    """``summary.md`` (``page``: link the report page written beside it)."""
+    return render("summary.md.j2", s=summary, page=page)
 
 
 def summary_data(summary: Any) -> dict[str, Any]:
