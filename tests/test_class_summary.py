@@ -14,10 +14,10 @@ import pytest
 from courses import blank, course, right
 
 from grader.notebooks import batch
+from grader.notebooks.class_summary import GROUPS, distribution, group_of, summarize
 from grader.notebooks.demo import fill
 from grader.notebooks.handout import notebook_handout
 from grader.notebooks.outputs import Row
-from grader.notebooks.summary import GROUPS, distribution, group_of, summarize
 from grader.render.class_report import report_html, summary_data, summary_json, summary_md, summary_text
 from grader.rules import MISCONCEPTIONS
 from grader.solver import solve

@@ -47,7 +47,7 @@ class Outcome:
     summary: str
     regraded: int
     reused: int
-    #: the class summary the text was rendered from (grader.notebooks.summary.ClassSummary)
+    #: the class summary the text was rendered from (grader.notebooks.class_summary.ClassSummary)
     class_summary: Any = None
 
 
@@ -286,9 +286,9 @@ def _grade(key: Any, key_bytes: bytes, files: list[Path], out: str, options: Opt
         lines = journal.load()
         journal.compact({n: lines[n] for n in keep if n in lines})
     from ..render.class_report import summary_text
-    from .class_files import class_summary, write_class_files
+    from .class_files import summary_of, write_class_files
 
-    cs = class_summary(key, rows, out, files=len(files), duplicates=duplicates)
+    cs = summary_of(key, rows, out, files=len(files), duplicates=duplicates)
     write_class_files(out, cs, page=report)
     text = summary_text(cs, regraded=len(tasks), reused=reused, out=out, page=report)
     return Outcome(tuple(rows), text, len(tasks), reused, cs)

@@ -1,7 +1,7 @@
 """The class summary's files under OUT: ``summary.md``, ``summary.json`` and ``report.html``
 (DESIGN section 8), and what the summary needs read from OUT and from the key.
 
-The I/O edge of :mod:`grader.notebooks.summary`: it reads each scored student's items from
+The I/O edge of :mod:`grader.notebooks.class_summary`: it reads each scored student's items from
 ``OUT/results/<student>.json`` when the row does not carry them (a row a worker sent back),
 lists ``OUT/feedback`` for the links, and writes the files (atomically, and only when their
 content changed, so a rerun that changes nothing leaves them alone).
@@ -14,15 +14,14 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .batch import SCORED
+from .class_summary import SCORED, ClassSummary, row_items, row_status, row_student, summarize
 from .outputs import write_if_changed
-from .summary import ClassSummary, row_items, row_status, row_student, summarize
 
 #: the files written into OUT
 FILES = ("summary.md", "summary.json", "report.html")
 
 
-def class_summary(key: Any, rows: Sequence[Any], out: str, *, files: int = 0,
+def summary_of(key: Any, rows: Sequence[Any], out: str, *, files: int = 0,
                   duplicates: Sequence[Any] = ()) -> ClassSummary:
     """The summary of a graded batch (``key``: the loaded key; ``out``: where its results are)."""
     students = list(key.students.values())

@@ -33,10 +33,15 @@ from urllib.parse import quote
 
 from ..rules import MISCONCEPTIONS
 from ..solver import split_id
-from .batch import SCORED, STATUSES
+from .batch import SCORED, STATUSES  # (with the typed rows: from .rows; see "reading the rows")
 
 # --------------------------------------------------------------------------- reading the rows
-# (the one place that knows the shape of a batch row, of a duplicate record and of a result item)
+# The one place that knows the shape of a batch row (grader.notebooks.outputs.Row), of a duplicate
+# record and of a result item. With the typed rows of grader.notebooks.rows (GradedRow, ErrorRow,
+# MissingRow, whose ``items`` are Marks on every row), these become: the statuses imported from
+# ``.rows``; ``row_items`` returns ``list(row.items)``; ``item_fields`` reads ``item.id``,
+# ``item.verdict``, ``item.misconception``; ``duplicate_fields`` reads ``d.student``, ``d.count``,
+# ``d.used``, ``d.others``; and grader.notebooks.class_files.load_items has nothing left to read.
 
 
 def row_student(row: Any) -> str:
@@ -68,7 +73,7 @@ def row_needs_execution(row: Any) -> bool:
     return bool(row.needs_execution)
 
 
-def row_items(row: Any) -> list[Mapping[str, Any]] | None:
+def row_items(row: Any) -> list[Any] | None:
     """The row's ``check --json`` items, or None when the row does not carry them (a row made
     from what a worker sent back: its result is in ``OUT/results/<student>.json``)."""
     if row.result is None:
@@ -76,7 +81,7 @@ def row_items(row: Any) -> list[Mapping[str, Any]] | None:
     return list(row.result.get("items", ()))
 
 
-def item_fields(item: Mapping[str, Any]) -> tuple[str, str, str | None]:
+def item_fields(item: Any) -> tuple[str, str, str | None]:
     """(id, verdict, misconception or None) of one ``check --json`` item."""
     return str(item["id"]), str(item["verdict"]), item.get("misconception") or None
 
