@@ -48,8 +48,10 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
 
     KEY is the key.json written by backprop generate; every submission is graded against the
     key's problem for its student, never the file's own. Writes OUT/gradebook.csv (a row per
-    student in the key), OUT/results/<student>.json and OUT/feedback/<student>.md, and prints
-    a summary. A second run regrades only files that changed. One run at a time writes into
+    student in the key), OUT/results/<student>.json and OUT/feedback/<student>.md, the class
+    summary as OUT/summary.md and OUT/summary.json and the report page OUT/report.html (one
+    self-contained file with charts: open it in a browser), and prints the summary. A second
+    run regrades only files that changed. One run at a time writes into
     OUT: a second one stops with an error naming the first (or, with --wait, waits for it).
 
     Example:
@@ -80,9 +82,9 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
             total = len(find_submissions(submissions))
             with click.progressbar(length=total, label="grading", file=sys.stderr) as bar:
                 outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, progress=bar.update,
-                                      wait=wait)
+                                      wait=wait, report=True)
         else:
-            outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, wait=wait)
+            outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, wait=wait, report=True)
     echo(outcome.summary)
     if specs:
         from ..platforms.exports import graded_rows, write_exports

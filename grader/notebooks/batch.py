@@ -18,7 +18,6 @@ import gc
 import os
 import signal
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +47,8 @@ class Outcome:
     summary: str
     regraded: int
     reused: int
+    #: the class summary the text was rendered from (grader.notebooks.class_summary.ClassSummary)
+    class_summary: Any = None
 
 
 # --------------------------------------------------------------------------- finding files
@@ -208,8 +209,12 @@ DEFAULT_OPTIONS = Options()  # frozen: one instance serves every call without op
 def grade_batch(
     key_path: str, submissions: Sequence[str], out: str, *, options: Options = DEFAULT_OPTIONS,
     jobs: int | None = None, progress: Callable[[int], None] | None = None, wait: bool = False,
+    report: bool = False,
 ) -> Outcome:
     """Grade every submission against the key; write OUT; return the rows and the summary text.
+
+    OUT gets ``summary.md`` and ``summary.json``, and with ``report`` the report page
+    ``report.html`` too (``backprop grade`` asks for it; its charts take about a second).
 
     One run at a time per OUT (:mod:`grader.notebooks.lock`): another run's lock is an error, or
     with ``wait`` is waited for. An OUT that cannot be written (read-only, full) is one error.
@@ -232,13 +237,13 @@ def grade_batch(
                             "give another --out") from None
     try:
         with locked(out, wait=wait):
-            return _grade(key, key_bytes, files, out, options, jobs, progress)
+            return _grade(key, key_bytes, files, out, options, jobs, progress, report)
     except OSError as exc:
         raise BackpropError(f"{out}: cannot write the results ({exc.strerror or exc})") from None
 
 
 def _grade(key: Any, key_bytes: bytes, files: list[Path], out: str, options: Options, jobs: int,
-           progress: Callable[[int], None] | None) -> Outcome:
+           progress: Callable[[int], None] | None, report: bool = False) -> Outcome:
     """:func:`grade_batch` once OUT is locked."""
     # a first run into OUT writes without comparing with, or removing, earlier outputs
     fresh = not any(os.path.isdir(os.path.join(out, sub)) for sub in ("results", "feedback"))
@@ -280,8 +285,13 @@ def _grade(key: Any, key_bytes: bytes, files: list[Path], out: str, options: Opt
     if journal.needs_compaction(len(keep)):
         lines = journal.load()
         journal.compact({n: lines[n] for n in keep if n in lines})
-    summary = summarize(rows, duplicates, len(files), len(tasks), reused, out)
-    return Outcome(tuple(rows), summary, len(tasks), reused)
+    from ..render.class_report import summary_text
+    from .class_files import summary_of, write_class_files
+
+    cs = summary_of(key, rows, out, files=len(files), duplicates=duplicates)
+    write_class_files(out, cs, page=report)
+    text = summary_text(cs, regraded=len(tasks), reused=reused, out=out, page=report)
+    return Outcome(tuple(rows), text, len(tasks), reused, cs)
 
 
 def _metadata(path: str) -> Any:
@@ -432,28 +442,3 @@ def _rewrite(out: str, key: Any, row: Row, entry: dict[str, Any] | None) -> None
         except OSError:
             pdf = None
     write_student(out, row, feedback, svg, pdf)
-
-
-def summarize(rows: Sequence[Row], duplicates: Sequence[dict], files: int, regraded: int, reused: int,
-              out: str) -> str:
-    from ..render.env import render
-    from .outputs import _num
-
-    counts = Counter(r.status for r in rows)
-    scored = [r for r in rows if r.status in SCORED]
-    mis: Counter[str] = Counter()
-    for r in scored:
-        mis.update(r.misconceptions)
-    needs = sum(1 for r in scored if r.needs_execution)
-    mean = max_score = None
-    if scored:
-        mean = _num(round(sum(r.score for r in scored) / len(scored), 2))
-        max_score = _num(max(r.max_score for r in scored))
-    return render(
-        "summary.txt.j2", rows=len(rows), files=files, regraded=regraded, reused=reused,
-        counts=[(s, counts[s]) for s in STATUSES if counts[s]], mean=mean, max_score=max_score,
-        scored=len(scored), misconceptions=mis.most_common(5), needs_execution=needs,
-        duplicates=duplicates, out=out,
-        flagged=[{"student": r.student, "status": r.status, "message": r.message, "file": r.file}
-                 for r in rows if r.status not in ("graded", "missing")],
-    )

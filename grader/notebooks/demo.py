@@ -159,5 +159,5 @@ def run_demo(out: str | Path, *, jobs: int | None = None, execute: bool = False)
         write_atomic(target, filled)
     graded = out / "graded"
     outcome = grade_batch(str(key_path), [str(submissions)], str(graded),
-                          options=Options(execute=execute, force=True), jobs=jobs)
+                          options=Options(execute=execute, force=True), jobs=jobs, report=True)
     return DemoFiles(out, key_path, handouts, submissions, graded, tuple(cases)), outcome
