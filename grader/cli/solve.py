@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
@@ -37,9 +38,7 @@ def command(instance: str, fmt: str, output: str | None) -> None:
 
         write_output(solution_json(trace), output)
     elif fmt == "md":
-        from ..render.solution import solution_markdown
-
-        write_output(solution_markdown(trace), output)
+        _write_markdown(trace, output)
     elif fmt == "text":
         from ..render.solution import solution_text
 
@@ -54,6 +53,23 @@ def command(instance: str, fmt: str, output: str | None) -> None:
             raise InputError("--format pdf needs -o FILE.pdf")
         with user_errors():
             write_output(solution_pdf(trace), output)
+
+
+def _write_markdown(trace: Any, output: str | None) -> None:
+    """The worked solution in Markdown with the drawing of the net: into ``output`` with the
+    drawing beside it (``solution.md`` and ``solution.svg``), or on standard output with the
+    drawing inline."""
+    from ..render.handout import picture_name
+    from ..render.solution import solution_markdown
+    from ..render.svg import net_svg
+
+    svg = net_svg(trace.instance)
+    if output is None or output == "-":
+        write_output(solution_markdown(trace, svg=svg), output)
+        return
+    picture = picture_name(os.path.basename(output))
+    write_output(svg, os.path.join(os.path.dirname(output), picture))
+    write_output(solution_markdown(trace, picture=picture), output)
 
 
 def _load(path: str) -> Any:
