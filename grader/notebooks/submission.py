@@ -97,6 +97,7 @@ def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_o
     gives the solved key instance; ``copies`` (a :class:`~grader.notebooks.copies.CopyIndex`
     of the key, or None) flags answers copied from a classmate's variant."""
     from ..grading import grade
+    from ..render.marks import wrong_marks
     from ..render.report import report_markdown
     from ..render.svg import net_svg
 
@@ -133,7 +134,7 @@ def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_o
         warnings.append(f"tampered: {who.message}")
     report = report.with_warnings(warnings)
     has_svg = status != "unknown"  # (an unknown row's feedback is about another student's net)
-    svg = net_svg(entry.instance) if has_svg else None
+    svg = net_svg(entry.instance, wrong_marks(report.items, entry.instance)) if has_svg else None
     markdown = report_markdown(report, student=student)
     # (the student's feedback gives what was found about the file, never a classmate's answers)
     feedback = feedback_text(status, student, path, who.message, markdown, has_svg)

@@ -20,9 +20,10 @@ import typst
 from ..drawing import Drawing
 from ..model import Instance
 from ..rules import MISCONCEPTIONS
-from ..solver import Trace, solve
+from ..solver import Trace
 from . import numbers
 from .env import environment
+from .marks import wrong_marks
 from .solution import BIAS_SENTENCES
 from .svg import FILLS, INK, RED, drawing
 from .typst_math import name, tex_inline, typst_formula, typst_name, typst_numbers, typst_string
@@ -175,19 +176,9 @@ def class_pdf(variants: Iterable[Any]) -> bytes:
 # --------------------------------------------------------------------------- feedback
 
 
-def _highlight(report: Any, trace: Trace) -> list[str]:
-    """The neurons and connections of the wrong answers."""
-    marks = []
-    for item in report.items:
-        if item.verdict in ("incorrect", "invalid") and item.id in trace and trace[item.id].subject:
-            marks.append(trace[item.id].subject)
-    return marks
-
-
 def _feedback_body(report: Any, instance: Instance, student: str, reveal: bool) -> tuple[str, str]:
     from .report import item_view
 
-    trace = solve(instance)
     decimals = getattr(report, "decimals", instance.rounding)
     d = decimals + 2
     items, wrong = [], []
@@ -212,7 +203,7 @@ def _feedback_body(report: Any, instance: Instance, student: str, reveal: bool) 
     return f"Feedback · {student}", _render(
         "feedback.typ.j2", student=student, items=items, wrong=wrong, reveal=reveal,
         score=view_points(report.score), max_score=view_points(report.max_score),
-        net=net_typst(drawing(instance, _highlight(report, trace))),
+        net=net_typst(drawing(instance, wrong_marks(report.items, instance))),
     )
 
 
