@@ -5,12 +5,14 @@ graded against the key?"""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pypdf
 import pytest
 
 from grader.cli import cli
@@ -18,7 +20,7 @@ from grader.families import load_family
 from grader.generator import generate_variants
 from grader.key import key_document
 from grader.model import instance_from_dict
-from grader.notebooks.demo import fill
+from grader.notebooks.demo import _tampered, fill
 from grader.notebooks.handout import notebook_handout
 from grader.render.marks import wrong_marks
 from grader.render.svg import RED, weight_labels
@@ -180,3 +182,45 @@ def test_marks_come_from_the_trace_subjects(course):
     assert wrong_marks([{"id": "P", "verdict": "incorrect"}], v.instance) == ()
     assert wrong_marks([{"id": "o_A", "verdict": "carried-forward"},
                         {"id": "o_B", "verdict": "missing"}], v.instance) == ()
+
+
+def _pdf_text(path: Path) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(path.read_bytes()))
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def test_feedback_is_headed_with_student_and_assignment_and_says_when_the_problem_was_edited(
+        runner, course, tmp_path):
+    """student01 hands in their own handout; student02 edits every weight to 1 and answers that
+    easier problem right: both feedbacks (Markdown and PDF) name the student and the assignment,
+    and student02's says first, before the score, that the problem's numbers were edited and
+    the answers graded against the problem as the key holds it."""
+    key, subs, variants = course
+    v1, v2, _ = variants.values()
+    (subs / "student01.ipynb").write_text(fill(notebook_handout(v1), exact(v1)))
+    (subs / "student02.ipynb").write_text(_tampered(notebook_handout(v2), v2.asked))
+    graded = tmp_path / "graded"
+    result = runner.invoke(cli, ["grade", str(key), str(subs), "--out", str(graded), "--format", "md,pdf",
+                                 "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert "Status: 1 graded, 1 tampered, 1 missing." in result.output
+    feedback = graded / "feedback"
+
+    honest = (feedback / "student01.md").read_text()
+    assert honest.startswith("# Feedback for student01\n\nAssignment `hw7`.\n\n**Score: 28 / 28**")
+    assert "Note:" not in honest and "edited" not in honest
+
+    edited = (feedback / "student02.md").read_text()
+    head, _, rest = edited.partition("**Score:")
+    assert head.startswith("# Feedback for student02\n\nAssignment `hw7`.\n\n**Note:** the problem in your "
+                           "file was edited: its numbers are not the ones you were given (")
+    assert ("Your answers were graded against the problem you were given, as the instructor's key holds it, "
+            "so answers worked out on the edited numbers count as wrong.") in head
+    assert rest and "Note:" not in rest  # said once, at the top
+
+    pdf = _pdf_text(feedback / "student02.pdf")
+    assert "Feedback for student02" in pdf and "Assignment hw7" in pdf
+    assert "Note: the problem in your file was edited" in pdf
+    assert "graded against the problem you were given" in pdf
+    assert pdf.index("Note:") < pdf.index("Score:")
+    assert "edited" not in _pdf_text(feedback / "student01.pdf")

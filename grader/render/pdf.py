@@ -176,7 +176,8 @@ def class_pdf(variants: Iterable[Any]) -> bytes:
 # --------------------------------------------------------------------------- feedback
 
 
-def _feedback_body(report: Any, instance: Instance, student: str, reveal: bool) -> tuple[str, str]:
+def _feedback_body(report: Any, instance: Instance, student: str, reveal: bool, assignment: str | None = None,
+                   notice: str | None = None) -> tuple[str, str]:
     from .report import item_view
 
     decimals = getattr(report, "decimals", instance.rounding)
@@ -200,8 +201,10 @@ def _feedback_body(report: Any, instance: Instance, student: str, reveal: bool) 
                     "result": None if item.from_own is None or not reveal else numbers.fmt(item.from_own, d)}
         wrong.append({**row, "message": item.message[:1].upper() + item.message[1:],
                       "mistake": m.mistake if m else "", "right": m.right if m else "", "step": step})
-    return f"Feedback · {student}", _render(
-        "feedback.typ.j2", student=student, items=items, wrong=wrong, reveal=reveal,
+    footer = " · ".join(x for x in ("Feedback", assignment, student) if x)
+    return footer, _render(
+        "feedback.typ.j2", student=student, assignment=assignment, notice=notice, items=items, wrong=wrong,
+        reveal=reveal,
         score=view_points(report.score), max_score=view_points(report.max_score),
         net=net_typst(drawing(instance, wrong_marks(report.items, instance))),
     )
@@ -211,10 +214,11 @@ def view_points(x: float) -> str:
     return f"{x:g}"
 
 
-def feedback_pdf(report: Any, instance: Instance, *, student: str, reveal: bool = False) -> bytes:
+def feedback_pdf(report: Any, instance: Instance, *, student: str, reveal: bool = False,
+                 assignment: str | None = None, notice: str | None = None) -> bytes:
     """A student's feedback (a :class:`grader.report.Report`): the score, every item with the
     student's answer and verdict, the net with the wrong neurons and weights in red, and for
     each wrong answer the misconception and the worked step with the student's own numbers
     (its result, which may be the expected value, only with ``reveal``)."""
     return compile_typst(document(f"Feedback: {student}",
-                                  [_feedback_body(report, instance, student, reveal)]))
+                                  [_feedback_body(report, instance, student, reveal, assignment, notice)]))
