@@ -115,7 +115,7 @@ def _course(family: str, out: Path, secret: Path) -> list[tuple[str, str]]:
                  if c.cell_type == "markdown"]
     handout = course / "handouts" / "student01.toml"
     docs.append((f"{family}/solve --format md",
-                 _invoke(["solve", str(handout), "--format", "md"])))
+                 _invoke(["solve", str(handout), "--format", "md", "--secret", str(secret)])))
 
     # submissions with mistakes of every kind, and a tampered one, graded with Markdown feedback
     subs = out / f"{family}-submissions"
@@ -142,8 +142,8 @@ def _course(family: str, out: Path, secret: Path) -> list[tuple[str, str]]:
     docs += [(f"{family}/feedback/{p.name}", p.read_text(encoding="utf-8"))
              for p in sorted((graded / "feedback").glob("*.md"))]
     docs.append((f"{family}/check --format md --reveal",
-                 _invoke(["check", str(subs / "student01.toml"), "--format", "md", "--reveal"],
-                          ok=(1,))))
+                 _invoke(["check", str(subs / "student01.toml"), "--format", "md", "--reveal",
+                          "--secret", str(secret)], ok=(1,))))
     return docs
 
 

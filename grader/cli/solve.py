@@ -18,21 +18,34 @@ FORMATS = ("text", "md", "json", "pdf")
               help="text for the terminal, md for Markdown, json for scripts, pdf for print.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write to this file instead of standard output.")
-def command(instance: str, fmt: str, output: str | None) -> None:
+@click.option("--secret", "secret_file", type=click.Path(dir_okay=False), default=None,
+              help="A student's signed handout: the instructor's secret that generated it "
+                   "[default: $XDG_CONFIG_HOME/backprop/secret, when it is there].")
+@click.option("--key", "key_file", type=click.Path(dir_okay=False), default=None,
+              help="A student's signed handout: the key.json of its assignment, instead of the secret.")
+def command(instance: str, fmt: str, output: str | None, secret_file: str | None,
+            key_file: str | None) -> None:
     """Solve INSTANCE step by step: forward pass, deltas, weight updates.
 
     INSTANCE is a TOML file (or JSON with the same structure, a handout file with an
     [instance] table, or a notebook handout, whose problem is in its metadata). Every
     quantity is shown as its formula, the formula with the numbers put in, and the result.
+    A student's signed handout is solved only for the instructor: with the secret that
+    generated it (yours by default) or with --key.
 
     Example:
 
         backprop solve problem.toml --format md -o solution.md
+        backprop solve hw3/handouts/alice.toml --key hw3/key.json
     """
+    from ..reveal import require_instructor
     from ..solver import solve
 
     with user_errors():
-        trace = solve(_load(instance))
+        problem, meta = _load(instance)
+        require_instructor(instance, meta, problem, what="its worked solution", secret_file=secret_file,
+                           key_file=key_file)
+        trace = solve(problem)
     if fmt == "json":
         from ..render.solution import solution_json
 
@@ -72,14 +85,20 @@ def _write_markdown(trace: Any, output: str | None) -> None:
     write_output(solution_markdown(trace, picture=picture), output)
 
 
-def _load(path: str) -> Any:
-    """The instance of an instance or handout file, or of a notebook handout's metadata."""
-    if not path.lower().endswith(".ipynb"):
-        from ..files import load_instance
-
-        return load_instance(path)
+def _load(path: str) -> tuple[Any, Any]:
+    """The instance of an instance or handout file, or of a notebook handout's metadata, and
+    the handout's metadata (``[meta]``, ``metadata.backprop``; None for an instance file)."""
     from ..errors import BackpropError
     from ..model import instance_from_dict
+
+    if not path.lower().endswith(".ipynb"):
+        from ..files import read_data
+
+        data = read_data(path)
+        if "instance" not in data:
+            return instance_from_dict(data, path), None
+        meta = data.get("meta")
+        return instance_from_dict(data["instance"], path, table="instance"), meta
     from ..notebooks.read import load_notebook
 
     nb = load_notebook(path)
@@ -87,4 +106,4 @@ def _load(path: str) -> Any:
     if not isinstance(raw, dict):
         raise BackpropError(f"{path}: has no problem in its metadata (metadata.backprop.instance); "
                             "solve the instance file or the .toml handout instead")
-    return instance_from_dict(raw, f"{path}: metadata.backprop.instance")
+    return instance_from_dict(raw, f"{path}: metadata.backprop.instance"), nb.meta
