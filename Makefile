@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 OUT    ?= demo-out
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint clean katex
 
 $(BIN)/backprop: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,5 +29,12 @@ lint: $(BIN)/backprop
 	$(BIN)/ruff --version >/dev/null 2>&1 || $(BIN)/pip install --quiet ruff
 	$(BIN)/ruff check grader tests bench
 
+# tests/test_markdown_math.py renders every Markdown output with KaTeX under node: the packages
+# pinned in tests/katex, installed into tests/.katex (ignored by git); the test does it if missing
+katex:
+	mkdir -p tests/.katex
+	cp tests/katex/package.json tests/katex/package-lock.json tests/.katex/
+	cd tests/.katex && npm ci --no-audit --no-fund --loglevel=error
+
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis build *.egg-info tests/.katex

@@ -304,13 +304,20 @@ Rendered = tuple[list[tuple[str, str | bytes]], dict[str, Any], tuple[int, int, 
 def _render_student(formats: tuple[str, ...], assignment: str, v: Variant) -> Rendered:
     """One student's handouts and worked solutions as (path under OUT, content), their entry
     of the key, and their row of the spread."""
+    from .render.handout import picture_name
     from .render.solution import solution_markdown
+    from .render.svg import net_svg
 
     files: list[tuple[str, str | bytes]] = [
         (f"handouts/{v.student}.{ext}", render(v)) for ext, render in renderers(formats).items()
     ]
     trace, sid = v.trace(), v.student
-    files.append((f"solutions/{sid}.md", solution_markdown(trace, student=sid, assignment=assignment)))
+    picture = net_svg(v.instance)  # the drawing of the net the Markdown files link to, beside them
+    if "md" in formats:
+        files.append((f"handouts/{picture_name(sid)}", picture))
+    files.append((f"solutions/{sid}.md", solution_markdown(trace, student=sid, assignment=assignment,
+                                                           picture=picture_name(sid))))
+    files.append((f"solutions/{picture_name(sid)}", picture))
     if "pdf" in formats:
         from .render.pdf import solution_pdf
 

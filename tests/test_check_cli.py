@@ -93,7 +93,9 @@ def test_wrong_answers_exit_1_and_hide_expected(runner, handout):
         "message": item["message"],
     }
     assert data["score"] == data["max_score"] - 2
-    revealed = json.loads(run(runner, path, "--json", "--reveal").output)
+    secret = tmp / "secret"  # (--reveal on a signed handout is for its instructor: tests/test_reveal.py)
+    secret.write_text("cli-secret\n")
+    revealed = json.loads(run(runner, path, "--json", "--reveal", "--secret", str(secret)).output)
     assert next(i for i in revealed["items"] if i["id"] == "delta_C")["expected"] == exact["delta_C"]
 
     md = run(runner, path, "--format", "md")

@@ -116,7 +116,7 @@ def test_count_names_students_and_writes_every_file(runner, tmp_path, config_hom
     result = runner.invoke(cli, ["generate", "chain", "--count", "3", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "handouts").iterdir())
-    assert names == [f"student0{i}.{ext}" for i in (1, 2, 3) for ext in ("md", "toml")]
+    assert names == [f"student0{i}.{ext}" for i in (1, 2, 3) for ext in ("md", "svg", "toml")]
     key = json.loads((tmp_path / "key.json").read_text())
     assert sorted(key["students"]) == ["student01", "student02", "student03"]
     entry = key["students"]["student02"]
@@ -564,7 +564,7 @@ def test_generate_in_parallel_writes_the_same_files(runner, tmp_path):
         outs.append({p.relative_to(tmp_path / jobs): p.read_bytes()
                      for p in sorted((tmp_path / jobs).rglob("*")) if p.is_file()})
         assert stat.S_IMODE(os.stat(tmp_path / jobs / "key.json").st_mode) == 0o600
-    assert len(outs[0]) == 3 * 120 + 1
+    assert len(outs[0]) == 5 * 120 + 1  # handout .toml, .md and .svg, solution .md and .svg; the key
     assert outs[0] == outs[1]
 
 

@@ -222,13 +222,13 @@ def test_toml_answer_files_are_graded_too(runner, course, tmp_path):
 def test_solve_reads_a_notebook_handouts_problem(runner, course, tmp_path):
     """`backprop solve s01.ipynb` solves the problem in the notebook's metadata, the same as
     solving the instance itself."""
-    _, _, vs = course
+    key, _, vs = course
     v = vs[sorted(vs)[0]]
     nb_path = tmp_path / "hw.ipynb"
     nb_path.write_text(notebook_handout(v))
     inst_path = tmp_path / "hw.json"
     inst_path.write_text(json.dumps(v.instance.to_dict()))
-    from_nb = runner.invoke(cli, ["solve", str(nb_path), "--format", "json"])
+    from_nb = runner.invoke(cli, ["solve", str(nb_path), "--format", "json", "--key", str(key)])
     assert from_nb.exit_code == 0, from_nb.output
     assert from_nb.output == runner.invoke(cli, ["solve", str(inst_path), "--format", "json"]).output
     nb = json.loads(nb_path.read_text())

@@ -128,7 +128,8 @@ def test_force_replaces_handouts_solutions_and_key_and_keeps_everything_else(gen
     result = gen("--count", "2", "--format", "toml", "--assignment", "hw2", "--out", str(out), "--force")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (out / "handouts").iterdir()) == ["student01.toml", "student02.toml"]
-    assert sorted(p.name for p in (out / "solutions").iterdir()) == ["student01.md", "student02.md"]
+    assert sorted(p.name for p in (out / "solutions").iterdir()) == [  # (each with its drawing of the net)
+        "student01.md", "student01.svg", "student02.md", "student02.svg"]
     key = json.loads((out / "key.json").read_text())
     assert key["assignment"] == "hw2" and sorted(key["students"]) == ["student01", "student02"]
     assert (out / "graded" / "gradebook.csv").read_text() == "student,score\n"
@@ -157,7 +158,7 @@ def test_add_gives_late_students_variants_and_keeps_everyone_else_byte_for_byte(
     for path, data in before.items():  # every old handout and solution, dee's too
         assert after[path] == data, path
     added = sorted(set(after) - set(before))
-    formats = (("handouts", ("ipynb", "md", "toml")), ("solutions", ("md",)))
+    formats = (("handouts", ("ipynb", "md", "svg", "toml")), ("solutions", ("md", "svg")))
     assert added == [f"{d}/{s}.{e}" for d, exts in formats for s in ("eve", "fay") for e in exts]
     assert list(new_key["students"]) == ["ann", "bob", "cy", "dee", "eve", "fay"]
     for sid, entry in old_key["students"].items():

@@ -424,12 +424,13 @@ def test_valid_file_solves(runner: CliRunner, tmp_path: Path) -> None:
 
 
 def test_handout_with_instance_table_is_accepted(runner: CliRunner, tmp_path: Path) -> None:
-    """Is a student's handout ([meta], [instance], [answers]) read as its [instance]?"""
+    """Is a handout ([meta], [instance], [answers]) read as its [instance]? (Unsigned: a
+    student's signed handout is solved only for the instructor, tests/test_reveal.py.)"""
     path = tmp_path / "student01.toml"
     inner = (HANDWRITTEN.replace("[weights]", "[instance.weights]")
              .replace("[[samples]]", "[[instance.samples]]"))
     path.write_text(
-        '[meta]\nassignment = "hw3"\nstudent = "student01"\nsignature = "abc"\n\n[instance]\n'
+        '[meta]\nassignment = "hw3"\nstudent = "student01"\n\n[instance]\n'
         + inner
         + '\n[answers]\no_C = ""\ndelta_C = ""\n',
         encoding="utf-8",

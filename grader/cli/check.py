@@ -13,7 +13,15 @@ from .common import SANDBOXES, InputError, require_sandbox, user_errors, write_o
 @click.command("check")
 @click.argument("submission")  # (a folder: the reader says so in one line)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (for scripts).")
-@click.option("--reveal", is_flag=True, help="Also show the expected values (for instructors).")
+@click.option("--reveal", is_flag=True,
+              help="Also show the expected values (for instructors: a student's signed handout needs "
+                   "--secret or --key).")
+@click.option("--secret", "secret_file", type=click.Path(dir_okay=False), default=None,
+              help="With --reveal on a signed handout: the instructor's secret that generated it "
+                   "[default: $XDG_CONFIG_HOME/backprop/secret, when it is there].")
+@click.option("--key", "key_file", type=click.Path(dir_okay=False), default=None,
+              help="With --reveal on a signed handout: the key.json of its assignment, instead of the "
+                   "secret.")
 @click.option("--format", "fmt", type=click.Choice(("text", "md")), default="text", show_default=True,
               help="text for the terminal, md for Markdown feedback.")
 @click.option("--ecf-credit", type=click.FloatRange(0.0, 1.0), default=None,
@@ -26,7 +34,8 @@ from .common import SANDBOXES, InputError, require_sandbox, user_errors, write_o
               help="With --execute: bwrap isolates the notebook with bubblewrap; none accepts weaker "
                    "in-process limits where bubblewrap is missing (not isolated: see the README).")
 def command(submission: str, as_json: bool, reveal: bool, fmt: str, ecf_credit: float | None,
-            output: str | None, execute: bool, sandbox: str) -> None:
+            output: str | None, execute: bool, sandbox: str, secret_file: str | None = None,
+            key_file: str | None = None) -> None:
     """Check the answers in SUBMISSION, a filled-in handout (.toml or .ipynb).
 
     Every answer gets a verdict: correct, carried-forward (wrong only because of an earlier
@@ -40,7 +49,14 @@ def command(submission: str, as_json: bool, reveal: bool, fmt: str, ecf_credit: 
     """
     with user_errors():
         require_sandbox(execute, sandbox)
+        if (secret_file or key_file) and not reveal:
+            raise InputError("--secret and --key apply only with --reveal")
         sub = _read(submission, execute, sandbox)
+        if reveal:
+            from ..reveal import require_instructor
+
+            require_instructor(submission, sub.meta, sub.instance, what="every expected value (--reveal)",
+                               secret_file=secret_file, key_file=key_file)
         credit = ecf_credit if ecf_credit is not None else _family_credit(sub.meta)
         from ..grading import grade
 

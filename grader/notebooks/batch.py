@@ -430,10 +430,12 @@ def _rewrite(out: str, key: Any, row: Row, entry: dict[str, Any] | None) -> None
     feedback = entry.get("feedback") if entry else None
     svg = pdf = None
     if feedback is not None and row.student in key.students:
+        from ..render.marks import wrong_marks
         from ..render.svg import net_svg
 
         try:
-            svg = net_svg(key.students[row.student].instance)
+            instance = key.students[row.student].instance
+            svg = net_svg(instance, wrong_marks((row.result or {}).get("items", ()), instance))
         except BackpropError:  # the key's instance is broken: the row is an error anyway
             svg = None
     if entry is not None and entry.get("pdf"):

@@ -5,7 +5,7 @@ workers instead of once in each. Nothing here starts a thread (the server forks)
 from __future__ import annotations
 
 from .. import grading, key, solver  # noqa: F401
-from ..render import report, svg  # noqa: F401
+from ..render import marks, report, svg  # noqa: F401
 from ..render.env import environment
 from . import batch, read, submission  # noqa: F401
 

@@ -97,7 +97,9 @@ def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_o
     gives the solved key instance; ``copies`` (a :class:`~grader.notebooks.copies.CopyIndex`
     of the key, or None) flags answers copied from a classmate's variant."""
     from ..grading import grade
-    from ..render.report import report_markdown
+    from ..render.env import render
+    from ..render.marks import wrong_marks
+    from ..render.report import feedback_notice, report_markdown
     from ..render.svg import net_svg
 
     meta, reader = parse(path, data)
@@ -105,7 +107,9 @@ def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_o
     student, status, message = who.student, who.status, who.message
     if who.graded_as is None:  # a location on nobody's row of the roster, and no claim to score against
         empty = {"score": 0, "max_score": 0, "items": [], "warnings": []}
-        feedback = feedback_text(status, student, path, message, f"# Feedback for {student}\n", False)
+        head = render("feedback_unscored.md.j2", student=student, assignment=key.assignment,
+                      notice=feedback_notice(status, file=path, message=message))
+        feedback = feedback_text(status, student, path, message, head, False)
         return Graded(student, status, message, empty, False, feedback, None, None)
     entry = key.students[who.graded_as]
     trace = trace_of(who.graded_as)
@@ -133,8 +137,9 @@ def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_o
         warnings.append(f"tampered: {who.message}")
     report = report.with_warnings(warnings)
     has_svg = status != "unknown"  # (an unknown row's feedback is about another student's net)
-    svg = net_svg(entry.instance) if has_svg else None
-    markdown = report_markdown(report, student=student)
+    svg = net_svg(entry.instance, wrong_marks(report.items, entry.instance)) if has_svg else None
+    notice = feedback_notice(status, file=path, message=who.message)
+    markdown = report_markdown(report, student=student, assignment=key.assignment, notice=notice)
     # (the student's feedback gives what was found about the file, never a classmate's answers)
     feedback = feedback_text(status, student, path, who.message, markdown, has_svg)
     pdf = None
@@ -144,7 +149,8 @@ def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_o
         except ImportError:  # typst missing: the Markdown feedback is still written
             pass
         else:
-            pdf = feedback_pdf(report, entry.instance, student=student)
+            pdf = feedback_pdf(report, entry.instance, student=student, assignment=key.assignment,
+                               notice=notice)
     return Graded(student, status, message, report.to_json(), needs, feedback, svg, pdf)
 
 

@@ -87,4 +87,13 @@ def handout_toml(variant: Variant) -> str:
 
 
 def handout_markdown(variant: Variant) -> str:
-    return render("handout.md.j2", **context(variant))
+    """The Markdown handout; it shows the net as ``<student>.svg``, the drawing ``generate``
+    writes beside it (:func:`picture_name`, :func:`grader.render.svg.net_svg`)."""
+    return render("handout.md.j2", picture=picture_name(variant.student), **context(variant))
+
+
+def picture_name(markdown_name: str) -> str:
+    """The name of the drawing of the net beside a Markdown file: ``student01.md`` (or
+    ``student01``) -> ``student01.svg``."""
+    stem = markdown_name[:-3] if markdown_name.lower().endswith(".md") else markdown_name
+    return f"{stem}.svg"

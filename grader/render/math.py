@@ -1,5 +1,7 @@
 """Quantity ids and formulas as LaTeX math (``$...$`` in Markdown, rendered by JupyterLab
-and GitHub): ``delta_C_step2`` -> ``\\delta_{C}^{(2)}``, ``new_w_A_C`` -> ``w'_{A,C}``."""
+and GitHub): ``delta_C_step2`` -> ``\\delta_{C}^{(2)}``, ``new_w_A_C`` -> ``w'_{A,C}``,
+``new_w_A_C_step2`` -> ``w'^{(2)}_{A,C}``. tests/test_markdown_math.py renders every piece of
+every Markdown output with KaTeX."""
 
 from __future__ import annotations
 
@@ -26,7 +28,9 @@ def latex_name(qid: str) -> str:
     if base == "P":
         return "P" + sup
     if base.startswith("new_w_") and len(parts) == 4:
-        return f"w'_{{{parts[2]},{parts[3]}}}" + sup
+        # the prime is a superscript already: the step goes beside it (w'^{(2)}_{A,C}); after the
+        # subscript it would be a second superscript, which TeX, MathJax and KaTeX refuse
+        return f"w'{sup}_{{{parts[2]},{parts[3]}}}"
     if base.startswith("dw_") and len(parts) == 3:
         return rf"\Delta w_{{{parts[1]},{parts[2]}}}" + sup
     if base.startswith("w_") and len(parts) == 3:

@@ -20,9 +20,10 @@ import typst
 from ..drawing import Drawing
 from ..model import Instance
 from ..rules import MISCONCEPTIONS
-from ..solver import Trace, solve
+from ..solver import Trace
 from . import numbers
 from .env import environment
+from .marks import wrong_marks
 from .solution import BIAS_SENTENCES
 from .svg import FILLS, INK, RED, drawing
 from .typst_math import name, tex_inline, typst_formula, typst_name, typst_numbers, typst_string
@@ -175,19 +176,10 @@ def class_pdf(variants: Iterable[Any]) -> bytes:
 # --------------------------------------------------------------------------- feedback
 
 
-def _highlight(report: Any, trace: Trace) -> list[str]:
-    """The neurons and connections of the wrong answers."""
-    marks = []
-    for item in report.items:
-        if item.verdict in ("incorrect", "invalid") and item.id in trace and trace[item.id].subject:
-            marks.append(trace[item.id].subject)
-    return marks
-
-
-def _feedback_body(report: Any, instance: Instance, student: str, reveal: bool) -> tuple[str, str]:
+def _feedback_body(report: Any, instance: Instance, student: str, reveal: bool, assignment: str | None = None,
+                   notice: str | None = None) -> tuple[str, str]:
     from .report import item_view
 
-    trace = solve(instance)
     decimals = getattr(report, "decimals", instance.rounding)
     d = decimals + 2
     items, wrong = [], []
@@ -209,10 +201,12 @@ def _feedback_body(report: Any, instance: Instance, student: str, reveal: bool) 
                     "result": None if item.from_own is None or not reveal else numbers.fmt(item.from_own, d)}
         wrong.append({**row, "message": item.message[:1].upper() + item.message[1:],
                       "mistake": m.mistake if m else "", "right": m.right if m else "", "step": step})
-    return f"Feedback · {student}", _render(
-        "feedback.typ.j2", student=student, items=items, wrong=wrong, reveal=reveal,
+    footer = " · ".join(x for x in ("Feedback", assignment, student) if x)
+    return footer, _render(
+        "feedback.typ.j2", student=student, assignment=assignment, notice=notice, items=items, wrong=wrong,
+        reveal=reveal,
         score=view_points(report.score), max_score=view_points(report.max_score),
-        net=net_typst(drawing(instance, _highlight(report, trace))),
+        net=net_typst(drawing(instance, wrong_marks(report.items, instance))),
     )
 
 
@@ -220,10 +214,11 @@ def view_points(x: float) -> str:
     return f"{x:g}"
 
 
-def feedback_pdf(report: Any, instance: Instance, *, student: str, reveal: bool = False) -> bytes:
+def feedback_pdf(report: Any, instance: Instance, *, student: str, reveal: bool = False,
+                 assignment: str | None = None, notice: str | None = None) -> bytes:
     """A student's feedback (a :class:`grader.report.Report`): the score, every item with the
     student's answer and verdict, the net with the wrong neurons and weights in red, and for
     each wrong answer the misconception and the worked step with the student's own numbers
     (its result, which may be the expected value, only with ``reveal``)."""
     return compile_typst(document(f"Feedback: {student}",
-                                  [_feedback_body(report, instance, student, reveal)]))
+                                  [_feedback_body(report, instance, student, reveal, assignment, notice)]))

@@ -152,8 +152,11 @@ def _context(report: Report, student: str | None, reveal: bool,
     }
 
 
-def report_markdown(report: Report, *, student: str | None = None, reveal: bool = False) -> str:
-    """The feedback as Markdown (what batch grading writes per student).
+def report_markdown(report: Report, *, student: str | None = None, reveal: bool = False,
+                    assignment: str | None = None, notice: str | None = None) -> str:
+    """The feedback as Markdown (what batch grading writes per student), headed with the
+    student and the assignment, then ``notice`` (what was found about the file, such as a
+    problem edited: :func:`feedback_notice`) before the score.
 
     Rendered from a cached skeleton of ``report.md.j2`` (see :func:`_cached_render`): the
     template is laid out once per shape of report (which answers are blank, which have a
@@ -166,9 +169,10 @@ def report_markdown(report: Report, *, student: str | None = None, reveal: bool 
     counts = {k: n for k in VERDICTS if (n := verdicts.count(k))}
     warnings = report.warnings
     ecf_credit = _points(report.ecf_credit)
-    key = (reveal, not student, ecf_credit, *counts, None, *map(bool, givens), None, *map(bool, miscs), None,
-           *[(v.verdict, not v.misconception) for v in wrong], len(warnings))
-    head = [str(student), _points(report.score), _points(report.max_score), *map(str, counts.values())]
+    key = (reveal, not student, not assignment, not notice, ecf_credit, *counts, None, *map(bool, givens),
+           None, *map(bool, miscs), None, *[(v.verdict, not v.misconception) for v in wrong], len(warnings))
+    head = [str(student), _points(report.score), _points(report.max_score), str(assignment), str(notice),
+            *map(str, counts.values())]
 
     def values() -> list[str]:
         return [*head, *ids, *givens, *verdicts, *miscs, *points, *max_points, *expected, *warnings]
@@ -181,7 +185,8 @@ def report_markdown(report: Report, *, student: str | None = None, reveal: bool 
             slots[h + 3 * n + k] = book.slot(h + 3 * n + k, bool(miscs[k]))
         return {
             "student": book.slot(0, bool(student)), "score": slots[1], "max_score": slots[2],
-            "counts": dict(zip(counts, slots[3:h], strict=True)),
+            "assignment": book.slot(3, bool(assignment)), "notice": book.slot(4, bool(notice)),
+            "counts": dict(zip(counts, slots[5:h], strict=True)),
             "rows": list(zip(*[slots[h + c * n:h + (c + 1) * n] for c in range(7)], strict=True)),
             "wrong": [book.lazy(j, {"verdict": v.verdict}, {"misconception": bool(v.misconception)})
                       for j, v in enumerate(wrong)],
@@ -191,9 +196,17 @@ def report_markdown(report: Report, *, student: str | None = None, reveal: bool 
     def context() -> dict[str, Any]:
         return {"rows": list(zip(*columns, strict=True)), "wrong": wrong,
                 "score": head[1], "max_score": head[2], "counts": counts, "warnings": list(warnings),
-                "student": student, "reveal": reveal, "ecf_credit": ecf_credit}
+                "student": student, "reveal": reveal, "ecf_credit": ecf_credit, "assignment": assignment,
+                "notice": notice}
 
     return _cached_render("report.md.j2", key, values, wrong, symbolic, context)
+
+
+def feedback_notice(status: str, *, file: str = "", message: str = "") -> str:
+    """What the feedback says first about a file of ``status`` (``templates/feedback_notice.txt.j2``):
+    for a tampered file, that its problem was edited and graded against the key; empty for a
+    file graded as handed out."""
+    return " ".join(render("feedback_notice.txt.j2", status=status, file=file, message=message).split())
 
 
 def use_colour(stream_isatty: bool, environ: Mapping[str, str] = os.environ) -> bool:

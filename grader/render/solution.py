@@ -33,8 +33,13 @@ def solution_text(trace: Trace) -> str:
     return render("solution.txt.j2", **_context(trace, tex=False))
 
 
-def solution_markdown(trace: Trace, *, student: str | None = None, assignment: str | None = None) -> str:
-    return render("solution.md.j2", student=student, assignment=assignment, **_context(trace, text=False))
+def solution_markdown(trace: Trace, *, student: str | None = None, assignment: str | None = None,
+                      picture: str | None = None, svg: str | None = None) -> str:
+    """The worked solution in Markdown, with the drawing of the net: ``picture``, the name of
+    the SVG file beside it to link to, or else ``svg``, the drawing itself, put inline (for a
+    Markdown file that goes alone, such as ``solve --format md`` on standard output)."""
+    return render("solution.md.j2", student=student, assignment=assignment, picture=picture, svg=svg,
+                  **_context(trace, text=False))
 
 
 def solution_json(trace: Trace) -> str:
