@@ -123,7 +123,8 @@ def test_parse_cell_keeps_lines_after_an_unclosed_bracket():
     ("float('nan')", "is not a number (NaN)"),
     ("math.nan", "is not a number (NaN)"),
     ("'abc'", "unknown name 'abc'"),
-    ("sigmoid(p_A)", "needs execution: calls sigmoid()"),
+    ("sigmoid(p_A)", "needs execution: calls sigmoid(); check (or grade) with --execute to run the "
+                     "notebook, or write a number or an arithmetic expression"),
 ], ids=["nan", "math-nan", "string", "own-function"])
 def test_nan_string_and_calls_are_invalid_with_a_message(text, message):
     sub = read(filled({"o_A": text}))
