@@ -30,6 +30,9 @@ from grader.selfcheck import SelfCheck, report
 
 SECRET = b"self-check test secret"
 KERNEL = "backprop-test"
+#: the folders Jupyter and IPython write to, each in the kernel fixture's temporary folder
+FOLDERS = {"JUPYTER_PATH": "", "JUPYTER_DATA_DIR": "data", "JUPYTER_CONFIG_DIR": "config",
+           "JUPYTER_RUNTIME_DIR": "runtime", "IPYTHONDIR": "ipython"}
 
 
 @pytest.fixture(scope="session")
@@ -44,8 +47,7 @@ def kernel(tmp_path_factory: pytest.TempPathFactory):
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "backprop-grader tests", "language": "python"}))
     with pytest.MonkeyPatch.context() as mp:
-        for name, folder in (("JUPYTER_PATH", ""), ("JUPYTER_DATA_DIR", "data"), ("JUPYTER_CONFIG_DIR", "config"),
-                             ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython")):
+        for name, folder in FOLDERS.items():
             mp.setenv(name, str(root / folder))
         mp.setenv("JUPYTER_PLATFORM_DIRS", "1")
         yield KERNEL
@@ -194,7 +196,8 @@ def test_a_changed_given_value_is_a_warning(tmp_path):
     ns = namespace_of(v, {})
     ns["w_x1_A"] = float(ns["w_x1_A"]) + 1
     result = report(write(tmp_path, v, {}), ns)
-    assert any(w.startswith("w_x1_A is ") and "run the cell of given values" in w for w in result.report.warnings)
+    warnings = result.report.warnings
+    assert any(w.startswith("w_x1_A is ") and "run the cell of given values" in w for w in warnings)
     assert "w_x1_A is " in result.html() and "w_x1_A is " in result.text()
 
 
@@ -261,5 +264,5 @@ def test_the_notebook_gives_the_formulas_of_the_other_handouts():
 
 def test_no_jupyter_or_ipython_folder_outside_tmp(kernel):
     """The kernel fixture keeps Jupyter's and IPython's folders in the test's temporary folder."""
-    for name in ("JUPYTER_PATH", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR"):
+    for name in FOLDERS:
         assert os.environ[name].startswith(str(Path(os.environ["JUPYTER_PATH"])))
