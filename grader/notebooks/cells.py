@@ -89,20 +89,27 @@ def _special_value(node: ast.expr, names: Mapping[str, float]) -> float | None:
     return None
 
 
-def read_node(name: str, node: ast.expr, known: Names) -> Answer:
+def read_node(name: str, node: ast.expr, known: Names) -> tuple[Answer, bool]:
     """The value assigned to ``name`` by ``node``, read as an answer: a string by the reader of
-    text answers (as in an answer file), anything else by the evaluator of expressions."""
+    text answers (as in an answer file), anything else by the evaluator of expressions; and
+    whether it calls a function, so that only running the notebook gives its value."""
     shown = _shown(node)
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return read_text(name, node.value, shown, known.values, known.absent)
+        return read_text(name, node.value, shown, known.values, known.absent), False
     try:
         value = _special_value(node, known.values)
         if value is None:
             value = evaluate_node(node, known.values, known.absent)
     except ExprError as exc:
         message = exc.message if exc.call is None else call_message(exc.call, runnable=True)
-        return Answer(name, shown, None, message)
-    return Answer(name, shown, value)
+        return Answer(name, shown, None, message), exc.call is not None
+    return Answer(name, shown, value), False
+
+
+def _dynamic(name: str) -> str:
+    """The message for an answer that uses ``name``, which only running the notebook defines."""
+    return (f"needs execution: uses {name}, which only running the notebook defines; check (or grade) "
+            "with --execute to run the notebook")
 
 
 def _lost_answer(qid: str, line: str, where: str) -> Answer:
@@ -172,8 +179,7 @@ def read_answers(
     parsed = [parse_cell(src) if rows is None else ([], []) for src, rows in zip(cells, plain, strict=True)]
     dynamic = {name for body, _ in parsed for stmt in body for name, node in _targets(stmt) if node is None}
     for name in dynamic:
-        known.absent[name] = (f"needs execution: uses {name}, which only running the notebook defines; "
-                              "check (or grade) with --execute to run the notebook")
+        known.absent[name] = _dynamic(name)
     for number, (body, lost) in enumerate(parsed, 1):
         rows = plain[number - 1]
         if rows is not None:
@@ -201,8 +207,10 @@ def read_answers(
                     continue
                 if isinstance(node, ast.Constant) and (node.value is Ellipsis or node.value is None or (
                         isinstance(node.value, str) and not node.value.strip())):
+                    if name in valid and name not in answers:
+                        known.note(Answer(name, None, None))
                     continue  # the handout's placeholder: unanswered, keeps any earlier answer
-                answer = read_node(name, node, known)
+                answer, runs = read_node(name, node, known)
                 if name in valid:
                     answers[name] = answer
                     known.note(answer)
@@ -210,6 +218,8 @@ def read_answers(
                     names[name] = answer.value
                 else:
                     names.pop(name, None)
+                    if runs:
+                        known.absent[name] = _dynamic(name)
     return answers, warnings
 
 

@@ -85,8 +85,10 @@ def read_plain(rows: list[tuple[str, str, str, str]], valid: set[str],
         elif int_text:
             literal = int(int_text)
             value = float(literal) if literal <= MAX_MAGNITUDE else math.inf
-        else:
-            continue  # blank, comment or placeholder
+        else:  # blank, comment or placeholder (unanswered, keeps any earlier answer)
+            if name in valid and name not in answers:
+                known.note(_new_answer(name, None, None))
+            continue
         if sign:
             if sign == "-":
                 value = -value
