@@ -103,7 +103,8 @@ def test_round_refused_with_a_message(text, message):
 def test_decimal_comma_in_a_toml_string_and_in_a_notebook():
     message = "uses a decimal comma (0,5); write a decimal point: -0.5"
     assert from_toml({"p_A": "-0,5"})["p_A"].error == message
-    assert from_notebook(["p_A = -0,5"])["p_A"].error == "uses a decimal comma (-0,5); write a decimal point: -0.5"
+    in_code = "uses a decimal comma (-0,5); write a decimal point: -0.5"
+    assert from_notebook(["p_A = -0,5"])["p_A"].error == in_code
     assert from_notebook(['p_A = "-0,5"'])["p_A"].error == message
     # 0,05 is no Python at all (a leading zero): the line is lost, and the message says why
     assert from_notebook(["p_A = 0,05"])["p_A"].error == (
