@@ -171,9 +171,9 @@ def read_answer(qid: str, raw: Any, names: Mapping[str, float] = _NO_NAMES,
         shown = raw if len(raw) <= 60 else raw[:57] + "..."
         return read_text(qid, raw, shown, names, absent)
     if isinstance(raw, tuple) and len(raw) == 2 and all(type(x) is int for x in raw):
-        whole, part = raw
-        return Answer(qid, str(raw), None, f"is a pair of numbers {raw}: a decimal comma? "
-                                           f"write a decimal point: {whole}.{part}")
+        # o_A = -0,5 run by Python: the pair (0, 5), its sign lost; so no number is suggested
+        return Answer(qid, str(raw), None, f"is a pair of numbers {raw}, not one number: a decimal comma? "
+                                           "write the number with a decimal point")
     kind = {dict: "a table", list: "a list"}.get(type(raw), type(raw).__name__)
     if not isinstance(raw, (dict, list)):
         kind = f"a {type(raw).__name__.replace('_', ' ')}"

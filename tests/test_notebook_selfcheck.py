@@ -35,7 +35,7 @@ FOLDERS = {"JUPYTER_PATH": "", "JUPYTER_DATA_DIR": "data", "JUPYTER_CONFIG_DIR":
            "JUPYTER_RUNTIME_DIR": "runtime", "IPYTHONDIR": "ipython"}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def kernel(tmp_path_factory: pytest.TempPathFactory):
     """The name of a kernel spec for this Python, in a temporary JUPYTER_PATH."""
     pytest.importorskip("nbclient")

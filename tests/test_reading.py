@@ -113,8 +113,17 @@ def test_decimal_comma_in_a_toml_string_and_in_a_notebook():
 
 def test_a_pair_in_the_kernel_is_a_decimal_comma():
     """``o_A = 0,5`` run in a kernel makes the tuple (0, 5): does the self-check say why?"""
-    assert read_answer("o_A", (0, 5)).error == "is a pair of numbers (0, 5): a decimal comma? write a " \
-                                               "decimal point: 0.5"
+    assert read_answer("o_A", (0, 5)).error == ("is a pair of numbers (0, 5), not one number: a decimal "
+                                                "comma? write the number with a decimal point")
+
+
+def test_executed_values_are_read_like_the_others():
+    """With --execute: is the placeholder unanswered (not invalid), and a pair a decimal comma?"""
+    from grader.notebooks.read import merge_executed
+
+    merged = merge_executed({}, {"p_A": "Ellipsis", "o_A": "(0, 5)", "p_B": -1.5})
+    assert "p_A" not in merged and merged["p_B"].value == -1.5
+    assert merged["o_A"].error.startswith("is a pair of numbers (0, 5), not one number: a decimal comma?")
 
 
 # --------------------------------------------------------------------------- TOML files

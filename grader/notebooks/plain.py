@@ -18,6 +18,7 @@ from operator import itemgetter
 
 from ..answers import Answer, Names
 from ..expr import MAX_MAGNITUDE, TOO_LARGE
+from ..render.env import render
 from .nbfile import SURROGATE_RE
 
 # A *plain* line, read without ast (see plain_rows): blank; a comment; or, not indented,
@@ -26,8 +27,10 @@ from .nbfile import SURROGATE_RE
 # 4300), or ``name = ...`` / ``name = None``; then an optional comment. Only ' ', tab and form
 # feed are whitespace inside a line (what Python's tokenizer skips). One match per plain line:
 # (name, sign, float literal, int literal), the name empty for a blank or comment line and both
-# literals empty for a placeholder; no match for any other line. The cell has been checked for
-# carriage returns, NULs and lone surrogates first, so a comment (``#.*``) cannot hold them.
+# literals empty for a placeholder; no match for any other line. The handout's ``from math import
+# exp`` is read as a blank line: it binds no name an answer may use (``exp`` is the evaluator's).
+# The cell has been checked for carriage returns, NULs and lone surrogates first, so a comment
+# (``#.*``) cannot hold them.
 # Possessive quantifiers (*+, ++, ?+) throughout: nothing in a plain line needs a character given
 # back, and they make matching several times faster.
 _WS = r"[ \t\f]*+"
@@ -36,18 +39,26 @@ _EXPONENT = rf"[eE][+-]?+{_DIGITS}"
 _FLOAT = rf"(?:{_DIGITS})?+\.{_DIGITS}(?:{_EXPONENT})?+|{_DIGITS}(?:\.(?:{_EXPONENT})?+|{_EXPONENT})"
 _INT = r"[1-9][0-9]{0,30}+(?:_[0-9]{1,30}+){0,30}+|0{1,30}+(?:_0{1,30}+){0,30}+"
 _PLAIN_LINE_RE = re.compile(
-    rf"^(?:([A-Za-z_][A-Za-z0-9_]*+){_WS}={_WS}(?:(?:([-+]){_WS})?+(?:({_FLOAT})|({_INT}))|\.\.\.|None))?+"
+    rf"^(?:([A-Za-z_][A-Za-z0-9_]*+){_WS}={_WS}(?:(?:([-+]){_WS})?+(?:({_FLOAT})|({_INT}))|\.\.\.|None)"
+    r"|from math import exp)?+"
     rf"{_WS}(?:#.*+)?+$", re.MULTILINE)
-# The usual lines only (``o_C = 0.5987``, ``w_x1_A = -1.0``, ``p_A = 1e-05``, ``o_C = ...``,
-# comments at the start of a line), several times faster: one match per line, (name, the float
-# literal with its sign), the literal empty for a placeholder, both for a blank or comment line.
-# The literal is a float (Python's ints are left to _PLAIN_LINE_RE), so that its value, with
-# the sign, is also what _shown gives. A cell with any other line is matched with _PLAIN_LINE_RE.
+# The usual lines only (``o_C = 0.5987``, ``w_x1_A = -1.0``, ``p_A = 1e-05``, ``x1 = 1``,
+# ``o_C = ...``, comments at the start of a line, and the handout's ``from math import exp``),
+# several times faster: one match per line, (name, the float literal with its sign, the int
+# literal with its sign), both literals empty for a placeholder, all three for a blank, comment
+# or import line. An int has at most 12 digits (so it is never too large) and no leading zero,
+# and is shown as the int it is, as _shown gives it. A cell with any other line is matched with
+# _PLAIN_LINE_RE.
 _USUAL_LINE_RE = re.compile(
-    r"^(?:#.*+"
-    r"|([A-Za-z_][A-Za-z0-9_]*+) *+= *+(?:(-?[0-9]++(?:\.[0-9]++(?:e[-+]?+[0-9]++)?+|e[-+]?+[0-9]++))|\.\.\.)"
+    r"^(?:#.*+|from math import exp"
+    r"|([A-Za-z_][A-Za-z0-9_]*+) *+= *+(?:(-?[0-9]++(?:\.[0-9]++(?:e[-+]?+[0-9]++)?+|e[-+]?+[0-9]++))"
+    r"|(-?(?:[1-9][0-9]{0,11}+|0))|\.\.\.)"
     r"(?: *+#.*+)?+"
     r"|)$", re.MULTILINE)
+#: the handout's self-check cell exactly as handed out (any file name): it binds no name an
+#: answer may use (``check`` is imported), so both readers read nothing in it
+_SELFCHECK_RE = re.compile(re.escape(render("notebook_selfcheck.py.j2", filename="\x00").rstrip("\n"))
+                           .replace(re.escape("\x00"), '[^"\\\\\n]*+'))
 _KEYWORDS = frozenset(keyword.kwlist)
 _INF_TEXT = "1e" + repr(sys.float_info.max_10_exp + 1)  # how ast.unparse writes an infinite float
 
@@ -56,6 +67,8 @@ def plain_rows(source: str) -> list[tuple[str, str, str, str]] | None:
     """The lines of a cell made only of plain lines (_PLAIN_LINE_RE's rows), or None for any other
     cell (for parse_cell). A plain cell parses whole, with :mod:`ast`, to top-level ``Assign``s of
     a ``Constant`` or of a unary ``-``/``+`` of one, which :func:`read_plain` reads."""
+    if _SELFCHECK_RE.fullmatch(source):
+        return []
     if "\r" in source:
         source = source.replace("\r\n", "\n")  # CRLF: the same lines to Python's tokenizer
         if "\r" in source:
@@ -135,17 +148,19 @@ def read_usual_notebook(cells: Collection[str], valid: set[str]) -> dict[str, An
     The usual notebook, read at once: the lines of its cells in order are the lines of the cells
     joined with newlines, and as every value is a number, only the quantity ids need reading.
     """
-    source = "\n".join(cells)
+    source = "\n".join(c for c in cells if not _SELFCHECK_RE.fullmatch(c))
     if "\r" in source or "\x00" in source or not source.isascii() and SURROGATE_RE.search(source):
         return None  # see plain_rows
     rows = _USUAL_LINE_RE.findall(source)
     if len(rows) != source.count("\n") + 1 or not _KEYWORDS.isdisjoint(map(itemgetter(0), rows)):
         return None
     answers: dict[str, Answer] = {}
-    for name, text in rows:
-        if text and name in valid:  # not blank, comment or placeholder
+    for name, text, whole in rows:
+        if text and name in valid:  # not blank, comment, import or placeholder
             value = float(text)
             answers[name] = (_new_answer(name, value, value) if -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE
                              else _new_answer(name, value, None, TOO_LARGE))
+        elif whole and name in valid:
+            answers[name] = _new_answer(name, int(whole), float(whole))
     return answers
 

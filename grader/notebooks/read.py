@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..answers import Answer, Submission, unknown_messages
+from ..answers import Answer, Submission, read_answer, unknown_messages
 from ..errors import BackpropError
 from ..model import Instance, instance_from_dict
 from .cells import ASSIGN_RE, parse_cell, read_answers
@@ -105,12 +105,23 @@ def read_notebook_submission(
 
 
 def merge_executed(answers: Mapping[str, Answer], values: Mapping[str, Any]) -> dict[str, Answer]:
-    """Static answers overridden by the values the notebook computed (numbers; other values are invalid)."""
+    """Static answers overridden by the values the notebook computed (numbers; the handout's
+    placeholder ``...`` is unanswered, a pair of whole numbers a decimal comma, anything else
+    invalid)."""
     merged = dict(answers)
     for qid, v in values.items():
         if isinstance(v, float):
             merged[qid] = Answer(qid, v, v)
+        elif v == "Ellipsis":
+            continue  # the placeholder, left as it was handed out: unanswered
         elif qid not in merged or merged[qid].value is None:
-            merged[qid] = Answer(qid, v, None,
-                                 "is not a number (NaN)" if v == "nan" else f"is not a number: {v}")
+            pair = _pair(v)
+            merged[qid] = (read_answer(qid, pair) if pair is not None else Answer(
+                qid, v, None, "is not a number (NaN)" if v == "nan" else f"is not a number: {v}"))
     return merged
+
+
+def _pair(text: str) -> tuple[int, int] | None:
+    """The pair of whole numbers the repr ``text`` shows (``(0, 5)``: ``o_A = 0,5`` run), else None."""
+    m = re.fullmatch(r"\((-?\d{1,15}), (\d{1,15})\)", text)
+    return (int(m.group(1)), int(m.group(2))) if m else None
