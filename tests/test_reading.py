@@ -270,3 +270,30 @@ def test_readme_reading_cases_exist():
     """The README names the reading rules (a student looks there first)."""
     text = (Path(__file__).parent.parent / "README.md").read_text()
     assert "decimal comma" in text and "round(x, 4)" in text
+
+
+def test_grade_reads_toml_answers_as_check_does(tmp_path):
+    """``grade`` reads a TOML file with the same reader: answers over the answers above them are
+    graded, and an unquoted expression is the file's error row with the same fix."""
+    from grader.generator import generate_variants
+    from grader.key import key_document
+    from grader.roster import numbered_roster
+
+    family = load_family("chain")
+    v1, v2 = generate_variants(family, numbered_roster(2), b"reading", "hw1", 1)
+    (tmp_path / "key.json").write_text(json.dumps(key_document([v1, v2], family, "hw1")))
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / f"{v1.student}.toml").write_text(handout_toml(v1).replace(
+        'p_A = ""', 'p_A = "w_x1_A * x1"').replace('o_A = ""', 'o_A = "1/(1+exp(\u2212p_A))"'))
+    (subs / f"{v2.student}.toml").write_text(handout_toml(v2).replace('o_A = ""', "o_A = 1/(1+exp(-p_A))"))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["grade", str(tmp_path / "key.json"), str(subs), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    first = json.loads((out / "results" / f"{v1.student}.json").read_text())
+    verdicts = {i["id"]: i["verdict"] for i in first["items"]}
+    assert verdicts["p_A"] == verdicts["o_A"] == "correct"
+    second = json.loads((out / "results" / f"{v2.student}.json").read_text())
+    assert second["status"] == "error"
+    assert "o_A = 1/(1+exp(-p_A)) is an expression, which TOML reads only in quotes: write " \
+           'o_A = "1/(1+exp(-p_A))"' in second["message"]
