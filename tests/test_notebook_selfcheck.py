@@ -266,3 +266,25 @@ def test_no_jupyter_or_ipython_folder_outside_tmp(kernel):
     """The kernel fixture keeps Jupyter's and IPython's folders in the test's temporary folder."""
     for name in FOLDERS:
         assert os.environ[name].startswith(str(Path(os.environ["JUPYTER_PATH"])))
+
+
+@pytest.mark.slow
+def test_the_readme_shows_what_the_self_check_shows(tmp_path, monkeypatch):
+    """The README's text of student03's self-check (``make demo``) is the self-check's text, line
+    for line where it does not elide (its answers put into a namespace as a kernel would hold them)."""
+    from grader.notebooks.demo import run_demo
+    from grader.solver import givens
+
+    files, _ = run_demo(tmp_path / "demo", jobs=1)
+    path = files.submissions / "student03.ipynb"
+    sub = read_notebook_submission(path)
+    namespace = {**givens(sub.instance), **{q: a.value for q, a in sub.answers.items()}}
+    monkeypatch.chdir(path.parent)
+    text = report("student03.ipynb", namespace).text().splitlines()
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    block = readme.split("```text\nCheck of student03\n", 1)[1].split("```", 1)[0].splitlines()
+    lines = iter(text)
+    assert next(lines) == "Check of student03"
+    for shown in block:
+        if shown.strip() != "...":
+            assert shown in lines, shown  # in order: `in` consumes the iterator up to the match
