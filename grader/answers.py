@@ -1,10 +1,17 @@
-"""Reading a student's answers: an ``[answers]`` table (DESIGN section 4) into :class:`Answer`s.
+"""Reading a student's answers: one reader for answer files, notebooks and the live kernel.
 
 An answer is a number, or a string holding a number or a plain arithmetic expression
 (``"1/4"``, ``"exp(-1)"``), read by :mod:`grader.expr` (never ``eval``). An empty string or an
 absent key is unanswered. Anything else (a boolean, a table, NaN, infinity, an expression the
 evaluator does not understand) is an *invalid* answer: it is kept, with the reason, so that the
 report shows it; it never stops the rest of the file from being graded.
+
+Answers are read in the order of the file, and an expression may use the given values and the
+answers above it, exactly as in a notebook run from top to bottom: :class:`Names` holds the
+values so far and the message for every other quantity id (answered further down, unanswered,
+or unreadable). The ``[answers]`` table of a TOML file (:func:`answers_from_table`), a notebook
+read without running it (:mod:`grader.notebooks.read`) and the variables of a running notebook
+(:mod:`grader.selfcheck`) all go through :func:`read_answer` and :class:`Names`.
 
 A file with no ``[instance]`` or whose ``[answers]`` is not a table cannot be graded at all:
 that is a :class:`~grader.errors.BackpropError` (exit status 2 at the command line).
@@ -13,17 +20,22 @@ that is a :class:`~grader.errors.BackpropError` (exit status 2 at the command li
 from __future__ import annotations
 
 import difflib
+import json
 import math
+import numbers
 import os
+import re
+import tomllib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import BackpropError
-from .expr import MAX_MAGNITUDE, TOO_LARGE, ExprError, evaluate
+from .expr import MAX_MAGNITUDE, TOO_LARGE, TYPOGRAPHIC, ExprError, decimal_comma, evaluate, normalize
 from .model import Instance
 
 _NO_NAMES: Mapping[str, float] = {}
+_NO_REASONS: Mapping[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -91,12 +103,56 @@ def unknown_messages(qids: Iterable[str], options: Collection[str]) -> list[str]
     return messages
 
 
-def read_answer(qid: str, raw: Any, names: Mapping[str, float] = _NO_NAMES) -> Answer:
-    """One raw value of the ``[answers]`` table as an :class:`Answer`."""
-    if raw is None:
+class Names:
+    """What an answer expression may use while a file is read in order: ``values`` (the givens,
+    then each readable answer), and ``absent``, the message for a quantity id without a value."""
+
+    def __init__(self, givens: Mapping[str, float], ids: Iterable[str]) -> None:
+        self.values: dict[str, float] = dict(givens)
+        self.absent: dict[str, str] = {
+            qid: f"uses {qid} before it is answered; an answer may use the given values and the "
+                 "answers above it" for qid in ids}
+
+    def note(self, answer: Answer) -> None:
+        """After ``answer`` is read: its value for the answers below it, or why there is none."""
+        qid = answer.id
+        if answer.value is not None:
+            self.values[qid] = answer.value
+            return
+        self.values.pop(qid, None)
+        self.absent[qid] = (f"uses {qid}, which is not answered" if answer.error is None
+                            else f"uses {qid}, whose answer is not readable (see {qid})")
+
+
+def call_message(call: str, *, runnable: bool) -> str:
+    """What to do about an answer that calls ``call()``: run the notebook, or write the number."""
+    if runnable:
+        return (f"needs execution: calls {call}(); check (or grade) with --execute to run the notebook, "
+                "or write a number or an arithmetic expression")
+    return (f"uses {call}(), a function an answer cannot call; write a number or an arithmetic expression "
+            "(exp, log, sqrt and round may be used)")
+
+
+def read_text(qid: str, text: str, shown: str | float, names: Mapping[str, float] = _NO_NAMES,
+              absent: Mapping[str, str] = _NO_REASONS) -> Answer:
+    """An answer written as text (a TOML string, a string in a notebook)."""
+    try:
+        return Answer(qid, shown, evaluate(text, names, absent))
+    except ExprError as exc:
+        message = exc.message if exc.call is None else call_message(exc.call, runnable=False)
+        return Answer(qid, shown, None, message)
+
+
+def read_answer(qid: str, raw: Any, names: Mapping[str, float] = _NO_NAMES,
+                absent: Mapping[str, str] = _NO_REASONS) -> Answer:
+    """One value as an :class:`Answer`: a value of the ``[answers]`` table, or of a variable of a
+    running notebook (``...`` is the handout's placeholder: unanswered)."""
+    if raw is None or raw is Ellipsis:
         return Answer(qid, None, None)
-    if isinstance(raw, bool):
+    if isinstance(raw, bool) or type(raw).__name__ == "bool_":  # also numpy's
         return Answer(qid, str(raw).lower(), None, f"is a boolean ({str(raw).lower()}), not a number")
+    if not isinstance(raw, (int, float)) and isinstance(raw, numbers.Real):  # numpy's numbers
+        raw = float(raw) if not isinstance(raw, numbers.Integral) else int(raw)
     if isinstance(raw, (int, float)):
         try:
             x = float(raw)
@@ -113,10 +169,11 @@ def read_answer(qid: str, raw: Any, names: Mapping[str, float] = _NO_NAMES) -> A
         if not raw.strip():
             return Answer(qid, None, None)
         shown = raw if len(raw) <= 60 else raw[:57] + "..."
-        try:
-            return Answer(qid, shown, evaluate(raw, names))
-        except ExprError as exc:
-            return Answer(qid, shown, None, exc.message)
+        return read_text(qid, raw, shown, names, absent)
+    if isinstance(raw, tuple) and len(raw) == 2 and all(type(x) is int for x in raw):
+        # o_A = -0,5 run by Python: the pair (0, 5), its sign lost; so no number is suggested
+        return Answer(qid, str(raw), None, f"is a pair of numbers {raw}, not one number: a decimal comma? "
+                                           "write the number with a decimal point")
     kind = {dict: "a table", list: "a list"}.get(type(raw), type(raw).__name__)
     if not isinstance(raw, (dict, list)):
         kind = f"a {type(raw).__name__.replace('_', ' ')}"
@@ -131,18 +188,21 @@ def answers_from_table(
 
     With ``ids`` (the quantity ids of the instance), keys that are not among them are left out
     and reported as warnings with the closest valid id. ``names`` are the values an answer
-    expression may use (the givens: ``x1``, ``w_x1_A``, ``alpha``, ...).
+    expression may use (the givens: ``x1``, ``w_x1_A``, ``alpha``, ...), and the answers above it
+    in the table (:class:`Names`).
     """
     if not isinstance(table, Mapping):
         raise BackpropError(f"{source}: [answers] must be a table of id = number")
     answers: dict[str, Answer] = {}
     unknown: list[str] = []
+    known = Names(names, ids if ids is not None else [str(k) for k in table])
     for key, raw in table.items():
         qid = str(key)
         if ids is not None and qid not in ids:
             unknown.append(qid)
             continue
-        answers[qid] = read_answer(qid, raw, names)
+        answer = answers[qid] = read_answer(qid, raw, known.values, known.absent)
+        known.note(answer)
     return answers, unknown_messages(unknown, ids) if unknown else []
 
 
@@ -191,7 +251,62 @@ def submission_from_data(data: Mapping[str, Any], source: str) -> Submission:
 
 
 def read_answer_file(path: str | os.PathLike[str]) -> Submission:
-    """Read and check a filled-in handout (TOML, or JSON with the same structure)."""
-    from .files import read_data
+    """Read and check a filled-in handout (TOML, or JSON with the same structure).
 
-    return submission_from_data(read_data(path), str(path))
+    A TOML file that does not parse because of an answer written as people write it (an
+    expression without quotes, a decimal comma, a typographic minus) says so, with the fix."""
+    from .files import read_data, read_text
+
+    try:
+        data = read_data(path)
+    except BackpropError:
+        if str(path).lower().endswith(".json"):
+            raise
+        try:
+            hint = toml_answer_hint(read_text(path))
+        except BackpropError:
+            hint = None
+        if hint is None:
+            raise
+        raise BackpropError(f"{path}: is not valid TOML: {hint}") from None
+    return submission_from_data(data, str(path))
+
+
+_TOML_LINE = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=\s*(.*?)\s*\Z")
+
+
+def toml_answer_hint(text: str) -> str | None:
+    """Why the first answer line of ``[answers]`` that TOML cannot read is not a TOML value,
+    with the line to write instead; None when every answer line is a TOML value."""
+    section = None
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            section = stripped.split("#", 1)[0].strip()
+            continue
+        m = _TOML_LINE.match(line) if section == "[answers]" else None
+        if m is None or m.group(2)[:1] in ('"', "'"):
+            continue
+        key, value = m.group(1), m.group(2).split("#", 1)[0].strip()
+        if not value or _is_toml_value(value):
+            continue
+        written = f"line {number}: {key} = {value}"
+        comma = decimal_comma(value)
+        if comma is not None:
+            return f"{written} {comma.replace(': ', f': {key} = ', 1)}"
+        plain = normalize(value)
+        if plain != value and _is_toml_value(plain):
+            sign = next(c for c in value if c in TYPOGRAPHIC)
+            return (f"{written} uses the sign {sign} (U+{ord(sign):04X}, as printed); type it in ASCII: "
+                    f"{key} = {plain}")
+        return (f"{written} is an expression, which TOML reads only in quotes: write "
+                f"{key} = {json.dumps(value, ensure_ascii=False)}")
+    return None
+
+
+def _is_toml_value(value: str) -> bool:
+    try:
+        tomllib.loads(f"x = {value}")
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        return False
+    return True

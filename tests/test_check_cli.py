@@ -201,7 +201,8 @@ ANSWER_CORPUS: dict[str, tuple[str, list[str]]] = {
     "table": ("p_A = { x = 1 }\n", ["  p_A: your answer is a table, not a number"]),
     "date": ("p_A = 2024-01-01\n", ["  p_A: your answer is a date, not a number"]),
     "code": ('p_A = "__import__(\'os\').system(\'ls\')"\n',
-             ["  p_A: your answer needs execution: calls __import__('os').system()"]),
+             ["  p_A: your answer uses __import__('os').system(), a function an answer cannot call; write "
+              "a number or an arithmetic expression (exp, log, sqrt and round may be used)"]),
     "unknown name": ('p_A = "foo + 1"\n', ["  p_A: your answer: unknown name 'foo'"]),
     "complex": ('p_A = "1j"\n', ["  p_A: your answer is a complex number"]),
     "word": ('p_A = "one"\n', ["  p_A: your answer: unknown name 'one'"]),

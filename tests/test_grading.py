@@ -142,7 +142,9 @@ def test_missing_invalid_and_unknown():
     assert got["o_A"] == ("missing", "not answered")
     assert got["p_B"] == ("invalid", "your answer is not a number (NaN)")
     assert got["o_B"] == ("invalid", "your answer is a boolean (true), not a number")
-    assert got["delta_B"] == ("invalid", "your answer needs execution: calls foo()")
+    assert got["delta_B"] == ("invalid", "your answer uses foo(), a function an answer cannot call; write "
+                                         "a number or an arithmetic expression (exp, log, sqrt and round "
+                                         "may be used)")
     assert warnings == [
         "'dleta_A' is not a quantity of this problem (did you mean delta_A?); it was not graded"]
     assert report.score == 1 and report.max_score == 5

@@ -14,7 +14,7 @@ from grader.answers import Answer
 from grader.errors import BackpropError
 from grader.grading import grade
 from grader.model import instance_from_dict
-from grader.notebooks import read as read_module
+from grader.notebooks import cells as cells_module
 from grader.notebooks.handout import build_notebook, notebook_text
 from grader.notebooks.read import parse_cell, parse_notebook, read_answers, submission_from_notebook
 from grader.solver import givens, solve
@@ -123,7 +123,8 @@ def test_parse_cell_keeps_lines_after_an_unclosed_bracket():
     ("float('nan')", "is not a number (NaN)"),
     ("math.nan", "is not a number (NaN)"),
     ("'abc'", "unknown name 'abc'"),
-    ("sigmoid(p_A)", "needs execution: calls sigmoid()"),
+    ("sigmoid(p_A)", "needs execution: calls sigmoid(); check (or grade) with --execute to run the "
+                     "notebook, or write a number or an arithmetic expression"),
 ], ids=["nan", "math-nan", "string", "own-function"])
 def test_nan_string_and_calls_are_invalid_with_a_message(text, message):
     sub = read(filled({"o_A": text}))
@@ -334,7 +335,7 @@ def test_filled_handout_is_read_without_ast(monkeypatch):
     def no_ast(source):
         raise AssertionError(f"parsed with ast: {source!r}")
 
-    monkeypatch.setattr(read_module, "parse_cell", no_ast)
+    monkeypatch.setattr(cells_module, "parse_cell", no_ast)
     got = read_answers(sources, ASKED, GIVENS)
     assert described(got[0]) == described(expected[0]) and got == expected
     assert all(got[0][q].value is not None for q in ASKED) and not got[1]
@@ -362,3 +363,28 @@ def test_bom_sources_as_lists_and_odd_items():
         {"cell_type": "markdown", "source": "m"}, 5, {"cell_type": "code", "source": 3}]}).encode()
     nb = parse_notebook(data, "x.ipynb")
     assert nb.code == (("a = 1\nb", ("answer",)), ("c = 1\nd = 2", ())) and nb.meta is None
+
+
+@pytest.mark.parametrize("family", ["2-2-1-threshold", "xor"])
+@pytest.mark.parametrize("how", ["blank", "exact", "rounded"])
+def test_real_handouts_read_fast_and_with_ast_alike(family, how):
+    """A handout as generated (givens with ints and ``from math import exp``, the self-check cell)
+    is read by the fast path, with exactly the answers the ast path reads."""
+    from grader.families import load_family
+    from grader.generator import generate_variants
+    from grader.notebooks.demo import fill
+    from grader.notebooks.handout import notebook_handout
+    from grader.notebooks.plain import read_usual_notebook
+    from grader.roster import numbered_roster
+
+    v = generate_variants(load_family(family), numbered_roster(1), b"s", "hw", 1)[0]
+    t = v.trace()
+    values = {} if how == "blank" else {q: repr(t.value(q) if how == "exact" else round(t.value(q), 4))
+                                        for q in v.asked}
+    nb = parse_notebook(fill(notebook_handout(v), values).encode(), "x.ipynb")
+    cells = [src for src, _ in nb.code]
+    assert read_usual_notebook(cells, set(t.ids)) is not None
+    fast = read_answers(cells, t.ids, givens(v.instance))
+    slow = read_answers(cells, t.ids, givens(v.instance), fast=False)
+    assert described(fast[0]) == described(slow[0]) and fast[1] == slow[1]
+    assert len(fast[0]) == len(values)

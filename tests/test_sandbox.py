@@ -212,7 +212,8 @@ def test_check_reads_a_notebook_with_execute(tmp_path):
     path = tmp_path / "s01.ipynb"
     path.write_text(_code_version(notebook_handout(v), v.instance, v.asked))
     static = read_notebook_submission(path)
-    assert static.answers["o_A"].error == "needs execution: calls sigmoid()"
+    assert static.answers["o_A"].error.startswith(
+        "needs execution: calls sigmoid(); check (or grade) with --execute")
     run = read_notebook_submission(path, execute=True)
     assert grade(v.instance, run.answers, asked=run.asked).all_correct
     result = CliRunner().invoke(cli, ["check", str(path), "--execute", "--json"])

@@ -1,10 +1,14 @@
-"""The notebook handout of one student's variant (DESIGN section 4, issue 4).
+"""The notebook handout of one student's variant (DESIGN section 4, issues 4 and 13).
 
-``notebook_handout(variant)`` returns the notebook's JSON text: a statement, a picture of the
-net, a cell defining the given values, answer cells tagged ``answer`` with one ``<id> = ...``
-line per asked quantity, and a closing self-check cell. ``metadata.backprop`` carries the
-assignment, student, instance and signature. No answer appears anywhere: the cells are built
-from the instance and the asked ids only, never from the solver's values.
+``notebook_handout(variant)`` returns the notebook's JSON text: a statement (with the formulas
+of the Markdown and PDF handouts), a picture of the net, a cell defining the given values (and
+importing ``exp``), answer cells tagged ``answer`` with one ``<id> = ...`` line per asked
+quantity in working order (the forward pass neuron by neuron, the performance, the deltas from
+the output back, then the updates; so an answer may use any answer above it, and the notebook
+runs from top to bottom as handed out and as answered), and a closing self-check cell that
+checks the answers in the running kernel (:mod:`grader.selfcheck`). ``metadata.backprop``
+carries the assignment, student, instance and signature. No answer appears anywhere: the cells
+are built from the instance and the asked ids only, never from the solver's values.
 
 Cell ids are deterministic (``cell-1``, ...), so generating twice gives the same file.
 """
@@ -20,46 +24,48 @@ from nbformat import v4
 
 from ..model import Instance
 from ..render.env import render
+from ..render.numbers import fmt
 from ..render.svg import net_svg
-from ..solver import KINDS, givens, split_id
+from ..solver import givens, plan, step_id
 
 BIAS_SENTENCES = {
     "none": "There are no bias weights.",
     "threshold": "Bias weights `w_bias_N` multiply the constant input $-1$ (6.034 thresholds).",
     "bias": "Bias weights `w_bias_N` multiply the constant input $+1$.",
 }
-KIND_TITLES = {
-    "p": "Forward pass: weighted sums p_N",
-    "o": "Forward pass: outputs o_N",
-    "P": "Performance P (before the update)",
-    "delta": "Backward pass: deltas",
-    "dw": "Weight changes dw_F_N",
-    "new_w": "New weights new_w_F_N",
-}
+#: the answer cells: the part of the derivation each kind of quantity belongs to, in working order
+SECTIONS = {"p": "forward", "o": "forward", "P": "performance", "delta": "deltas", "dw": "updates",
+            "new_w": "updates"}
 
 
-def _kind(qid: str) -> str:
-    base, _ = split_id(qid)
-    if base == "P":
-        return "P"
-    for kind in ("new_w", "delta", "dw", "p", "o"):
-        if base.startswith(kind + "_"):
-            return kind
-    return "p"
+def exact(x: float) -> str:
+    """``x`` as the other handouts write it (``1``, ``-0.5``), to its last digit: a given value."""
+    text = fmt(x, 15)
+    return text if float(text) == x else repr(x)
 
 
-def answer_groups(asked: Iterable[str]) -> list[tuple[str, list[str]]]:
-    """The asked ids grouped into answer cells: per step, per kind, in the derivation's order."""
-    groups: dict[tuple[int, int], list[str]] = {}
-    for qid in asked:
-        _, step = split_id(qid)
-        groups.setdefault((step, KINDS.index(_kind(qid))), []).append(qid)
-    out = []
-    steps = {step for step, _ in groups}
-    for (step, kind), ids in sorted(groups.items()):
-        title = KIND_TITLES[KINDS[kind]]
-        out.append((f"Step {step}: {title}" if len(steps) > 1 else title, ids))
-    return out
+def answer_groups(instance: Instance, asked: Iterable[str]) -> list[tuple[int, str, list[str]]]:
+    """The asked ids as answer cells, (step, section, ids), in the order of the derivation: per
+    step the forward pass neuron by neuron, the performance, the deltas from the output back,
+    then the weight changes and new weights (the order of ``solve(instance)``)."""
+    wanted = set(asked)
+    groups: list[tuple[int, str, list[str]]] = []
+    for qid, kind, step, _subject, _op, _args in plan(instance):
+        if qid not in wanted:
+            continue
+        section = SECTIONS[kind]
+        if not groups or groups[-1][:2] != (step, section):
+            groups.append((step, section, []))
+        groups[-1][2].append(qid)
+    return groups
+
+
+def _step_inputs(instance: Instance, step: int) -> tuple[list[str], list[str], str]:
+    """The given ids of ``step`` (inputs, desired outputs) and how its weights are named."""
+    sample = instance.samples[(step - 1) % len(instance.samples)]
+    inputs = [step_id(n, step) for n, _ in sample.inputs]
+    desired = [step_id(f"d_{n}", step) for n, _ in sample.desired]
+    return inputs, desired, step_id("new_w_F_N", step - 1) if step > 1 else "w_F_N"
 
 
 def build_notebook(
@@ -77,12 +83,12 @@ def build_notebook(
     statement = render(
         "notebook_statement.md.j2",
         assignment=assignment, student=student, student_name=student_name,
-        inputs=instance.inputs, layers=instance.layers, alpha=repr(instance.alpha),
+        inputs=instance.inputs, layers=instance.layers, alpha=exact(instance.alpha),
         bias_sentence=BIAS_SENTENCES[instance.bias],
         steps=instance.steps,
-        weights=[(k, repr(v)) for k, v in instance.weights.items()],
+        weights=[(k, exact(v)) for k, v in instance.weights.items()],
         samples=[
-            {"inputs": [(n, repr(v)) for n, v in s.inputs], "desired": [(n, repr(v)) for n, v in s.desired]}
+            {"inputs": [(n, exact(v)) for n, v in s.inputs], "desired": [(n, exact(v)) for n, v in s.desired]}
             for s in instance.samples
         ],
     )
@@ -90,16 +96,21 @@ def build_notebook(
     picture["attachments"] = {"net.svg": {"image/svg+xml": net_svg(instance)}}
     given_cell = v4.new_code_cell(
         render("notebook_givens.py.j2",
-               givens=[(k, repr(v)) for k, v in givens(instance).items()]).rstrip("\n"),
+               givens=[(k, exact(v)) for k, v in givens(instance).items()]).rstrip("\n"),
         metadata={"tags": ["givens"], "editable": False},
     )
     instructions = render("notebook_instructions.md.j2", decimals=instance.rounding).rstrip("\n")
     cells = [v4.new_markdown_cell(statement.rstrip("\n")), picture, given_cell,
              v4.new_markdown_cell(instructions)]
-    for title, ids in answer_groups(asked):
-        source = render("notebook_answers.py.j2", title=title, ids=ids, decimals=instance.rounding)
+    for step, section, ids in answer_groups(instance, asked):
+        inputs, desired, weights = _step_inputs(instance, step)
+        source = render("notebook_answers.py.j2", step=step, steps=instance.steps, section=section, ids=ids,
+                        decimals=instance.rounding, inputs=inputs, desired=desired, weights=weights,
+                        bias=instance.bias)
         cells.append(v4.new_code_cell(source.rstrip("\n"), metadata={"tags": ["answer"]}))
     cells.append(v4.new_markdown_cell(render("notebook_selfcheck.md.j2", filename=filename).rstrip("\n")))
+    cells.append(v4.new_code_cell(render("notebook_selfcheck.py.j2", filename=filename).rstrip("\n"),
+                                  metadata={"tags": ["selfcheck"]}))
     for i, cell in enumerate(cells, 1):
         cell["id"] = f"cell-{i}"
     nb = v4.new_notebook(cells=cells, metadata={

@@ -64,7 +64,7 @@ def parse(path: str, data: bytes) -> tuple[Any, Reader]:
         return nb.meta, lambda ids, instance: read_answers([src for src, _ in nb.code], ids, givens(instance))
     import tomllib
 
-    from ..answers import answers_from_table
+    from ..answers import answers_from_table, toml_answer_hint
 
     try:
         text = data.decode("utf-8-sig")
@@ -75,7 +75,7 @@ def parse(path: str, data: bytes) -> tuple[Any, Reader]:
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise BackpropError(f"{path}: is not valid TOML ({exc})") from None
+        raise BackpropError(f"{path}: is not valid TOML ({toml_answer_hint(text) or exc})") from None
     except RecursionError:
         raise BackpropError(f"{path}: is not valid TOML (nested too deeply)") from None
     except ValueError:  # an integer of more than 4300 digits (Python's limit on reading one)

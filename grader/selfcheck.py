@@ -1,0 +1,197 @@
+"""The self-check inside a notebook: the answers as they stand in the running kernel, checked
+against the notebook's own problem, shown right there (issue 13).
+
+In a cell of the handout (its last cell calls it)::
+
+    from grader.selfcheck import check
+    check("student01.ipynb")
+
+The problem is the one in the notebook's ``metadata.backprop`` (the kernel cannot see the
+notebook, so the file is read: the one VS Code or JupyterLab says is open, else the name given,
+beside the kernel's working folder). The answers are the variables of the kernel named by the
+asked quantity ids, read by the one reader of answers (:mod:`grader.answers`): numbers, numbers
+computed in code, ``...`` (unanswered), or text such as ``"1/(1+exp(-0.5))"``. They are graded
+as ``backprop check`` grades them, and the report is shown as rich output: HTML with inline
+styles and no script (JupyterLab, classic Notebook and VS Code show it), the verdict of each
+answer in colour, the net with the wrong neurons and weights in red, what went wrong, the
+score; and the same report as plain text where HTML is not shown. No expected value is shown.
+
+:func:`check` never raises: whatever goes wrong (no notebook file, no metadata) is the report's
+one message, so a notebook runs to its end wherever it is run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .answers import Answer, Names, read_answer
+from .errors import BackpropError
+from .model import Instance
+from .report import Report
+
+#: the colours of the verdicts in the HTML report (dark enough to read on white and on grey)
+COLOURS = {
+    "correct": "#1e7b34",
+    "carried-forward": "#0b6e8a",
+    "incorrect": "#c0392b",
+    "missing": "#9a6700",
+    "invalid": "#8e44ad",
+}
+
+
+@dataclass(frozen=True)
+class SelfCheck:
+    """The self-check's report, shown by Jupyter as HTML (``_repr_html_``) or text (``repr``)."""
+
+    #: the graded answers; None when the check could not be made (``error`` says why)
+    report: Report | None
+    instance: Instance | None = None
+    student: str | None = None
+    #: why there is no report, in one line
+    error: str | None = None
+
+    def text(self) -> str:
+        """The report as plain text (as ``backprop check`` prints it, without colour)."""
+        if self.report is None:
+            return f"Self-check: {self.error}\n"
+        from .render.report import report_terminal
+
+        return (report_terminal(self.report, color=False, student=self.student)
+                + "\nExpected values are not shown.\n")
+
+    def html(self) -> str:
+        """The report as one ``<div>`` of HTML with inline styles, no script."""
+        from .render.env import render
+
+        if self.report is None or self.instance is None:
+            return render("notebook_selfcheck.html.j2", error=self.error, colours=COLOURS)
+        from .render.report import item_view
+        from .render.svg import net_svg
+        from .solver import solve
+
+        trace = solve(self.instance)
+        marked = [trace[i.id].subject for i in self.report.items
+                  if i.verdict in ("incorrect", "invalid") and i.id in trace and trace[i.id].subject]
+        decimals = self.instance.rounding
+        counts = {v: self.report.count(v) for v in COLOURS if self.report.count(v)}
+        return render(
+            "notebook_selfcheck.html.j2", error=None, colours=COLOURS, student=self.student,
+            score=f"{self.report.score:g}", max_score=f"{self.report.max_score:g}",
+            all_correct=self.report.all_correct, counts=counts,
+            rows=[item_view(i, decimals) for i in self.report.items],
+            wrong=[i for i in self.report.items if i.verdict in ("incorrect", "invalid")],
+            warnings=list(self.report.warnings), svg=net_svg(self.instance, marked),
+        )
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+    def __repr__(self) -> str:
+        return self.text()
+
+
+def check(notebook: str | None = None, *, namespace: Mapping[str, Any] | None = None) -> None:
+    """Check the answers of the running notebook and show the report (see the module docstring).
+
+    ``notebook``: the notebook's file name, used when the editor does not say which file is
+    open. ``namespace``: where the answers are (default: the kernel's variables).
+    """
+    if namespace is None:
+        namespace = _kernel_namespace()
+    result = report(notebook, namespace)
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # plain Python
+        print(result.text(), end="")
+        return
+    if get_ipython() is None:
+        print(result.text(), end="")
+    else:
+        display(result)
+
+
+def report(notebook: str | os.PathLike[str] | None, namespace: Mapping[str, Any]) -> SelfCheck:
+    """The :class:`SelfCheck` of the answers in ``namespace`` (never raises)."""
+    try:
+        path = find_notebook(notebook, namespace)
+        return _check(path, namespace)
+    except BackpropError as exc:
+        return SelfCheck(None, error=exc.message)
+    except Exception as exc:  # the self-check must never stop a notebook: say what happened
+        return SelfCheck(None, error=f"could not check ({type(exc).__name__}: {exc})")
+
+
+def find_notebook(name: str | os.PathLike[str] | None, namespace: Mapping[str, Any]) -> Path:
+    """The notebook file: the one the editor has open (VS Code's ``__vsc_ipynb_file__``,
+    JupyterLab's ``JPY_SESSION_NAME``) when it holds a problem, else ``name``."""
+    for candidate in (namespace.get("__vsc_ipynb_file__"), os.environ.get("JPY_SESSION_NAME")):
+        if isinstance(candidate, str) and candidate.endswith(".ipynb") and Path(candidate).is_file():
+            return Path(candidate)
+    if name is None:
+        raise BackpropError("cannot tell which notebook this is: give its file name, "
+                            "check(\"student01.ipynb\")")
+    path = Path(name)
+    if not path.is_file():
+        raise BackpropError(f"cannot find {name} in {Path.cwd()}: if you renamed or moved the notebook, "
+                            f"give its name as it is now: check(\"new name.ipynb\")")
+    return path
+
+
+def _check(path: Path, namespace: Mapping[str, Any]) -> SelfCheck:
+    from .grading import grade
+    from .notebooks.read import asked_ids, load_notebook, submission_from_notebook
+    from .solver import givens, solve
+
+    nb = load_notebook(path)
+    sub = submission_from_notebook(nb)  # the problem in the metadata (BackpropError if none)
+    instance = sub.instance
+    trace = solve(instance)
+    asked = asked_ids(nb, trace.ids) or trace.ids
+    answers, warnings = kernel_answers(trace.ids, asked, givens(instance), namespace)
+    student = nb.meta.get("student") if nb.meta and isinstance(nb.meta.get("student"), str) else None
+    result = grade(instance, answers, asked=asked, ecf_credit=1.0).with_warnings(warnings)
+    return SelfCheck(result, instance, student)
+
+
+def kernel_answers(ids: tuple[str, ...], asked: tuple[str, ...], given: Mapping[str, float],
+                   namespace: Mapping[str, Any]) -> tuple[dict[str, Answer], list[str]]:
+    """The answers in ``namespace`` (in the order of the derivation, each read as the answer files
+    and the static reading of notebooks read it), and warnings about the given values."""
+    warnings = []
+    shown = [name for name in given if name in namespace]
+    if not shown:
+        warnings.append("the cell of given values has not run: run the notebook from the top")
+    for name in shown:
+        value = namespace[name]
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value) != given[name]:
+            warnings.append(f"{name} is {value:g} here but {given[name]:g} in your problem: run the cell of "
+                            "given values as it was handed out")
+    known = Names(given, ids)
+    answers: dict[str, Answer] = {}
+    wanted = set(asked)
+    for qid in ids:
+        if qid not in namespace:
+            continue
+        answer = read_answer(qid, namespace[qid], known.values, known.absent)
+        known.note(answer)
+        if qid in wanted:
+            answers[qid] = answer
+    return answers, warnings
+
+
+def _kernel_namespace() -> Mapping[str, Any]:
+    """The running kernel's variables, else the globals of the code that called :func:`check`."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        get_ipython = None  # noqa: N806
+    shell = get_ipython() if get_ipython is not None else None
+    if shell is not None:
+        return shell.user_ns
+    return sys._getframe(2).f_globals
