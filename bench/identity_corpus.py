@@ -25,8 +25,8 @@ build), whose roster is named for what each student hands in:
 - tampered (weights edited and answered for those, the signature edited, another
   assignment's); mismatched file names (a classmate's handout under one's own name, one's own
   with the student edited); a copy of a classmate's answers in one's own handout; a student
-  with two files (the newest counts); files that name nobody on the roster (``unknown``); and
-  students who hand in nothing (``missing``).
+  with two files (the newest counts); files that name nobody on the roster (``unknown``); a
+  symlink loop (a file that cannot be read); and students who hand in nothing (``missing``).
 
 Each course is graded in several ways, each into its own folder with its printed summary and
 exit status beside the outputs: by file name; again into the same folder (the journal's
@@ -70,7 +70,7 @@ PLAIN = (
     "right", "right-toml", "rounded", "rounded-toml", "expressions-toml", "blank", "half",
     "slip-one", "slip-two", "p-zero", "precision", "code",
     "tampered-weights", "tampered-signature", "tampered-assignment",
-    "mismatch-handout", "mismatch-name", "copy", "dup", "missing", "missing-toml",
+    "mismatch-handout", "mismatch-name", "copy", "dup", "missing", "missing-toml", "loop",
 )
 #: submission files all dated this (s since the epoch) plus their index: a fixed order of age
 EPOCH = 1_700_000_000
@@ -149,7 +149,7 @@ def _submission(sid: str, key: dict[str, Any], handouts: Path, roster: list[str]
     toml = (handouts / f"{sid}.toml").read_text()
     rounded = _values(key, sid, "rounded", decimals)
     ipynb = f"{sid}.ipynb"
-    if sid.startswith("missing"):
+    if sid.startswith("missing") or sid == "loop":  # (loop: a symlink to itself, made by build)
         return {}
     if sid.startswith("m-"):
         return {ipynb: fill(nb, _mutant(key, sid, sid[2:], decimals)).encode()}
@@ -206,8 +206,9 @@ def _generate(course: Path, family: str, roster: list[str], secret: Path) -> Non
         raise RuntimeError(f"backprop generate {family} failed: {result.output}")
 
 
-def build(dest: str | Path, attack: bool = False) -> Path:
-    """Write the corpus under ``dest/corpus`` (replacing one there); return that folder."""
+def build(dest: str | Path, attack: bool = False, families: tuple[str, ...] = FAMILIES) -> Path:
+    """Write the corpus under ``dest/corpus`` (replacing one there), a course for each of
+    ``families``; return that folder."""
     import corpus_answers  # noqa: F401  (each registers its cases)
     import corpus_notebooks  # noqa: F401
 
@@ -216,7 +217,7 @@ def build(dest: str | Path, attack: bool = False) -> Path:
     corpus.mkdir(parents=True)
     secret = corpus / "secret"
     secret.write_bytes(SECRET)
-    for family in FAMILIES:
+    for family in families:
         roster = _roster(attack and family == MAIN_FAMILY)
         course = corpus / family
         _generate(course, family, roster, secret)
@@ -235,6 +236,7 @@ def build(dest: str | Path, attack: bool = False) -> Path:
         (subs / "stranger.toml").write_text(_fill_toml((handouts / "right.toml").read_text(), {})
                                             .replace("[meta]", "[notes]"))
         files += [subs / "nobody.ipynb", subs / "stranger.toml"]
+        os.symlink("loop.ipynb", subs / "loop.ipynb")  # (listed, but cannot be read: an error row)
         moved = ("right", "rounded", "m-sign-flip", "mismatch-name", "copy", "broken-nb-truncated")
         for i, sid in enumerate(moved):
             (folders / sid).mkdir()
@@ -276,7 +278,7 @@ def grade(dest: str | Path, tree: str | Path, label: str, jobs: int = 2) -> Path
         raise RuntimeError(f"PYTHONPATH={tree} imports grader from {found}")
     work = dest / "graded"  # the same path for every tree: the summaries name it
     shutil.rmtree(work, ignore_errors=True)
-    for family in FAMILIES:
+    for family in sorted(p.parent.name for p in corpus.glob("*/key.json")):
         seen: dict[str, int] = {}
         for way, folders, options in _ways(family):
             seen[way] = seen.get(way, 0) + 1
@@ -295,14 +297,15 @@ def grade(dest: str | Path, tree: str | Path, label: str, jobs: int = 2) -> Path
     return final
 
 
-def compare(dest: str | Path, old: str | Path, new: str | Path, attack: bool = False, jobs: int = 2) -> int:
+def compare(dest: str | Path, old: str | Path, new: str | Path, attack: bool = False, jobs: int = 2,
+            families: tuple[str, ...] = FAMILIES) -> int:
     """Build, grade with both trees, diff: 0 identical, 1 not (the differing files printed)."""
     dest = Path(dest)
     t = time.perf_counter()
-    corpus = build(dest, attack)
+    corpus = build(dest, attack, families)
     files = sum(1 for p in corpus.rglob("*") if p.is_file() and p.parent.name != "handouts"
                 and "solutions" not in p.parts)
-    print(f"built {corpus} ({len(FAMILIES)} families, {files} files) in {time.perf_counter() - t:.1f} s")
+    print(f"built {corpus} ({len(families)} families, {files} files) in {time.perf_counter() - t:.1f} s")
     for label, tree in (("old", old), ("new", new)):
         t = time.perf_counter()
         grade(dest, tree, label, jobs)
@@ -336,14 +339,16 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--dest", default="/tmp/identity-corpus")
     c.add_argument("--attack", action="store_true")
     c.add_argument("--jobs", type=int, default=2)
+    for p in (b, c):
+        p.add_argument("--families", default=",".join(FAMILIES), help="the problem families (default: all)")
     args = ap.parse_args(argv)
     if args.command == "build":
-        print(build(args.dest, args.attack))
+        print(build(args.dest, args.attack, tuple(args.families.split(","))))
         return 0
     if args.command == "grade":
         print(grade(args.dest, args.tree, args.label, args.jobs))
         return 0
-    return compare(args.dest, args.old, args.new, args.attack, args.jobs)
+    return compare(args.dest, args.old, args.new, args.attack, args.jobs, tuple(args.families.split(",")))
 
 
 if __name__ == "__main__":
