@@ -83,6 +83,7 @@ def test_duplicates_whose_winner_lost_its_journal_line_are_graded_again(tmp_path
     assert res["file"] == str(new) and res["score"] == res["max_score"]
     row = next(r for r in outcome.rows if r.student == sid)
     assert row.file == str(new) and row.score == row.max_score
+    assert outcome.duplicates == (batch.Duplicate(sid, str(new), (str(old),)),)
 
 
 def test_a_first_run_killed_while_writing_feedback_in_place_is_repaired(tmp_path):

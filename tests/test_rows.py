@@ -133,7 +133,7 @@ def test_a_rerun_reads_back_the_rows_the_first_run_made(tmp_path):
     (subs / "nobody.ipynb").write_text("{")
     first = batch.grade_batch(str(key), [str(subs)], str(tmp_path / "out"), jobs=1)
     again = batch.grade_batch(str(key), [str(subs)], str(tmp_path / "out"), jobs=1)
-    assert again.reused == 3 and again.rows == first.rows
+    assert again.reused == 3 and again.rows == first.rows and again.duplicates == ()
     assert [type(r) for r in first.rows] == [GradedRow, GradedRow, MissingRow, ErrorRow]
 
 

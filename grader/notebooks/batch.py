@@ -26,7 +26,7 @@ from ..errors import BackpropError
 from ..files import read_bytes
 from . import journal as jr
 from . import worker
-from .assemble import assemble
+from .assemble import Duplicate, assemble
 from .copies import CopyIndex
 from .identity import check_key
 from .lock import locked
@@ -34,18 +34,20 @@ from .rows import ErrorRow, Row, max_score
 from .submission import SUFFIXES, Options, fallback_id, parse
 from .summary import summarize
 
-__all__ = ["Options", "Outcome", "Row", "find_submissions", "grade_batch"]
+__all__ = ["Duplicate", "Options", "Outcome", "Row", "find_submissions", "grade_batch"]
 
 
 @dataclass(frozen=True)
 class Outcome:
     """What a batch gives: a row per student (:mod:`grader.notebooks.rows`), the summary text,
-    and how many files were graded now and how many reused from the last run."""
+    how many files were graded now and how many reused from the last run, and the students who
+    handed in several files (the newest counts)."""
 
     rows: tuple[Row, ...]
     summary: str
     regraded: int
     reused: int
+    duplicates: tuple[Duplicate, ...] = ()
 
 
 # --------------------------------------------------------------------------- finding files
@@ -176,7 +178,7 @@ def _grade(key: Any, key_bytes: bytes, files: list[Path], out: str, options: Opt
         lines = journal.load(lambda student: max_score(key, student))
         journal.compact({n: lines[n] for n in keep if n in lines})
     summary = summarize(rows, duplicates, len(files), len(tasks), len(reused), out)
-    return Outcome(tuple(rows), summary, len(tasks), len(reused))
+    return Outcome(tuple(rows), summary, len(tasks), len(reused), tuple(duplicates))
 
 
 def _regrade(entry: jr.Entry) -> jr.Entry:

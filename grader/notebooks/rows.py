@@ -48,7 +48,7 @@ GRADED = ("graded", "tampered", "mismatch", "copy", "unknown")
 SCORED = ("graded", "tampered", "mismatch", "copy")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Mark:
     """One asked quantity on a row: its verdict (``correct``, ``carried-forward``, ``incorrect``,
     ``missing``, ``invalid``), the points it earned of ``max_points``, and the misconception named
@@ -59,9 +59,6 @@ class Mark:
     points: float
     max_points: float
     misconception: str | None = None
-
-    def __reduce__(self) -> tuple[Any, ...]:  # (pickled as a tuple: rows travel from the workers)
-        return Mark, (self.id, self.verdict, self.points, self.max_points, self.misconception)
 
 
 class _RowBase:
@@ -85,7 +82,7 @@ class _RowBase:
         return self.status in SCORED
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class GradedRow(_RowBase):
     """A file read and scored (see the module for the statuses)."""
 
@@ -112,7 +109,7 @@ class GradedRow(_RowBase):
                    needs_execution)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ErrorRow(_RowBase):
     """A file that could not be read or graded; ``message`` says why."""
 
@@ -126,7 +123,7 @@ class ErrorRow(_RowBase):
     needs_execution: ClassVar[bool] = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class MissingRow(_RowBase):
     """A student of the key with no file."""
 
