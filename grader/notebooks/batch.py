@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +142,8 @@ def _grade(key: Any, key_bytes: bytes, files: list[Path], out: str, options: Opt
         os.makedirs(os.path.join(out, sub), exist_ok=True)
     run = jr.run_fingerprint(key_bytes, [options.execute, options.id_from, options.ecf_credit, options.pdf])
     journal = jr.Journal(os.path.join(out, ".cache"))
-    known = {} if fresh else journal.load(lambda student: max_score(key, student))
+    possible = partial(max_score, key)  # (the points possible on a student's row)
+    known = {} if fresh else journal.load(possible)
     if not fresh:
         _remove_debris(out)
     tasks: list[worker.Task] = []
@@ -155,7 +157,7 @@ def _grade(key: Any, key_bytes: bytes, files: list[Path], out: str, options: Opt
         except OSError as exc:  # (an error row, in no journal: it is tried again next time)
             student = fallback_id(shown, options.id_from)
             message = f"{f}: cannot be read ({exc.strerror or exc})"
-            row = ErrorRow(student, max_score(key, student), message, shown)
+            row = ErrorRow(student, possible(student), message, shown)
             entries.append(jr.Entry(name, (), 0, 0, "", row))
             continue
         saved = known.get(name)
@@ -175,7 +177,7 @@ def _grade(key: Any, key_bytes: bytes, files: list[Path], out: str, options: Opt
         worker.close_journal()
     keep = [e.name for e in entries if e.identity]
     if journal.needs_compaction(len(keep)):
-        lines = journal.load(lambda student: max_score(key, student))
+        lines = journal.load(possible)
         journal.compact({n: lines[n] for n in keep if n in lines})
     summary = summarize(rows, duplicates, len(files), len(tasks), len(reused), out)
     return Outcome(tuple(rows), summary, len(tasks), len(reused), tuple(duplicates))

@@ -39,7 +39,11 @@ class Task:
 
     path: str
     name: str
-    identity: tuple[int, ...]
+    identity: tuple[int, ...]  # (): none (a file whose worker died: graded again next time)
+
+    @property
+    def mtime(self) -> int:
+        return self.identity[1] if self.identity else 0
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,7 @@ def grade_file(task: Task) -> jr.Entry:
     graded: Graded | None = None
     try:
         data = read_bytes(task.path, noun="submission file", plural="submissions")
-        if task.identity[1] >= graded_at - jr.RACY_NS:  # only a racy entry is ever checked by its hash
+        if task.mtime >= graded_at - jr.RACY_NS:  # only a racy entry is ever checked by its hash
             sha = jr.content_hash(data)
         graded = grade_submission(task.path, data, st.key, st.options, _trace, st.copies)
     except BackpropError as exc:
@@ -110,7 +114,7 @@ def grade_file(task: Task) -> jr.Entry:
 
 
 def _entry(task: Task, graded_at: int, sha: str, row: ErrorRow | GradedRow, pdf: bool = False) -> jr.Entry:
-    return jr.Entry(task.name, task.identity, task.identity[1], graded_at, sha, row, pdf)
+    return jr.Entry(task.name, task.identity, task.mtime, graded_at, sha, row, pdf)
 
 
 def _failed(path: str, what: str, exc: BaseException) -> str:
@@ -141,7 +145,7 @@ def died(task: Task, reason: str) -> jr.Entry:
     student = fallback_id(task.path, _STATE.options.id_from)
     row = ErrorRow(student, max_score(_STATE.key, student),
                    f"{task.path}: could not be graded: the process grading it died ({reason})", task.path)
-    entry = jr.Entry(task.name, (), task.identity[1], time.time_ns(), "", row)
+    entry = jr.Entry(task.name, (), task.mtime, time.time_ns(), "", row)
     return record(entry, None)
 
 
