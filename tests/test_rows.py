@@ -155,3 +155,17 @@ def test_the_identity_corpus_covers_every_status(tmp_path):
     assert "(0 graded now, " in (out / "by-name" / "run2.summary.txt").read_text()
     exits = [p.read_text() for p in out.glob("*/run*.exit.txt")]
     assert len(exits) == 5 and set(exits) == {"0\n"}
+
+
+def test_a_file_that_cannot_be_read_is_counted_neither_graded_nor_reused(tmp_path):
+    """A symlink loop gets its error row; it was not graded now, nor is it unchanged since a
+    last run (main counted it as reused, also in a first run)."""
+    key, subs, vs = course(tmp_path, 2)
+    sid = sorted(vs)[0]
+    (subs / f"{sid}.ipynb").write_text(right(vs[sid]))
+    (subs / "loop.ipynb").symlink_to("loop.ipynb")
+    outcome = batch.grade_batch(str(key), [str(subs)], str(tmp_path / "out"), jobs=1)
+    assert (outcome.regraded, outcome.reused) == (1, 0)
+    assert "Graded 3 students from 2 files (1 graded now, 0 unchanged since the last run)." in outcome.summary
+    loop = outcome.rows[-1]
+    assert isinstance(loop, ErrorRow) and loop.student == "loop" and "cannot be read" in loop.message
