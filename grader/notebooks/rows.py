@@ -17,8 +17,8 @@ Every row has the same attributes, so code that reads rows needs no ``isinstance
 ``student``         the row's student (the key's id, or the unknown location's)
 ``status``          one of :data:`STATUSES`
 ``score``           points earned (0 for an error or a missing row)
-``max_score``       points possible (the number of asked quantities; 0 on an unknown row)
-``items``           a tuple of :class:`Mark`, one per asked quantity, in the key's order
+``max_score``       points possible (the number of asked quantities; 0 on an unknown row not scored)
+``items``           a tuple of :class:`Mark`, one per asked quantity, as in the results file
                     (empty for an error or a missing row)
 ``message``         what was found (empty for a plain ``graded`` row)
 ``file``            the submission file (empty for a missing row)
