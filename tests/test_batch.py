@@ -17,7 +17,7 @@ from courses import blank, course, right
 
 from grader import parallel
 from grader.cli import cli
-from grader.notebooks import batch, journal
+from grader.notebooks import batch, journal, worker
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,16 +73,17 @@ def test_duplicates_whose_winner_lost_its_journal_line_are_graded_again(tmp_path
     age(new, 3600)
     age(old, 7200)
     out = tmp_path / "out"
-    monkeypatch.setattr(journal.Journal, "load", lambda self: {})
+    monkeypatch.setattr(journal.Journal, "load", lambda self, max_score: {})
     graded = []
-    grade_file = batch.grade_file
-    monkeypatch.setattr(batch, "grade_file", lambda task: graded.append(task[0]) or grade_file(task))
+    grade_file = worker.grade_file
+    monkeypatch.setattr(worker, "grade_file", lambda task: graded.append(task.path) or grade_file(task))
     outcome = batch.grade_batch(str(key), [str(subs)], str(out), jobs=1)
     assert sorted(graded) == sorted([str(old), str(new), str(new)])
     res = json.loads((out / "results" / f"{sid}.json").read_text())
     assert res["file"] == str(new) and res["score"] == res["max_score"]
     row = next(r for r in outcome.rows if r.student == sid)
     assert row.file == str(new) and row.score == row.max_score
+    assert outcome.duplicates == (batch.Duplicate(sid, str(new), (str(old),)),)
 
 
 def test_a_first_run_killed_while_writing_feedback_in_place_is_repaired(tmp_path):
@@ -177,7 +178,7 @@ def test_journal_is_compacted(tmp_path):
         batch.grade_batch(str(key), [str(subs)], str(out), jobs=1)
         assert len(list((out / ".cache").glob("journal-*.jsonl"))) <= 9
     lines = journal.Journal(out / ".cache")
-    assert len(lines.load()) == 2 and lines.lines <= 2 * 2 + 16
+    assert len(lines.load(lambda student: 28.0)) == 2 and lines.lines <= 2 * 2 + 16
 
 
 def test_a_broken_student_entry_in_the_key_is_that_students_error_row(tmp_path):

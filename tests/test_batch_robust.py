@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from courses import course, right
 
 from grader.cli import cli
-from grader.notebooks import batch
+from grader.notebooks import batch, worker
 from grader.notebooks.lock import locked
 from grader.validation import MAX_QUANTITIES
 
@@ -126,7 +126,7 @@ def test_a_killed_worker_gives_its_file_an_error_row_and_the_others_their_grades
     clean = tmp_path / "clean"
     batch.grade_batch(str(key), [str(subs)], str(clean), jobs=1)
     out = tmp_path / "out"
-    monkeypatch.setenv(batch.KILL_HOOK, f"{victim}.ipynb")
+    monkeypatch.setenv(worker.KILL_HOOK, f"{victim}.ipynb")
     outcome = batch.grade_batch(str(key), [str(subs)], str(out), jobs=2)
     assert [r.student for r in outcome.rows] == sorted(vs)  # exactly one row each
     bad = {r.student: r for r in outcome.rows if r.status != "graded"}
@@ -144,7 +144,7 @@ def test_a_killed_worker_gives_its_file_an_error_row_and_the_others_their_grades
     assert [line.split(",")[0] for line in gradebook[1:]] == sorted(vs)
     assert [line for line in gradebook if line.startswith(f"{victim},")][0].split(",")[3] == "error"
     # the next run (nothing killed) retries the victim alone and ends as the clean run
-    monkeypatch.delenv(batch.KILL_HOOK)
+    monkeypatch.delenv(worker.KILL_HOOK)
     again = batch.grade_batch(str(key), [str(subs)], str(out), jobs=2)
     assert (again.regraded, again.reused) == (1, 11)
     assert outputs(out) == want
@@ -158,7 +158,7 @@ def test_a_file_that_kills_one_worker_once_is_graded_on_its_retry(tmp_path, monk
     clean = tmp_path / "clean"
     batch.grade_batch(str(key), [str(subs)], str(clean), jobs=1)
     killed = []
-    grade_files = batch.grade_files
+    grade_files = worker.grade_files
 
     def progress(n: int) -> None:  # (in the grader, after the first chunk came back)
         if not killed:
@@ -299,7 +299,7 @@ def test_any_exception_while_grading_a_file_is_its_error_row(tmp_path, monkeypat
     key, subs, vs = course(tmp_path, 3)
     submit_all(subs, vs)
     odd = sorted(vs)[0]
-    real = batch.grade_submission
+    real = worker.grade_submission
 
     def grade(path, *args):
         if odd in path:
@@ -308,7 +308,7 @@ def test_any_exception_while_grading_a_file_is_its_error_row(tmp_path, monkeypat
             raise UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
         return real(path, *args)
 
-    monkeypatch.setattr(batch, "grade_submission", grade)
+    monkeypatch.setattr(worker, "grade_submission", grade)
     outcome = batch.grade_batch(str(key), [str(subs)], str(tmp_path / "out"), jobs=1)
     assert [r.status for r in outcome.rows] == ["error", "error", "graded"]
     assert outcome.rows[0].message.endswith("could not be graded (SystemExit: 3)")

@@ -17,7 +17,7 @@ from grader.notebooks import batch
 from grader.notebooks.class_summary import GROUPS, distribution, group_of, summarize
 from grader.notebooks.demo import fill
 from grader.notebooks.handout import notebook_handout
-from grader.notebooks.outputs import Row
+from grader.notebooks.rows import ErrorRow, GradedRow, MissingRow, Row
 from grader.render.class_report import report_html, summary_data, summary_json, summary_md, summary_text
 from grader.rules import MISCONCEPTIONS
 from grader.solver import solve
@@ -30,11 +30,14 @@ def item(qid: str, verdict: str, misconception: str | None = None) -> dict:
             "given": "", "misconception": misconception, "message": ""}
 
 
-def row(student: str, status: str, score: float, items: list[dict] | None, **kw) -> Row:
-    mis = tuple(dict.fromkeys(i["misconception"] for i in items or () if i["misconception"]))
-    result = None if items is None else {"score": score, "max_score": 4, "items": items}
-    return Row(student, status, score, 4.0, {}, kw.get("message", ""), kw.get("file", ""),
-               result, mis, kw.get("needs_execution", False))
+def row(student: str, status: str, score: float, items: list[dict], **kw) -> Row:
+    if status == "error":
+        return ErrorRow(student, 4.0, kw.get("message", ""), kw.get("file", ""))
+    if status == "missing":
+        return MissingRow(student, 4.0)
+    return GradedRow.of(student, status, {"score": score, "max_score": 4, "items": items},
+                        message=kw.get("message", ""), file=kw.get("file", ""),
+                        needs_execution=kw.get("needs_execution", False))
 
 
 QUANTITIES = ["p_A", "o_A", "delta_C", "delta_A"]  # a net whose final layer is C
@@ -48,19 +51,19 @@ ROWS = [
     row("cat", "tampered", 1, [item("p_A", "correct"), item("o_A", "missing"),
                                item("delta_C", "incorrect", "sign-flip"),
                                item("delta_A", "incorrect", "updated-weights")], message="edited"),
-    row("dan", "copy", 0, None, file="dan.ipynb", message="copied from ann"),  # items read from its file
-    row("eve", "error", 0, None, file="eve.ipynb", message="cut off"),
+    row("dan", "copy", 0, [item("p_A", "correct"), item("o_A", "incorrect"), item("delta_C", "missing"),
+                           item("delta_A", "incorrect", "updated-weights")], file="dan.ipynb",
+        message="copied from ann"),
+    row("eve", "error", 0, [], file="eve.ipynb", message="cut off"),
     row("fay", "missing", 0, [], message="nothing submitted"),
     row("gus", "mismatch", 3, [item("p_A", "invalid"), item("o_A", "correct"), item("delta_C", "correct"),
                                item("delta_A", "correct")], file="x/gus.ipynb", message="names hal"),
     row("ida", "unknown", 4, [item("p_A", "correct")], file="ida.ipynb", message="not on the roster"),
 ]
-DAN = [item("p_A", "correct"), item("o_A", "incorrect"), item("delta_C", "missing"),
-       item("delta_A", "incorrect", "updated-weights")]
 
 
 def hand_summary():
-    return summarize(ROWS, items={"dan": DAN}, columns=QUANTITIES, final={"C"}, assignment="hw1",
+    return summarize(ROWS, columns=QUANTITIES, final={"C"}, assignment="hw1",
                      family="2-2-1", files=7, feedback_files={"ann.md", "ann.pdf", "bob.md", "eve.md"})
 
 
@@ -73,7 +76,6 @@ def test_counts_and_scores_of_hand_made_rows():
     assert (s.median, s.max_score) == (2, 4)
     assert [(b.label, b.count) for b in s.distribution] == [("0", 1), ("1", 1), ("2", 1), ("3", 1), ("4", 1)]
     assert [f.student for f in s.flagged] == ["cat", "dan", "eve", "fay", "gus", "ida"]
-    assert s.unread == ()
 
 
 def test_per_quantity_difficulty_counts_the_scored_rows_by_kind():
@@ -109,15 +111,9 @@ def test_the_student_table_links_only_feedback_files_that_exist():
     table = {r.student: r for r in hand_summary().table}
     assert table["ann"].feedback == (("md", "feedback/ann.md"), ("pdf", "feedback/ann.pdf"))
     assert table["fay"].feedback == ()
-    assert table["dan"].tally.incorrect == 2  # from its results file's items
+    assert table["dan"].tally.incorrect == 2
     spaced = summarize([row("a b", "graded", 1, [])], feedback_files={"a b.md"})
     assert spaced.table[0].feedback == (("md", "feedback/a%20b.md"),)
-
-
-def test_a_scored_row_without_readable_items_is_named_not_counted():
-    s = summarize(ROWS, columns=QUANTITIES, final={"C"})  # dan's items not given
-    assert s.unread == ("dan",)
-    assert "not counted: dan" in summary_md(s)
 
 
 @pytest.mark.parametrize(("qid", "group"), [
@@ -171,7 +167,7 @@ def test_the_views_leave_nothing_out():
 
 
 def test_the_page_escapes_what_students_wrote():
-    s = summarize([row("<b>x</b>", "error", 0, None, message="<script>alert(1)</script>")])
+    s = summarize([row("<b>x</b>", "error", 0, [], message="<script>alert(1)</script>")])
     page = report_html(s)
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)" in page
     assert page.count("<script>") == 1  # the page's own (the table sorting)

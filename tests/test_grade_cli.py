@@ -14,7 +14,7 @@ from courses import course as make_course
 from nbformat import v4
 
 from grader.cli import cli
-from grader.notebooks import batch
+from grader.notebooks import batch, worker
 from grader.notebooks.handout import notebook_handout
 
 
@@ -125,7 +125,7 @@ def test_kill_and_rerun_loses_nothing_and_counts_nothing_twice(course, tmp_path,
     reference = tmp_path / "ref"
     batch.grade_batch(str(key), [str(subs)], str(reference), jobs=1)
     calls = {"n": 0}
-    real = batch.grade_file
+    real = worker.grade_file
 
     def dies_after_three(task):
         if calls["n"] == 3:
@@ -133,10 +133,10 @@ def test_kill_and_rerun_loses_nothing_and_counts_nothing_twice(course, tmp_path,
         calls["n"] += 1
         return real(task)
 
-    monkeypatch.setattr(batch, "grade_file", dies_after_three)
+    monkeypatch.setattr(worker, "grade_file", dies_after_three)
     with pytest.raises(KeyboardInterrupt):
         batch.grade_batch(str(key), [str(subs)], str(out), jobs=1)
-    monkeypatch.setattr(batch, "grade_file", real)
+    monkeypatch.setattr(worker, "grade_file", real)
     again = batch.grade_batch(str(key), [str(subs)], str(out), jobs=1)
     assert (again.regraded, again.reused) == (3, 3)
     assert (out / "gradebook.csv").read_text() == (reference / "gradebook.csv").read_text()

@@ -7,46 +7,47 @@ journal (:mod:`grader.notebooks.journal`). A second run regrades only files whos
 changed, and a run killed halfway loses nothing: the next run finds the finished entries and
 grades the rest.
 
-One row per student in the key: when a student has several files, the newest counts, and its
-outputs are written again if another of their files was graded after it; students with no
-file get ``missing``. The gradebook is written last, from the rows, so nothing is counted twice.
+One row per student in the key (:mod:`grader.notebooks.assemble`), typed by what became of
+their submission (:mod:`grader.notebooks.rows`); the gradebook is written last, from the rows,
+and the summary printed (:mod:`grader.notebooks.class_summary`). The work on one file, in whichever
+process grades it, is :mod:`grader.notebooks.worker`.
 """
 
 from __future__ import annotations
 
-import gc
 import os
-import signal
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from .. import parallel
 from ..errors import BackpropError
-from ..files import read_bytes, write_atomic
+from ..files import read_bytes
 from . import journal as jr
+from . import worker
+from .assemble import Duplicate, assemble
 from .copies import CopyIndex
 from .identity import check_key
 from .lock import locked
-from .outputs import Row, gradebook_csv, result_json, row_of, slim, write_student
-from .submission import SUFFIXES, Options, fallback_id, grade_submission, parse
+from .rows import ErrorRow, Row, max_score
+from .submission import SUFFIXES, Options, fallback_id, parse
 
-__all__ = ["Options", "Outcome", "Row", "find_submissions", "grade_batch", "grade_file"]
-
-#: every status a row can have, in the order the summary counts them (the README explains each)
-STATUSES = ("graded", "tampered", "mismatch", "copy", "unknown", "error", "missing")
-#: rows scored against the key's problem for their own student (the mean is over these)
-SCORED = ("graded", "tampered", "mismatch", "copy")
+__all__ = ["Duplicate", "Options", "Outcome", "Row", "find_submissions", "grade_batch"]
 
 
 @dataclass(frozen=True)
 class Outcome:
+    """What a batch gives: a row per student (:mod:`grader.notebooks.rows`), the summary text,
+    how many files were graded now and how many reused from the last run, and the students who
+    handed in several files (the newest counts)."""
+
     rows: tuple[Row, ...]
     summary: str
     regraded: int
     reused: int
+    duplicates: tuple[Duplicate, ...] = ()
     #: the class summary the text was rendered from (grader.notebooks.class_summary.ClassSummary)
     class_summary: Any = None
 
@@ -93,117 +94,12 @@ def _is_file(entry: os.DirEntry) -> bool:
         return True
 
 
-# --------------------------------------------------------------------------- one file (in a worker)
-
-
-@dataclass(frozen=True)
-class _State:
-    key: Any
-    options: Options
-    out: str
-    fresh: bool
-    copies: Any = None  # the key's CopyIndex (grader.notebooks.copies)
-
-
-_STATE: _State | None = None
-_JOURNAL: jr.Journal | None = None
-
-
-def _set_state(state: _State) -> None:
-    """Make ``state`` this process's (inherited by forked workers; spawned ones get it passed)."""
-    global _STATE, _JOURNAL
-    _STATE = state
-    _JOURNAL = jr.Journal(os.path.join(state.out, ".cache"))
-
-
-def _trace(student: str) -> Any:
-    """The key's instance solved (not kept: each student is usually graded once, and a cache
-    of every trace would only make the garbage collector's rounds longer)."""
-    from ..solver import solve
-
-    return solve(_STATE.key.students[student].instance)
-
-
-Task = tuple[str, str, list[int]]  # (path, entry name, identity)
-
-
-def grade_file(task: Task) -> dict[str, Any]:
-    """Grade one file, write its student's outputs, record it in the journal; return what the
-    parent needs of it (:func:`~grader.notebooks.outputs.slim`: no result, no feedback).
-    Whatever goes wrong with the file is its ``error`` row; only an output folder that cannot be
-    written to stops the batch (a BackpropError)."""
-    path, name, ident = task
-    entry = _entry(task)
-    graded = None
-    try:
-        data = read_bytes(path, noun="submission file", plural="submissions")
-        if ident[1] >= entry["graded_at"] - jr.RACY_NS:  # only a racy entry is ever checked by its hash
-            entry["sha"] = jr.content_hash(data)
-        graded = grade_submission(path, data, _STATE.key, _STATE.options, _trace, _STATE.copies)
-    except BackpropError as exc:
-        entry["message"] = exc.message
-    except (Exception, SystemExit) as exc:  # one bad file never stops the batch: its row says what happened
-        entry["message"] = _failed(path, "could not be graded", exc)
-    if graded is not None:
-        entry.update(student=graded.student, status=graded.status, message=graded.message,
-                     result=graded.result, needs_execution=graded.needs_execution, feedback=graded.feedback)
-        entry["pdf"] = graded.pdf is not None
-    try:
-        return _record(entry, graded)
-    except BackpropError:
-        raise
-    except Exception as exc:  # its outputs could not be made: the row says so, with no result
-        entry.update(status="error", message=_failed(path, "its outputs could not be written", exc),
-                     result=None, needs_execution=False, feedback=None, pdf=False)
-        return _record(entry, None)
-
-
-def _entry(task: Task) -> dict[str, Any]:
-    """A new journal entry of ``task``, an error until the file is graded."""
-    path, name, ident = task
-    return {
-        "name": name, "file": path, "identity": ident, "mtime": ident[1], "graded_at": time.time_ns(),
-        "sha": "", "student": fallback_id(path, _STATE.options.id_from), "status": "error", "message": "",
-        "result": None, "needs_execution": False, "feedback": None,
-    }
-
-
-def _failed(path: str, what: str, exc: BaseException) -> str:
-    return f"{path}: {what} ({type(exc).__name__}: {' '.join(str(exc).split())[:160]})"
-
-
-def _record(entry: dict[str, Any], graded: Any) -> dict[str, Any]:
-    """Write the student's outputs of ``entry`` and add it to the journal."""
-    st = _STATE
-    student = entry["student"]
-    max_score = float(len(st.key.students[student].asked)) if student in st.key.students else 0.0
-    row = row_of(student, entry, max_score)
-    result = result_json(row)  # serialized once, for the results file and the journal
-    try:
-        if graded is not None and graded.pdf is not None:  # kept for a rerun that rewrites the outputs
-            write_atomic(os.path.join(st.out, ".cache", f"{entry['name']}.pdf"), graded.pdf)
-        write_student(st.out, row, entry["feedback"], graded.svg if graded else None,
-                      graded.pdf if graded else None, fresh=st.fresh, result=result)
-        _JOURNAL.append({k: v for k, v in entry.items() if k != "result"},
-                        {"result": result if entry["result"] is not None else "null"})
-    except OSError as exc:
-        raise BackpropError(f"{st.out}: cannot write the results ({exc.strerror or exc})") from None
-    return slim(entry, row)
-
-
-def _died(task: Task, reason: str) -> dict[str, Any]:
-    """The ``error`` row of a file whose grading process died twice (written by the parent).
-    Its identity is left empty, so that the next run tries it again."""
-    entry = _entry(task)
-    entry.update(identity=[],
-                 message=f"{task[0]}: could not be graded: the process grading it died ({reason})")
-    return _record(entry, None)
-
-
 # --------------------------------------------------------------------------- the batch
 
 
 DEFAULT_OPTIONS = Options()  # frozen: one instance serves every call without options
+#: what the fork server imports once, and the workers it forks have (the modules and templates)
+PRELOAD = parallel.BATCH_PRELOAD
 
 
 def grade_batch(
@@ -251,47 +147,55 @@ def _grade(key: Any, key_bytes: bytes, files: list[Path], out: str, options: Opt
         os.makedirs(os.path.join(out, sub), exist_ok=True)
     run = jr.run_fingerprint(key_bytes, [options.execute, options.id_from, options.ecf_credit, options.pdf])
     journal = jr.Journal(os.path.join(out, ".cache"))
-    known = {} if fresh else journal.load()
+    possible = partial(max_score, key)  # (the points possible on a student's row)
+    known = {} if fresh else journal.load(possible)
     if not fresh:
         _remove_debris(out)
-    tasks: list[Task] = []
-    entries: list[dict[str, Any]] = []
+    tasks: list[worker.Task] = []
+    entries: list[jr.Entry] = []  # every file's
+    reused: dict[str, jr.Saved] = {}
     for f in files:
         shown = str(f)
         name = jr.entry_name(run, os.path.abspath(f))
         try:
             st = os.stat(f)
-        except OSError as exc:
-            entries.append({"name": name, "file": shown, "mtime": 0,
-                            "student": fallback_id(shown, options.id_from),
-                            "status": "error", "message": f"{f}: cannot be read ({exc.strerror or exc})",
-                            "result": None, "needs_execution": False, "feedback": None})
+        except OSError as exc:  # (an error row, in no journal: it is tried again next time)
+            student = fallback_id(shown, options.id_from)
+            message = f"{f}: cannot be read ({exc.strerror or exc})"
+            row = ErrorRow(student, possible(student), message, shown)
+            entries.append(jr.Entry(name, (), 0, 0, "", row))
             continue
-        if not options.force and jr.reusable(known.get(name), st, shown):
-            entries.append(known[name])
+        saved = known.get(name)
+        if not options.force and saved is not None and jr.reusable(saved.entry, st, shown):
+            entries.append(saved.entry)
+            reused[name] = saved
         else:
-            tasks.append((shown, name, jr.identity(st)))
-    reused = len(entries)
-    state = _State(key, options, out, fresh, CopyIndex(key) if tasks else None)
+            tasks.append(worker.Task(shown, name, jr.identity(st)))
+    state = worker.State(key, options, out, fresh, CopyIndex(key) if tasks else None)
+    written = set()
     try:
         for e in _run(tasks, state, 1 if len(tasks) < 4 else min(jobs, len(tasks)), progress):
-            e["written"] = True  # its student's outputs are on disk already
+            written.add(e.name)  # its student's outputs are on disk already
             entries.append(e)
-        rows, duplicates = assemble(key, entries, out)  # (it may grade a file again, see there)
+        rows, duplicates = assemble(key, entries, written, reused, out, _regrade)
     finally:
-        if _JOURNAL is not None:
-            _JOURNAL.close()
-    keep = [e["name"] for e in entries if "identity" in e]
+        worker.close_journal()
+    keep = [e.name for e in entries if e.identity]
     if journal.needs_compaction(len(keep)):
-        lines = journal.load()
+        lines = journal.load(possible)
         journal.compact({n: lines[n] for n in keep if n in lines})
     from ..render.class_report import summary_text
     from .class_files import summary_of, write_class_files
 
     cs = summary_of(key, rows, out, files=len(files), duplicates=duplicates)
     write_class_files(out, cs, page=report)
-    text = summary_text(cs, regraded=len(tasks), reused=reused, out=out, page=report)
-    return Outcome(tuple(rows), text, len(tasks), reused, cs)
+    text = summary_text(cs, regraded=len(tasks), reused=len(reused), out=out, page=report)
+    return Outcome(tuple(rows), text, len(tasks), len(reused), tuple(duplicates), cs)
+
+
+def _regrade(entry: jr.Entry) -> jr.Entry:
+    """Grade the file of ``entry`` again (in this process: see :func:`assemble`)."""
+    return worker.grade_file(worker.Task(entry.file, entry.name, entry.identity))
 
 
 def _metadata(path: str) -> Any:
@@ -314,133 +218,23 @@ def _remove_debris(out: str) -> None:
                     pass
 
 
-#: what the fork server imports once, and the workers it forks have (the modules and templates)
-PRELOAD = parallel.BATCH_PRELOAD
-#: tests only: a worker that is to grade a file whose path contains this value kills itself
-#: (SIGKILL, as the out-of-memory killer does)
-KILL_HOOK = "BACKPROP_TEST_KILL_WORKER_ON"
-
-
-def _run(tasks: list[Task], state: _State, jobs: int, progress: Callable[[int], None] | None,
-         ) -> Iterable[dict[str, Any]]:
-    _set_state(state)
+def _run(tasks: list[worker.Task], state: worker.State, jobs: int, progress: Callable[[int], None] | None,
+         ) -> Iterator[jr.Entry]:
+    worker.set_state(state)
     if jobs == 1:
         for t in tasks:
-            yield grade_file(t)
+            yield worker.grade_file(t)
             if progress:
                 progress(1)
         return
     # workers forked by a fork server (never from this process, which may have threads: a typst
     # compiler's, say); a worker that dies is noticed, see grader.parallel
-    for done in parallel.run_chunks(grade_files, chunks(tasks, jobs, 1 if state.options.execute else 32),
-                                    jobs=jobs, preload=PRELOAD, init=_worker_start,
-                                    args=(state, os.environ.get(KILL_HOOK, "")), died=_died):
+    size = 1 if state.options.execute else 32
+    for done in parallel.run_chunks(worker.grade_files, worker.chunks(tasks, jobs, size), jobs=jobs,
+                                    preload=PRELOAD, init=worker.worker_start,
+                                    args=(state, os.environ.get(worker.KILL_HOOK, "")), died=worker.died):
         yield from done
         if progress:
             progress(len(done))
 
 
-def _worker_start(state: _State, kill_on: str) -> None:
-    global _KILL_ON
-    _KILL_ON = kill_on
-    _set_state(state)
-    _warm_up(state.key)
-    gc.freeze()  # the key and the compiled templates stay: no garbage collector rounds over them
-
-
-_KILL_ON = ""
-
-
-def grade_files(chunk: list[Task]) -> list[dict[str, Any]]:
-    """:func:`grade_file` of every task of the chunk (in a worker)."""
-    out = []
-    for t in chunk:
-        if _KILL_ON and _KILL_ON in t[0]:
-            os.kill(os.getpid(), signal.SIGKILL)
-        out.append(grade_file(t))
-    return out
-
-
-def chunks(tasks: list[Task], jobs: int, most: int) -> list[list[Task]]:
-    """The tasks in chunks that shrink as fewer remain (guided scheduling): few round trips
-    between the processes while there is much to do, and workers that finish together, as the
-    last chunks are small."""
-    out: list[list[Task]] = []
-    i = 0
-    while i < len(tasks):
-        size = max(1, min(most, (len(tasks) - i) // (jobs * 4)))
-        out.append(tasks[i:i + size])
-        i += size
-    return out
-
-
-def _warm_up(key: Any) -> None:
-    """In a new worker: lay out the key's net once, before the first file (the templates are
-    compiled already, see :mod:`grader.notebooks.preload`)."""
-    from ..render.svg import net_svg
-
-    for entry in list(key.students.values())[:1]:
-        try:
-            net_svg(entry.instance)
-        except BackpropError:
-            pass
-
-
-def assemble(key: Any, entries: list[dict[str, Any]], out: str) -> tuple[list[Row], list[dict]]:
-    """One row per student of the key, then one per location that names nobody on its roster
-    (``unknown``); every file is on the row of the student its location names
-    (:mod:`grader.notebooks.identity`), and of a student's several files the newest wins.
-    Writes the outputs a worker did not already write for the winner, and the gradebook."""
-    by_student: dict[str, list[dict[str, Any]]] = {}
-    for e in entries:
-        by_student.setdefault(e["student"], []).append(e)
-    duplicates = []
-    rows: list[Row] = []
-    students = list(key.students) + sorted(s for s in by_student if s not in key.students)
-    columns = list(dict.fromkeys(a for s in key.students.values() for a in s.asked))
-    full: dict[str, dict[str, Any]] | None = None
-    for sid in students:
-        found = sorted(by_student.get(sid, []), key=lambda e: (e["mtime"], e["file"]))
-        max_score = float(len(key.students[sid].asked)) if sid in key.students else 0.0
-        winner = found[-1] if found else None
-        if len(found) > 1:
-            duplicates.append({"student": sid, "count": len(found), "used": winner["file"],
-                               "others": [e["file"] for e in found[:-1]]})
-        row = row_of(sid, winner, max_score)
-        rows.append(row)
-        written = (winner is not None and winner.get("written")
-                   and sum(1 for e in found if e.get("written")) == 1)
-        if not written:
-            if winner is not None and winner.get("written"):  # its result and feedback are in the journal
-                if full is None:
-                    full = jr.Journal(os.path.join(out, ".cache")).load()
-                if winner["name"] not in full:  # its line is damaged: grading it again writes it all
-                    rows[-1] = row_of(sid, grade_file((winner["file"], winner["name"], winner["identity"])),
-                                      max_score)
-                    continue
-                winner = full[winner["name"]]
-                row = row_of(sid, winner, max_score)
-            _rewrite(out, key, row, winner)
-    write_atomic(os.path.join(out, "gradebook.csv"), gradebook_csv(rows, columns))
-    return rows, duplicates
-
-
-def _rewrite(out: str, key: Any, row: Row, entry: dict[str, Any] | None) -> None:
-    """Write a student's outputs from their winning entry (or as missing)."""
-    feedback = entry.get("feedback") if entry else None
-    svg = pdf = None
-    if feedback is not None and row.student in key.students:
-        from ..render.marks import wrong_marks
-        from ..render.svg import net_svg
-
-        try:
-            instance = key.students[row.student].instance
-            svg = net_svg(instance, wrong_marks((row.result or {}).get("items", ()), instance))
-        except BackpropError:  # the key's instance is broken: the row is an error anyway
-            svg = None
-    if entry is not None and entry.get("pdf"):
-        try:
-            pdf = Path(out, ".cache", f"{entry['name']}.pdf").read_bytes()
-        except OSError:
-            pdf = None
-    write_student(out, row, feedback, svg, pdf)

@@ -1,20 +1,18 @@
 """The class summary's files under OUT: ``summary.md``, ``summary.json`` and ``report.html``
 (DESIGN section 8), and what the summary needs read from OUT and from the key.
 
-The I/O edge of :mod:`grader.notebooks.class_summary`: it reads each scored student's items from
-``OUT/results/<student>.json`` when the row does not carry them (a row a worker sent back),
-lists ``OUT/feedback`` for the links, and writes the files (atomically, and only when their
-content changed, so a rerun that changes nothing leaves them alone).
+The I/O edge of :mod:`grader.notebooks.class_summary`: it lists ``OUT/feedback`` for the links,
+and writes the files (atomically, and only when their content changed, so a rerun that changes
+nothing leaves them alone).
 """
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .class_summary import SCORED, ClassSummary, row_items, row_status, row_student, summarize
+from .class_summary import ClassSummary, summarize
 from .outputs import write_if_changed
 
 #: the files written into OUT
@@ -26,37 +24,12 @@ def summary_of(key: Any, rows: Sequence[Any], out: str, *, files: int = 0,
     """The summary of a graded batch (``key``: the loaded key; ``out``: where its results are)."""
     students = list(key.students.values())
     return summarize(
-        rows, items=load_items(out, rows),
+        rows,
         columns=list(dict.fromkeys(q for s in students for q in s.asked)),
         final=final_layer(s.raw_instance for s in students),
         assignment=getattr(key, "assignment", ""), family=getattr(key, "family", ""),
         files=files, duplicates=duplicates, feedback_files=_names(os.path.join(out, "feedback")),
     )
-
-
-def load_items(out: str, rows: Sequence[Any]) -> dict[str, list[Mapping[str, Any]]]:
-    """The ``check --json`` items of every scored row that does not carry them, read from its
-    results file (a file that cannot be read leaves the student out: the summary lists them)."""
-    found: dict[str, list[Mapping[str, Any]]] = {}
-    for r in rows:
-        if row_status(r) not in SCORED or row_items(r) is not None:
-            continue
-        sid = row_student(r)
-        try:
-            with open(os.path.join(out, "results", f"{sid}.json"), "rb") as fh:
-                doc = json.loads(fh.read())
-            items = doc["items"]
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-        if isinstance(items, list) and all(_is_item(i) for i in items):
-            found[sid] = items
-    return found
-
-
-def _is_item(item: Any) -> bool:
-    """Whether ``item`` has what the summary reads of a ``check --json`` item."""
-    return (isinstance(item, dict) and isinstance(item.get("id"), str)
-            and isinstance(item.get("verdict"), str) and isinstance(item.get("misconception") or "", str))
 
 
 def final_layer(instances: Any) -> frozenset[str]:

@@ -33,15 +33,12 @@ from urllib.parse import quote
 
 from ..rules import MISCONCEPTIONS
 from ..solver import split_id
-from .batch import SCORED, STATUSES  # (with the typed rows: from .rows; see "reading the rows")
+from .rows import SCORED, STATUSES
 
 # --------------------------------------------------------------------------- reading the rows
-# The one place that knows the shape of a batch row (grader.notebooks.outputs.Row), of a duplicate
-# record and of a result item. With the typed rows of grader.notebooks.rows (GradedRow, ErrorRow,
-# MissingRow, whose ``items`` are Marks on every row), these become: the statuses imported from
-# ``.rows``; ``row_items`` returns ``list(row.items)``; ``item_fields`` reads ``item.id``,
-# ``item.verdict``, ``item.misconception``; ``duplicate_fields`` reads ``d.student``, ``d.count``,
-# ``d.used``, ``d.others``; and grader.notebooks.class_files.load_items has nothing left to read.
+# The one place that knows the shape of a batch row (grader.notebooks.rows: GradedRow, ErrorRow,
+# MissingRow, whose ``items`` are Marks), of a duplicate record (grader.notebooks.assemble.Duplicate)
+# and of a result item.
 
 
 def row_student(row: Any) -> str:
@@ -65,30 +62,26 @@ def row_file(row: Any) -> str:
     return row.file
 
 
-def row_misconceptions(row: Any) -> tuple[str, ...]:
-    return tuple(row.misconceptions)
-
-
 def row_needs_execution(row: Any) -> bool:
     return bool(row.needs_execution)
 
 
-def row_items(row: Any) -> list[Any] | None:
-    """The row's ``check --json`` items, or None when the row does not carry them (a row made
-    from what a worker sent back: its result is in ``OUT/results/<student>.json``)."""
-    if row.result is None:
-        return None
-    return list(row.result.get("items", ()))
+def row_items(row: Any) -> list[Any]:
+    """The row's asked quantities (:class:`~grader.notebooks.rows.Mark`; none on an error or a
+    missing row)."""
+    return list(row.items)
 
 
 def item_fields(item: Any) -> tuple[str, str, str | None]:
-    """(id, verdict, misconception or None) of one ``check --json`` item."""
-    return str(item["id"]), str(item["verdict"]), item.get("misconception") or None
+    """(id, verdict, misconception or None) of one item: a Mark, or a ``check --json`` item."""
+    if isinstance(item, Mapping):
+        return str(item["id"]), str(item["verdict"]), item.get("misconception") or None
+    return item.id, item.verdict, item.misconception or None
 
 
 def duplicate_fields(d: Any) -> tuple[str, int, str, tuple[str, ...]]:
     """(student, number of files, the file used, the others) of a duplicate record."""
-    return d["student"], int(d["count"]), d["used"], tuple(d["others"])
+    return d.student, int(d.count), d.used, tuple(d.others)
 
 
 # --------------------------------------------------------------------------- the summary
@@ -231,42 +224,33 @@ class ClassSummary:
     flagged: tuple[Flag, ...]
     duplicates: tuple[Duplicate, ...]
     needs_execution: int
-    #: scored rows whose items could not be read (left out of the per-quantity counts)
-    unread: tuple[str, ...]
     table: tuple[StudentLine, ...]
 
 
 def summarize(
-    rows: Sequence[Any], *, items: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
-    columns: Sequence[str] = (), final: Collection[str] = (), assignment: str = "", family: str = "",
+    rows: Sequence[Any], *, columns: Sequence[str] = (), final: Collection[str] = (), assignment: str = "",
+    family: str = "",
     files: int = 0, duplicates: Sequence[Any] = (), feedback_files: Collection[str] = (),
 ) -> ClassSummary:
     """The summary of ``rows``.
 
-    ``items``: student -> ``check --json`` items, for rows that do not carry them
-    (:func:`row_items`); ``columns``: the asked quantities in the key's order; ``final``: the
+    ``columns``: the asked quantities in the key's order; ``final``: the
     final layer's neurons; ``feedback_files``: the names in ``OUT/feedback`` (the links of the
     student table point only at files that exist).
     """
-    items = items or {}
     counts = Counter(row_status(r) for r in rows)
     scored = [r for r in rows if row_status(r) in SCORED]
     scores = [row_score(r) for r in scored]
     verdicts: dict[str, Counter[str]] = {}
     found_on: dict[str, Counter[str]] = {}  # misconception -> quantity -> students
     by_student: dict[str, list[str]] = {}  # misconception -> the students who made it
-    unread = []
     table = []
     for r in rows:
         sid = row_student(r)
         mine = row_items(r)
-        if mine is None:
-            mine = items.get(sid)
         own: Counter[str] = Counter()
         made: dict[str, None] = {}  # the misconceptions of the row, in the order of its items
-        if row_status(r) in SCORED and mine is None:
-            unread.append(sid)
-        for item in mine or ():
+        for item in mine:
             qid, verdict, mis = item_fields(item)
             own[verdict] += 1
             if mis:
@@ -275,7 +259,7 @@ def summarize(
                 verdicts.setdefault(qid, Counter())[verdict] += 1
                 if mis:
                     found_on.setdefault(mis, Counter())[qid] += 1
-        mistakes = tuple(made) if mine is not None else row_misconceptions(r)
+        mistakes = tuple(made)
         if row_status(r) in SCORED:
             for m in mistakes:
                 by_student.setdefault(m, []).append(sid)
@@ -298,7 +282,7 @@ def summarize(
                       for r in rows if row_status(r) != "graded"),
         duplicates=tuple(Duplicate(*duplicate_fields(d)) for d in duplicates),
         needs_execution=sum(1 for r in scored if row_needs_execution(r)),
-        unread=tuple(unread),
+
         table=tuple(table),
     )
 

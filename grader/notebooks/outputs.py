@@ -1,8 +1,10 @@
 """The files ``backprop grade`` writes under OUT (DESIGN section 5).
 
+Each is one serialisation of a :class:`~grader.notebooks.rows.Row`: ``gradebook.csv`` (a line
+per row: ``student, score, max_score, status``, then the points of each quantity),
 ``results/<student>.json`` (the ``check --json`` object plus ``student``, ``status``,
 ``message`` and ``file``), ``feedback/<student>.md`` with the picture of the net beside it as
-``feedback/<student>.svg`` (and ``.pdf``), and ``gradebook.csv``. Every file is written
+``feedback/<student>.svg`` (and ``.pdf``). Every file is written
 atomically, and only when its content changed, so a rerun leaves unchanged files alone; but
 in a first run into OUT, the feedback files are written in place before the result (see
 :func:`write_student`).
@@ -14,81 +16,23 @@ import csv
 import io
 import json
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
 
 from ..files import utf8, write_all, write_atomic
-
-
-@dataclass(frozen=True)
-class Row:
-    """One student's line of the gradebook, and what the summary counts of it.
-
-    ``result`` is the ``check --json`` object; it is None in a row made from what a worker sent
-    back (the worker wrote the files already; the journal has the object).
-    """
-
-    student: str
-    status: str
-    score: float
-    max_score: float
-    points: dict[str, float]
-    message: str = ""
-    file: str = ""
-    result: dict[str, Any] | None = field(default_factory=dict)
-    misconceptions: tuple[str, ...] = ()
-    needs_execution: bool = False
-
-
-def row_of(student: str, entry: Mapping[str, Any] | None, max_score: float) -> Row:
-    """The gradebook row of ``student`` from their winning entry (None: nothing submitted):
-    a journal entry with its ``result``, or a worker's :func:`slim` one."""
-    if entry is None:
-        return Row(student, "missing", 0.0, max_score, {}, "nothing submitted")
-    if "points" in entry:  # slim
-        return Row(student, entry["status"], entry["score"], entry["max_score"], entry["points"],
-                   entry.get("message", ""), entry["file"], None, tuple(entry["misconceptions"]),
-                   entry["needs_execution"])
-    res = entry.get("result")
-    if res is None:
-        return Row(student, "error", 0.0, max_score, {}, entry.get("message", ""), entry["file"])
-    items = res["items"]
-    points = {i["id"]: i["points"] for i in items}
-    misconceptions = tuple(dict.fromkeys(i["misconception"] for i in items if i.get("misconception")))
-    needs = any("needs execution" in str(i.get("message", "")) for i in items)
-    return Row(student, entry["status"], float(res["score"]), float(res["max_score"]), points,
-               entry.get("message", ""), entry["file"], res, misconceptions, needs)
-
-
-def slim(entry: Mapping[str, Any], row: Row) -> dict[str, Any]:
-    """What a worker sends back of a graded file: the entry without its result and feedback
-    (written to disk and to the journal already) but with the row's fields, which
-    :func:`row_of` turns back into the row."""
-    out = {k: v for k, v in entry.items() if k not in ("result", "feedback")}
-    if row.status not in ("error", "missing"):  # (graded, tampered, mismatch, copy, unknown: a result)
-        out.update(score=row.score, max_score=row.max_score, points=row.points,
-                   misconceptions=list(row.misconceptions), needs_execution=row.needs_execution)
-    return out
-
-
-def result_json(row: Row) -> str:
-    """The ``check --json`` object of the row as JSON text (what the journal keeps too)."""
-    if row.result is None:
-        raise ValueError(f"the row of {row.student} was made without its result; "
-                         "make it from the journal entry")
-    doc = row.result if row.result else {"score": 0, "max_score": _clean(row.max_score), "items": []}
-    return json.dumps(doc, ensure_ascii=False)
+from .rows import GradedRow, Row
 
 
 def result_text(row: Row, result: str | None = None) -> str:
-    """``results/<student>.json``: the ``check --json`` object (``result``: as JSON text, when
-    already made) plus ``student``, ``status``, ``message`` and ``file``, on one line (``jq``
-    or ``python -m json.tool`` show it indented)."""
-    body = result_json(row) if result is None else result
+    """``results/<student>.json``: the ``check --json`` object (``result``: as JSON text; None
+    for an error or missing row, whose object is empty) plus ``student``, ``status``,
+    ``message`` and ``file``, on one line (``jq`` or ``python -m json.tool`` show it indented)."""
+    if result is None:
+        if isinstance(row, GradedRow):
+            raise ValueError(f"the results of {row.student} need the check --json object of the submission")
+        result = json.dumps({"score": 0, "max_score": _clean(row.max_score), "items": []})
     extra = json.dumps({"student": row.student, "status": row.status, "message": row.message,
                         "file": row.file}, ensure_ascii=False)
-    return f"{body[:-1]}, {extra[1:]}\n"
+    return f"{result[:-1]}, {extra[1:]}\n"
 
 
 def error_feedback(row: Row) -> str:
@@ -97,9 +41,12 @@ def error_feedback(row: Row) -> str:
     return feedback_text("error", row.student, row.file, row.message, "", False)
 
 
-def write_student(out: str, row: Row, feedback: str | None, svg: str | None, pdf: bytes | None,
-                  *, fresh: bool = False, result: str | None = None) -> None:
+def write_student(out: str, row: Row, result: str | None, feedback: str | None, svg: str | None,
+                  pdf: bytes | None, *, fresh: bool = False) -> None:
     """Write one student's result and feedback files, removing those that no longer apply.
+
+    ``result``: the ``check --json`` object as JSON text (None for an error or missing row);
+    ``feedback``: the Markdown (None: an error row's own, from its message).
 
     ``fresh``: the folder has no earlier outputs for this student to compare with or remove
     (the first run into OUT), so the files are written without reading them first.
@@ -150,7 +97,9 @@ def write_if_changed(path: str, content: str | bytes) -> None:
     write_atomic(path, data)
 
 
-def _num(x: float) -> str:
+def number(x: float) -> str:
+    """``x`` as the gradebook and the summary write it: a whole number without ``.0``, else
+    rounded to 6 places."""
     found = _NUMS.get(x)
     if found is None:
         found = str(int(x)) if float(x).is_integer() else repr(round(x, 6))
@@ -167,10 +116,12 @@ def _clean(x: float) -> float | int:
 
 
 def gradebook_csv(rows: Sequence[Row], columns: Sequence[str]) -> str:
+    """``gradebook.csv``: a line per row, then a column per quantity (empty: not on the row)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["student", "score", "max_score", "status", *columns])
     for r in rows:
-        w.writerow([r.student, _num(r.score), _num(r.max_score), r.status,
-                    *(_num(r.points[c]) if c in r.points else "" for c in columns)])
+        points = r.points
+        w.writerow([r.student, number(r.score), number(r.max_score), r.status,
+                    *(number(points[c]) if c in points else "" for c in columns)])
     return buf.getvalue()

@@ -56,7 +56,6 @@ def summary_data(summary: Any) -> dict[str, Any]:
         "flagged": [dataclasses.asdict(f) for f in s.flagged],
         "duplicates": [dataclasses.asdict(d) for d in s.duplicates],
         "needs_execution": s.needs_execution,
-        "unread": list(s.unread),
         "table": [
             {"student": r.student, "status": r.status, "score": r.score, "max_score": r.max_score,
              "tally": _tally(r.tally), "misconceptions": list(r.misconceptions), "message": r.message,

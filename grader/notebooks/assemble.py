@@ -1,0 +1,111 @@
+"""The gradebook of a batch: one row per student, from the entries of every file graded now or
+reused from the journal (:mod:`grader.notebooks.journal`).
+
+One row per student of the key, then one per location that names nobody on its roster
+(``unknown``); every file is on the row of the student its location names
+(:mod:`grader.notebooks.identity`), and of a student's several files the newest wins (by
+modification time, then path). The process that graded a file wrote its student's outputs
+already; they are written again here when the winner's are not the last written (several of
+the student's files graded in this run, or the winner reused from the journal), and as
+``missing`` for students with no file. The gradebook is written last, from the rows, so nothing
+is counted twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import BackpropError
+from ..files import write_atomic
+from . import journal as jr
+from .outputs import gradebook_csv, write_student
+from .rows import MissingRow, Row, max_score
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A student with several files: the one used (the newest) and the others."""
+
+    student: str
+    used: str
+    others: tuple[str, ...]
+
+    @property
+    def count(self) -> int:
+        return 1 + len(self.others)
+
+
+def assemble(key: Any, entries: Sequence[jr.Entry], written: Collection[str], reused: Mapping[str, jr.Saved],
+             out: str, regrade: Callable[[jr.Entry], jr.Entry]) -> tuple[list[Row], list[Duplicate]]:
+    """The rows (see the module) and the duplicates; writes the outputs of the rows whose files
+    are not the last written, and the gradebook.
+
+    ``entries``: every file's entry; ``written``: the names of those whose outputs their grading
+    process wrote in this run; ``reused``: the journal lines of the entries reused from the
+    last run (their outputs are written again from these); ``regrade(entry)``: grade a file
+    again (a winner whose journal line was damaged meanwhile)."""
+    by_student: dict[str, list[jr.Entry]] = {}
+    for e in entries:
+        by_student.setdefault(e.student, []).append(e)
+    duplicates = []
+    rows: list[Row] = []
+    students = list(key.students) + sorted(s for s in by_student if s not in key.students)
+    columns = list(dict.fromkeys(a for s in key.students.values() for a in s.asked))
+    journal: dict[str, jr.Saved] | None = None
+    for sid in students:
+        found = sorted(by_student.get(sid, []), key=lambda e: (e.mtime, e.file))
+        if not found:
+            row = MissingRow(sid, max_score(key, sid))
+            rows.append(row)
+            write_student(out, row, None, None, None, None)
+            continue
+        winner = found[-1]
+        if len(found) > 1:
+            duplicates.append(Duplicate(sid, winner.file, tuple(e.file for e in found[:-1])))
+        if winner.name in written:
+            if sum(1 for e in found if e.name in written) == 1:  # its outputs are the last written
+                rows.append(winner.row)
+                continue
+            if journal is None:  # its result and feedback are in the journal
+                journal = jr.Journal(os.path.join(out, ".cache")).load(lambda s: max_score(key, s))
+            saved = journal.get(winner.name)
+            if saved is None:  # its line is damaged: grading it again writes it all
+                rows.append(regrade(winner).row)
+                continue
+        else:
+            saved = reused.get(winner.name)
+        rows.append(winner.row)
+        _rewrite(out, key, winner, saved)
+    write_atomic(os.path.join(out, "gradebook.csv"), gradebook_csv(rows, columns))
+    return rows, duplicates
+
+
+def _rewrite(out: str, key: Any, entry: jr.Entry, saved: jr.Saved | None) -> None:
+    """Write a student's outputs from their winning entry (``saved``: its journal line; None for
+    an error row that was never in the journal, such as a file that could not be read)."""
+    row = entry.row
+    feedback = saved.feedback if saved is not None else None
+    result = None
+    if saved is not None and saved.result is not None:
+        result = json.dumps(saved.result, ensure_ascii=False)
+    svg = pdf = None
+    if feedback is not None and row.student in key.students:
+        from ..render.marks import wrong_marks
+        from ..render.svg import net_svg
+
+        try:
+            instance = key.students[row.student].instance
+            svg = net_svg(instance, wrong_marks((saved.result or {}).get("items", ()), instance))
+        except BackpropError:  # the key's instance is broken: the row is an error anyway
+            svg = None
+    if entry.pdf:
+        try:
+            pdf = Path(out, ".cache", f"{entry.name}.pdf").read_bytes()
+        except OSError:
+            pdf = None
+    write_student(out, row, result, feedback, svg, pdf)

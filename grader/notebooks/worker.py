@@ -1,0 +1,193 @@
+"""One submission file of a batch, in the process that grades it (a worker, or the grader itself).
+
+:func:`grade_file` grades the file (:func:`~grader.notebooks.submission.grade_submission`),
+writes its student's result and feedback (:mod:`grader.notebooks.outputs`), then appends its
+line to this process's journal (:mod:`grader.notebooks.journal`), and returns the
+:class:`~grader.notebooks.journal.Entry` (the row, without the outputs' text, which is on disk).
+Whatever goes wrong with the file is its :class:`~grader.notebooks.rows.ErrorRow`; only an
+output folder that cannot be written stops the batch (a BackpropError).
+
+The batch's state (the key, the options, OUT) is set once per process by :func:`set_state`
+(inherited by forked workers; spawned ones get it through :func:`worker_start`).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import signal
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import BackpropError
+from ..files import read_bytes, write_atomic
+from . import journal as jr
+from .outputs import write_student
+from .rows import ErrorRow, GradedRow, max_score
+from .submission import Graded, Options, fallback_id, grade_submission
+
+#: tests only: a worker that is to grade a file whose path contains this value kills itself
+#: (SIGKILL, as the out-of-memory killer does)
+KILL_HOOK = "BACKPROP_TEST_KILL_WORKER_ON"
+
+
+@dataclass(frozen=True)
+class Task:
+    """A file to grade: its path as given, its journal entry's name, its identity (stat)."""
+
+    path: str
+    name: str
+    identity: tuple[int, ...]  # (): none (a file whose worker died: graded again next time)
+
+    @property
+    def mtime(self) -> int:
+        return self.identity[1] if self.identity else 0
+
+
+@dataclass(frozen=True)
+class State:
+    key: Any
+    options: Options
+    out: str
+    fresh: bool  # a first run into OUT (see grader.notebooks.outputs.write_student)
+    copies: Any = None  # the key's CopyIndex (grader.notebooks.copies)
+
+
+_STATE: State | None = None
+_JOURNAL: jr.Journal | None = None
+_KILL_ON = ""
+
+
+def set_state(state: State) -> None:
+    """Make ``state`` this process's."""
+    global _STATE, _JOURNAL
+    _STATE = state
+    _JOURNAL = jr.Journal(os.path.join(state.out, ".cache"))
+
+
+def close_journal() -> None:
+    if _JOURNAL is not None:
+        _JOURNAL.close()
+
+
+def _trace(student: str) -> Any:
+    """The key's instance solved (not kept: each student is usually graded once, and a cache
+    of every trace would only make the garbage collector's rounds longer)."""
+    from ..solver import solve
+
+    return solve(_STATE.key.students[student].instance)
+
+
+def grade_file(task: Task) -> jr.Entry:
+    """Grade one file, write its student's outputs, record it in the journal; return its entry."""
+    st = _STATE
+    graded_at = time.time_ns()
+    sha = ""
+    graded: Graded | None = None
+    try:
+        data = read_bytes(task.path, noun="submission file", plural="submissions")
+        if task.mtime >= graded_at - jr.RACY_NS:  # only a racy entry is ever checked by its hash
+            sha = jr.content_hash(data)
+        graded = grade_submission(task.path, data, st.key, st.options, _trace, st.copies)
+    except BackpropError as exc:
+        message = exc.message
+    except (Exception, SystemExit) as exc:  # one bad file never stops the batch: its row says what happened
+        message = _failed(task.path, "could not be graded", exc)
+    if graded is None:
+        student = fallback_id(task.path, st.options.id_from)
+        row = ErrorRow(student, max_score(st.key, student), message, task.path)
+        return record(_entry(task, graded_at, sha, row), None)
+    row = GradedRow.of(graded.student, graded.status, graded.result, message=graded.message, file=task.path,
+                       needs_execution=graded.needs_execution)
+    entry = _entry(task, graded_at, sha, row, pdf=graded.pdf is not None)
+    try:
+        return record(entry, graded)
+    except BackpropError:
+        raise
+    except Exception as exc:  # its outputs could not be made: the row says so, with no result
+        student = graded.student
+        message = _failed(task.path, "its outputs could not be written", exc)
+        failed = ErrorRow(student, max_score(st.key, student), message, task.path)
+        return record(_entry(task, graded_at, sha, failed), None)
+
+
+def _entry(task: Task, graded_at: int, sha: str, row: ErrorRow | GradedRow, pdf: bool = False) -> jr.Entry:
+    return jr.Entry(task.name, task.identity, task.mtime, graded_at, sha, row, pdf)
+
+
+def _failed(path: str, what: str, exc: BaseException) -> str:
+    return f"{path}: {what} ({type(exc).__name__}: {' '.join(str(exc).split())[:160]})"
+
+
+def record(entry: jr.Entry, graded: Graded | None) -> jr.Entry:
+    """Write the student's outputs of ``entry`` (``graded``: what grading the file gave; None
+    for an error row) and add it to the journal."""
+    st = _STATE
+    result = feedback = svg = pdf = None
+    if graded is not None:
+        result = json.dumps(graded.result, ensure_ascii=False)  # (once, for the results file and the journal)
+        feedback, svg, pdf = graded.feedback, graded.svg, graded.pdf
+    try:
+        if pdf is not None:  # kept for a rerun that rewrites the outputs
+            write_atomic(os.path.join(st.out, ".cache", f"{entry.name}.pdf"), pdf)
+        write_student(st.out, entry.row, result, feedback, svg, pdf, fresh=st.fresh)
+        _JOURNAL.append(entry, result or "null", feedback)
+    except OSError as exc:
+        raise BackpropError(f"{st.out}: cannot write the results ({exc.strerror or exc})") from None
+    return entry
+
+
+def died(task: Task, reason: str) -> jr.Entry:
+    """The error row of a file whose grading process died twice (written by the parent).
+    Its identity is left empty, so that the next run tries it again."""
+    student = fallback_id(task.path, _STATE.options.id_from)
+    row = ErrorRow(student, max_score(_STATE.key, student),
+                   f"{task.path}: could not be graded: the process grading it died ({reason})", task.path)
+    entry = jr.Entry(task.name, (), task.mtime, time.time_ns(), "", row)
+    return record(entry, None)
+
+
+def worker_start(state: State, kill_on: str) -> None:
+    """Prepare a new worker: the batch's state, the key's net laid out once."""
+    global _KILL_ON
+    _KILL_ON = kill_on
+    set_state(state)
+    _warm_up(state.key)
+    gc.freeze()  # the key and the compiled templates stay: no garbage collector rounds over them
+
+
+def grade_files(chunk: list[Task]) -> list[jr.Entry]:
+    """:func:`grade_file` of every task of the chunk (in a worker)."""
+    out = []
+    for t in chunk:
+        if _KILL_ON and _KILL_ON in t.path:
+            os.kill(os.getpid(), signal.SIGKILL)
+        out.append(grade_file(t))
+    return out
+
+
+def chunks(tasks: list[Task], jobs: int, most: int) -> list[list[Task]]:
+    """The tasks in chunks that shrink as fewer remain (guided scheduling): few round trips
+    between the processes while there is much to do, and workers that finish together, as the
+    last chunks are small."""
+    out: list[list[Task]] = []
+    i = 0
+    while i < len(tasks):
+        size = max(1, min(most, (len(tasks) - i) // (jobs * 4)))
+        out.append(tasks[i:i + size])
+        i += size
+    return out
+
+
+def _warm_up(key: Any) -> None:
+    """In a new worker: lay out the key's net once, before the first file (the templates are
+    compiled already, see :mod:`grader.notebooks.preload`)."""
+    from ..render.svg import net_svg
+
+    for entry in list(key.students.values())[:1]:
+        try:
+            net_svg(entry.instance)
+        except BackpropError:
+            pass
