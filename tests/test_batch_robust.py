@@ -563,3 +563,21 @@ def test_a_net_too_wide_for_one_step_names_what_to_shrink(tmp_path):
     assert result.exit_code == 2
     assert result.output.endswith("make 5001 quantities; at most 5000 are solved: use fewer samples, "
                                   "neurons or connections\n")
+
+
+def test_temporary_files_of_a_writer_killed_mid_write_are_swept(tmp_path):
+    """A worker killed while it wrote a student's outputs leaves write_atomic's temporary file;
+    the batch (holding OUT's lock, its workers done) removes such leftovers and nothing else."""
+    key, subs, vs = course(tmp_path, 3)
+    submit_all(subs, vs)
+    out = tmp_path / "out"
+    batch.grade_batch(str(key), [str(subs)], str(out), jobs=1)
+    left = [out / "results" / ".s001.json.4242-139.tmp", out / "feedback" / ".s001.md.4242-139.tmp",
+            out / ".gradebook.csv.17-3.tmp"]
+    for f in left:
+        f.write_text("")
+    mine = out / "feedback" / "notes.tmp"  # not a name write_atomic gives: left alone
+    mine.write_text("mine")
+    batch.grade_batch(str(key), [str(subs)], str(out), jobs=1)
+    assert not any(f.exists() for f in left)
+    assert mine.read_text() == "mine"

@@ -31,6 +31,7 @@ from .assemble import Duplicate, assemble
 from .copies import CopyIndex
 from .identity import check_key
 from .lock import locked
+from .outputs import sweep_leftovers
 from .rows import ErrorRow, Row, max_score
 from .submission import SUFFIXES, Options, fallback_id, parse
 
@@ -180,6 +181,7 @@ def _grade(key: Any, key_bytes: bytes, files: list[Path], out: str, options: Opt
         rows, duplicates = assemble(key, entries, written, reused, out, _regrade)
     finally:
         worker.close_journal()
+    sweep_leftovers(out)  # what a worker killed mid-write left (its work was done again)
     keep = [e.name for e in entries if e.identity]
     if journal.needs_compaction(len(keep)):
         lines = journal.load(possible)

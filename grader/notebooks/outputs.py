@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import os
+import re
 from collections.abc import Sequence
 
 from ..files import utf8, write_all, write_atomic
@@ -125,3 +126,27 @@ def gradebook_csv(rows: Sequence[Row], columns: Sequence[str]) -> str:
         w.writerow([r.student, number(r.score), number(r.max_score), r.status,
                     *(number(points[c]) if c in points else "" for c in columns)])
     return buf.getvalue()
+
+
+#: the name :func:`grader.files.write_atomic` gives its temporary file
+_LEFTOVER = re.compile(r"^\..+\.\d+-\d+\.tmp$")
+
+
+def sweep_leftovers(out: str) -> int:
+    """Remove the temporary files of writers that died mid-write (a worker killed while it wrote a
+    student's outputs) from the folders a batch writes; call it when no writer is left (the
+    batch holds OUT's lock, its workers are done). Returns how many were removed."""
+    removed = 0
+    for folder in (out, os.path.join(out, "results"), os.path.join(out, "feedback")):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            if _LEFTOVER.match(name):
+                try:
+                    os.unlink(os.path.join(folder, name))
+                    removed += 1
+                except OSError:
+                    pass
+    return removed
