@@ -581,3 +581,13 @@ def test_temporary_files_of_a_writer_killed_mid_write_are_swept(tmp_path):
     batch.grade_batch(str(key), [str(subs)], str(out), jobs=1)
     assert not any(f.exists() for f in left)
     assert mine.read_text() == "mine"
+
+
+def test_the_feedback_of_a_file_that_cannot_be_graded_names_the_assignment(tmp_path):
+    key, subs, vs = course(tmp_path, 2)
+    (subs / "s001.ipynb").write_text('{"cells": [')
+    out = tmp_path / "out"
+    batch.grade_batch(str(key), [str(subs)], str(out), jobs=1)
+    text = (out / "feedback" / "s001.md").read_text()
+    assert text.startswith("# Feedback for s001\n\nAssignment `hw1`.\n\nYour submission")
+    assert "could not be graded" in text

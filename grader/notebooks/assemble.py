@@ -62,7 +62,7 @@ def assemble(key: Any, entries: Sequence[jr.Entry], written: Collection[str], re
         if not found:
             row = MissingRow(sid, max_score(key, sid))
             rows.append(row)
-            write_student(out, row, None, None, None, None)
+            write_student(out, row, None, None, None, None, assignment=key.assignment)
             continue
         winner = found[-1]
         if len(found) > 1:
@@ -108,4 +108,4 @@ def _rewrite(out: str, key: Any, entry: jr.Entry, saved: jr.Saved | None) -> Non
             pdf = Path(out, ".cache", f"{entry.name}.pdf").read_bytes()
         except OSError:
             pdf = None
-    write_student(out, row, result, feedback, svg, pdf)
+    write_student(out, row, result, feedback, svg, pdf, assignment=key.assignment)

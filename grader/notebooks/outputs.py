@@ -36,14 +36,14 @@ def result_text(row: Row, result: str | None = None) -> str:
     return f"{result[:-1]}, {extra[1:]}\n"
 
 
-def error_feedback(row: Row) -> str:
+def error_feedback(row: Row, assignment: str = "") -> str:
     from .submission import feedback_text
 
-    return feedback_text("error", row.student, row.file, row.message, "", False)
+    return feedback_text("error", row.student, row.file, row.message, "", False, assignment)
 
 
 def write_student(out: str, row: Row, result: str | None, feedback: str | None, svg: str | None,
-                  pdf: bytes | None, *, fresh: bool = False) -> None:
+                  pdf: bytes | None, *, fresh: bool = False, assignment: str = "") -> None:
     """Write one student's result and feedback files, removing those that no longer apply.
 
     ``result``: the ``check --json`` object as JSON text (None for an error or missing row);
@@ -59,7 +59,8 @@ def write_student(out: str, row: Row, result: str | None, feedback: str | None, 
     put, put_last = (write_in_place, write_atomic) if fresh else (write_if_changed, write_if_changed)
     wanted = set()
     if row.status != "missing":
-        put(os.path.join(fb, f"{row.student}.md"), feedback if feedback is not None else error_feedback(row))
+        text = feedback if feedback is not None else error_feedback(row, assignment)
+        put(os.path.join(fb, f"{row.student}.md"), text)
         wanted.add(".md")
         if svg is not None and feedback is not None:
             put(os.path.join(fb, f"{row.student}.svg"), svg)

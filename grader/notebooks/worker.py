@@ -132,7 +132,8 @@ def record(entry: jr.Entry, graded: Graded | None) -> jr.Entry:
     try:
         if pdf is not None:  # kept for a rerun that rewrites the outputs
             write_atomic(os.path.join(st.out, ".cache", f"{entry.name}.pdf"), pdf)
-        write_student(st.out, entry.row, result, feedback, svg, pdf, fresh=st.fresh)
+        write_student(st.out, entry.row, result, feedback, svg, pdf, fresh=st.fresh,
+                      assignment=st.key.assignment)
         _JOURNAL.append(entry, result or "null", feedback)
     except OSError as exc:
         raise BackpropError(f"{st.out}: cannot write the results ({exc.strerror or exc})") from None
