@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 def filled_handout(folder: Path, family: str = "2-2-2-1") -> Path:
     """A generated handout of ``family`` with every answer filled in (rounded to 4 places)."""
-    from grader.families import load_family
+    from grader.family import load_family
     from grader.generator import draw_variant
     from grader.render.handout import handout_toml
     from grader.solver import solve

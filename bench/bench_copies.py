@@ -1,4 +1,4 @@
-"""Copy detection (grader/notebooks/copies.py): what it catches, what it never flags, what it costs.
+"""Copy detection (grader/batch/copies.py): what it catches, what it never flags, what it costs.
 
 For each built-in family, a class of N students (fixed secret):
 
@@ -32,10 +32,10 @@ SECRET = b"bench_copies"
 
 
 def _index(family: str, n: int, folder: Path):
-    from grader.families import load_family
+    from grader.batch.copies import CopyIndex
+    from grader.family import load_family
     from grader.generator import generate_variants
     from grader.key import key_document, load_key
-    from grader.notebooks.copies import CopyIndex
     from grader.roster import numbered_roster
 
     fam = load_family(family)
@@ -85,8 +85,8 @@ def detection(n: int, folder: Path) -> None:
 
 
 def cost(folder: Path) -> None:
+    from grader.batch.copies import CopyIndex
     from grader.key import load_key
-    from grader.notebooks.copies import CopyIndex
 
     for n in (30, 300, 1000):
         variants, path, index = _index("2-2-1-threshold", n, folder)

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.notebooks.batch import Options, grade_batch  # noqa: E402
+from grader.batch.run import Options, grade_batch  # noqa: E402
 
 # (the rest is imported in main(): the grading workers, forked by a fork server, import this
 # script again, and what it imports at the top would be paid by each worker, which the
@@ -46,11 +46,11 @@ def best(fn, repeat: int) -> float:
 def main() -> None:
     import skeleton  # (bench/skeleton.py)
 
-    from grader.families import load_family
+    from grader.batch.demo_class import _code_version, fill
+    from grader.family import load_family
     from grader.generator import generate_variants
     from grader.key import key_document
-    from grader.notebooks.demo import _code_version, fill
-    from grader.notebooks.handout import notebook_handout
+    from grader.render.notebook import notebook_handout
     from grader.roster import numbered_roster
 
     ap = argparse.ArgumentParser()

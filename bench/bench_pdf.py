@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.families import load_family  # noqa: E402
+from grader.family import load_family  # noqa: E402
 from grader.generator import Student, generate_variants  # noqa: E402
 from grader.render.pdf import class_pdf, handout_pdf  # noqa: E402
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.families import load_family  # noqa: E402
+from grader.family import load_family  # noqa: E402
 from grader.generator import generate_variants  # noqa: E402
 from grader.render import svg  # noqa: E402
 from grader.roster import numbered_roster  # noqa: E402

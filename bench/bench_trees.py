@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #: run in a process of the tree under test: warm up, then one timed batch (seconds on stdout)
 TURN = """
 import os, sys, time
-from grader.notebooks.batch import grade_batch
+from grader.batch.run import grade_batch
 key, subs, out, jobs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 grade_batch(key, [subs], out + "-warm", jobs=jobs)
 os.sync()
@@ -54,11 +54,11 @@ def make_batch(work: Path, count: int) -> tuple[Path, Path]:
     sys.path.insert(0, str(ROOT))
     import time
 
-    from grader.families import load_family
+    from grader.batch.demo_class import fill
+    from grader.family import load_family
     from grader.generator import generate_variants
     from grader.key import key_document
-    from grader.notebooks.demo import fill
-    from grader.notebooks.handout import notebook_handout
+    from grader.render.notebook import notebook_handout
     from grader.roster import numbered_roster
 
     family = load_family("2-2-1-threshold")

@@ -57,7 +57,7 @@ from fair_table import Share, Tally, details, figures, table  # noqa: E402
 
 from grader.answers import Answer  # noqa: E402
 from grader.errors import BackpropError  # noqa: E402
-from grader.families import Family, builtin_family_ids, load_family  # noqa: E402
+from grader.family import Family, builtin_family_ids, load_family  # noqa: E402
 from grader.generator import Variant, generate_variants  # noqa: E402
 from grader.grading import grade  # noqa: E402
 from grader.ops import OPS  # noqa: E402

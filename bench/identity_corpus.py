@@ -138,8 +138,8 @@ def _submission(sid: str, key: dict[str, Any], handouts: Path, roster: list[str]
     """The files ``sid`` hands in (name -> bytes; none: missing)."""
     from corpus_cases import CASES
 
+    from grader.batch.demo_class import _code_version, _tampered, fill
     from grader.model import instance_from_dict
-    from grader.notebooks.demo import _code_version, _tampered, fill
 
     entry = key["students"][sid]
     instance = instance_from_dict(entry["instance"])

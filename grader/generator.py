@@ -31,7 +31,7 @@ from typing import TypeVar
 
 from . import checks
 from .errors import BackpropError
-from .families import Family
+from .family import Family
 from .model import Connection, Instance, Sample, instance_from_dict
 from .solver import Trace, _structure, solve
 

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 #: what the fork server of ``backprop grade`` imports (named here, so that the command can start
 #: it before importing the batch itself)
-BATCH_PRELOAD = ("grader.notebooks.preload",)
+BATCH_PRELOAD = ("grader.batch.preload",)
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -36,7 +36,7 @@ from typing import Any
 
 from . import checks
 from .errors import BackpropError
-from .families import Family
+from .family import Family
 from .files import read_text
 from .generator import Student, Variant, canonical, iter_variants, sign
 from .key import key_document, key_entry, key_text
@@ -76,7 +76,7 @@ def renderers(formats: Sequence[str], combined: bool = False) -> dict[str, Calla
         found["md"] = handout.handout_markdown
     if "ipynb" in formats:
         try:
-            from .notebooks.handout import notebook_handout
+            from .render.notebook import notebook_handout
         except ImportError:
             raise BackpropError("--format ipynb is not available in this version; use toml,md") from None
         found["ipynb"] = notebook_handout

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from grader.families import load_family
+from grader.batch.demo_class import fill
+from grader.family import load_family
 from grader.generator import generate_variants
 from grader.key import key_document
-from grader.notebooks.demo import fill
-from grader.notebooks.handout import notebook_handout
+from grader.render.notebook import notebook_handout
 from grader.roster import numbered_roster
 
 SECRET = b"test secret"

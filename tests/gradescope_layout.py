@@ -15,11 +15,11 @@ from pathlib import Path
 
 from courses import SECRET
 
-from grader.families import load_family
+from grader.batch.demo_class import _tampered, fill
+from grader.family import load_family
 from grader.generator import Student, generate_variants
 from grader.key import key_document
-from grader.notebooks.demo import _tampered, fill
-from grader.notebooks.handout import notebook_handout
+from grader.render.notebook import notebook_handout
 from grader.rules import MISCONCEPTIONS
 from grader.solver import solve
 

@@ -16,8 +16,9 @@ from click.testing import CliRunner
 from courses import blank, course, right
 
 from grader import parallel
+from grader.batch import journal, worker
+from grader.batch import run as batch
 from grader.cli import cli
-from grader.notebooks import batch, journal, worker
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -17,9 +17,10 @@ import pytest
 from click.testing import CliRunner
 from courses import course, right
 
+from grader.batch import run as batch
+from grader.batch import worker
+from grader.batch.lock import locked
 from grader.cli import cli
-from grader.notebooks import batch, worker
-from grader.notebooks.lock import locked
 from grader.validation import MAX_QUANTITIES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -285,7 +286,7 @@ def test_file_names_that_are_not_utf8_are_graded_and_shown_escaped(tmp_path):
         assert "Traceback" not in done.stderr
         rows = {line.split(",")[0]: line.split(",")[1:4]
                 for line in (out / "gradebook.csv").read_text().splitlines()[1:]}
-        # a file is its name's student (grader.notebooks.identity): these two name nobody on the roster
+        # a file is its name's student (grader.batch.identity): these two name nobody on the roster
         second, third = sorted(vs)[1:]
         assert rows == {first: ["0", "28", "missing"], second: ["28", "28", "graded"],
                         third: ["28", "28", "graded"], f"caf\\udce9-{first}": ["28", "28", "unknown"],

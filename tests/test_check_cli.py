@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import cli
-from grader.families import load_family
+from grader.family import load_family
 from grader.generator import draw_variant
 from grader.render.handout import handout_toml
 from grader.solver import solve

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from courses import blank, course, right
 
-from grader.notebooks import batch
-from grader.notebooks.class_summary import GROUPS, distribution, group_of, summarize
-from grader.notebooks.demo import fill
-from grader.notebooks.handout import notebook_handout
-from grader.notebooks.rows import ErrorRow, GradedRow, MissingRow, Row
+from grader.batch import run as batch
+from grader.batch.demo_class import fill
+from grader.batch.rows import ErrorRow, GradedRow, MissingRow, Row
+from grader.batch.summary import GROUPS, distribution, group_of, summarize
 from grader.render.class_report import report_html, summary_data, summary_json, summary_md, summary_text
+from grader.render.notebook import notebook_handout
 from grader.rules import MISCONCEPTIONS
 from grader.solver import solve
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import re
 
+from grader.batch.demo_class import fill, run_demo
 from grader.cli import cli
-from grader.notebooks.demo import fill, run_demo
 
 
 def _answers(notebook_text: str) -> dict[str, str]:

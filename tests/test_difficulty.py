@@ -14,7 +14,7 @@ import pytest
 from grader import checks
 from grader.cli import cli
 from grader.errors import BackpropError
-from grader.families import builtin_family_ids, family_from_dict, load_family
+from grader.family import builtin_family_ids, family_from_dict, load_family
 from grader.generator import class_alphas, generate_variants
 from grader.model import instance_from_dict
 from grader.roster import numbered_roster

@@ -157,7 +157,7 @@ def test_svg_is_well_formed_and_shows_every_weight() -> None:
 
 from grader import drawing as drawing_module  # noqa: E402
 from grader.drawing import _layout_uncached  # noqa: E402
-from grader.families import builtin_family_ids, load_family  # noqa: E402
+from grader.family import builtin_family_ids, load_family  # noqa: E402
 from grader.generator import generate_variants  # noqa: E402
 from grader.render import svg as svg_module  # noqa: E402
 from grader.render.svg import _net_svg_uncached, weight_labels  # noqa: E402

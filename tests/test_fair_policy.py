@@ -12,7 +12,7 @@ import pytest
 from honest import honest_answers, rnd
 
 from grader.answers import Answer
-from grader.families import builtin_family_ids, load_family
+from grader.family import builtin_family_ids, load_family
 from grader.generator import generate_variants
 from grader.grading import grade
 from grader.model import instance_from_dict
@@ -83,7 +83,7 @@ def test_a_classmates_answers_earn_little():
         # per family, as the figure: a classmate whose variant differs from one's own in
         # a single given (chain: the same w_A_B and alpha) is one root, as a slip would be, and
         # earns what a slip's consequences earn; the batch flags such a file as a copy
-        # (grader.notebooks.copies)
+        # (grader.batch.copies)
         assert sum(shares) / len(shares) <= 0.25, (family, shares)
 
 

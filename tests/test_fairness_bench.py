@@ -22,7 +22,7 @@ import fair_cases as fc  # noqa: E402
 import fair_table  # noqa: E402
 import fairness  # noqa: E402
 
-from grader.families import builtin_family_ids, load_family  # noqa: E402
+from grader.family import builtin_family_ids, load_family
 from grader.generator import Variant, generate_variants  # noqa: E402
 from grader.rules import MISCONCEPTIONS  # noqa: E402
 from grader.solver import solve  # noqa: E402

@@ -12,7 +12,7 @@ import pytest
 
 from grader import checks
 from grader.cli import cli
-from grader.families import builtin_family_ids, family_from_dict, load_family
+from grader.family import builtin_family_ids, family_from_dict, load_family
 from grader.generator import (
     Drbg,
     Student,

@@ -13,9 +13,10 @@ from courses import blank, right
 from courses import course as make_course
 from nbformat import v4
 
+from grader.batch import run as batch
+from grader.batch import worker
 from grader.cli import cli
-from grader.notebooks import batch, worker
-from grader.notebooks.handout import notebook_handout
+from grader.render.notebook import notebook_handout
 
 
 @pytest.fixture

@@ -101,8 +101,8 @@ def test_a_classmates_answers_are_graded_and_flagged_for_the_instructor(root):
     """Jane's own handout with Kim's exact answers: graded against Jane's problem, and
     extra_data (not shown to students) says copy, naming Kim; the output does not."""
     root, variants = root
-    from grader.notebooks.demo import fill
-    from grader.notebooks.handout import notebook_handout
+    from grader.batch.demo_class import fill
+    from grader.render.notebook import notebook_handout
 
     kim = variants["s002"].trace()
     jane = variants["s001"]
@@ -236,8 +236,8 @@ def test_an_autograder_built_with_execute_runs_the_notebook(root):
     """Answers computed by the student's own code: unread statically, read when the autograder
     was built with --execute (here with --sandbox none: bubblewrap may be missing)."""
     root, variants = root
-    from grader.notebooks.demo import _code_version
-    from grader.notebooks.handout import notebook_handout
+    from grader.batch.demo_class import _code_version
+    from grader.render.notebook import notebook_handout
 
     jane = variants["s001"]
     text = _code_version(notebook_handout(jane), jane.instance, jane.asked)

@@ -11,7 +11,7 @@ import pytest
 from by_hand import hand_worked
 
 from grader.answers import Answer, answers_from_table
-from grader.families import builtin_family_ids, load_family
+from grader.family import builtin_family_ids, load_family
 from grader.generator import Variant, generate_variants
 from grader.grading import grade
 from grader.model import instance_from_dict

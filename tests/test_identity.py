@@ -15,14 +15,14 @@ from click.testing import CliRunner
 from courses import SECRET, blank, right
 from courses import course as make_course
 
+from grader.batch import run as batch
+from grader.batch.demo_class import fill
 from grader.cli import cli
-from grader.families import load_family
+from grader.family import load_family
 from grader.generator import generate_variants
 from grader.key import key_document
-from grader.notebooks import batch
-from grader.notebooks.demo import fill
-from grader.notebooks.handout import notebook_handout
 from grader.render.handout import handout_toml
+from grader.render.notebook import notebook_handout
 from grader.roster import numbered_roster
 
 ATTACKER, VICTIM = "student01", "student02"
@@ -372,8 +372,8 @@ def test_copy_detection_in_every_family_flags_every_copy_and_no_honest_work(tmp_
     and so are at least 95% of the classmates' answers worked by hand (rounding carried along)."""
     from by_hand import hand_worked
 
+    from grader.batch.copies import CopyIndex
     from grader.key import load_key
-    from grader.notebooks.copies import CopyIndex
     from grader.rules import CORRECT, MISCONCEPTIONS
 
     vs = variants(30, "hw1", family=family)
@@ -421,10 +421,10 @@ def test_a_misconception_that_happens_to_give_a_classmates_numbers_is_no_copy(tm
     the student is graded, not flagged (without that rule they would be)."""
     from by_hand import hand_worked
 
+    from grader.batch.copies import CopyIndex
     from grader.generator import Variant
     from grader.key import load_key
     from grader.model import instance_from_dict
-    from grader.notebooks.copies import CopyIndex
     from grader.rules import MISCONCEPTIONS
     from grader.solver import solve
 
@@ -464,8 +464,8 @@ def test_a_name_that_differs_from_a_roster_id_only_in_case_is_that_students(tmp_
 def test_the_wrong_key_check_reads_a_spread_sample_of_a_large_batch(tmp_path):
     """Over 25 files, 25 spread evenly over the batch are read: all foreign is refused; a
     foreign second half (12 of the 25 read) is not, and nothing past the sample is read."""
+    from grader.batch.identity import KEY_SAMPLE, WrongKey, check_key
     from grader.key import load_key
-    from grader.notebooks.identity import KEY_SAMPLE, WrongKey, check_key
 
     key_path, _, vs = make_course(tmp_path, 2)
     key = load_key(key_path)

@@ -30,7 +30,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import cli
-from grader.families import builtin_family_ids
+from grader.family import builtin_family_ids
 from grader.files import read_data
 from grader.model import instance_from_dict
 from grader.rules import MISCONCEPTIONS, Rules

@@ -15,14 +15,14 @@ from pathlib import Path
 import pypdf
 import pytest
 
+from grader.batch.demo_class import _tampered, fill
 from grader.cli import cli
-from grader.families import load_family
+from grader.family import load_family
 from grader.generator import generate_variants
 from grader.key import key_document
 from grader.model import instance_from_dict
-from grader.notebooks.demo import _tampered, fill
-from grader.notebooks.handout import notebook_handout
 from grader.render.marks import wrong_marks
+from grader.render.notebook import notebook_handout
 from grader.render.svg import RED, weight_labels
 from grader.roster import numbered_roster
 from grader.solver import solve

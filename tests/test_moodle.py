@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from grader.cli import cli
-from grader.families import load_family
+from grader.family import load_family
 from grader.generator import generate_variants
 from grader.platforms.moodle import cloze_escape, cloze_number, numerical
 from grader.roster import load_or_create_secret, numbered_roster

@@ -18,12 +18,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader.families import builtin_family_ids, load_family
+from grader.batch.demo_class import fill
+from grader.family import builtin_family_ids, load_family
 from grader.generator import generate_variants
-from grader.notebooks.demo import fill
-from grader.notebooks.handout import notebook_handout
 from grader.notebooks.read import read_notebook_submission
 from grader.ops import OPS
+from grader.render.notebook import notebook_handout
 from grader.render.numbers import fmt
 from grader.roster import numbered_roster
 from grader.selfcheck import SelfCheck, report
@@ -272,7 +272,7 @@ def test_no_jupyter_or_ipython_folder_outside_tmp(kernel):
 def test_the_readme_shows_what_the_self_check_shows(tmp_path, monkeypatch):
     """The README's text of student03's self-check (``make demo``) is the self-check's text, line
     for line where it does not elide (its answers put into a namespace as a kernel would hold them)."""
-    from grader.notebooks.demo import run_demo
+    from grader.batch.demo_class import run_demo
     from grader.solver import givens
 
     files, _ = run_demo(tmp_path / "demo", jobs=1)

@@ -15,8 +15,8 @@ from grader.errors import BackpropError
 from grader.grading import grade
 from grader.model import instance_from_dict
 from grader.notebooks import cells as cells_module
-from grader.notebooks.handout import build_notebook, notebook_text
 from grader.notebooks.read import parse_cell, parse_notebook, read_answers, submission_from_notebook
+from grader.render.notebook import build_notebook, notebook_text
 from grader.solver import givens, solve
 
 INSTANCE = instance_from_dict({
@@ -370,11 +370,11 @@ def test_bom_sources_as_lists_and_odd_items():
 def test_real_handouts_read_fast_and_with_ast_alike(family, how):
     """A handout as generated (givens with ints and ``from math import exp``, the self-check cell)
     is read by the fast path, with exactly the answers the ast path reads."""
-    from grader.families import load_family
+    from grader.batch.demo_class import fill
+    from grader.family import load_family
     from grader.generator import generate_variants
-    from grader.notebooks.demo import fill
-    from grader.notebooks.handout import notebook_handout
     from grader.notebooks.plain import read_usual_notebook
+    from grader.render.notebook import notebook_handout
     from grader.roster import numbered_roster
 
     v = generate_variants(load_family(family), numbered_roster(1), b"s", "hw", 1)[0]

@@ -13,7 +13,7 @@ import pypdf
 import pytest
 
 from grader.answers import read_answer
-from grader.families import load_family
+from grader.family import load_family
 from grader.generator import Student, Variant, draw_variant
 from grader.grading import grade
 from grader.model import instance_from_dict

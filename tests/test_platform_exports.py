@@ -11,14 +11,14 @@ import pytest
 from courses import SECRET, right
 from platform_files import canvas_gradebook, gradescope_roster, moodle_grades
 
+from grader.batch.demo_class import fill
 from grader.cli import cli
-from grader.families import load_family
+from grader.family import load_family
 from grader.generator import generate_variants
 from grader.key import key_document, load_key
-from grader.notebooks.demo import fill
-from grader.notebooks.handout import notebook_handout
 from grader.platforms.exports import GradedRow, build
 from grader.platforms.roster_formats import parse_roster
+from grader.render.notebook import notebook_handout
 from grader.roster import read_roster
 
 CANVAS = [("Doe, Jane", "101", "s001", "jdoe"), ("Lee, Kim", "102", "s002", "klee"),

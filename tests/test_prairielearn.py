@@ -13,7 +13,7 @@ import pytest
 from by_hand import hand_worked
 
 from grader.cli import cli
-from grader.families import load_family
+from grader.family import load_family
 from grader.platforms.prairielearn import _variant
 from grader.render.handout import handout_toml
 from grader.rules import MISCONCEPTIONS

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from grader.answers import answers_from_table, read_answer, toml_answer_hint
 from grader.cli import cli
-from grader.families import load_family
+from grader.family import load_family
 from grader.generator import draw_variant
 from grader.model import instance_from_dict
 from grader.notebooks.read import read_answers
@@ -247,7 +247,7 @@ def test_an_answer_file_is_never_run_so_it_does_not_say_execute():
 
 def test_check_suggests_execute_for_a_notebook(tmp_path):
     """At the command line, does a notebook that computes its answers say to use --execute?"""
-    from grader.notebooks.handout import build_notebook, notebook_text
+    from grader.render.notebook import build_notebook, notebook_text
 
     nb = build_notebook(CHAIN, IDS, assignment="hw1", student="s01", signature="sig")
     nb.cells.append(nb.cells[-1].copy())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from test_report_render import CORPUS, reference_markdown
 
-from grader.notebooks.submission import feedback_text
+from grader.batch.submission import feedback_text
 from grader.render import report as R
 from grader.render.env import environment
 

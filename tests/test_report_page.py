@@ -18,8 +18,8 @@ from urllib.request import url2pathname
 
 import pytest
 
+from grader.batch.demo_class import run_demo
 from grader.cli import cli
-from grader.notebooks.demo import run_demo
 
 CHROMIUM = "/usr/bin/chromium"
 #: Chromium as root, in a container, with no network: no sandbox, no GPU, nothing phoning home

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from grader.batch.demo_class import fill
 from grader.cli import cli
-from grader.families import load_family
+from grader.family import load_family
 from grader.generator import generate_variants
 from grader.key import key_document
-from grader.notebooks.demo import fill
-from grader.notebooks.handout import notebook_handout
 from grader.render.handout import handout_toml
+from grader.render.notebook import notebook_handout
 from grader.roster import numbered_roster
 
 SECRET = "the instructor's secret of the reveal tests"

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from courses import course, right
 
-from grader.notebooks import batch, journal
-from grader.notebooks.outputs import gradebook_csv, result_text
-from grader.notebooks.rows import GRADED, SCORED, STATUSES, ErrorRow, GradedRow, Mark, MissingRow
+from grader.batch import journal
+from grader.batch import run as batch
+from grader.batch.outputs import gradebook_csv, result_text
+from grader.batch.rows import GRADED, SCORED, STATUSES, ErrorRow, GradedRow, Mark, MissingRow
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -161,7 +161,7 @@ def test_exiting_early_is_a_clean_error(tmp_path, mode):
 
 
 def small_course(tmp_path: Path):
-    from grader.families import load_family
+    from grader.family import load_family
     from grader.generator import generate_variants
     from grader.key import key_document
     from grader.roster import numbered_roster
@@ -182,8 +182,8 @@ def small_course(tmp_path: Path):
 def test_batch_carries_on_after_a_bad_notebook(tmp_path, mode, bad_cell, reason):
     """--execute in a batch: the endless loop (or an early exit) is an error row, the other
     notebook is graded."""
-    from grader.notebooks.demo import _code_version
-    from grader.notebooks.handout import notebook_handout
+    from grader.batch.demo_class import _code_version
+    from grader.render.notebook import notebook_handout
 
     key, subs, (good, bad) = small_course(tmp_path)
     code = _code_version(notebook_handout(good), good.instance, good.asked)
@@ -203,10 +203,10 @@ def test_batch_carries_on_after_a_bad_notebook(tmp_path, mode, bad_cell, reason)
 
 def test_check_reads_a_notebook_with_execute(tmp_path):
     """read_notebook_submission(execute=True): values computed in code count."""
+    from grader.batch.demo_class import _code_version
     from grader.grading import grade
-    from grader.notebooks.demo import _code_version
-    from grader.notebooks.handout import notebook_handout
     from grader.notebooks.read import read_notebook_submission
+    from grader.render.notebook import notebook_handout
 
     _, _, (v, _) = small_course(tmp_path)
     path = tmp_path / "s01.ipynb"
@@ -224,7 +224,7 @@ def test_check_reads_a_notebook_with_execute(tmp_path):
 def test_check_of_a_notebook_that_forges_the_answer(tmp_path):
     """Issue 10, item 5: the old value marker printed with made-up values gave a traceback. Now
     printed text is ignored, and an answer forged with the run's nonce is a one-line error."""
-    from grader.notebooks.handout import notebook_handout
+    from grader.render.notebook import notebook_handout
 
     _, _, (v, _) = small_course(tmp_path)
     nb = json.loads(notebook_handout(v))

@@ -263,8 +263,8 @@ def run(args: list[str], env: dict[str, str] | None = None) -> subprocess.Comple
 def course(tmp_path_factory):
     """A course of three (key, worked solutions, secret), the honest notebooks, and their results
     from a batch without the attacker."""
+    from grader.batch.demo_class import _code_version
     from grader.key import load_key
-    from grader.notebooks.demo import _code_version
 
     root = tmp_path_factory.mktemp("attacks")
     course = root / "course"

@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-from grader.families import builtin_family_ids, load_family
+from grader.family import builtin_family_ids, load_family
 from grader.generator import generate_variants
 from grader.model import instance_from_dict
 from grader.ops import sigmoid

@@ -96,7 +96,7 @@ def _family_credit(meta) -> float:
     if not isinstance(family, str):
         return 1.0
     try:
-        from ..families import load_family
+        from ..family import load_family
     except ImportError:
         return 1.0
     from ..errors import BackpropError

@@ -24,7 +24,7 @@ def command(out: str, execute: bool, jobs: int | None) -> None:
 
         backprop demo --out /tmp/demo
     """
-    from ..notebooks.demo import run_demo
+    from ..batch.demo_class import run_demo
     from ..render.env import render
 
     with user_errors():

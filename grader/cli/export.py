@@ -40,7 +40,7 @@ def moodle(family: str, count: int, out: str | None, assignment: str, secret_fil
 
         backprop export moodle 2-2-1-threshold --count 50 -o hw3-bank.xml
     """
-    from ..families import load_family
+    from ..family import load_family
     from ..generator import generate_variants
     from ..platforms.moodle import moodle_quiz
     from ..roster import default_secret_path, load_or_create_secret, numbered_roster
@@ -69,7 +69,7 @@ def prairielearn(family: str, out: str, problems: str | None) -> None:
 
         backprop export prairielearn 2-2-1-threshold --out pl-course/questions/backprop-221
     """
-    from ..families import load_family
+    from ..family import load_family
     from ..platforms.prairielearn import write_question
 
     with user_errors():

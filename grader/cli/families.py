@@ -17,7 +17,7 @@ def command(problems: str | None) -> None:
 
         backprop families
     """
-    from ..families import list_family_ids, load_family
+    from ..family import list_family_ids, load_family
 
     with user_errors():
         ids = list_family_ids(problems)

@@ -47,7 +47,7 @@ def command(family: str, out: str, roster: str | None, count: int | None, assign
         backprop generate 2-2-1-threshold --roster roster.csv --assignment hw3 --out hw3
         backprop generate 2-2-1-threshold --roster roster.csv --assignment hw3 --out hw3 --add
     """
-    from ..families import load_family
+    from ..family import load_family
     from ..publish import open_target, parse_formats, publish
     from ..render.env import render
     from ..roster import default_secret_path, load_or_create_secret, numbered_roster, read_roster

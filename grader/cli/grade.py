@@ -64,7 +64,7 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
 
     if (jobs or parallel.default_jobs()) > 1:  # the fork server imports while this process does too
         parallel.start(parallel.context(parallel.BATCH_PRELOAD))
-    from ..notebooks.batch import Options, grade_batch
+    from ..batch.run import Options, grade_batch
 
     formats = [f.strip() for f in fmt.split(",") if f.strip()]
     bad = [f for f in formats if f not in FORMATS]
@@ -77,7 +77,7 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
         require_sandbox(execute, sandbox)
         specs = _export_specs(exports, roster, missing_zero, out)
         if tty:
-            from ..notebooks.batch import find_submissions
+            from ..batch.run import find_submissions
 
             total = len(find_submissions(submissions))
             with click.progressbar(length=total, label="grading", file=sys.stderr) as bar:

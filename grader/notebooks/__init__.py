@@ -1,8 +1,11 @@
-"""Notebooks: per-student handouts, answers read without running code, sandboxed execution,
-and the batch grading loop.
+"""Notebooks as files a student hands in: answers read without running code, and sandboxed
+execution.
 
-- :mod:`.handout` builds the nbformat v4 handout of one variant;
-- :mod:`.read` reads answers statically (``ast``, never ``eval``);
-- :mod:`.execute` runs a notebook in a sandboxed kernel (``--execute``) and reads the ids;
-- :mod:`.batch` grades a folder of submissions against an instructor key.
+- :mod:`.nbfile` reads the file; :mod:`.read` the submission's answers statically (``ast``,
+  never ``eval``; :mod:`.cells`, and :mod:`.plain` for plain cells);
+- :mod:`.execute` runs a notebook in the bubblewrap sandbox (:mod:`.sandbox`, with
+  :mod:`.runner` the script run inside it) for ``--execute`` and reads the ids.
+
+The handout notebook itself is a view (:mod:`grader.render.notebook`); grading a class is
+:mod:`grader.batch`.
 """

@@ -21,7 +21,7 @@ The rule first:
   roster, a tampered problem or a classmate's handout, an unreadable file, anything else that
   goes wrong) give a results.json with score 0, no tests and a message saying what to do.
 - **Copies**: answers that match a classmate's variant better than the student's own
-  (:mod:`grader.notebooks.copies`) are graded against the student's own problem, as in a
+  (:mod:`grader.batch.copies`) are graded against the student's own problem, as in a
   batch; ``extra_data`` (which students do not see) has status ``copy`` and the finding.
 """
 
@@ -118,9 +118,9 @@ def find_file(submission: Path) -> Path:
 
 
 def _graded(root: Path, config: Mapping[str, Any]) -> dict[str, Any]:
+    from ..batch.copies import CopyIndex
+    from ..batch.submission import Options, grade_submission
     from ..key import load_key
-    from ..notebooks.copies import CopyIndex
-    from ..notebooks.submission import Options, grade_submission
     from ..solver import solve
 
     key = load_key(root / "source" / KEY)

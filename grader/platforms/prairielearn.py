@@ -45,7 +45,7 @@ def _variant(family: Any, seed: Any) -> Any:
 
 def pl_generate(data: MutableMapping[str, Any], family_path: str) -> None:
     """PrairieLearn's ``generate(data)``: fill ``params`` and ``correct_answers``."""
-    from ..families import load_family
+    from ..family import load_family
     from ..render.svg import net_svg
 
     family = load_family(family_path)

@@ -1,4 +1,4 @@
-"""The views of the class summary (:class:`~grader.notebooks.class_summary.ClassSummary`): the
+"""The views of the class summary (:class:`~grader.batch.summary.ClassSummary`): the
 terminal summary of ``backprop grade``, ``OUT/summary.md``, ``OUT/summary.json`` and the report
 page ``OUT/report.html``. Each is a pure function of the summary, rendered from a template in
 ``templates/`` (the JSON is the summary's fields as they are)."""

@@ -13,7 +13,7 @@ file was read could hide an edit made in the same clock tick, so such an entry i
 if the bytes still hash the same. When several lines share a name, the latest (``graded_at``)
 wins; segments are rewritten into one (:meth:`Journal.compact`) once stale lines pile up.
 
-In memory an entry is an :class:`Entry` (the file and its :class:`~grader.notebooks.rows.Row`);
+In memory an entry is an :class:`Entry` (the file and its :class:`~grader.batch.rows.Row`);
 a line read back is a :class:`Saved` (the entry and the outputs it wrote, which a rerun writes
 again). A line is one JSON object (format ``VERSION``)::
 

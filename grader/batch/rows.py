@@ -28,8 +28,8 @@ Every row has the same attributes, so code that reads rows needs no ``isinstance
 ``scored``          counted in the mean: ``status in SCORED``
 =================== ===========================================================================
 
-The row's serialisations are in :mod:`grader.notebooks.outputs` (gradebook CSV, results JSON)
-and :mod:`grader.notebooks.journal` (what a rerun reuses).
+The row's serialisations are in :mod:`grader.batch.outputs` (gradebook CSV, results JSON)
+and :mod:`grader.batch.journal` (what a rerun reuses).
 """
 
 from __future__ import annotations

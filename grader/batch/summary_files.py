@@ -1,7 +1,7 @@
 """The class summary's files under OUT: ``summary.md``, ``summary.json`` and ``report.html``
 (DESIGN section 8), and what the summary needs read from OUT and from the key.
 
-The I/O edge of :mod:`grader.notebooks.class_summary`: it lists ``OUT/feedback`` for the links,
+The I/O edge of :mod:`grader.batch.summary`: it lists ``OUT/feedback`` for the links,
 and writes the files (atomically, and only when their content changed, so a rerun that changes
 nothing leaves them alone).
 """
@@ -12,8 +12,8 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .class_summary import ClassSummary, summarize
 from .outputs import write_if_changed
+from .summary import ClassSummary, summarize
 
 #: the files written into OUT
 FILES = ("summary.md", "summary.json", "report.html")

@@ -1,16 +1,16 @@
 """The batch grading loop of ``backprop grade`` (DESIGN section 5, issue 4).
 
 Every submission file is graded on its own, in parallel, always against the key's instance
-(:mod:`grader.notebooks.submission`). The process that grades a file writes that student's
-result and feedback at once (:mod:`grader.notebooks.outputs`), then records the file in the
-journal (:mod:`grader.notebooks.journal`). A second run regrades only files whose identity
+(:mod:`grader.batch.submission`). The process that grades a file writes that student's
+result and feedback at once (:mod:`grader.batch.outputs`), then records the file in the
+journal (:mod:`grader.batch.journal`). A second run regrades only files whose identity
 changed, and a run killed halfway loses nothing: the next run finds the finished entries and
 grades the rest.
 
-One row per student in the key (:mod:`grader.notebooks.assemble`), typed by what became of
-their submission (:mod:`grader.notebooks.rows`); the gradebook is written last, from the rows,
-and the summary printed (:mod:`grader.notebooks.class_summary`). The work on one file, in whichever
-process grades it, is :mod:`grader.notebooks.worker`.
+One row per student in the key (:mod:`grader.batch.assemble`), typed by what became of
+their submission (:mod:`grader.batch.rows`); the gradebook is written last, from the rows,
+and the summary printed (:mod:`grader.batch.summary`). The work on one file, in whichever
+process grades it, is :mod:`grader.batch.worker`.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ __all__ = ["Duplicate", "Options", "Outcome", "Row", "find_submissions", "grade_
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a batch gives: a row per student (:mod:`grader.notebooks.rows`), the summary text,
+    """What a batch gives: a row per student (:mod:`grader.batch.rows`), the summary text,
     how many files were graded now and how many reused from the last run, and the students who
     handed in several files (the newest counts)."""
 
@@ -49,7 +49,7 @@ class Outcome:
     regraded: int
     reused: int
     duplicates: tuple[Duplicate, ...] = ()
-    #: the class summary the text was rendered from (grader.notebooks.class_summary.ClassSummary)
+    #: the class summary the text was rendered from (grader.batch.summary.ClassSummary)
     class_summary: Any = None
 
 
@@ -113,7 +113,7 @@ def grade_batch(
     OUT gets ``summary.md`` and ``summary.json``, and with ``report`` the report page
     ``report.html`` too (``backprop grade`` asks for it; its charts take about a second).
 
-    One run at a time per OUT (:mod:`grader.notebooks.lock`): another run's lock is an error, or
+    One run at a time per OUT (:mod:`grader.batch.lock`): another run's lock is an error, or
     with ``wait`` is waited for. An OUT that cannot be written (read-only, full) is one error.
     The workers are forked by a fork server (:mod:`grader.parallel`), which imports the caller's
     main script: a script that calls this needs the ``if __name__ == "__main__":`` guard.
@@ -187,7 +187,7 @@ def _grade(key: Any, key_bytes: bytes, files: list[Path], out: str, options: Opt
         lines = journal.load(possible)
         journal.compact({n: lines[n] for n in keep if n in lines})
     from ..render.class_report import summary_text
-    from .class_files import summary_of, write_class_files
+    from .summary_files import summary_of, write_class_files
 
     cs = summary_of(key, rows, out, files=len(files), duplicates=duplicates)
     write_class_files(out, cs, page=report)
@@ -201,7 +201,7 @@ def _regrade(entry: jr.Entry) -> jr.Entry:
 
 
 def _metadata(path: str) -> Any:
-    """The file's metadata (None: none), for :func:`~grader.notebooks.identity.check_key`."""
+    """The file's metadata (None: none), for :func:`~grader.batch.identity.check_key`."""
     return parse(path, read_bytes(path, noun="submission file", plural="submissions"))[0]
 
 

@@ -1,10 +1,10 @@
 """One submission file of a batch, in the process that grades it (a worker, or the grader itself).
 
-:func:`grade_file` grades the file (:func:`~grader.notebooks.submission.grade_submission`),
-writes its student's result and feedback (:mod:`grader.notebooks.outputs`), then appends its
-line to this process's journal (:mod:`grader.notebooks.journal`), and returns the
-:class:`~grader.notebooks.journal.Entry` (the row, without the outputs' text, which is on disk).
-Whatever goes wrong with the file is its :class:`~grader.notebooks.rows.ErrorRow`; only an
+:func:`grade_file` grades the file (:func:`~grader.batch.submission.grade_submission`),
+writes its student's result and feedback (:mod:`grader.batch.outputs`), then appends its
+line to this process's journal (:mod:`grader.batch.journal`), and returns the
+:class:`~grader.batch.journal.Entry` (the row, without the outputs' text, which is on disk).
+Whatever goes wrong with the file is its :class:`~grader.batch.rows.ErrorRow`; only an
 output folder that cannot be written stops the batch (a BackpropError).
 
 The batch's state (the key, the options, OUT) is set once per process by :func:`set_state`
@@ -51,8 +51,8 @@ class State:
     key: Any
     options: Options
     out: str
-    fresh: bool  # a first run into OUT (see grader.notebooks.outputs.write_student)
-    copies: Any = None  # the key's CopyIndex (grader.notebooks.copies)
+    fresh: bool  # a first run into OUT (see grader.batch.outputs.write_student)
+    copies: Any = None  # the key's CopyIndex (grader.batch.copies)
 
 
 _STATE: State | None = None
@@ -184,7 +184,7 @@ def chunks(tasks: list[Task], jobs: int, most: int) -> list[list[Task]]:
 
 def _warm_up(key: Any) -> None:
     """In a new worker: lay out the key's net once, before the first file (the templates are
-    compiled already, see :mod:`grader.notebooks.preload`)."""
+    compiled already, see :mod:`grader.batch.preload`)."""
     from ..render.svg import net_svg
 
     for entry in list(key.students.values())[:1]:

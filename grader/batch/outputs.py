@@ -1,6 +1,6 @@
 """The files ``backprop grade`` writes under OUT (DESIGN section 5).
 
-Each is one serialisation of a :class:`~grader.notebooks.rows.Row`: ``gradebook.csv`` (a line
+Each is one serialisation of a :class:`~grader.batch.rows.Row`: ``gradebook.csv`` (a line
 per row: ``student, score, max_score, status``, then the points of each quantity),
 ``results/<student>.json`` (the ``check --json`` object plus ``student``, ``status``,
 ``message`` and ``file``), ``feedback/<student>.md`` with the picture of the net beside it as

@@ -1,9 +1,9 @@
 """The gradebook of a batch: one row per student, from the entries of every file graded now or
-reused from the journal (:mod:`grader.notebooks.journal`).
+reused from the journal (:mod:`grader.batch.journal`).
 
 One row per student of the key, then one per location that names nobody on its roster
 (``unknown``); every file is on the row of the student its location names
-(:mod:`grader.notebooks.identity`), and of a student's several files the newest wins (by
+(:mod:`grader.batch.identity`), and of a student's several files the newest wins (by
 modification time, then path). The process that graded a file wrote its student's outputs
 already; they are written again here when the winner's are not the last written (several of
 the student's files graded in this run, or the winner reused from the journal), and as

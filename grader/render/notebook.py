@@ -23,10 +23,10 @@ import nbformat
 from nbformat import v4
 
 from ..model import Instance
-from ..render.env import render
-from ..render.numbers import fmt
-from ..render.svg import net_svg
 from ..solver import givens, plan, step_id
+from .env import render
+from .numbers import fmt
+from .svg import net_svg
 
 BIAS_SENTENCES = {
     "none": "There are no bias weights.",

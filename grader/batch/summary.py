@@ -7,7 +7,7 @@ items) to a :class:`ClassSummary`; the terminal summary of ``backprop grade``,
 
 What it counts:
 
-- every row by status (the statuses in :data:`~grader.notebooks.batch.STATUSES` order);
+- every row by status (the statuses in :data:`~grader.batch.run.STATUSES` order);
 - over the *scored* rows (graded, tampered, mismatch, copy: those graded against the key's
   problem for their own student): the mean and median score, the score distribution, the
   verdicts of every asked quantity (correct / carried-forward / incorrect / missing / invalid)
@@ -36,8 +36,8 @@ from ..solver import split_id
 from .rows import SCORED, STATUSES
 
 # --------------------------------------------------------------------------- reading the rows
-# The one place that knows the shape of a batch row (grader.notebooks.rows: GradedRow, ErrorRow,
-# MissingRow, whose ``items`` are Marks), of a duplicate record (grader.notebooks.assemble.Duplicate)
+# The one place that knows the shape of a batch row (grader.batch.rows: GradedRow, ErrorRow,
+# MissingRow, whose ``items`` are Marks), of a duplicate record (grader.batch.assemble.Duplicate)
 # and of a result item.
 
 
@@ -67,7 +67,7 @@ def row_needs_execution(row: Any) -> bool:
 
 
 def row_items(row: Any) -> list[Any]:
-    """The row's asked quantities (:class:`~grader.notebooks.rows.Mark`; none on an error or a
+    """The row's asked quantities (:class:`~grader.batch.rows.Mark`; none on an error or a
     missing row)."""
     return list(row.items)
 

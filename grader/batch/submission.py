@@ -1,10 +1,10 @@
 """One submission file of a batch, graded against the key: plain data in, plain data out.
 
 :func:`grade_submission` reads the file's bytes (already loaded), finds whose it is (its
-location, checked against its signed metadata: :mod:`grader.notebooks.identity`), reads the
+location, checked against its signed metadata: :mod:`grader.batch.identity`), reads the
 answers (statically, or also by running the notebook with ``execute``), grades them against
 the key's instance (never the file's own), looks for answers copied from a classmate's variant
-(:mod:`grader.notebooks.copies`) and renders the feedback. Nothing here writes a file; every
+(:mod:`grader.batch.copies`) and renders the feedback. Nothing here writes a file; every
 problem of the file is a :class:`~grader.errors.BackpropError` whose message ends on the
 student's row.
 """
@@ -27,7 +27,7 @@ SUFFIXES = (".ipynb", ".toml")
 class Options:
     execute: bool = False
     sandbox: str = "bwrap"  # with execute: "bwrap" or "none" (grader/notebooks/sandbox.py)
-    id_from: str = "name"  # or "folder", "metadata" (see grader.notebooks.identity)
+    id_from: str = "name"  # or "folder", "metadata" (see grader.batch.identity)
     ecf_credit: float | None = None  # None: the key's
     pdf: bool = False
     force: bool = False
@@ -58,7 +58,7 @@ def parse(path: str, data: bytes) -> tuple[Any, Reader]:
     from ..solver import givens
 
     if path.lower().endswith(".ipynb"):
-        from .read import parse_notebook, read_answers
+        from ..notebooks.read import parse_notebook, read_answers
 
         nb = parse_notebook(data, path)
         return nb.meta, lambda ids, instance: read_answers([src for src, _ in nb.code], ids, givens(instance))
@@ -94,7 +94,7 @@ def parse(path: str, data: bytes) -> tuple[Any, Reader]:
 def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_of: Callable[[str], Any],
                      copies: Any = None) -> Graded:
     """Grade the file at ``path`` (its bytes ``data``) against ``key``; ``trace_of(student)``
-    gives the solved key instance; ``copies`` (a :class:`~grader.notebooks.copies.CopyIndex`
+    gives the solved key instance; ``copies`` (a :class:`~grader.batch.copies.CopyIndex`
     of the key, or None) flags answers copied from a classmate's variant."""
     from ..grading import grade
     from ..render.env import render
@@ -116,8 +116,8 @@ def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_o
     answers, more = reader(trace.ids, entry.instance)
     warnings = [*who.warnings, *more]
     if options.execute and path.lower().endswith(".ipynb"):
-        from .execute import execute_values
-        from .read import merge_executed
+        from ..notebooks.execute import execute_values
+        from ..notebooks.read import merge_executed
 
         answers = merge_executed(answers, execute_values(path, trace.ids, sandbox=options.sandbox))
     needs = any(a.error and a.error.startswith("needs execution") for a in answers.values())

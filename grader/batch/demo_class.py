@@ -117,12 +117,12 @@ def _by_op(q: Any, names: list[str]) -> str:
 
 def run_demo(out: str | Path, *, jobs: int | None = None, execute: bool = False) -> tuple[DemoFiles, Any]:
     """Generate, simulate and grade; returns where everything is and the grading outcome."""
-    from ..families import load_family
+    from ..family import load_family
     from ..publish import open_target, publish
     from ..roster import numbered_roster
     from ..rules import MISCONCEPTIONS
     from ..solver import solve
-    from .batch import Options, grade_batch
+    from .run import Options, grade_batch
 
     out = Path(out)
     family = load_family(DEMO_FAMILY)

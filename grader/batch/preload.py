@@ -5,9 +5,10 @@ workers instead of once in each. Nothing here starts a thread (the server forks)
 from __future__ import annotations
 
 from .. import grading, key, solver  # noqa: F401
+from ..notebooks import read  # noqa: F401
 from ..render import marks, report, svg  # noqa: F401
 from ..render.env import environment
-from . import batch, read, submission  # noqa: F401
+from . import run, submission  # noqa: F401
 
 TEMPLATES = ("report.md.j2", "summary_feedback.md.j2", "net.svg.j2")
 
