@@ -28,12 +28,13 @@ def test_every_report_from_its_skeleton_is_the_reference():
 def test_feedback_text_is_the_template(status, svg):
     for _ in range(R._SIGHTINGS + 2):
         students = [("s1", ""), ("o'brien {x} %s", "the signature does not match"), ("", "\x00sLot0\x00")]
-        for student, message in students:
+        for (student, message), assignment in zip(students, ["hw1", "", "{x} %s"]):
             md = f"# Feedback for {student}\n\nbody {{}} %s\n"
             full = environment().get_template("summary_feedback.md.j2").render(
                 status=status, student=student, file="a/b.ipynb", message=message, report_md=md,
-                tampered=status == "tampered", has_svg=svg, svg_name=f"{student}.svg")
-            assert feedback_text(status, student, "a/b.ipynb", message, md, svg) == full
+                tampered=status == "tampered", has_svg=svg, svg_name=f"{student}.svg",
+                assignment=assignment, has_assignment=bool(assignment))
+            assert feedback_text(status, student, "a/b.ipynb", message, md, svg, assignment) == full
 
 
 @pytest.mark.parametrize("source", [
