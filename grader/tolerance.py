@@ -337,19 +337,6 @@ def _right_bands(trace: Trace, d: int, asked: Collection[str] | None, written: f
     return out
 
 
-def least_bands(trace: Trace, decimals: int) -> Mapping[str, float]:
-    """The bands of :func:`tolerances` where every quantity stands for itself (a student who
-    wrote every answer to full precision): no band of any student's is narrower, so an answer
-    this close to the exact value is right whatever the student wrote (computed once per
-    trace and decimals)."""
-    key = ("least-bands", decimals)
-    memo = trace._memo
-    found = memo.get(key)
-    if found is None:
-        found = memo[key] = _right_bands(trace, decimals, None, written=0.0)
-    return found
-
-
-__all__ = ["EPS", "EPSILON", "SUB", "band", "fits", "full_band", "given_stands_for", "least_bands",
+__all__ = ["EPS", "EPSILON", "SUB", "band", "fits", "full_band", "given_stands_for",
            "second_order", "spread", "stands_for", "strict_band", "sub_rounding", "tolerances",
            "trace_tolerances", "unit", "written_decimals"]
