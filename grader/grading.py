@@ -7,14 +7,18 @@ quantity is their answer when they gave a readable one; otherwise the right form
 their own values of its arguments (a skipped quantity carries their earlier values forward).
 Givens are exact.
 
-**Standing of a written answer** (:func:`standing`). Let ``f`` be the step's formula and
-``band`` the band of an honest hand calculation of this step (:mod:`grader.tolerance`):
+**Standing of a written answer** (:func:`standing`). Let ``f`` be the step's formula and its
+*honest values* from some arguments the set of values a hand calculation of ``f`` gives from
+them, every choice of rounded sub-results and calculator digits (:mod:`grader.hand`); an answer
+*is* one of them when it lies within one rounding of a value of the set:
 
-- *right*: within the band of ``f(exact arguments)`` (a student who kept exact numbers in the
-  calculator while writing a slip), or within the band of ``f(own arguments)`` when every
-  argument was itself judged right;
-- *consequence*: within the band of ``f(own arguments)`` where some argument is wrong: the
-  answer follows from the student's own wrong values;
+- *right*: an honest value of ``f`` from the exact arguments (a student who kept exact numbers
+  in the calculator while writing a slip), or from the student's own values when every
+  argument was itself judged right (each argument as written, or as the calculator held it:
+  any honest value of its own step that rounds to what was written; a quantity not written as
+  computed, rounded or not);
+- *consequence*: an honest value of ``f`` from the student's own values where some argument is
+  wrong: the answer follows from the student's own wrong values;
 - *root*: anything else: the answer does not follow from the student's numbers. A root is
   *explained* when a misconception gives it from the student's own values and the evidence
   rule names it (:func:`named`: it matches on two or more of the items where it acts, or

@@ -259,6 +259,9 @@ def test_the_readmes_worked_examples():
 
     # p_C = 0.5 * 0.7311 - 1 * 0.2689 = 0.36555 - 0.2689 = 0.09665, written 0.0966
     assert verdicts({"o_A": 0.7311, "o_B": 0.2689, "p_C": 0.0966})["p_C"] == "correct"
+    # 0.36555 rounded up gives 0.0967; nothing honest gives 0.0968
+    assert verdicts({"o_A": 0.7311, "o_B": 0.2689, "p_C": 0.0967})["p_C"] == "correct"
+    assert verdicts({"o_A": 0.7311, "o_B": 0.2689, "p_C": 0.0968})["p_C"] == "incorrect"
     # o_A = 0.8311 (a slip): p_C = 0.5 * 0.8311 - 0.2689 = 0.14665, written 0.1467
     got = verdicts({"o_A": 0.8311, "o_B": 0.2689, "p_C": 0.1467})
     assert (got["o_A"], got["p_C"]) == ("incorrect", "carried-forward")
