@@ -31,8 +31,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from .tolerance import EPS, EPSILON, unit
+
+if TYPE_CHECKING:
+    from .solver import Trace
 
 Interval = tuple[float, float]
 Values = tuple[Interval, ...]
@@ -250,11 +254,7 @@ def unwritten(computed: Values, decimals: int) -> Values:
     return either(computed, decimals)
 
 
-__all__ = ["CAP", "HAND", "Interval", "Values", "add", "around", "either", "held", "merged", "mul", "near",
-           "point", "reach", "rounded", "step_values", "sub", "unwritten", "exact_values"]
-
-
-def exact_values(trace, decimals: int) -> dict[str, Values]:
+def exact_values(trace: Trace, decimals: int) -> dict[str, Values]:
     """The honest values of every step of ``trace`` from its exact arguments (a student whose
     calculator kept the exact values), computed once per trace and decimals: shared, do not
     modify."""
@@ -265,3 +265,7 @@ def exact_values(trace, decimals: int) -> dict[str, Values]:
         found = memo[key] = {q.id: step_values(q.op, [point(v) for v in q.arg_values], decimals)
                              for q in trace.quantities}
     return found
+
+
+__all__ = ["CAP", "HAND", "Interval", "Values", "add", "around", "either", "exact_values", "held", "merged",
+           "mul", "near", "point", "reach", "rounded", "step_values", "sub", "unwritten"]
