@@ -190,10 +190,10 @@ class Diagnoser:
                 continue  # the right formula from the same numbers: this step is not changed
             op, args, values = self._args(qid, mutant)
             value = OPS[op].compute(values)
+            if abs(value - self.right(qid)) <= 1e-12 * max(1.0, abs(value)):
+                continue  # the same number as the right formula's: not what made this answer
             stands = self._stands(args, mutant)
-            # (called for roots, answers outside the right formula's band: one inside the
-            # mutant's band is evidence of it even where both formulas give the same number
-            # from the written values, as a flat o = 1.0000 makes them)
+            # (called for roots: answers no honest calculation of the right step gives)
             if fits(answer, op, values, stands, d, target=value)[0]:
                 strict = abs(answer - value) <= strict_band(op, values, stands, d)
                 found.append(Match(mutant.m, abs(answer - value), mutant.order, strict))

@@ -7,14 +7,18 @@ quantity is their answer when they gave a readable one; otherwise the right form
 their own values of its arguments (a skipped quantity carries their earlier values forward).
 Givens are exact.
 
-**Standing of a written answer** (:func:`standing`). Let ``f`` be the step's formula and
-``band`` the band of an honest hand calculation of this step (:mod:`grader.tolerance`):
+**Standing of a written answer** (:func:`standing`). Let ``f`` be the step's formula and its
+*honest values* from some arguments the set of values a hand calculation of ``f`` gives from
+them, every choice of rounded sub-results and calculator digits (:mod:`grader.hand`); an answer
+*is* one of them when it lies within one rounding of a value of the set:
 
-- *right*: within the band of ``f(exact arguments)`` (a student who kept exact numbers in the
-  calculator while writing a slip), or within the band of ``f(own arguments)`` when every
-  argument was itself judged right;
-- *consequence*: within the band of ``f(own arguments)`` where some argument is wrong: the
-  answer follows from the student's own wrong values;
+- *right*: an honest value of ``f`` from the exact arguments (a student who kept exact numbers
+  in the calculator while writing a slip), or from the student's own values when every
+  argument was itself judged right (each argument as written, or as the calculator held it:
+  any honest value of its own step that rounds to what was written; a quantity not written as
+  computed, rounded or not);
+- *consequence*: an honest value of ``f`` from the student's own values where some argument is
+  wrong: the answer follows from the student's own wrong values;
 - *root*: anything else: the answer does not follow from the student's numbers. A root is
   *explained* when a misconception gives it from the student's own values and the evidence
   rule names it (:func:`named`: it matches on two or more of the items where it acts, or
@@ -51,6 +55,7 @@ from collections.abc import Mapping, Sequence
 from .answers import Answer, unknown_messages
 from .checks import changed_ids
 from .diagnosis import Diagnoser, Match, choose
+from .hand import Values, around, exact_values, held, near, reach, step_values, unwritten
 from .model import Instance
 from .ops import OPS
 from .policy import Root, named, plausible, standing, verdict
@@ -59,12 +64,11 @@ from .rules import MISCONCEPTIONS, Misconception
 from .solver import Quantity, Trace, solve
 from .tolerance import (
     EPS,
+    band,
     fits,
     full_band,
     given_stands_for,
-    least_bands,
     stands_for,
-    trace_tolerances,
     unit,
     written_decimals,
 )
@@ -157,6 +161,10 @@ class _Grading:
         #: the ids whose own value is the student's written answer
         self.own_written: set[str] = set()
         self.given_ids = frozenset(gid for gid, _ in trace.givens)
+        #: per id, the values the student may have used for it (grader.hand), and per quantity
+        #: the values an honest hand calculation of its step gives from those (both when needed)
+        self._held: dict[str, Values] = {gid: around(v, self.stands[gid]) for gid, v in trace.givens}
+        self._computed: dict[str, Values] = {}
 
     @property
     def diagnoser(self) -> Diagnoser:
@@ -177,17 +185,47 @@ class _Grading:
         it, not for a whole ``u``: the chain of honest values, not a worst case at every link."""
         s = self.stands.get(qid)
         if s is None:
-            s = stands_for(self.own[qid], self.d)
             q = self.trace[qid]
             values = [self.own[a] for a in q.args]
-            inner = full_band(q.op, values, [self.stand(a) for a in q.args], self.d) - self.u * (1 + EPS)
-            s = self.stands[qid] = min(s, abs(self.own[qid] - _COMPUTE[q.op](values)) + inner)
+            stands = [self.stand(a) for a in q.args]
+            if qid in self.own_written:
+                inner = full_band(q.op, values, stands, self.d) - self.u * (1 + EPS)
+                off = abs(self.own[qid] - _COMPUTE[q.op](values))
+                s = min(stands_for(self.own[qid], self.d), off + inner)
+            else:  # not written: the band of its own honest computation
+                s = band(q.op, values, stands, self.d)
+            self.stands[qid] = s
         return s
 
+    def held(self, qid: str) -> Values:
+        """The values the student may have used for ``qid`` in later steps (computed when first
+        needed): a written answer as written, or any of their own honest values of its step
+        that rounds to it (:func:`grader.hand.held`); a quantity they did not write as they
+        computed it, rounded or not."""
+        found = self._held.get(qid)
+        if found is None:
+            computed = self.computed(qid)
+            if qid in self.own_written:
+                v = self.own[qid]
+                found = held(v, stands_for(v, self.d), computed, self.d)
+            else:
+                found = unwritten(computed, self.d)
+            self._held[qid] = found
+        return found
+
+    def computed(self, qid: str) -> Values:
+        """Every value an honest hand calculation of ``qid`` gives from the values the student
+        held (:func:`grader.hand.step_values`)."""
+        found = self._computed.get(qid)
+        if found is None:
+            q = self.trace[qid]
+            found = self._computed[qid] = step_values(q.op, [self.held(a) for a in q.args], self.d)
+        return found
+
     def items(self) -> list[Item]:
-        trace, d, asked_set, asked = self.trace, self.d, self.asked_set, self.asked
+        trace, d, asked_set = self.trace, self.d, self.asked_set
         one = self.u * (1 + EPS)  # one rounding: inside every band, none computed
-        least = tols = None  # the bands, computed for the trace when first needed (and kept)
+        exact_sets = None  # computed for the trace when first needed (and kept)
         get = self.answers.get
         own = self.own
         wrong: set[str] = set()
@@ -203,38 +241,36 @@ class _Grading:
             if value is not None:
                 off = abs(value - exact)
                 if off > one:
-                    least = least or least_bands(trace, d)
-                if off <= one or off <= least[qid]:
-                    own[qid] = value  # the usual case: right by the band of the exact arguments
+                    exact_sets = exact_sets or exact_values(trace, d)
+                if off <= one or near(value, exact_sets[qid], d):
+                    own[qid] = value  # the usual case: an honest value from the exact arguments
                     self.own_written.add(qid)
                     if qid in asked_set:
                         step = (qid, q.op, q.args, _formula(q.op, q.args))
-                        band_of = _Band(trace, d, asked, qid)
-                        fast[qid] = correct_item(qid, answer.given, exact, band_of, step, own)
+                        fast[qid] = correct_item(qid, answer.given, exact, _Reach(trace, d, qid), step, own)
                     continue
-            tols = tols or trace_tolerances(trace, d, asked)
-            t = tols[qid]
             args = q.args
             own_args = [own[a] for a in args]
-            stands = [self.stand(a) for a in args]
             from_own = _COMPUTE[q.op](own_args)
             bad = [a for a in args if a in wrong]
             if value is None:
                 # not written: the right formula from the student's own values
                 own[qid] = from_own
-                self.stands[qid] = fits(from_own, q.op, own_args, stands, d)[1]
                 if bad:
                     wrong.add(qid)
                     roots_of[qid] = frozenset().union(*(roots_of[a] for a in bad))
-                judged[qid] = ("unwritten", from_own, t, own_args, bad)
+                judged[qid] = ("unwritten", from_own, _Reach(trace, d, qid), own_args, bad)
                 continue
             own[qid] = value
             self.own_written.add(qid)
-            near_own, width = fits(value, q.op, own_args, stands, d, target=from_own)
+            # the step computed from the written values, no sub-result rounded, is one honest value
+            near_own = abs(value - from_own) <= one or near(value, self.computed(qid), d)
+            width = _Reach(trace, d, qid, self, from_own)
             if near_own and not bad:
                 kind = "right"
             else:  # or the exact values kept in the calculator while a slip was written
-                near_exact = fits(value, q.op, q.arg_values, stands, d, target=exact)[0]
+                exact_sets = exact_sets or exact_values(trace, d)
+                near_exact = near(value, exact_sets[qid], d)
                 kind = standing(near_exact=near_exact, args_right=not bad, near_own=near_own)
             judged[qid] = (kind, from_own, width, own_args, bad)
             if kind == "right":
@@ -326,8 +362,9 @@ class _Grading:
             free = kind == "consequence" and self._free(q, answer.value, own_args)
             result = verdict(kind, plausible(held, free))
             if result == "correct":
-                points = 1.0
-            elif result == "carried-forward":
+                step = (qid, q.op, q.args, formula)
+                return correct_item(qid, answer.given, q.value, width, step, self.own)
+            if result == "carried-forward":
                 points = self.ecf_credit
                 message = f"consistent with your earlier {', '.join(bad)}; the mistake is counted there"
             elif kind == "consequence":
@@ -340,7 +377,7 @@ class _Grading:
             else:
                 message = f"does not follow from {qid} = {formula} with your numbers; recompute this step"
         return make_item(qid, result, points, 1.0, None if answer is None else answer.given, name, message,
-                         q.value, width, formula, q.args, tuple(own_args), from_own,
+                         q.value, width(), formula, q.args, tuple(own_args), from_own,
                          None if answer is None else answer.value, q.op)
 
     def _precision(self, q: Quantity, value: float, from_own: float, own_args: list[float]) -> int | None:
@@ -400,17 +437,22 @@ def _denied(bad: Sequence[str], held: Sequence[Root], own: Mapping[str, float], 
             "so no credit is carried forward")
 
 
-class _Band:
-    """The band of a right answer (:func:`~grader.tolerance.tolerances`), computed when the
-    item's ``tolerance`` is first read (:func:`~grader.report.correct_item`)."""
+class _Reach:
+    """An item's ``tolerance``, computed when first read (:func:`~grader.report.correct_item`):
+    how far from the step's formula at the arguments the farthest honest value, written to
+    ``d`` decimals, lies (:func:`grader.hand.reach`); at the exact arguments, or (given a
+    grading) at the student's own."""
 
-    __slots__ = ("trace", "d", "asked", "qid")
+    __slots__ = ("trace", "d", "qid", "grading", "center")
 
-    def __init__(self, trace: Trace, d: int, asked: tuple[str, ...], qid: str) -> None:
-        self.trace, self.d, self.asked, self.qid = trace, d, asked, qid
+    def __init__(self, trace: Trace, d: int, qid: str, grading: _Grading | None = None,
+                 center: float | None = None) -> None:
+        self.trace, self.d, self.qid, self.grading, self.center = trace, d, qid, grading, center
 
     def __call__(self) -> float:
-        return trace_tolerances(self.trace, self.d, self.asked)[self.qid]
+        if self.grading is None:
+            return reach(exact_values(self.trace, self.d)[self.qid], self.trace.value(self.qid), self.d)
+        return reach(self.grading.computed(self.qid), self.center, self.d)
 
 
 class _Stands(Mapping[str, float]):

@@ -1,4 +1,11 @@
-"""The one tolerance policy: the band of answers an honest hand calculation can produce.
+"""The worst-case band of one honest step: a bound on what an honest hand calculation can write.
+
+What the grader accepts is the *set* of values an honest hand calculation of a step gives
+(:mod:`grader.hand`); this module bounds that set by one interval around the step's formula.
+The bound serves where a bound is wanted: matching a misconception's step
+(:mod:`grader.diagnosis`), the precision rule and what a written answer may stand for
+(:mod:`grader.grading`), and the generator's check that every misconception is detectable
+(:func:`grader.checks.undetectable`).
 
 Students are told to round to ``d`` decimals; ``u = 0.5 * 10**-d`` is the largest error one
 rounding makes. An answer is judged one step at a time, from the numbers the student had at
@@ -31,17 +38,18 @@ band of a step ``q = f(a_1, ..., a_n)`` at argument values ``a``:
   decimals, a few percent of ``u`` at 2.
 
 Worked example (``d = 4``, ``u = 0.00005``): ``p_A = w_x1_A * x1 = -1.5 * 1`` from exact givens:
-no argument may be off, the product needs no rounding, so ``band = u``: ``-1.50004`` is
-accepted, ``-1.4998`` is not. ``dw_A_C = alpha * o_A * delta_C`` with ``alpha = 10``,
-``o_A = 0.7311``, ``delta_C = 0.1213`` written at 4 decimals: ``band = u + |o_A delta_C| u
+no argument may be off, the product needs no rounding, so ``band = u``.
+``dw_A_C = alpha * o_A * delta_C`` with ``alpha = 10``, ``o_A = 0.7311``, ``delta_C = 0.1213``
+written at 4 decimals: ``band = u + |o_A delta_C| u
 + |alpha delta_C| u + |alpha o_A| u + sub``, where ``sub = 10 * |round(0.7311 * 0.1213, 4) -
 0.7311 * 0.1213| = 10 * |0.0887 - 0.08868243| = 0.0001757`` (the ``alpha * round(o * delta)``
 order; ``alpha * o = 7.311`` and ``alpha * delta = 1.213`` need no rounding):
-``band = 0.00005 + 0.0000044 + 0.0000607 + 0.0003656 + 0.0001757 = 0.000652``.
+``band = 0.00005 + 0.0000044 + 0.0000607 + 0.0003656 + 0.0001757 = 0.000652`` (the honest
+values themselves are ``0.8868243`` and ``0.887`` from the written numbers: see
+:mod:`grader.hand`).
 
 :func:`tolerances` is that band at the exact arguments (every written argument standing for
-u, unwritten ones for their own band): the band an honest student who got every earlier step
-right is judged with, shown as each item's tolerance and used by the generator's
+u, unwritten ones for their own band), used by the generator's
 :func:`grader.checks.undetectable`. :func:`band` is the same rule at any argument values (the
 student's own, a misconception's): :mod:`grader.grading` and :mod:`grader.diagnosis` use it.
 """
@@ -337,19 +345,6 @@ def _right_bands(trace: Trace, d: int, asked: Collection[str] | None, written: f
     return out
 
 
-def least_bands(trace: Trace, decimals: int) -> Mapping[str, float]:
-    """The bands of :func:`tolerances` where every quantity stands for itself (a student who
-    wrote every answer to full precision): no band of any student's is narrower, so an answer
-    this close to the exact value is right whatever the student wrote (computed once per
-    trace and decimals)."""
-    key = ("least-bands", decimals)
-    memo = trace._memo
-    found = memo.get(key)
-    if found is None:
-        found = memo[key] = _right_bands(trace, decimals, None, written=0.0)
-    return found
-
-
-__all__ = ["EPS", "EPSILON", "SUB", "band", "fits", "full_band", "given_stands_for", "least_bands",
+__all__ = ["EPS", "EPSILON", "SUB", "band", "fits", "full_band", "given_stands_for",
            "second_order", "spread", "stands_for", "strict_band", "sub_rounding", "tolerances",
            "trace_tolerances", "unit", "written_decimals"]

@@ -259,6 +259,75 @@ def test_the_readmes_worked_examples():
 
     # p_C = 0.5 * 0.7311 - 1 * 0.2689 = 0.36555 - 0.2689 = 0.09665, written 0.0966
     assert verdicts({"o_A": 0.7311, "o_B": 0.2689, "p_C": 0.0966})["p_C"] == "correct"
+    # 0.36555 rounded up gives 0.0967; nothing honest gives 0.0968
+    assert verdicts({"o_A": 0.7311, "o_B": 0.2689, "p_C": 0.0967})["p_C"] == "correct"
+    assert verdicts({"o_A": 0.7311, "o_B": 0.2689, "p_C": 0.0968})["p_C"] == "incorrect"
     # o_A = 0.8311 (a slip): p_C = 0.5 * 0.8311 - 0.2689 = 0.14665, written 0.1467
     got = verdicts({"o_A": 0.8311, "o_B": 0.2689, "p_C": 0.1467})
     assert (got["o_A"], got["p_C"]) == ("incorrect", "carried-forward")
+
+
+# --------------------------------------------------------------------------- the honest values of a step
+
+
+class _EveryRounding:
+    """A "random" source for tests/honest.py that rounds every sub-result and every quantity,
+    keeps no calculator digits, and works dw as alpha * round(input * delta)."""
+
+    def random(self) -> float:
+        return 0.0
+
+    def randrange(self, n: int) -> int:
+        return 2
+
+
+def test_a_dw_two_units_off_is_refused():
+    """dw_A_B = alpha * o_A * delta_B = 2 * 0.148 * 0.1315 = 0.038924 (exact 0.0389443): written
+    0.0391, two units of the 4th decimal off, it is refused (the worst-case band of old, u plus
+    |alpha delta_B| u + |alpha o_A| u plus alpha times a rounded o_A * delta_B, took it). The
+    honest values from these numbers: 0.038924 (0.0389 written), 2 * round(0.019462) = 0.0390,
+    and with the calculator's digits of o_A = 0.14804719 and delta_B, 0.03894 and 0.0390."""
+    inst = _net(alpha=2.0, x1_A=-1.75, A_B=-0.75)
+    trace = solve(inst)
+    values = {q.id: rnd(q.value, 4) for q in trace.quantities}
+    assert (values["o_A"], values["delta_B"], values["dw_A_B"]) == (0.148, 0.1315, 0.0389)
+    for wrong in (0.0391, 0.0387):
+        values["dw_A_B"] = wrong
+        values["new_w_A_B"] = rnd(-0.75 + wrong, 4)
+        report = _grade(inst, values)
+        assert report["dw_A_B"].verdict == "incorrect", wrong
+        assert report["new_w_A_B"].verdict == "carried-forward"
+
+
+def test_a_student_who_mixes_calculator_digits_and_rounded_sub_results_is_correct():
+    """o_A = sigmoid(-0.5) = 0.37754067 is written 0.3775; a student who keeps the calculator's
+    digits of o_A and rounds o_A * delta_B before multiplying by alpha = 2 writes dw_A_B =
+    2 * round(0.37754067 * 0.1188) = 2 * 0.0449 = 0.0898, which neither the written numbers (with
+    or without rounded sub-results: 0.0896, 0.0897) nor the calculator's digits alone (0.0897) give."""
+    inst = _net(alpha=2.0, x1_A=-0.5, A_B=0.25)
+    trace = solve(inst)
+    values = {q.id: rnd(q.value, 4) for q in trace.quantities}
+    o_full, o, delta = trace.value("o_A"), values["o_A"], values["delta_B"]
+    assert (o, delta) == (0.3775, 0.1188)
+    mixed = rnd(2.0 * rnd(o_full * delta, 4), 4)
+    written_only = {rnd(2.0 * o * delta, 4), rnd(rnd(2.0 * o, 4) * delta, 4), rnd(2.0 * rnd(o * delta, 4), 4),
+                    rnd(rnd(2.0 * delta, 4) * o, 4)}
+    assert mixed == 0.0898 and mixed not in written_only | {rnd(2.0 * o_full * delta, 4)}
+    values["dw_A_B"] = mixed
+    values["new_w_A_B"] = rnd(0.25 + mixed, 4)
+    report = _grade(inst, values)
+    assert report.all_correct, [(i.id, i.message) for i in report.items if i.verdict != "correct"]
+
+
+def test_an_xor_step_worked_with_every_intermediate_rounded_is_correct():
+    """xor asks o, delta and new_w; p and dw are not asked. A student who rounds every p, o, delta
+    and dw, and every sub-result (o (1 - o), each w * delta, alpha * round(input * delta)), writes
+    new weights up to a unit or more from the right ones: all correct."""
+    moved = 0
+    for v in [v for v in VARIANTS if v.family == "xor"]:
+        values = honest_answers(v.instance, _EveryRounding(), keep=0.0)
+        report = run(v, values)
+        assert report.all_correct, [(i.id, i.message) for i in report.items if i.verdict != "correct"]
+        trace = solve(v.instance)
+        moved += sum(abs(values[q] - rnd(trace.value(q), 4)) >= 0.0001 - 1e-12 for q in v.asked)
+    assert moved >= 10  # the rounding did move answers off the right ones
