@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import SANDBOXES, InputError, echo, require_sandbox, user_errors
+from .common import SANDBOXES, InputError, echo, require_sandbox
 
 FORMATS = ("md", "pdf")
 
@@ -61,15 +61,14 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
     options = Options(execute=execute, sandbox=sandbox, id_from=id_from, ecf_credit=ecf_credit,
                       pdf="pdf" in formats, force=force)
     tty = sys.stderr.isatty()
-    with user_errors():
-        require_sandbox(execute, sandbox)
-        if tty:
-            from ..notebooks.batch import find_submissions
+    require_sandbox(execute, sandbox)
+    if tty:
+        from ..notebooks.batch import find_submissions
 
-            total = len(find_submissions(submissions))
-            with click.progressbar(length=total, label="grading", file=sys.stderr) as bar:
-                outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, progress=bar.update,
-                                      wait=wait)
-        else:
-            outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, wait=wait)
+        total = len(find_submissions(submissions))
+        with click.progressbar(length=total, label="grading", file=sys.stderr) as bar:
+            outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, progress=bar.update,
+                                  wait=wait)
+    else:
+        outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, wait=wait)
     echo(outcome.summary)

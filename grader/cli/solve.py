@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from .common import InputError, user_errors, write_output
+from .common import InputError, write_output
 
 FORMATS = ("text", "md", "json", "pdf")
 
@@ -30,8 +30,7 @@ def command(instance: str, fmt: str, output: str | None) -> None:
     """
     from ..solver import solve
 
-    with user_errors():
-        trace = solve(_load(instance))
+    trace = solve(_load(instance))
     if fmt == "json":
         from ..render.solution import solution_json
 
@@ -52,8 +51,7 @@ def command(instance: str, fmt: str, output: str | None) -> None:
                              "use text, md or json") from None
         if output is None:
             raise InputError("--format pdf needs -o FILE.pdf")
-        with user_errors():
-            write_output(solution_pdf(trace), output)
+        write_output(solution_pdf(trace), output)
 
 
 def _load(path: str) -> Any:
