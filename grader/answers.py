@@ -12,14 +12,13 @@ that is a :class:`~grader.errors.BackpropError` (exit status 2 at the command li
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import BackpropError
+from .errors import BackpropError, did_you_mean
 from .expr import MAX_MAGNITUDE, TOO_LARGE, ExprError, evaluate
 from .model import Instance
 
@@ -60,16 +59,6 @@ class Submission:
     asked: tuple[str, ...] | None = None
     #: ids in ``[answers]`` that are not quantities of the instance
     unknown: tuple[str, ...] = ()
-
-
-def did_you_mean(word: str, options: Collection[str]) -> str:
-    """`` (did you mean delta_C?)`` or the empty string."""
-    lowered = {o.lower(): o for o in options}
-    if word.lower() in lowered:
-        close = [lowered[word.lower()]]
-    else:
-        close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def unknown_message(qid: str, options: Collection[str]) -> str:

@@ -144,7 +144,7 @@ def test_missing_invalid_and_unknown():
     assert got["o_B"] == ("invalid", "your answer is a boolean (true), not a number")
     assert got["delta_B"] == ("invalid", "your answer needs execution: calls foo()")
     assert warnings == [
-        "'dleta_A' is not a quantity of this problem (did you mean delta_A?); it was not graded"]
+        "'dleta_A' is not a quantity of this problem (did you mean 'delta_A'?); it was not graded"]
     assert report.score == 1 and report.max_score == 5
 
 
