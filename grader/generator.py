@@ -35,7 +35,6 @@ from .families import Family
 from .model import Connection, Instance, Sample, instance_from_dict
 from .solver import Trace, _structure, solve
 
-T = TypeVar("T")
 R = TypeVar("R")
 
 
@@ -311,7 +310,7 @@ def generate_variants(
 def iter_variants(
     family: Family, roster: Iterable[Student | str], secret: bytes, assignment: str, jobs: int | None = 1,
     then: Callable[[Variant], R] | None = None, taken: Iterable[str] = (),
-    alpha_counts: Mapping[float, int] | None = None,
+    alpha_counts: Mapping[float, int] | None = None, preload: Sequence[str] = (),
 ) -> Iterator[tuple[Variant, R | None]]:
     """The variants of :func:`generate_variants`, one at a time in roster order as they are
     drawn, each with ``then(variant)`` (None without ``then``).
@@ -324,13 +323,18 @@ def iter_variants(
     ``taken``: canonical instances (:func:`canonical`) that students drawn earlier already
     have (the key's, when late students are added): no student here gets one of them.
     ``alpha_counts``: how many of those students have each alpha (:func:`class_alphas`).
+    ``preload``: the modules ``then`` needs, imported once by the workers' fork server
+    (:func:`grader.parallel.imap`; ``jobs`` None: all cores).
     """
     students = [s if isinstance(s, Student) else Student(s) for s in roster]
     alphas = class_alphas(family, secret, assignment, students, alpha_counts)
     first = functools.partial(_first_variant, family, secret, assignment, then)
     taken = set(taken)
     work = [(s, alphas[s.id]) for s in students]
-    for s, (v, extra) in zip(students, _imap(first, work, jobs), strict=True):
+    from .parallel import imap  # (multiprocessing: imported only when variants are drawn)
+
+    drawn = imap(first, work, jobs=jobs, preload=("grader.generator", *preload))
+    for s, (v, extra) in zip(students, drawn, strict=True):
         text = canonical(v.instance)
         if text in taken:
             v = draw_variant(family, secret, assignment, s, taken, alphas[s.id])
@@ -344,22 +348,6 @@ def _first_variant(family: Family, secret: bytes, assignment: str, then: Callabl
                    work: tuple[Student, float]) -> tuple[Variant, R | None]:
     v = draw_variant(family, secret, assignment, work[0], alpha=work[1])
     return v, (then(v) if then is not None else None)
-
-
-def _imap(fn: Callable[[T], R], items: Sequence[T], jobs: int | None) -> Iterator[R]:
-    """``map(fn, items)`` computed by ``jobs`` forked processes, results in input order as
-    they come (:func:`grader.parallel.pmap`, one at a time: the caller uses the first results
-    while the workers compute the next). Small inputs stay in this process."""
-    import multiprocessing
-
-    from .parallel import default_jobs
-
-    jobs = default_jobs() if jobs is None else jobs
-    if jobs <= 1 or len(items) < 100 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from map(fn, items)
-        return
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        yield from pool.imap(fn, items, chunksize=max(1, len(items) // (jobs * 16)))
 
 
 __all__ = [

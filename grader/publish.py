@@ -41,6 +41,7 @@ from .files import read_text
 from .generator import Student, Variant, canonical, iter_variants, sign
 from .key import key_document, key_entry, key_text
 from .model import instance_from_dict
+from .parallel import GENERATE_PRELOAD
 from .staging import Stage
 
 FORMATS = ("toml", "md", "ipynb", "pdf")
@@ -272,7 +273,8 @@ def publish(target: Target, family: Family, students: Sequence[Student], secret:
         render = partial(_render_student, formats, assignment)
         drawn = iter_variants(family, new, secret, assignment, jobs, then=render,
                               taken={canonical(v.instance) for v in kept},
-                              alpha_counts=Counter(v.instance.alpha for v in kept))
+                              alpha_counts=Counter(v.instance.alpha for v in kept),
+                              preload=GENERATE_PRELOAD)
         try:
             for v, (files, entry, row) in drawn:
                 for rel, content in files:

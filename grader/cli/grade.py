@@ -50,7 +50,7 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
     """
     from .. import parallel
 
-    if (jobs or parallel.default_jobs()) > 1:  # the fork server imports while this process does too
+    if parallel.workers(jobs) > 1:  # the fork server imports while this process does too
         parallel.start(parallel.context(parallel.BATCH_PRELOAD))
     from ..notebooks.batch import Options, grade_batch
 
