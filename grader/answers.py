@@ -29,7 +29,8 @@ _NO_NAMES: Mapping[str, float] = {}
 class Answer:
     """One answer as the student wrote it.
 
-    ``value`` None and ``error`` None: unanswered. ``error`` set: invalid, with the reason.
+    ``value`` None and ``error`` None: unanswered. ``error`` set: invalid, with the reason;
+    ``needs_execution``: invalid because only running the notebook computes it.
     """
 
     id: str
@@ -37,6 +38,7 @@ class Answer:
     given: str | float | None
     value: float | None
     error: str | None = None
+    needs_execution: bool = False
 
     @property
     def missing(self) -> bool:
@@ -105,7 +107,7 @@ def read_answer(qid: str, raw: Any, names: Mapping[str, float] = _NO_NAMES) -> A
         try:
             return Answer(qid, shown, evaluate(raw, names))
         except ExprError as exc:
-            return Answer(qid, shown, None, exc.message)
+            return Answer(qid, shown, None, exc.message, exc.needs_execution)
     kind = {dict: "a table", list: "a list"}.get(type(raw), type(raw).__name__)
     if not isinstance(raw, (dict, list)):
         kind = f"a {type(raw).__name__.replace('_', ' ')}"

@@ -33,7 +33,14 @@ _EMPTY: Mapping[str, float] = {}
 
 
 class ExprError(BackpropError):
-    """An answer that is not a plain arithmetic expression over known values."""
+    """An answer that is not a plain arithmetic expression over known values. What kind of
+    problem it is are fields, never read out of the message: ``needs_execution`` (code that
+    only running the notebook computes), ``unknown`` (the unknown name, when that is it)."""
+
+    def __init__(self, message: str, *, needs_execution: bool = False, unknown: str | None = None) -> None:
+        super().__init__(message)
+        self.needs_execution = needs_execution
+        self.unknown = unknown
 
 
 def evaluate(text: str, names: Mapping[str, float] = _EMPTY) -> float:
@@ -148,12 +155,12 @@ def _eval(node: ast.expr, names: Mapping[str, float], depth: int) -> float:
             raise ExprError("is not a number (NaN)")
         if node.id.lower() in ("inf", "infinity"):
             raise ExprError("is infinite, not an answer")
-        raise ExprError(f"unknown name {node.id!r}")
+        raise ExprError(f"unknown name {node.id!r}", unknown=node.id)
     if isinstance(node, ast.Call):
         name = _function_name(node.func)
         if name not in FUNCTIONS:
             shown = name if name is not None else unparse(node.func)
-            raise ExprError(f"needs execution: calls {_short(shown)}()")
+            raise ExprError(f"needs execution: calls {_short(shown)}()", needs_execution=True)
         if node.keywords or len(node.args) != 1:
             raise ExprError(f"{name}() takes exactly one number")
         x = _eval(node.args[0], names, d)
@@ -163,5 +170,6 @@ def _eval(node: ast.expr, names: Mapping[str, float], depth: int) -> float:
             raise ExprError(f"takes {name}() of {x:g}, which is undefined")
         return _finite(FUNCTIONS[name](x))
     if isinstance(node, ast.Attribute):
-        raise ExprError(f"unknown name {_short(unparse(node))!r}")
+        shown = _short(unparse(node))
+        raise ExprError(f"unknown name {shown!r}", unknown=shown)
     raise ExprError(f"is not a plain arithmetic expression: {_short(unparse(node))!r}")

@@ -218,19 +218,35 @@ def asked_ids(trace: Trace, family: Family) -> tuple[str, ...]:
     return found
 
 
-def rejection(family: Family, instance: Instance) -> tuple[str | None, Trace, tuple[str, ...]]:
+@dataclass(frozen=True)
+class Rejection:
+    """Why a draw is redrawn: the ``kind`` of check it failed (one of :data:`REJECTIONS`,
+    counted in the error when no draw passes) and that check's message."""
+
+    kind: str
+    message: str
+
+
+#: the kinds of :class:`Rejection`, in the order the checks run
+REJECTIONS = ("saturated", "too small", "free answers", "undetectable", "duplicate")
+
+
+def rejection(family: Family, instance: Instance) -> tuple[Rejection | None, Trace, tuple[str, ...]]:
     """Why ``instance`` is rejected (None when it passes), with its trace and asked ids."""
     trace = solve(instance)
     asked = asked_ids(trace, family)
     c = family.constraints
-    reason = checks.saturation(trace, c.min_output, c.max_output) or checks.too_small(
-        trace, asked, instance.rounding
-    )
-    if reason is None and not c.allow_free_answers:
-        reason = checks.free_answers(trace, asked)
-    if reason is None:
-        reason = checks.undetectable(trace, asked)
-    return reason, trace, asked
+    found = [
+        ("saturated", lambda: checks.saturation(trace, c.min_output, c.max_output)),
+        ("too small", lambda: checks.too_small(trace, asked, instance.rounding)),
+        ("free answers", lambda: None if c.allow_free_answers else checks.free_answers(trace, asked)),
+        ("undetectable", lambda: checks.undetectable(trace, asked)),
+    ]
+    for kind, check in found:
+        message = check()
+        if message is not None:
+            return Rejection(kind, message), trace, asked
+    return None, trace, asked
 
 
 def class_alphas(family: Family, secret: bytes, assignment: str, students: Sequence[Student],
@@ -265,12 +281,12 @@ def draw_variant(
     rng = Drbg(student_seed(secret, family.id, assignment, s.id))
     own = rng.choice(family.grids.alpha)  # (drawn either way: the rest of the stream is the same)
     alpha = own if alpha is None else alpha  # the student's through every redraw (module docstring)
-    reasons: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()  # by kind
     for attempt in range(family.constraints.max_draws):
         instance = draw_instance(family, rng, alpha)
         reason, trace, asked = rejection(family, instance)
         if reason is None and taken is not None and canonical(instance) in taken:
-            reason = "duplicate: the same variant as an earlier student"
+            reason = Rejection("duplicate", "duplicate: the same variant as an earlier student")
         if reason is None:
             if taken is not None:
                 taken.add(canonical(instance))
@@ -281,7 +297,7 @@ def draw_variant(
             )
             variant.__dict__["exact"] = trace  # the cached_property's slot: no second solve
             return variant
-        reasons[reason.split(":")[0]] += 1
+        reasons[reason.kind] += 1
     summary = ", ".join(f"{n} {why}" for why, n in reasons.most_common())
     fix = f"widen the value grids in {family.source} or relax [constraints]"
     if reasons.most_common(1)[0][0] == "free answers":
@@ -352,5 +368,6 @@ def _first_variant(family: Family, secret: bytes, assignment: str, then: Callabl
 
 __all__ = [
     "Drbg", "Student", "Variant", "canonical", "sign", "student_seed", "draw_instance",
-    "draw_variant", "generate_variants", "iter_variants", "rejection", "asked_ids", "class_alphas",
+    "draw_variant", "generate_variants", "iter_variants", "rejection", "Rejection", "REJECTIONS", "asked_ids",
+    "class_alphas",
 ]

@@ -56,9 +56,9 @@ def row_of(student: str, entry: Mapping[str, Any] | None, max_score: float) -> R
     items = res["items"]
     points = {i["id"]: i["points"] for i in items}
     misconceptions = tuple(dict.fromkeys(i["misconception"] for i in items if i.get("misconception")))
-    needs = any("needs execution" in str(i.get("message", "")) for i in items)
     return Row(student, entry["status"], float(res["score"]), float(res["max_score"]), points,
-               entry.get("message", ""), entry["file"], res, misconceptions, needs)
+               entry.get("message", ""), entry["file"], res, misconceptions,
+               bool(entry.get("needs_execution")))
 
 
 def slim(entry: Mapping[str, Any], row: Row) -> dict[str, Any]:

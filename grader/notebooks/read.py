@@ -258,10 +258,9 @@ def _value(node: ast.expr, names: Mapping[str, float], dynamic: Collection[str])
     try:
         return evaluate_node(node, names)
     except ExprError as exc:
-        m = re.match(r"unknown name '([^']+)'", exc.message)
-        if m and m.group(1) in dynamic:
-            raise ExprError(f"needs execution: uses {m.group(1)!r}, "
-                            "which only running the notebook defines") from None
+        if exc.unknown is not None and exc.unknown in dynamic:
+            raise ExprError(f"needs execution: uses {exc.unknown!r}, "
+                            "which only running the notebook defines", needs_execution=True) from None
         raise
 
 
@@ -357,13 +356,14 @@ def _filled_answer(qid: str, given: str | float, value: float | None, error: str
     fields["given"] = given
     fields["value"] = value
     fields["error"] = error
+    fields["needs_execution"] = False
     return answer
 
 
 _object_new = object.__new__
 # The fast path builds one Answer per answer, a good part of its time. Should Answer ever get
 # other fields, a __post_init__ or slots, it is built the ordinary way.
-_ANSWER_FIELDS = ["id", "given", "value", "error"]
+_ANSWER_FIELDS = ["id", "given", "value", "error", "needs_execution"]
 _new_answer = (_filled_answer if [f.name for f in dataclasses.fields(Answer)] == _ANSWER_FIELDS
                and not hasattr(Answer, "__post_init__") and not hasattr(Answer, "__slots__") else Answer)
 
@@ -434,7 +434,7 @@ def read_answers(
                         answers[name] = Answer(
                             name, None, None,
                             f"needs execution: assigned in {_how(stmt)} (code cell {number}); "
-                            "write a plain value or grade with --execute")
+                            "write a plain value or grade with --execute", needs_execution=True)
                     continue
                 if isinstance(node, ast.Constant) and (node.value is Ellipsis or node.value is None):
                     continue  # the handout's placeholder: unanswered, keeps any earlier answer
@@ -444,7 +444,7 @@ def read_answers(
                 except ExprError as exc:
                     names.pop(name, None)
                     if name in valid:
-                        answers[name] = Answer(name, shown, None, exc.message)
+                        answers[name] = Answer(name, shown, None, exc.message, exc.needs_execution)
                     continue
                 names[name] = value
                 if name in valid:
