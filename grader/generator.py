@@ -88,6 +88,8 @@ class Variant:
     signature: str
     name: str = ""
     email: str = ""
+    #: how many draws were rejected before this one
+    redraws: int = 0
 
     @functools.cached_property
     def exact(self) -> Trace:
@@ -280,7 +282,7 @@ def draw_variant(
     own = rng.choice(family.grids.alpha)  # (drawn either way: the rest of the stream is the same)
     alpha = own if alpha is None else alpha  # the student's through every redraw (module docstring)
     reasons: Counter[str] = Counter()  # by kind
-    for _ in range(family.constraints.max_draws):
+    for attempt in range(family.constraints.max_draws):
         instance = draw_instance(family, rng, alpha)
         reason, trace, asked = rejection(family, instance)
         if reason is None and taken is not None and canonical(instance) in taken:
@@ -291,6 +293,7 @@ def draw_variant(
             variant = Variant(
                 student=s.id, assignment=assignment, family=family.id, instance=instance, asked=asked,
                 signature=sign(secret, assignment, s.id, instance), name=s.name, email=s.email,
+                redraws=attempt,
             )
             variant.__dict__["exact"] = trace  # the cached_property's slot: no second solve
             return variant
