@@ -19,7 +19,6 @@ that is a :class:`~grader.errors.BackpropError` (exit status 2 at the command li
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import numbers
@@ -30,7 +29,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import BackpropError
+from .errors import BackpropError, did_you_mean
 from .expr import MAX_MAGNITUDE, TOO_LARGE, TYPOGRAPHIC, ExprError, decimal_comma, evaluate, normalize
 from .model import Instance
 
@@ -42,7 +41,8 @@ _NO_REASONS: Mapping[str, str] = {}
 class Answer:
     """One answer as the student wrote it.
 
-    ``value`` None and ``error`` None: unanswered. ``error`` set: invalid, with the reason.
+    ``value`` None and ``error`` None: unanswered. ``error`` set: invalid, with the reason;
+    ``needs_execution``: invalid because only running the notebook computes it.
     """
 
     id: str
@@ -50,6 +50,7 @@ class Answer:
     given: str | float | None
     value: float | None
     error: str | None = None
+    needs_execution: bool = False
 
     @property
     def missing(self) -> bool:
@@ -72,16 +73,6 @@ class Submission:
     asked: tuple[str, ...] | None = None
     #: ids in ``[answers]`` that are not quantities of the instance
     unknown: tuple[str, ...] = ()
-
-
-def did_you_mean(word: str, options: Collection[str]) -> str:
-    """`` (did you mean delta_C?)`` or the empty string."""
-    lowered = {o.lower(): o for o in options}
-    if word.lower() in lowered:
-        close = [lowered[word.lower()]]
-    else:
-        close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def unknown_message(qid: str, options: Collection[str]) -> str:
@@ -112,10 +103,18 @@ class Names:
         self.absent: dict[str, str] = {
             qid: f"uses {qid} before it is answered; an answer may use the given values and the "
                  "answers above it" for qid in ids}
+        #: the absent names that only running the notebook gives a value
+        self.dynamic: set[str] = set()
+
+    def runs(self, name: str, message: str) -> None:
+        """``name`` has a value only when the notebook runs (``message`` says so)."""
+        self.absent[name] = message
+        self.dynamic.add(name)
 
     def note(self, answer: Answer) -> None:
         """After ``answer`` is read: its value for the answers below it, or why there is none."""
         qid = answer.id
+        self.dynamic.discard(qid)
         if answer.value is not None:
             self.values[qid] = answer.value
             return

@@ -62,9 +62,11 @@ class ExprError(BackpropError):
     ``call``: the function an expression calls that an answer cannot (``foo`` of ``foo(1)``);
     the readers say what to do (run the notebook with ``--execute``, or write the number)."""
 
-    def __init__(self, message: str, *, call: str | None = None) -> None:
+    def __init__(self, message: str, *, call: str | None = None, absent: str | None = None) -> None:
         super().__init__(message)
         self.call = call
+        #: the name used that is known but has no value (the message is the caller's)
+        self.absent = absent
 
 
 def normalize(text: str) -> str:
@@ -194,7 +196,7 @@ def _eval(node: ast.expr, names: Mapping[str, float], depth: int, absent: Mappin
                 raise ExprError(f"uses {node.id!r}, which is not a number")
             return _finite(float(v))
         if node.id in absent:
-            raise ExprError(absent[node.id])
+            raise ExprError(absent[node.id], absent=node.id)
         if node.id in ("e", "pi"):
             return math.e if node.id == "e" else math.pi
         if node.id.lower() == "nan":

@@ -35,7 +35,6 @@ from .family import Family
 from .model import Connection, Instance, Sample, instance_from_dict
 from .solver import Trace, _structure, solve
 
-T = TypeVar("T")
 R = TypeVar("R")
 
 
@@ -219,19 +218,35 @@ def asked_ids(trace: Trace, family: Family) -> tuple[str, ...]:
     return found
 
 
-def rejection(family: Family, instance: Instance) -> tuple[str | None, Trace, tuple[str, ...]]:
+@dataclass(frozen=True)
+class Rejection:
+    """Why a draw is redrawn: the ``kind`` of check it failed (one of :data:`REJECTIONS`,
+    counted in the error when no draw passes) and that check's message."""
+
+    kind: str
+    message: str
+
+
+#: the kinds of :class:`Rejection`, in the order the checks run
+REJECTIONS = ("saturated", "too small", "free answers", "undetectable", "duplicate")
+
+
+def rejection(family: Family, instance: Instance) -> tuple[Rejection | None, Trace, tuple[str, ...]]:
     """Why ``instance`` is rejected (None when it passes), with its trace and asked ids."""
     trace = solve(instance)
     asked = asked_ids(trace, family)
     c = family.constraints
-    reason = checks.saturation(trace, c.min_output, c.max_output) or checks.too_small(
-        trace, asked, instance.rounding
-    )
-    if reason is None and not c.allow_free_answers:
-        reason = checks.free_answers(trace, asked)
-    if reason is None:
-        reason = checks.undetectable(trace, asked)
-    return reason, trace, asked
+    found = [
+        ("saturated", lambda: checks.saturation(trace, c.min_output, c.max_output)),
+        ("too small", lambda: checks.too_small(trace, asked, instance.rounding)),
+        ("free answers", lambda: None if c.allow_free_answers else checks.free_answers(trace, asked)),
+        ("undetectable", lambda: checks.undetectable(trace, asked)),
+    ]
+    for kind, check in found:
+        message = check()
+        if message is not None:
+            return Rejection(kind, message), trace, asked
+    return None, trace, asked
 
 
 def class_alphas(family: Family, secret: bytes, assignment: str, students: Sequence[Student],
@@ -266,12 +281,12 @@ def draw_variant(
     rng = Drbg(student_seed(secret, family.id, assignment, s.id))
     own = rng.choice(family.grids.alpha)  # (drawn either way: the rest of the stream is the same)
     alpha = own if alpha is None else alpha  # the student's through every redraw (module docstring)
-    reasons: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()  # by kind
     for attempt in range(family.constraints.max_draws):
         instance = draw_instance(family, rng, alpha)
         reason, trace, asked = rejection(family, instance)
         if reason is None and taken is not None and canonical(instance) in taken:
-            reason = "duplicate: the same variant as an earlier student"
+            reason = Rejection("duplicate", "duplicate: the same variant as an earlier student")
         if reason is None:
             if taken is not None:
                 taken.add(canonical(instance))
@@ -282,7 +297,7 @@ def draw_variant(
             )
             variant.__dict__["exact"] = trace  # the cached_property's slot: no second solve
             return variant
-        reasons[reason.split(":")[0]] += 1
+        reasons[reason.kind] += 1
     summary = ", ".join(f"{n} {why}" for why, n in reasons.most_common())
     fix = f"widen the value grids in {family.source} or relax [constraints]"
     if reasons.most_common(1)[0][0] == "free answers":
@@ -311,7 +326,7 @@ def generate_variants(
 def iter_variants(
     family: Family, roster: Iterable[Student | str], secret: bytes, assignment: str, jobs: int | None = 1,
     then: Callable[[Variant], R] | None = None, taken: Iterable[str] = (),
-    alpha_counts: Mapping[float, int] | None = None,
+    alpha_counts: Mapping[float, int] | None = None, preload: Sequence[str] = (),
 ) -> Iterator[tuple[Variant, R | None]]:
     """The variants of :func:`generate_variants`, one at a time in roster order as they are
     drawn, each with ``then(variant)`` (None without ``then``).
@@ -324,13 +339,18 @@ def iter_variants(
     ``taken``: canonical instances (:func:`canonical`) that students drawn earlier already
     have (the key's, when late students are added): no student here gets one of them.
     ``alpha_counts``: how many of those students have each alpha (:func:`class_alphas`).
+    ``preload``: the modules ``then`` needs, imported once by the workers' fork server
+    (:func:`grader.parallel.imap`; ``jobs`` None: all cores).
     """
     students = [s if isinstance(s, Student) else Student(s) for s in roster]
     alphas = class_alphas(family, secret, assignment, students, alpha_counts)
     first = functools.partial(_first_variant, family, secret, assignment, then)
     taken = set(taken)
     work = [(s, alphas[s.id]) for s in students]
-    for s, (v, extra) in zip(students, _imap(first, work, jobs), strict=True):
+    from .parallel import imap  # (multiprocessing: imported only when variants are drawn)
+
+    drawn = imap(first, work, jobs=jobs, preload=("grader.generator", *preload))
+    for s, (v, extra) in zip(students, drawn, strict=True):
         text = canonical(v.instance)
         if text in taken:
             v = draw_variant(family, secret, assignment, s, taken, alphas[s.id])
@@ -346,23 +366,8 @@ def _first_variant(family: Family, secret: bytes, assignment: str, then: Callabl
     return v, (then(v) if then is not None else None)
 
 
-def _imap(fn: Callable[[T], R], items: Sequence[T], jobs: int | None) -> Iterator[R]:
-    """``map(fn, items)`` computed by ``jobs`` forked processes, results in input order as
-    they come (:func:`grader.parallel.pmap`, one at a time: the caller uses the first results
-    while the workers compute the next). Small inputs stay in this process."""
-    import multiprocessing
-
-    from .parallel import default_jobs
-
-    jobs = default_jobs() if jobs is None else jobs
-    if jobs <= 1 or len(items) < 100 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from map(fn, items)
-        return
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        yield from pool.imap(fn, items, chunksize=max(1, len(items) // (jobs * 16)))
-
-
 __all__ = [
     "Drbg", "Student", "Variant", "canonical", "sign", "student_seed", "draw_instance",
-    "draw_variant", "generate_variants", "iter_variants", "rejection", "asked_ids", "class_alphas",
+    "draw_variant", "generate_variants", "iter_variants", "rejection", "Rejection", "REJECTIONS", "asked_ids",
+    "class_alphas",
 ]

@@ -3,11 +3,13 @@ threads, that die with their parent, and whose death is noticed.
 
 Policy (issue 10):
 
+- One way to run work on several processes: :func:`run_chunks` (chunks, results as they come;
+  ``backprop grade``), and :func:`imap` over it (items, results in their order; ``backprop
+  generate``). "All cores" is one number, :func:`all_cores`: the cores this process may run on.
 - No fork after a library has started threads. A forked copy of a process with threads
   inherits their locks as they were (a typst compiler's, say) and can wait on them for ever.
   Workers are therefore forked by a *fork server*, a fresh process that imports the modules
   the work needs (``preload``) and nothing else, or spawned where there is no fork server.
-  :func:`pmap`, which forks this process itself, does so only while it has one thread.
 - Workers die with their parent: each watches a pipe whose only writing end the parent holds,
   and exits when the pipe closes (the parent ended, however it ended, ``kill -9`` included).
 - A worker that dies (the out-of-memory killer, a crash) breaks the pool; the chunks that were
@@ -25,44 +27,34 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
+
+from .errors import BackpropError
 
 #: what the fork server of ``backprop grade`` imports (named here, so that the command can start
 #: it before importing the batch itself)
 BATCH_PRELOAD = ("grader.batch.preload",)
+#: what the fork server of ``backprop generate`` imports: drawing variants, rendering handouts
+GENERATE_PRELOAD = ("grader.publish", "grader.render.handout", "grader.render.solution")
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
-def default_jobs() -> int:
+def all_cores() -> int:
+    """The number of cores this process may run on (its CPU affinity; all the machine's where
+    the system does not say): what ``--jobs`` means when it is not given."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
 
 
-def threads() -> int | None:
-    """The number of threads of this process (all of them, also those a library started
-    outside Python), or None where the system does not say."""
-    try:
-        return len(os.listdir("/proc/self/task"))
-    except OSError:
-        return None
-
-
-def pmap(fn: Callable[[T], R], items: Sequence[T], jobs: int | None = None, min_per_job: int = 50) -> list[R]:
-    """``[fn(x) for x in items]`` on ``jobs`` processes (forked: ``fn`` and the items need not
-    be importable by name, only picklable results). Small inputs stay in this process, and so
-    does everything once this process has threads (see the module's policy)."""
-    jobs = default_jobs() if jobs is None else jobs
-    if (jobs <= 1 or len(items) < 2 * min_per_job or "fork" not in multiprocessing.get_all_start_methods()
-            or threads() != 1):
-        return [fn(x) for x in items]
-    ctx = multiprocessing.get_context("fork")
-    chunk = max(1, len(items) // (jobs * 8))
-    with ctx.Pool(jobs) as pool:
-        return pool.map(fn, items, chunksize=chunk)
+def workers(jobs: int | None) -> int:
+    """``jobs`` worker processes, or :func:`all_cores` when it is None."""
+    return all_cores() if jobs is None else max(1, jobs)
 
 
 # --------------------------------------------------------------------------- worker pools
@@ -210,3 +202,50 @@ def _one_by_one(ctx: Any, fn: Callable[[list[T]], list[R]], items: list[T], life
     finally:
         if pool is not None:
             _stop(pool)
+
+
+# --------------------------------------------------------------------------- in order
+
+
+class WorkerDied(BackpropError):
+    """A worker process died (the out-of-memory killer, a crash) twice on the same item."""
+
+
+def imap(fn: Callable[[T], R], items: Sequence[T], *, jobs: int | None = None, preload: Sequence[str] = (),
+         least: int = 100) -> Iterator[R]:
+    """``map(fn, items)`` on :func:`workers` ``(jobs)`` processes of :func:`run_chunks`, each
+    result as soon as it and those before it are done (the caller uses the first results while
+    the workers compute the next). ``fn`` and the items must be picklable (``fn`` a module-level
+    function or a partial of one). Fewer than ``least`` items, or one job, stay in this process.
+    An item whose worker dies twice raises :class:`WorkerDied`."""
+    jobs = workers(jobs)
+    if jobs <= 1 or len(items) < least:
+        yield from map(fn, items)
+        return
+    size = max(1, len(items) // (jobs * 16))
+    numbered = list(enumerate(items))
+    chunks = [numbered[i:i + size] for i in range(0, len(numbered), size)]
+    done: dict[int, Any] = {}
+    following = 0
+    for results in run_chunks(partial(_numbered, fn), chunks, jobs=jobs, preload=preload, died=_died):
+        for i, result in results:
+            if isinstance(result, _Death):
+                raise WorkerDied(f"a worker process died ({result.reason}) twice on the same work; "
+                                 "run again, with fewer --jobs if memory is short")
+            done[i] = result
+        while following in done:
+            yield done.pop(following)
+            following += 1
+
+
+def _numbered(fn: Callable[[T], R], chunk: list[tuple[int, T]]) -> list[tuple[int, R]]:
+    return [(i, fn(x)) for i, x in chunk]
+
+
+@dataclass(frozen=True)
+class _Death:
+    reason: str
+
+
+def _died(item: tuple[int, Any], reason: str) -> tuple[int, _Death]:
+    return item[0], _Death(reason)

@@ -41,6 +41,7 @@ from .files import read_text
 from .generator import Student, Variant, canonical, iter_variants, sign
 from .key import key_document, key_entry, key_text
 from .model import instance_from_dict
+from .parallel import GENERATE_PRELOAD
 from .staging import Stage
 
 FORMATS = ("toml", "md", "ipynb", "pdf")
@@ -272,7 +273,8 @@ def publish(target: Target, family: Family, students: Sequence[Student], secret:
         render = partial(_render_student, formats, assignment)
         drawn = iter_variants(family, new, secret, assignment, jobs, then=render,
                               taken={canonical(v.instance) for v in kept},
-                              alpha_counts=Counter(v.instance.alpha for v in kept))
+                              alpha_counts=Counter(v.instance.alpha for v in kept),
+                              preload=GENERATE_PRELOAD)
         try:
             for v, (files, entry, row) in drawn:
                 for rel, content in files:
@@ -295,6 +297,33 @@ def publish(target: Target, family: Family, students: Sequence[Student], secret:
     finally:
         stage.discard()
     return Published(target.path, target.mode, formats, combined, tuple(added), len(kept), spread(stats))
+
+
+def generate(family: str, out: str | os.PathLike[str], *, roster: str | None = None, count: int | None = None,
+             assignment: str = "hw", formats: str | None = None, secret_file: str | None = None,
+             problems: str | None = None, combined: bool = False, jobs: int | None = None,
+             force: bool = False, add: bool = False) -> tuple[Published, str | Path]:
+    """``backprop generate`` with its options as given: the family and roster (a CSV, or
+    ``count`` numbered students) loaded, the secret read (made when missing), OUT opened for
+    ``force`` (replace) or ``add`` (late students) and :func:`publish`; returns what was
+    written and the secret's path. Every problem with the options is a :class:`BackpropError`."""
+    from .families import load_family
+    from .roster import default_secret_path, load_or_create_secret, numbered_roster, read_roster
+
+    chosen = parse_formats(formats) if formats is not None else None
+    if (roster is None) == (count is None):
+        raise BackpropError("give exactly one of --roster CSV or --count N")
+    if force and add:
+        raise BackpropError("give at most one of --force (replace it all) and --add (late students)")
+    if not assignment.strip() or any(c in assignment for c in "/\\\n"):
+        raise BackpropError(f"--assignment: {assignment!r} is not a usable id; use letters, digits, - or _")
+    target = open_target(out, "replace" if force else "add" if add else "new")
+    fam = load_family(family, problems)
+    students = read_roster(roster) if roster is not None else numbered_roster(count or 0)
+    secret = secret_file or default_secret_path()  # (shown as given)
+    done = publish(target, fam, students, load_or_create_secret(secret), assignment=assignment,
+                   formats=chosen, combined=combined, jobs=jobs)
+    return done, secret
 
 
 #: one student's files (path under OUT, content), entry of the key, and row of the spread
@@ -326,6 +355,6 @@ def _render_student(formats: tuple[str, ...], assignment: str, v: Variant) -> Re
 
 
 __all__ = [
-    "FORMATS", "MODES", "Target", "Published", "Spread", "open_target", "publish", "parse_formats",
-    "renderers", "spread",
+    "FORMATS", "MODES", "Target", "Published", "Spread", "generate", "open_target", "publish",
+    "parse_formats", "renderers", "spread",
 ]

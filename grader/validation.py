@@ -7,12 +7,11 @@ a structure seen before is built at once (:mod:`grader.shapes`).
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import BackpropError, located
+from .errors import BackpropError, did_you_mean, located
 from .model import (
     BIAS,
     BIAS_KINDS,
@@ -54,12 +53,6 @@ def instance_from_dict(
             remember(data, weights, instance)
             return instance
     return _validate(data, source, table)
-
-
-def _did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
-    same_but_case = [o for o in options if o.lower() == word.lower()]
-    close = same_but_case or difflib.get_close_matches(word, list(options), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _number(value: Any, source: str | None, key: str | None, what: str = "a number") -> float:
@@ -150,7 +143,7 @@ def _validate(data: Mapping[str, Any], source: str | None, table: str | None) ->
     for key in data:
         if key not in TOP_LEVEL_KEYS:
             raise err(str(key),
-                f"unknown key{_did_you_mean(str(key), TOP_LEVEL_KEYS)}; "
+                f"unknown key{did_you_mean(str(key), TOP_LEVEL_KEYS)}; "
                 f"the keys are {', '.join(TOP_LEVEL_KEYS)}",
             )
 
@@ -241,12 +234,12 @@ def _validate(data: Mapping[str, Any], source: str | None, table: str | None) ->
             )
         if src not in layer_of:
             raise err(wkey,
-                f"unknown source {src!r}{_did_you_mean(src, list(layer_of))}; "
+                f"unknown source {src!r}{did_you_mean(src, list(layer_of))}; "
                 f"the sources are {', '.join(layer_of)}",
             )
         if dst not in neuron_set:
             raise err(wkey,
-                f"unknown neuron {dst!r}{_did_you_mean(dst, neurons)}; the neurons are {', '.join(neurons)}",
+                f"unknown neuron {dst!r}{did_you_mean(dst, neurons)}; the neurons are {', '.join(neurons)}",
             )
         if layer_of[src] >= layer_of[dst]:
             how = "within a layer" if layer_of[src] == layer_of[dst] else "backward"
@@ -301,7 +294,7 @@ def _validate(data: Mapping[str, Any], source: str | None, table: str | None) ->
             if name not in inputs:
                 raise err(
                     f"{skey}.inputs.{name}",
-                    f"is not a declared input{_did_you_mean(str(name), inputs)}; the inputs are "
+                    f"is not a declared input{did_you_mean(str(name), inputs)}; the inputs are "
                     f"{', '.join(inputs)}: remove it or add it to inputs",
                 )
         for name in inputs:
@@ -313,7 +306,7 @@ def _validate(data: Mapping[str, Any], source: str | None, table: str | None) ->
         for name in desired:
             if name not in layers[-1]:
                 raise err(f"{skey}.desired.{name}",
-                    f"is not a final-layer neuron{_did_you_mean(str(name), layers[-1])}; "
+                    f"is not a final-layer neuron{did_you_mean(str(name), layers[-1])}; "
                     f"desired values are given only for {', '.join(layers[-1])}",
                 )
         for name in layers[-1]:

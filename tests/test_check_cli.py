@@ -183,7 +183,7 @@ CORPUS: dict[str, tuple[bytes | str, int, str]] = {
     "meta not a table": ("meta = 3\n" + INSTANCE + A, 2,
                          "Error: {f}: meta must be a table ([meta]), not a single value\n"),
     "misspelt table": ("[anwsers]\np_A = 1\n" + INSTANCE, 2,
-                       "Error: {f}: unknown table [anwsers] (did you mean answers?); "
+                       "Error: {f}: unknown table [anwsers] (did you mean 'answers'?); "
                        "an answer file has [meta], [instance] and [answers]\n"),
 }
 
@@ -213,7 +213,7 @@ ANSWER_CORPUS: dict[str, tuple[str, list[str]]] = {
     "caret": ('p_A = "2^3"\n',
               ["  p_A: your answer uses the operator ^, which is not allowed (use ** for powers)"]),
     "unknown id": ("p_a = 1.0\nP = -0.1\n", [
-        "Warnings:", "  'p_a' is not a quantity of this problem (did you mean p_A?); it was not graded"]),
+        "Warnings:", "  'p_a' is not a quantity of this problem (did you mean 'p_A'?); it was not graded"]),
 }
 
 

@@ -150,7 +150,7 @@ def test_missing_invalid_and_unknown():
                                          "a number or an arithmetic expression (exp, log, sqrt and round "
                                          "may be used)")
     assert warnings == [
-        "'dleta_A' is not a quantity of this problem (did you mean delta_A?); it was not graded"]
+        "'dleta_A' is not a quantity of this problem (did you mean 'delta_A'?); it was not graded"]
     assert report.score == 1 and report.max_score == 5
 
 

@@ -28,7 +28,7 @@ def test_every_report_from_its_skeleton_is_the_reference():
 def test_feedback_text_is_the_template(status, svg):
     for _ in range(R._SIGHTINGS + 2):
         students = [("s1", ""), ("o'brien {x} %s", "the signature does not match"), ("", "\x00sLot0\x00")]
-        for (student, message), assignment in zip(students, ["hw1", "", "{x} %s"]):
+        for (student, message), assignment in zip(students, ["hw1", "", "{x} %s"], strict=True):
             md = f"# Feedback for {student}\n\nbody {{}} %s\n"
             full = environment().get_template("summary_feedback.md.j2").render(
                 status=status, student=student, file="a/b.ipynb", message=message, report_md=md,

@@ -124,7 +124,7 @@ def grade_batch(
     key_bytes = read_bytes(key_path)
     files = find_submissions(submissions)
     check_key(key, key_path, [str(f) for f in files], _metadata)
-    jobs = jobs or parallel.default_jobs()
+    jobs = parallel.workers(jobs)
     if jobs > 1 and len(files) >= 4:  # the fork server imports while this process reads the journal
         parallel.start(parallel.context(PRELOAD))
     try:

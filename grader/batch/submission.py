@@ -120,7 +120,7 @@ def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_o
         from ..notebooks.read import merge_executed
 
         answers = merge_executed(answers, execute_values(path, trace.ids, sandbox=options.sandbox))
-    needs = any(a.error and a.error.startswith("needs execution") for a in answers.values())
+    needs = any(a.needs_execution for a in answers.values())
     credit = key.ecf_credit if options.ecf_credit is None else options.ecf_credit
     report = grade(entry.instance, answers, asked=entry.asked, ecf_credit=credit, trace=trace)
     copy = None

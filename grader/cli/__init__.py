@@ -1,7 +1,8 @@
 """The ``backprop`` command: thin click commands over the core, one module per verb.
 
-Errors: a :class:`~grader.errors.BackpropError` from the core becomes ``Error: <message>`` and
-exit status 2 (bad usage or unreadable input); exit status 1 means the command ran and found
+Errors are translated here, once for every command: a :class:`~grader.errors.BackpropError`
+from the library becomes ``Error: <message>`` and exit status 2 (bad usage or unreadable
+input), so the commands themselves catch nothing; exit status 1 means the command ran and found
 something wrong (wrong answers in ``check``). Command modules are imported lazily so that
 ``backprop check`` does not pay for what ``backprop generate`` needs.
 """
@@ -13,6 +14,7 @@ import importlib
 import click
 
 from .. import __version__
+from ..errors import BackpropError
 
 #: command name -> module under grader.cli that defines ``command``
 COMMANDS = {
@@ -36,6 +38,14 @@ class LazyGroup(click.Group):
             return None
         module = importlib.import_module(f"{__name__}.{COMMANDS[name]}")
         return module.command
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BackpropError as exc:  # the library's one error type: one line, exit status 2
+            from .common import InputError
+
+            raise InputError(exc.message) from None
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from .common import SANDBOXES, InputError, require_sandbox, user_errors, write_output
+from .common import SANDBOXES, InputError, require_sandbox, write_output
 
 
 @click.command("check")
@@ -47,21 +47,20 @@ def command(submission: str, as_json: bool, reveal: bool, fmt: str, ecf_credit: 
 
         backprop check alice.toml
     """
-    with user_errors():
-        require_sandbox(execute, sandbox)
-        if (secret_file or key_file) and not reveal:
-            raise InputError("--secret and --key apply only with --reveal")
-        sub = _read(submission, execute, sandbox)
-        if reveal:
-            from ..reveal import require_instructor
+    require_sandbox(execute, sandbox)
+    if (secret_file or key_file) and not reveal:
+        raise InputError("--secret and --key apply only with --reveal")
+    sub = _read(submission, execute, sandbox)
+    if reveal:
+        from ..reveal import require_instructor
 
-            require_instructor(submission, sub.meta, sub.instance, what="every expected value (--reveal)",
-                               secret_file=secret_file, key_file=key_file)
-        credit = ecf_credit if ecf_credit is not None else _family_credit(sub.meta)
-        from ..grading import grade
+        require_instructor(submission, sub.meta, sub.instance, what="every expected value (--reveal)",
+                           secret_file=secret_file, key_file=key_file)
+    credit = ecf_credit if ecf_credit is not None else _family_credit(sub.meta)
+    from ..grading import grade
 
-        report = grade(sub.instance, sub.answers, asked=sub.asked, ecf_credit=credit,
-                       unknown=sub.unknown).with_warnings(sub.warnings)
+    report = grade(sub.instance, sub.answers, asked=sub.asked, ecf_credit=credit,
+                   unknown=sub.unknown).with_warnings(sub.warnings)
     student = sub.meta.get("student") if isinstance(sub.meta.get("student"), str) else None
     if as_json:
         text = json.dumps(report.to_json(reveal=reveal), indent=2) + "\n"

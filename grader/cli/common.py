@@ -1,31 +1,20 @@
-"""What the command modules share: turning core errors into one-line CLI errors."""
+"""What the command modules share: the one-line CLI error, the sandbox check, writing output."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from collections.abc import Iterator
 
 import click
 
-from ..errors import BackpropError
 from ..notebooks.sandbox import MODES
 
 
 class InputError(click.ClickException):
-    """Unreadable input or bad usage: ``Error: <message>``, exit status 2."""
+    """Unreadable input or bad usage: ``Error: <message>``, exit status 2 (the command group
+    turns every :class:`~grader.errors.BackpropError` into one)."""
 
     exit_code = 2
-
-
-@contextlib.contextmanager
-def user_errors() -> Iterator[None]:
-    """Report a BackpropError as ``Error: ...`` with exit status 2, never as a traceback."""
-    try:
-        yield
-    except BackpropError as exc:
-        raise InputError(exc.message) from None
 
 
 SANDBOXES = MODES  # --sandbox: see grader/notebooks/sandbox.py

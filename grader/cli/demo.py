@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import require_sandbox, user_errors
+from .common import require_sandbox
 
 
 @click.command("demo")
@@ -27,8 +27,7 @@ def command(out: str, execute: bool, jobs: int | None) -> None:
     from ..batch.demo_class import run_demo
     from ..render.env import render
 
-    with user_errors():
-        require_sandbox(execute, "bwrap")
-        files, outcome = run_demo(out, jobs=jobs, execute=execute)
+    require_sandbox(execute, "bwrap")
+    files, outcome = run_demo(out, jobs=jobs, execute=execute)
     rows = {r.student: r for r in outcome.rows}
     click.echo(render("summary_demo.txt.j2", files=files, rows=rows, summary=outcome.summary), nl=False)

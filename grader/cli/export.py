@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import echo, user_errors, write_output
+from .common import echo, write_output
 
 SECRET_HELP = ("The secret the variants are drawn with (created, owner-only, if missing). Default: "
                "$XDG_CONFIG_HOME/backprop/secret, else ~/.config/backprop/secret.")
@@ -45,11 +45,10 @@ def moodle(family: str, count: int, out: str | None, assignment: str, secret_fil
     from ..platforms.moodle import moodle_quiz
     from ..roster import default_secret_path, load_or_create_secret, numbered_roster
 
-    with user_errors():
-        fam = load_family(family, problems)
-        secret = load_or_create_secret(secret_file or default_secret_path())
-        variants = generate_variants(fam, numbered_roster(count), secret, assignment)
-        text = moodle_quiz(fam, variants, assignment)
+    fam = load_family(family, problems)
+    secret = load_or_create_secret(secret_file or default_secret_path())
+    variants = generate_variants(fam, numbered_roster(count), secret, assignment)
+    text = moodle_quiz(fam, variants, assignment)
     write_output(text, out)
     if out not in (None, "-"):
         echo(f"Wrote {count} Cloze questions of {fam.id} to {out}.")
@@ -72,6 +71,5 @@ def prairielearn(family: str, out: str, problems: str | None) -> None:
     from ..family import load_family
     from ..platforms.prairielearn import write_question
 
-    with user_errors():
-        fam = load_family(family, problems)
-        echo(write_question(fam, out))
+    fam = load_family(family, problems)
+    echo(write_question(fam, out))

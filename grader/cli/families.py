@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 
-from .common import user_errors
-
 
 @click.command("families")
 @click.option("--problems", type=click.Path(file_okay=False), default=None,
@@ -19,9 +17,8 @@ def command(problems: str | None) -> None:
     """
     from ..family import list_family_ids, load_family
 
-    with user_errors():
-        ids = list_family_ids(problems)
-        fams = [load_family(i, problems) for i in ids]
+    ids = list_family_ids(problems)
+    fams = [load_family(i, problems) for i in ids]
     width = max(len(f.id) for f in fams)
     for f in fams:
         shape = " -> ".join(

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 
-from .common import InputError, user_errors
-
 
 @click.command("generate")
 @click.argument("family")
@@ -47,23 +45,10 @@ def command(family: str, out: str, roster: str | None, count: int | None, assign
         backprop generate 2-2-1-threshold --roster roster.csv --assignment hw3 --out hw3
         backprop generate 2-2-1-threshold --roster roster.csv --assignment hw3 --out hw3 --add
     """
-    from ..family import load_family
-    from ..publish import open_target, parse_formats, publish
+    from ..publish import generate
     from ..render.env import render
-    from ..roster import default_secret_path, load_or_create_secret, numbered_roster, read_roster
 
-    with user_errors():
-        formats = parse_formats(fmt) if fmt is not None else None
-        if (roster is None) == (count is None):
-            raise InputError("give exactly one of --roster CSV or --count N")
-        if force and add:
-            raise InputError("give at most one of --force (replace it all) and --add (late students)")
-        if not assignment.strip() or any(c in assignment for c in "/\\\n"):
-            raise InputError(f"--assignment: {assignment!r} is not a usable id; use letters, digits, - or _")
-        target = open_target(out, "replace" if force else "add" if add else "new")
-        fam = load_family(family, problems)
-        students = read_roster(roster) if roster is not None else numbered_roster(count or 0)
-        secret_path = secret_file or default_secret_path()
-        done = publish(target, fam, students, load_or_create_secret(secret_path), assignment=assignment,
-                       formats=formats, combined=combined, jobs=jobs)
-    click.echo(render("summary_generate.txt.j2", done=done, secret=secret_path), nl=False)
+    done, secret = generate(family, out, roster=roster, count=count, assignment=assignment, formats=fmt,
+                            secret_file=secret_file, problems=problems, combined=combined, jobs=jobs,
+                            force=force, add=add)
+    click.echo(render("summary_generate.txt.j2", done=done, secret=secret), nl=False)

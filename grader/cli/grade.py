@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .common import SANDBOXES, InputError, echo, require_sandbox, user_errors
+from .common import SANDBOXES, InputError, echo, require_sandbox
 
 FORMATS = ("md", "pdf")
 
@@ -62,7 +62,7 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
     """
     from .. import parallel
 
-    if (jobs or parallel.default_jobs()) > 1:  # the fork server imports while this process does too
+    if parallel.workers(jobs) > 1:  # the fork server imports while this process does too
         parallel.start(parallel.context(parallel.BATCH_PRELOAD))
     from ..batch.run import Options, grade_batch
 
@@ -73,24 +73,22 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
     options = Options(execute=execute, sandbox=sandbox, id_from=id_from, ecf_credit=ecf_credit,
                       pdf="pdf" in formats, force=force)
     tty = sys.stderr.isatty()
-    with user_errors():
-        require_sandbox(execute, sandbox)
-        specs = _export_specs(exports, roster, missing_zero, out)
-        if tty:
-            from ..batch.run import find_submissions
+    require_sandbox(execute, sandbox)
+    specs = _export_specs(exports, roster, missing_zero, out)
+    if tty:
+        from ..batch.run import find_submissions
 
-            total = len(find_submissions(submissions))
-            with click.progressbar(length=total, label="grading", file=sys.stderr) as bar:
-                outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, progress=bar.update,
-                                      wait=wait, report=True)
-        else:
-            outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, wait=wait, report=True)
+        total = len(find_submissions(submissions))
+        with click.progressbar(length=total, label="grading", file=sys.stderr) as bar:
+            outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, progress=bar.update,
+                                  wait=wait, report=True)
+    else:
+        outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, wait=wait, report=True)
     echo(outcome.summary)
     if specs:
         from ..platforms.exports import graded_rows, write_exports
 
-        with user_errors():
-            echo(write_exports(specs, graded_rows(outcome.rows), key, roster, missing_zero=missing_zero))
+        echo(write_exports(specs, graded_rows(outcome.rows), key, roster, missing_zero=missing_zero))
 
 
 def _export_specs(exports: tuple[str, ...], roster: str | None, missing_zero: bool,

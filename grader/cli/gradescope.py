@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .common import SANDBOXES, echo, user_errors
+from .common import SANDBOXES, echo
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
@@ -39,6 +39,5 @@ def command(key: str, out: str, execute: bool, sandbox: str, visibility: str, st
     """
     from ..platforms.gradescope import Settings, build_autograder
 
-    with user_errors():
-        echo(build_autograder(key, out, Settings(execute, sandbox, visibility, stdout_visibility, ecf_credit),
-                              wheel=wheel))
+    echo(build_autograder(key, out, Settings(execute, sandbox, visibility, stdout_visibility, ecf_credit),
+                          wheel=wheel))

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .common import InputError, user_errors, write_output
+from .common import InputError, write_output
 
 FORMATS = ("text", "md", "json", "pdf")
 
@@ -41,11 +41,10 @@ def command(instance: str, fmt: str, output: str | None, secret_file: str | None
     from ..reveal import require_instructor
     from ..solver import solve
 
-    with user_errors():
-        problem, meta = _load(instance)
-        require_instructor(instance, meta, problem, what="its worked solution", secret_file=secret_file,
-                           key_file=key_file)
-        trace = solve(problem)
+    problem, meta = _load(instance)
+    require_instructor(instance, meta, problem, what="its worked solution", secret_file=secret_file,
+                       key_file=key_file)
+    trace = solve(problem)
     if fmt == "json":
         from ..render.solution import solution_json
 
@@ -64,8 +63,7 @@ def command(instance: str, fmt: str, output: str | None, secret_file: str | None
                              "use text, md or json") from None
         if output is None:
             raise InputError("--format pdf needs -o FILE.pdf")
-        with user_errors():
-            write_output(solution_pdf(trace), output)
+        write_output(solution_pdf(trace), output)
 
 
 def _write_markdown(trace: Any, output: str | None) -> None:

@@ -1,13 +1,15 @@
 """Quantity ids and formulas as LaTeX math (``$...$`` in Markdown, rendered by JupyterLab
 and GitHub): ``delta_C_step2`` -> ``\\delta_{C}^{(2)}``, ``new_w_A_C`` -> ``w'_{A,C}``,
-``new_w_A_C_step2`` -> ``w'^{(2)}_{A,C}``. tests/test_markdown_math.py renders every piece of
-every Markdown output with KaTeX."""
+``new_w_A_C_step2`` -> ``w'^{(2)}_{A,C}``. The formulas of the ops are written in
+:mod:`grader.ops` (``Op.latex``), beside their arithmetic. tests/test_markdown_math.py renders
+every piece of every Markdown output with KaTeX."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
 
+from ..ops import OPS
 from ..solver import Quantity, split_id
 from . import numbers
 
@@ -44,28 +46,8 @@ def latex_name(qid: str) -> str:
     return _plain(base)
 
 
-def _sum(pairs: Sequence[str]) -> str:
-    return " + ".join(rf"{a} \cdot {b}" for a, b in zip(pairs[0::2], pairs[1::2], strict=True))
-
-
-_LATEX: dict[str, Callable[[Sequence[str]], str]] = {
-    "weighted_sum": _sum,
-    "sigmoid": lambda a: rf"\frac{{1}}{{1 + e^{{-{a[0]}}}}}",
-    "performance": lambda a: r"-\frac{1}{2}\left(" + " + ".join(
-        f"({d} - {o})^2" for d, o in zip(a[0::2], a[1::2], strict=True)) + r"\right)",
-    "delta_out": lambda a: rf"{a[0]} \cdot (1 - {a[0]}) \cdot ({a[1]} - {a[0]})",
-    "delta_hidden": lambda a: rf"{a[0]} \cdot (1 - {a[0]}) \cdot ({_sum(a[1:])})",
-    "dw": lambda a: rf"{a[0]} \cdot {a[1]} \cdot {a[2]}",
-    "add": lambda a: f"{a[0]} + {a[1]}",
-    "delta_out_flipped": lambda a: rf"{a[0]} \cdot (1 - {a[0]}) \cdot ({a[0]} - {a[1]})",
-    "delta_out_noderiv": lambda a: f"{a[1]} - {a[0]}",
-    "delta_hidden_noderiv": lambda a: _sum(a[1:]),
-    "delta_out_dp": lambda a: rf"{a[0]} \cdot (1 - {a[0]}) \cdot ({a[2]} - {a[1]})",
-    "delta_hidden_dp": lambda a: rf"{a[0]} \cdot (1 - {a[0]}) \cdot ({_sum(a[2:])})",
-    "dw_noalpha": lambda a: rf"{a[0]} \cdot {a[1]}",
-    "copy": lambda a: a[0],
-    "subtract": lambda a: f"{a[0]} - {a[1]}",
-}
+#: each op's LaTeX formula by name (:meth:`grader.ops.Op.latex`)
+_LATEX: dict[str, Callable[[Sequence[str]], str]] = {name: op.latex for name, op in OPS.items()}
 
 
 def _arg_name(arg: str, value: float) -> str:
@@ -75,9 +57,9 @@ def _arg_name(arg: str, value: float) -> str:
 
 def latex_formula(q: Quantity) -> str:
     """The formula of ``q`` in LaTeX, with argument names."""
-    return _LATEX[q.op]([_arg_name(a, v) for a, v in zip(q.args, q.arg_values, strict=True)])
+    return OPS[q.op].latex([_arg_name(a, v) for a, v in zip(q.args, q.arg_values, strict=True)])
 
 
 def latex_numbers(q: Quantity, decimals: int) -> str:
     """The formula of ``q`` in LaTeX with the argument values put in."""
-    return _LATEX[q.op]([numbers.arg(v, decimals) for v in q.arg_values])
+    return OPS[q.op].latex([numbers.arg(v, decimals) for v in q.arg_values])

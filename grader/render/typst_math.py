@@ -4,15 +4,17 @@
 ``w'_(x 1, A)``; names with several letters are quoted (upright text), trailing digits of a
 name are a subscript at the top level (``x_1``) and run on inside a subscript (``w_(x 1, A)``).
 ``typst_formula(q)`` and ``typst_numbers(q, decimals)`` write the formula of a quantity with
-names or with the numbers put in. ``typst_string`` turns any text (a student's name, say) into
+names or with the numbers put in (the formulas of the ops are written in :mod:`grader.ops`,
+``Op.typst``). ``typst_string`` turns any text (a student's name, say) into
 a typst string literal, so nothing a roster holds can be read as typst markup.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
+from ..ops import OPS
 from ..solver import Quantity, split_id
 from . import numbers
 
@@ -62,36 +64,6 @@ def typst_name(qid: str) -> str:
     return name(base) + (f"^(({step}))" if step > 1 else "")
 
 
-def _sum(a: Sequence[str]) -> str:
-    # each product in a box: a long sum may wrap at its + signs, never inside a product
-    return " + ".join(f"#box(${w} dot {o}$)" for w, o in zip(a[0::2], a[1::2], strict=True))
-
-
-def _d(o: str) -> str:
-    # the derivative o (1 - o), unbroken
-    return f"#box(${o} dot (1 - {o})$)"
-
-
-_TYPST: dict[str, Callable[[Sequence[str]], str]] = {
-    "weighted_sum": _sum,
-    "sigmoid": lambda a: f"display(frac(1, 1 + e^(-{a[0]})))",
-    "performance": lambda a: "-display(frac(1, 2)) (" + " + ".join(
-        f"({d} - {o})^2" for d, o in zip(a[0::2], a[1::2], strict=True)) + ")",
-    "delta_out": lambda a: f"{_d(a[0])} dot ({a[1]} - {a[0]})",
-    "delta_hidden": lambda a: f"{_d(a[0])} dot ({_sum(a[1:])})",
-    "dw": lambda a: f"{a[0]} dot {a[1]} dot {a[2]}",
-    "add": lambda a: f"{a[0]} + {a[1]}",
-    "delta_out_flipped": lambda a: f"{_d(a[0])} dot ({a[0]} - {a[1]})",
-    "delta_out_noderiv": lambda a: f"{a[1]} - {a[0]}",
-    "delta_hidden_noderiv": lambda a: _sum(a[1:]),
-    "delta_out_dp": lambda a: f"{_d(a[0])} dot ({a[2]} - {a[1]})",
-    "delta_hidden_dp": lambda a: f"{_d(a[0])} dot ({_sum(a[2:])})",
-    "dw_noalpha": lambda a: f"{a[0]} dot {a[1]}",
-    "copy": lambda a: a[0],
-    "subtract": lambda a: f"{a[0]} - {a[1]}",
-}
-
-
 def _arg(a: str, v: float) -> str:
     # the constant input of a bias weight is shown as its value: (-1) or 1
     return numbers.arg(v, 0) if a == "bias" else typst_name(a)
@@ -99,17 +71,12 @@ def _arg(a: str, v: float) -> str:
 
 def typst_formula(q: Quantity) -> str:
     """The formula of ``q`` in typst math, with argument names."""
-    return _TYPST[q.op]([_arg(a, v) for a, v in zip(q.args, q.arg_values, strict=True)])
+    return OPS[q.op].typst([_arg(a, v) for a, v in zip(q.args, q.arg_values, strict=True)])
 
 
 def typst_numbers(q: Quantity, decimals: int, values: Sequence[float] | None = None) -> str:
     """The formula of ``q`` with its argument values (or ``values``) put in."""
-    return _TYPST[q.op]([numbers.arg(v, decimals) for v in (q.arg_values if values is None else values)])
-
-
-def typst_number(x: float, decimals: int) -> str:
-    """A number for typst math (negative numbers keep their sign; math sets a real minus)."""
-    return numbers.fmt(x, decimals)
+    return OPS[q.op].typst([numbers.arg(v, decimals) for v in (q.arg_values if values is None else values)])
 
 
 _TEX = (
@@ -140,9 +107,9 @@ def tex_inline(text: str) -> str:
 
 def typst_op(op: str, args: Sequence[str], values: Sequence[float]) -> str:
     """The formula of ``op`` over the quantity ids ``args`` (for report items)."""
-    return _TYPST[op]([_arg(a, v) for a, v in zip(args, values, strict=True)])
+    return OPS[op].typst([_arg(a, v) for a, v in zip(args, values, strict=True)])
 
 
 def typst_op_numbers(op: str, values: Sequence[float], decimals: int) -> str:
     """The formula of ``op`` with ``values`` put in."""
-    return _TYPST[op]([numbers.arg(v, decimals) for v in values])
+    return OPS[op].typst([numbers.arg(v, decimals) for v in values])
