@@ -307,7 +307,7 @@ def generate(family: str, out: str | os.PathLike[str], *, roster: str | None = N
     ``count`` numbered students) loaded, the secret read (made when missing), OUT opened for
     ``force`` (replace) or ``add`` (late students) and :func:`publish`; returns what was
     written and the secret's path. Every problem with the options is a :class:`BackpropError`."""
-    from .families import load_family
+    from .family import load_family
     from .roster import default_secret_path, load_or_create_secret, numbered_roster, read_roster
 
     chosen = parse_formats(formats) if formats is not None else None

@@ -102,7 +102,8 @@ def read_node(name: str, node: ast.expr, known: Names) -> tuple[Answer, bool]:
             value = evaluate_node(node, known.values, known.absent)
     except ExprError as exc:
         message = exc.message if exc.call is None else call_message(exc.call, runnable=True)
-        return Answer(name, shown, None, message), exc.call is not None
+        needs = exc.call is not None or exc.absent in known.dynamic
+        return Answer(name, shown, None, message, needs), exc.call is not None
     return Answer(name, shown, value), False
 
 
@@ -179,7 +180,7 @@ def read_answers(
     parsed = [parse_cell(src) if rows is None else ([], []) for src, rows in zip(cells, plain, strict=True)]
     dynamic = {name for body, _ in parsed for stmt in body for name, node in _targets(stmt) if node is None}
     for name in dynamic:
-        known.absent[name] = _dynamic(name)
+        known.runs(name, _dynamic(name))
     for number, (body, lost) in enumerate(parsed, 1):
         rows = plain[number - 1]
         if rows is not None:
@@ -202,7 +203,7 @@ def read_answers(
                         answer = answers[name] = Answer(
                             name, None, None,
                             f"needs execution: assigned in {_how(stmt)} (code cell {number}); check (or "
-                            "grade) with --execute to run the notebook, or write a plain value")
+                            "grade) with --execute to run the notebook, or write a plain value", True)
                         known.note(answer)
                     continue
                 if isinstance(node, ast.Constant) and (node.value is Ellipsis or node.value is None or (
@@ -219,7 +220,7 @@ def read_answers(
                 else:
                     names.pop(name, None)
                     if runs:
-                        known.absent[name] = _dynamic(name)
+                        known.runs(name, _dynamic(name))
     return answers, warnings
 
 

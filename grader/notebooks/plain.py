@@ -131,13 +131,14 @@ def _filled_answer(qid: str, given: str | float, value: float | None, error: str
     fields["given"] = given
     fields["value"] = value
     fields["error"] = error
+    fields["needs_execution"] = False
     return answer
 
 
 _object_new = object.__new__
 # The fast path builds one Answer per answer, a good part of its time. Should Answer ever get
 # other fields, a __post_init__ or slots, it is built the ordinary way.
-_ANSWER_FIELDS = ["id", "given", "value", "error"]
+_ANSWER_FIELDS = ["id", "given", "value", "error", "needs_execution"]
 _new_answer = (_filled_answer if [f.name for f in dataclasses.fields(Answer)] == _ANSWER_FIELDS
                and not hasattr(Answer, "__post_init__") and not hasattr(Answer, "__slots__") else Answer)
 
