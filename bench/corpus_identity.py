@@ -10,11 +10,14 @@ precision, hand-rounded, every misconception of ``grader.rules``, one slip, two 
 a decimal short, unreadable answers, a broken file, a tampered problem, nothing at all), and
 grade them (``backprop grade --format md --jobs 1``). Everything lands in ``OUT/<family>/``.
 
-Run it with the old and the new checkout into two folders and compare them::
+Run it with the old and the new checkout into the same folder in turn (the results name each
+submission's path), moving the first out of the way, and compare them::
 
-    diff -r OLD NEW
+    PYTHONPATH=OLD python bench/corpus_identity.py /tmp/corpus && mv /tmp/corpus /tmp/corpus-old
+    PYTHONPATH=NEW python bench/corpus_identity.py /tmp/corpus && mv /tmp/corpus /tmp/corpus-new
+    diff -r -x .cache /tmp/corpus-old /tmp/corpus-new
 
-Nothing in the outputs depends on the time or the machine (the secret is fixed), so any
+Nothing else in the outputs depends on the time or the machine (the secret is fixed), so any
 difference is a difference of the code.
 """
 
@@ -71,7 +74,7 @@ def _toml(handout: str, values: dict[str, str]) -> str:
     out = []
     for line in handout.splitlines():
         key = line.split("=")[0].strip()
-        if key in values and line.rstrip().endswith('""'):
+        if key in values and '= ""' in line:
             value = values[key]
             line = f"{key} = {json.dumps(value.strip(chr(39)))}" if value.startswith("'") or "/" in value \
                 else f"{key} = {value}"

@@ -33,7 +33,7 @@ from . import checks
 from .errors import BackpropError
 from .families import Family
 from .model import Connection, Instance, Sample, instance_from_dict
-from .solver import Trace, _structure, solve
+from .solver import Trace, solve
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -206,17 +206,10 @@ def _builder(family: Family, first: Instance) -> Callable[[dict, list, float], I
 _BUILDERS: dict[int, tuple[Family, Callable[[dict, list, float], Instance] | None]] = {}
 
 
-_ASKED: dict[tuple, tuple[str, ...]] = {}
-
-
 def asked_ids(trace: Trace, family: Family) -> tuple[str, ...]:
     """The ids of the quantities of the kinds the family asks for, in the order of the
-    derivation (they depend only on the structure: cached)."""
-    key = (_structure(trace.instance), trace.rules, family.ask)
-    found = _ASKED.get(key)
-    if found is None:
-        found = _ASKED[key] = tuple(q.id for q in trace.quantities if q.kind in family.ask)
-    return found
+    derivation (:meth:`grader.derivation.Derivation.asked_of_kinds`)."""
+    return trace.derivation.asked_of_kinds(tuple(family.ask))
 
 
 def rejection(family: Family, instance: Instance) -> tuple[str | None, Trace, tuple[str, ...]]:

@@ -52,7 +52,7 @@ def remember(data: dict, weights: dict, instance: Instance) -> None:
     shape.input_keys = tuple(first["inputs"])
     shape.desired_keys = tuple(first["desired"])
     shape.final = instance.layers[-1]
-    shape.structure = instance._structure
+    shape.structure = instance.structure
     if len(SHAPES) >= 256:
         SHAPES.clear()
     SHAPES[(tuple(data), tuple(weights))] = shape
@@ -115,7 +115,7 @@ def known(shape: _Shape, data: dict, weights: dict) -> Instance | None:
     _set(instance, "__dict__", {
         "inputs": shape.inputs, "layers": shape.layers, "connections": tuple(connections),
         "samples": tuple(samples), "alpha": alpha, "bias": shape.bias, "update_bias": shape.update_bias,
-        "epochs": shape.epochs, "decimals": shape.decimals, "_structure": shape.structure,
+        "epochs": shape.epochs, "decimals": shape.decimals, "structure": shape.structure,
     })
     return instance
 

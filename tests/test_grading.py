@@ -414,18 +414,6 @@ def test_mutant_givens_are_the_solvers():
                 (variant.family, m.id)
 
 
-def test_solved_quantities_are_dataclass_quantities():
-    """Are the quantities solve() builds without the dataclass __init__ the same objects as Quantity(...)?"""
-    import inspect
-
-    from grader.solver import Quantity, _quantity
-
-    assert list(inspect.signature(_quantity).parameters) == [f.name for f in fields(Quantity)]
-    for q in VARIANTS[0].trace().quantities:
-        again = Quantity(**vars(q))
-        assert again == q and vars(again) == vars(q) and hash(again) == hash(q) and repr(again) == repr(q)
-
-
 def test_correct_items_made_lazily_are_the_items_made_at_once():
     """Is an item whose own values are computed when first read (a correct answer) the same
     item, field for field, in equality, hash and repr, as the one grading would make at once,
