@@ -414,23 +414,39 @@ def test_mutant_givens_are_the_solvers():
                 (variant.family, m.id)
 
 
-def test_a_correct_item_holds_the_students_own_step():
-    """Does a correct answer's item hold the exact value, the band, the step and the student's
-    own values of its arguments, as the plain computation gives them?"""
+def test_correct_items_made_lazily_are_the_items_made_at_once():
+    """Is an item whose own values are computed when first read (a correct answer) the same
+    item, field for field, in equality, hash and repr, as the one the plain version
+    (correct_item_at_once) makes, and as Item(...) of the plain computation, whichever field
+    is read first?"""
     from grader.grading import own_values
+    from grader.report import correct_item, correct_item_at_once
 
     variant = VARIANTS[0]
     trace = variant.trace()
-    values = hand_worked(variant)
-    values[variant.asked[0]] += 1.0  # one slip: own values differ from the exact ones after it
-    answers = answers_of(values, variant.asked)
-    report = grade(variant.instance, answers, asked=variant.asked, trace=trace)
-    own = own_values(trace, answers)
-    tol = tolerances(trace)
-    right = [i for i in report.items if i.verdict == "correct"]
-    assert right
-    for i in right:
-        q = trace[i.id]
-        args = tuple(own[a] for a in q.args)
-        assert i == Item(i.id, "correct", 1.0, 1.0, answers[i.id].given, None, "", q.value, tol[i.id],
+    for first in ("expected", "tolerance", "formula", "args", "own_args", "from_own", "value", "op", None):
+        values = hand_worked(variant)
+        values[variant.asked[0]] += 1.0  # one slip: own values differ from the exact ones after it
+        answers = answers_of(values, variant.asked)
+        report = grade(variant.instance, answers, asked=variant.asked, trace=trace)
+        own = own_values(trace, answers)
+        tol = tolerances(trace)
+        lazy = [i for i in report.items if "_lazy" in vars(i)]
+        assert lazy and all(i.verdict == "correct" for i in lazy)
+        for i in lazy:
+            q = trace[i.id]
+            args = tuple(own[a] for a in q.args)
+            eager = Item(i.id, "correct", 1.0, 1.0, answers[i.id].given, None, "", q.value, tol[i.id],
                          q.formula, q.args, args, compute(q.op, list(args)), answers[i.id].value, q.op)
+            step = (i.id, q.op, q.args, q.formula)
+            made = [f(i.id, answers[i.id].given, q.value, lambda qid=i.id, tol=tol: tol[qid], step, own)
+                    for f in (correct_item, correct_item_at_once)]
+            if first is not None:
+                getattr(i, first)
+                getattr(made[0], first)
+            for item in (i, *made):
+                assert item == eager and hash(item) == hash(eager) and repr(item) == repr(eager)
+                assert vars(item) == vars(eager)
+    assert Item.own_args == () and Item.from_own is None and Item.op == ""
+    with pytest.raises(AttributeError):
+        Item.expected  # noqa: B018 (no default, as the dataclass left it)
