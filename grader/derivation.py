@@ -77,6 +77,11 @@ class Derivation:
         self._bias = None if bias is None else bias * (-1 if rules.bias_input == "flipped" else 1)
         self._memo: dict[Hashable, Any] = {}
 
+    @cached_property
+    def formulas(self) -> dict[str, str]:
+        """Each quantity's formula in the seed's notation, by id (``o_C * (1 - o_C) * ...``)."""
+        return {qid: OPS[op].text(args) for qid, (op, args) in self.index.items()}
+
     # ------------------------------------------------------------------ running it on numbers
 
     def givens(self, instance: Instance) -> dict[str, float]:

@@ -162,6 +162,8 @@ def draw_instance(family: Family, rng: Drbg, alpha: float | None = None) -> Inst
     }
     instance = instance_from_dict(data, f"family {family.id}")
     if known is None or known[0] is not family:
+        if len(_BUILDERS) >= _BUILDERS_SIZE:
+            _BUILDERS.clear()
         _BUILDERS[id(family)] = (family, _builder(family, instance))
     return instance
 
@@ -204,6 +206,8 @@ def _builder(family: Family, first: Instance) -> Callable[[dict, list, float], I
 #: by id() of a family: (the family, how its draws are made into instances or None: validate
 #: every draw); the family is kept, so its id is not reused while it is here
 _BUILDERS: dict[int, tuple[Family, Callable[[dict, list, float], Instance] | None]] = {}
+#: how many families' builders a process keeps before it starts afresh
+_BUILDERS_SIZE = 64
 
 
 def asked_ids(trace: Trace, family: Family) -> tuple[str, ...]:

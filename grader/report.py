@@ -198,5 +198,7 @@ class Report:
 
 def _clean(x: float) -> float | int:
     """``x`` rounded to 6 places, as an int when it is whole (``1.0`` -> ``1``)."""
+    if x == 1.0 or x == 0.0:  # most points of most reports
+        return int(x)
     r = round(x, 6)
     return int(r) if r == int(r) else r

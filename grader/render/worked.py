@@ -156,10 +156,6 @@ class _Written:
         return self.fn(v, self.decimals)
 
 
-_new = object.__new__
-_set = object.__setattr__
-
-
 def worked_steps(
     trace: Trace, decimals: int | None = None, *, tex: bool = True, text: bool = True
 ) -> tuple[Step, ...]:
@@ -181,13 +177,8 @@ def worked_steps(
         q = quantities[i]
         formula, tex_id, tex_formula, text_of, tex_of = statics[i]
         args = [shown_arg[v] for v in q.arg_values]
-        ln = _new(Line)  # Line(...) without the frozen dataclass's field-by-field __init__
-        _set(ln, "__dict__", {
-            "id": q.id, "formula": formula, "with_numbers": text_of(args) if text_of else "",
-            "result": shown[q.value], "tex_id": tex_id, "tex_formula": tex_formula,
-            "tex_numbers": tex_of(args) if tex_of else "",
-        })
-        return ln
+        return Line(q.id, formula, text_of(args) if text_of else "", shown[q.value], tex_id, tex_formula,
+                    tex_of(args) if tex_of else "")
 
     steps = []
     for k, sections in layout.steps:
