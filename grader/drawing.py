@@ -23,9 +23,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from .geometry import Point, bezier, box_circle_gap, crosses, overlaps_any, sampled, toward
 from .model import BIAS, Instance
-
-Point = tuple[float, float]
 
 NEURON_R = 12.0
 INPUT_R = 10.0
@@ -91,7 +90,7 @@ class Edge:
     highlight: bool = False
 
     def at(self, t: float) -> Point:
-        return _bezier(self.start, self.control, self.end, t)
+        return bezier(self.start, self.control, self.end, t)
 
 
 @dataclass(frozen=True)
@@ -107,32 +106,6 @@ class Drawing:
 
     def edge(self, key: str) -> Edge:
         return next(e for e in self.edges if e.key == key)
-
-
-# --------------------------------------------------------------------------- geometry
-
-
-def _bezier(a: Point, c: Point, b: Point, t: float) -> Point:
-    u = 1 - t
-    return (u * u * a[0] + 2 * u * t * c[0] + t * t * b[0], u * u * a[1] + 2 * u * t * c[1] + t * t * b[1])
-
-
-def _toward(p: Point, q: Point, dist: float) -> Point:
-    dx, dy = q[0] - p[0], q[1] - p[1]
-    n = math.hypot(dx, dy) or 1.0
-    return (p[0] + dx / n * dist, p[1] + dy / n * dist)
-
-
-def box_circle_gap(box: tuple[float, float, float, float], cx: float, cy: float, r: float) -> float:
-    """Distance from a circle's rim to a box (negative when they overlap)."""
-    nx = min(max(cx, box[0]), box[2])
-    ny = min(max(cy, box[1]), box[3])
-    return math.hypot(cx - nx, cy - ny) - r
-
-
-def boxes_overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float],
-                  pad: float = 0.0) -> bool:
-    return a[0] < b[2] + pad and b[0] < a[2] + pad and a[1] < b[3] + pad and b[1] < a[3] + pad
 
 
 def label_size(text: str, font: float = FONT) -> tuple[float, float]:
@@ -185,7 +158,7 @@ def _route(a: Node, b: Node, obstacles: list[Node]) -> Point:
         c = (mid[0] + px * k * BEND_STEP, mid[1] + py * k * BEND_STEP)
         start, ctrl, end, _ = _edge_geometry(a, b, c)  # the curve as it will be drawn
         gap = min((math.hypot(p[0] - o.x, p[1] - o.y) - o.r
-                   for o in near for p in (_bezier(start, ctrl, end, i / 32) for i in range(33))),
+                   for o in near for p in (bezier(start, ctrl, end, i / 32) for i in range(33))),
                   default=math.inf)
         if gap > CLEARANCE:
             return c
@@ -197,10 +170,10 @@ def _route(a: Node, b: Node, obstacles: list[Node]) -> Point:
 def _edge_geometry(
     a: Node, b: Node, control: Point
 ) -> tuple[Point, Point, Point, tuple[Point, Point, Point]]:
-    start = _toward((a.x, a.y), control, a.r)
-    tip = _toward((b.x, b.y), control, b.r)
+    start = toward((a.x, a.y), control, a.r)
+    tip = toward((b.x, b.y), control, b.r)
     # the arrowhead: 6 pt long, pointing from the control point to the tip
-    base = _toward(tip, control, 6.0)
+    base = toward(tip, control, 6.0)
     dx, dy = tip[0] - base[0], tip[1] - base[1]
     n = math.hypot(dx, dy) or 1.0
     wing = (-dy / n * 2.6, dx / n * 2.6)
@@ -208,23 +181,6 @@ def _edge_geometry(
     # the line stops at the arrowhead's base so its end does not poke through the tip
     ctrl = control if math.hypot(control[0] - tip[0], control[1] - tip[1]) > 6.0 else base
     return start, ctrl, base, arrow
-
-
-Curve = tuple[tuple[float, float, float, float], list[Point]]  # bounding box, points
-
-
-def _sampled(start: Point, control: Point, end: Point) -> Curve:
-    pts = [_bezier(start, control, end, i / 64) for i in range(65)]
-    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    return (min(xs), min(ys), max(xs), max(ys)), pts
-
-
-def _crosses(box: tuple[float, float, float, float], curve: Curve) -> bool:
-    """Whether a curve (sampled every 1/64 of its length) runs through a box."""
-    bounds, pts = curve
-    if not boxes_overlap(box, bounds):
-        return False
-    return any(box[0] <= x <= box[2] and box[1] <= y <= box[3] for x, y in pts)
 
 
 class Spot:
@@ -259,7 +215,7 @@ class Frame:
             control = _route(a, b, [n for n in nodes if n is not a and n is not b])
             geometry[i] = _edge_geometry(a, b, control)
         self.geometry: list[tuple[Point, Point, Point, tuple[Point, Point, Point]]] = geometry
-        self.curves = [_sampled(g[0], g[1], g[2]) for g in geometry]
+        self.curves = [sampled(g[0], g[1], g[2]) for g in geometry]
         # the drawing's bounds but for the labels
         self.left = min([n.x - n.r for n in nodes] + [g[1][0] for g in geometry])
         self.right = max([n.x + n.r for n in nodes] + [g[1][0] for g in geometry])
@@ -278,7 +234,7 @@ class Frame:
             w, h = _label_size(length, FONT)
             found = []
             for t in T_CANDIDATES:
-                x, y = _bezier(start, ctrl, end, t)
+                x, y = bezier(start, ctrl, end, t)
                 spot = Spot(x, y, w, h)
                 if not any(box_circle_gap(spot.box, n.x, n.y, n.r) < 2.0 for n in self.nodes):
                     found.append(spot)
@@ -291,7 +247,7 @@ class Frame:
         """Whether no other edge than ``i`` runs under ``spot``'s box (a label on a crossing
         would leave the reader guessing which line it belongs to)."""
         if spot.clear is None:
-            spot.clear = not any(_crosses(spot.box, curve) for j, curve in enumerate(self.curves) if j != i)
+            spot.clear = not any(crosses(spot.box, curve) for j, curve in enumerate(self.curves) if j != i)
         return spot.clear
 
 
@@ -313,19 +269,6 @@ class Placed(NamedTuple):
     crossings: int
 
 
-Box = tuple[float, float, float, float]
-
-
-def _overlaps_any(a: Box, boxes: list[Box]) -> bool:
-    """``any(boxes_overlap(a, b, 1.0) for b in boxes)``, written out (the inner loop of
-    placing every student's labels)."""
-    left, top, right, bottom = a
-    for b in boxes:
-        if left < b[2] + 1.0 and b[0] < right + 1.0 and top < b[3] + 1.0 and b[1] < bottom + 1.0:
-            return True
-    return False
-
-
 def _place(frame: Frame, gap: float, texts: list[str]) -> Placed:
     """Each label at the first place along its edge where its box clears every node and every
     label placed before it, preferring places where no other edge runs under it; where there
@@ -338,7 +281,7 @@ def _place(frame: Frame, gap: float, texts: list[str]) -> Placed:
         text = texts[i]
         pick = free = None
         for spot in frame.spots(i, len(text)):
-            if _overlaps_any(spot.box, boxes):
+            if overlaps_any(spot.box, boxes):
                 continue
             if frame.clear(i, spot):
                 pick = spot
@@ -352,7 +295,7 @@ def _place(frame: Frame, gap: float, texts: list[str]) -> Placed:
             failures += 1
             start, ctrl, end, _ = frame.geometry[i]
             w, h = label_size(text)
-            x, y = _bezier(start, ctrl, end, 0.5)
+            x, y = bezier(start, ctrl, end, 0.5)
             label = Label(text, x, y, w, h)
         else:
             label = Label(text, pick.x, pick.y, pick.width, pick.height)

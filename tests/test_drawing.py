@@ -10,7 +10,8 @@ from functools import cache
 
 import pytest
 
-from grader.drawing import Drawing, box_circle_gap, boxes_overlap, layout
+from grader.drawing import Drawing, layout
+from grader.geometry import box_circle_gap, boxes_overlap
 from grader.model import Instance, instance_from_dict
 from grader.render.svg import net_svg
 
