@@ -82,6 +82,10 @@ class Derivation:
         """Each quantity's formula in the seed's notation, by id (``o_C * (1 - o_C) * ...``)."""
         return {qid: OPS[op].text(args) for qid, (op, args) in self.index.items()}
 
+    def __reduce__(self) -> tuple:
+        """Pickled as its structure and rules: unpickled, it is the receiving process's own."""
+        return _derive, (self.structure, self.rules)
+
     # ------------------------------------------------------------------ running it on numbers
 
     def givens(self, instance: Instance) -> dict[str, float]:
