@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from operator import itemgetter
 from typing import Any
 
 from .errors import BackpropError
@@ -63,9 +64,12 @@ class Derivation:
         self.position: dict[str, int] = {qid: i for i, qid in enumerate(self.ids)}
         #: the dependency index: id -> (op, argument ids)
         self.index: dict[str, tuple[str, tuple[str, ...]]] = {p[0]: (p[4], p[5]) for p in self.plan}
-        #: per quantity: (id, base, kind, step, subject, op, args) and the op's arithmetic
-        self._steps = tuple(((qid, split_id(qid)[0], kind, step, subject, op, args), _COMPUTE[op])
-                            for qid, kind, step, subject, op, args in self.plan)
+        #: per quantity: (id, base, kind, step, subject, op, args), what picks its arguments'
+        #: values by id (a tuple, in the order of args) and the op's arithmetic
+        self._steps = tuple(
+            ((qid, split_id(qid)[0], kind, step, subject, op, args), _picker(args), _COMPUTE[op])
+            for qid, kind, step, subject, op, args in self.plan
+        )
         self._weight_ids = tuple(f"w_{source}_{target}" for source, target in structure.edges)
         inputs, final = structure.inputs, structure.layers[-1]
         self._step_ids = tuple(
@@ -107,8 +111,8 @@ class Derivation:
         values = dict(given)
         quantities = []
         try:
-            for (qid, base, kind, step, subject, op, args), compute in self._steps:
-                arg_values = tuple([values[a] for a in args])
+            for (qid, base, kind, step, subject, op, args), pick, compute in self._steps:
+                arg_values = pick(values)
                 value = values[qid] = compute(arg_values)
                 quantities.append(Quantity(qid, base, kind, step, subject, value, op, args, arg_values))
         except (ValueError, OverflowError):  # inf - inf in a weighted sum: the numbers outgrew floats
@@ -131,8 +135,8 @@ class Derivation:
             return known[qid]
         found = cache.get(qid)
         if found is None:
-            op, args = self.index[qid]
-            found = cache[qid] = _COMPUTE[op]([self.value(a, givens, known, cache) for a in args])
+            op, args, values = self.step(qid, givens, known, cache)
+            found = cache[qid] = _COMPUTE[op](values)
         return found
 
     def step(self, qid: str, givens: Mapping[str, float], known: Mapping[str, float],
@@ -140,7 +144,10 @@ class Derivation:
         """The step of ``qid`` recomputed from known values: its op, its argument ids and their
         values (:meth:`value`; ``qid``'s own known value is not used)."""
         op, args = self.index[qid]
-        return op, args, [self.value(a, givens, known, cache) for a in args]
+        # (the first two cases of value() written out: most arguments are given or known)
+        value = self.value
+        return op, args, [givens[a] if a in givens else known[a] if a in known
+                          else value(a, givens, known, cache) for a in args]
 
     # ------------------------------------------------------------------ misconceptions
 
@@ -218,6 +225,16 @@ class Mutant:
         direct = frozenset(qid for qid, (op, args) in derivation.index.items()
                            if correct.get(qid) != (op, args) or (flips and BIAS in args))
         return cls(order, m, derivation, direct)
+
+
+def _picker(args: tuple[str, ...]) -> Callable[[Mapping[str, float]], tuple[float, ...]]:
+    """``lambda values: tuple([values[a] for a in args])``, in C where it can be."""
+    if len(args) >= 2:
+        return itemgetter(*args)
+    if len(args) == 1:
+        (only,) = args
+        return lambda values: (values[only],)
+    return lambda values: ()
 
 
 def derive(instance: Instance, rules: Rules = CORRECT) -> Derivation:

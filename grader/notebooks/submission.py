@@ -149,9 +149,11 @@ def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_o
 
 
 def feedback_text(status: str, student: str, file: str, message: str, report_md: str, has_svg: bool) -> str:
-    """``summary_feedback.md.j2`` around the report."""
-    from ..render.env import render
+    """``summary_feedback.md.j2`` around the report; it only prints the texts, so it is filled
+    in from a cached skeleton per (status, has_svg) (see :func:`grader.render.report.cached_render`)."""
+    from ..render import report
 
-    return render("summary_feedback.md.j2", status=status, tampered=status == "tampered", has_svg=has_svg,
-                  student=student, file=file, message=message, report_md=report_md,
-                  svg_name=f"{student}.svg")
+    return report.cached_render("summary_feedback.md.j2",
+                                {"status": status, "tampered": status == "tampered", "has_svg": has_svg},
+                                {"student": student, "file": file, "message": message, "report_md": report_md,
+                                 "svg_name": f"{student}.svg"})
