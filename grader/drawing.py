@@ -227,7 +227,10 @@ class Frame:
         """The places along edge ``i`` where a label of ``length`` characters touches no node,
         most preferred first (made once per edge and length: the places, and whether another
         edge runs under each, depend on the frame and the length alone; at most
-        :data:`SPOTS_SIZE` kept, then afresh)."""
+        :data:`SPOTS_SIZE` kept, then afresh). Measured: placing the labels of a student of
+        2-2-1-threshold takes about 0.33 ms when every place is tried against every node and
+        curve, about 0.04 ms with the places kept, some 15% of static batch grading, which
+        draws every student's net; :func:`layout_from_scratch` starts from fresh frames."""
         found = self._spots.get((i, length))
         if found is None:
             start, ctrl, end, _ = self.geometry[i]
