@@ -589,6 +589,11 @@ def test_the_trace_is_the_plan_computed_the_plain_way(data):
         assert got == want
         assert [q.base for q in trace] == [solver.split_id(q.id)[0] for q in trace]
         assert trace.givens == tuple(solver.givens(instance, trace.rules).items())
+        # the quantities made by filling __dict__ are those of the plain constructor
+        for q in trace:
+            again = solver.Quantity(**vars(q))
+            assert repr(again) == repr(q) and repr(vars(again)) == repr(vars(q))
+            assert (again == q and hash(again) == hash(q)) or q.value != q.value  # (NaN)
 
 
 def test_numbers_too_large_for_floats_are_a_clear_error(tmp_path):
