@@ -234,9 +234,8 @@ def _quantity(id: str, base: str, kind: str, step: int, subject: str, value: flo
 
     Why the trick stays: those calls are two thirds of a solve (28 quantities of
     2-2-1-threshold: about 40 us of 60), and every submission is solved, every draw of the
-    generator too: about 1.5% of static batch grading and 2% of generating handouts, which
-    brings both back within 10% of what they cost before the derivation (the tests compare
-    it with ``Quantity(...)``, the plain version)."""
+    generator too: about 1.5% of static batch grading and 2% of generating handouts (the
+    tests compare it with ``Quantity(...)``, the plain version)."""
     q = object.__new__(Quantity)
     object.__setattr__(q, "__dict__", {"id": id, "base": base, "kind": kind, "step": step, "subject": subject,
                                        "value": value, "op": op, "args": args, "arg_values": arg_values})
