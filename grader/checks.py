@@ -21,15 +21,14 @@ family can never pass).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from operator import itemgetter
+from collections.abc import Mapping, Sequence
 
+from .derivation import Mutant, derive
 from .diagnosis import mutant_givens
-from .model import BIAS, Instance
+from .model import Instance
 from .ops import OPS
-from .recompute import plan_index
-from .rules import CORRECT, MISCONCEPTIONS, Misconception
-from .solver import Trace, _structure, givens, plan
+from .rules import CORRECT, Misconception
+from .solver import Trace, givens
 from .tolerance import band, given_stands_for, trace_tolerances, unit
 
 
@@ -53,127 +52,52 @@ def too_small(trace: Trace, asked: Sequence[str], decimals: int) -> str | None:
     return None
 
 
-_CHANGED: dict[tuple, tuple[str, ...]] = {}
-
-
-def changed_ids(instance, m: Misconception, asked: Sequence[str]) -> tuple[str, ...]:
+def changed_ids(instance: Instance, m: Misconception, asked: Sequence[str]) -> tuple[str, ...]:
     """The asked quantities whose rule ``m`` changes, directly or through quantities the
-    student is not asked for. Depends only on the net's structure: cached."""
-    key = (_structure(instance), m.id, tuple(asked))
-    found = _CHANGED.get(key)
-    if found is not None:
-        return found
-    correct = plan_index(instance)
-    asked_set = set(asked)
-    changed: set[str] = set()
-    for qid, _kind, _step, _subject, op, args in plan(instance, m.rules):
-        direct = correct.get(qid) != (op, args) or (m.rules.bias_input == "flipped" and BIAS in args)
-        through = any(a in changed and a not in asked_set for a in args)
-        if direct or through:
-            changed.add(qid)
-    found = _CHANGED[key] = tuple(q for q in asked if q in changed)
-    return found
+    student is not asked for (:meth:`grader.derivation.Derivation.changed_ids`)."""
+    return derive(instance).changed_ids(m, tuple(asked))
 
 
-#: one step of a recomputation: (id, the op's arithmetic, argument ids)
-_Step = tuple[str, Callable[[Sequence[float]], float], tuple[str, ...]]
+def _changing(trace: Trace, asked: tuple[str, ...]) -> tuple[tuple[Mutant, tuple[str, ...]], ...]:
+    """Every misconception that changes an asked quantity, with the asked ids it changes, in
+    the order of :data:`~grader.rules.MISCONCEPTIONS` (kept with the derivation)."""
+    derivation = trace.derivation
+
+    def make() -> tuple[tuple[Mutant, tuple[str, ...]], ...]:
+        pairs = ((x, derivation.changed_ids(x.m, asked)) for x in derivation.mutants)
+        return tuple((x, changed) for x, changed in pairs if changed)
+
+    return derivation.memo(("changing", asked), make)
 
 
-class _Program:
-    """How one misconception's values of the asked quantities it changes are recomputed from
-    the exact asked values, for one net structure and one list of asked ids (what
-    :class:`~grader.recompute.Recomputer` does by recursion, laid out once as straight-line
-    steps): ``steps`` computes, in dependency order, the quantities the student is not asked
-    for that those values need (under the misconception's rules); ``changed`` then gives each
-    changed asked quantity, in the order of ``asked``. Every argument is a given (the
-    misconception's: the bias-input mutant flips the constant input), an exact asked value or
-    an earlier step."""
-
-    __slots__ = ("m", "flips_bias", "steps", "changed", "formulas", "planned")
-
-    def __init__(self, instance: Instance, m: Misconception, asked: Sequence[str]) -> None:
-        self.m = m
-        self.flips_bias = m.rules.bias_input != CORRECT.bias_input
-        index = plan_index(instance, m.rules)
-        given = givens(instance, m.rules)
-        asked_set = set(asked)
-        steps: list[_Step] = []
-        planned: set[str] = set()
-
-        def need(qid: str) -> None:  # the recursion of Recomputer._value, in post-order
-            for a in index[qid][1]:
-                if a in given or a in asked_set or a in planned:
-                    continue
-                need(a)
-                planned.add(a)
-                op, args = index[a]
-                steps.append((a, OPS[op].compute, args))
-
-        changed: list[_Step] = []
-        #: per changed asked quantity: its op and argument ids under the misconception
-        self.formulas: dict[str, tuple[str, tuple[str, ...]]] = {}
-        for qid in changed_ids(instance, m, asked):
-            need(qid)
-            op, args = index[qid]
-            changed.append((qid, OPS[op].compute, args))
-            self.formulas[qid] = (op, args)
-        self.planned = frozenset(planned)
-        self.steps = tuple((qid, compute, _getter(args)) for qid, compute, args in steps)
-        self.changed = tuple((qid, compute, _getter(args)) for qid, compute, args in changed)
-
-    def run(self, env: dict[str, float]) -> list[tuple[str, float]]:
-        """(id, mistaken value) of each changed asked quantity. ``env``: the right givens and
-        the exact asked values (not modified)."""
-        return self.run_with(env)[0]
-
-    def run_with(self, env: dict[str, float]) -> tuple[list[tuple[str, float]], dict[str, float]]:
-        """:meth:`run` and the values it used (givens, asked values, planned steps)."""
-        if self.flips_bias:
-            env = mutant_givens(env, self.m.rules)  # the constant input flipped, in a copy
-        else:
-            env = dict(env)
-        for qid, compute, get in self.steps:
-            env[qid] = compute(get(env))
-        return [(qid, compute(get(env))) for qid, compute, get in self.changed], env
+def _mistaken(mutant: Mutant, changed: tuple[str, ...], givens: Mapping[str, float],
+              exact: Mapping[str, float]) -> list[tuple[str, str, tuple[str, ...], list[float], float]]:
+    """(id, op, argument ids, argument values, mistaken value) of each asked quantity in
+    ``changed``, recomputed under ``mutant``'s rules from the exact asked values (``exact``;
+    quantities the student is not asked for follow the mistaken rules, givens are the
+    mutant's: the bias-input mutant flips the constant input)."""
+    if mutant.flips_bias:
+        givens = mutant_givens(givens, mutant.m.rules)
+    cache: dict[str, float] = {}
+    out = []
+    for qid in changed:
+        op, args, values = mutant.derivation.step(qid, givens, exact, cache)
+        out.append((qid, op, args, values, OPS[op].compute(values)))
+    return out
 
 
-def _getter(args: tuple[str, ...]) -> Callable[[Mapping[str, float]], tuple[float, ...]]:
-    """The values of ``args`` in a mapping, as a tuple (as :func:`grader.solver.solve` passes
-    them to an op)."""
-    if len(args) > 1:
-        return itemgetter(*args)
-    return lambda env: tuple([env[a] for a in args])
-
-
-_PROGRAMS: dict[tuple, tuple[_Program, ...]] = {}
-
-
-def _programs(instance: Instance, asked: Sequence[str]) -> tuple[_Program, ...]:
-    """The :class:`_Program` of every misconception that changes an asked quantity of this
-    structure, in the order of :data:`~grader.rules.MISCONCEPTIONS` (cached)."""
-    asked = tuple(asked)
-    key = (_structure(instance), asked)
-    found = _PROGRAMS.get(key)
-    if found is None:
-        programs = (_Program(instance, m, asked) for m in MISCONCEPTIONS.values())
-        found = _PROGRAMS[key] = tuple(p for p in programs if p.changed)
-    return found
-
-
-def _env(trace: Trace, asked: Sequence[str]) -> dict[str, float]:
-    """The right givens and the exact values of the asked quantities, by id."""
-    env = dict(trace.givens) if trace.rules.bias_input == CORRECT.bias_input else givens(trace.instance)
-    for qid in asked:
-        env[qid] = trace[qid].value
-    return env
+def _right_givens(trace: Trace) -> Mapping[str, float]:
+    return trace._given if trace.rules.bias_input == CORRECT.bias_input else givens(trace.instance)
 
 
 def changes(trace: Trace, m: Misconception, asked: Sequence[str]) -> dict[str, float]:
     """For every asked quantity whose rule ``m`` changes: the mistaken value computed from the
     exact earlier answers (quantities the student is not asked for follow the mistaken rules)."""
-    for program in _programs(trace.instance, asked):
-        if program.m.id == m.id:
-            return dict(program.run(_env(trace, asked)))
+    asked = tuple(asked)
+    for mutant, changed in _changing(trace, asked):
+        if mutant.m.id == m.id:
+            exact = {qid: trace[qid].value for qid in asked}
+            return {qid: v for qid, _, _, _, v in _mistaken(mutant, changed, _right_givens(trace), exact)}
     return {}
 
 
@@ -183,7 +107,8 @@ def undetectable(trace: Trace, asked: Sequence[str], tolerances: Mapping[str, fl
     than the right band plus the mistaken step's band, else the reason. ``tolerances``: the
     right bands (default :func:`grader.tolerance.trace_tolerances` for these asked ids);
     ``decimals``: default the instance's."""
-    programs = _programs(trace.instance, asked)
+    asked = tuple(asked)
+    programs = _changing(trace, asked)
     if not programs:
         return None
     d = trace.instance.rounding if decimals is None else decimals
@@ -191,27 +116,26 @@ def undetectable(trace: Trace, asked: Sequence[str], tolerances: Mapping[str, fl
     right = bands if tolerances is None else tolerances
     u = unit(d)
     asked_set = set(asked)
-    env = _env(trace, asked)
+    right_givens = _right_givens(trace)
+    exact = {qid: trace[qid].value for qid in asked}
     given_ids = {gid for gid, _ in trace.givens}
-    for program in programs:
+    for mutant, changed in programs:
         shown = False
-        values, used = program.run_with(env)
-        for qid, wrong in values:
-            diff = abs(wrong - env[qid])
+        for qid, op, args, arg_values, wrong in _mistaken(mutant, changed, right_givens, exact):
+            diff = abs(wrong - exact[qid])
             if diff < 1e-12:
                 continue  # the same number either way (an input of 0)
-            op, args = program.formulas[qid]
-            arg_values = [used[a] for a in args]
             # each argument stands for what it does when the grader judges the mutant's step
             # (an unasked one for its own band: the student works it out by hand too)
-            stands = [given_stands_for(used[a], d) if a in given_ids
-                      else (u if a in asked_set else bands.get(a, 2 * u)) for a in args]
+            stands = [given_stands_for(v, d) if a in given_ids
+                      else (u if a in asked_set else bands.get(a, 2 * u))
+                      for a, v in zip(args, arg_values, strict=True)]
             limit = right[qid] + band(op, arg_values, stands, d)
             if diff <= limit:
-                return f"undetectable: {program.m.id} moves {qid} by {diff:.2e}, within {limit:.2e}"
+                return f"undetectable: {mutant.m.id} moves {qid} by {diff:.2e}, within {limit:.2e}"
             shown = True
         if not shown:
-            return f"undetectable: {program.m.id} changes no asked quantity (e.g. alpha = 1)"
+            return f"undetectable: {mutant.m.id} changes no asked quantity (e.g. alpha = 1)"
     return None
 
 

@@ -32,49 +32,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .model import BIAS, Instance
+from .derivation import Mutant, derive
+from .model import BIAS
 from .ops import OPS
-from .recompute import plan_index
-from .rules import CORRECT, MISCONCEPTIONS, Misconception, Rules
-from .solver import Quantity, Trace, _structure
+from .rules import CORRECT, Misconception, Rules
+from .solver import Quantity, Trace
 from .solver import givens as solver_givens
 from .tolerance import fits, given_stands_for, strict_band, unit
-
-Index = Mapping[str, tuple[str, tuple[str, ...]]]
-
-
-class _Mutant:
-    """One misconception's derivation of a net structure: its plan as id -> (op, args), and
-    the ids whose step it changes directly (another op or other arguments than the right
-    plan's, or the flipped constant input among the arguments)."""
-
-    __slots__ = ("order", "m", "index", "direct", "flips_bias")
-
-    def __init__(self, order: int, m: Misconception, index: Index, correct: Index) -> None:
-        self.order = order
-        self.m = m
-        self.index = index
-        self.flips_bias = m.rules.bias_input != CORRECT.bias_input
-        self.direct = frozenset(
-            qid for qid, (op, args) in index.items()
-            if correct.get(qid) != (op, args) or (self.flips_bias and BIAS in args)
-        )
-
-
-_MUTANTS: dict[tuple, tuple[Index, tuple[_Mutant, ...]]] = {}
-
-
-def _mutants(instance: Instance) -> tuple[Index, tuple[_Mutant, ...]]:
-    """The right plan index and every misconception's :class:`_Mutant` (cached per structure)."""
-    key = _structure(instance)
-    found = _MUTANTS.get(key)
-    if found is None:
-        correct = plan_index(instance, CORRECT)
-        found = _MUTANTS[key] = (correct, tuple(
-            _Mutant(order, m, plan_index(instance, m.rules), correct)
-            for order, m in enumerate(MISCONCEPTIONS.values())
-        ))
-    return found
 
 
 def mutant_givens(givens: Mapping[str, float], rules: Rules) -> dict[str, float]:
@@ -103,55 +67,42 @@ class Diagnoser:
         self.stands = stands or {}
         # the right givens: the trace's own when it is the right derivation
         self.givens = dict(trace.givens) if trace.rules == CORRECT else solver_givens(trace.instance)
-        self._correct, self._mutants = _mutants(trace.instance)
+        self._derivation = trace.derivation if trace.rules == CORRECT else derive(trace.instance)
+        self._correct, self._mutants = self._derivation.index, self._derivation.mutants
         self._flipped: dict[str, float] | None = None
         #: per misconception (and None for the right rules): values recomputed from ``known``,
         #: and under ("stand", id) what those values stand for
         self._cache: dict = {}
 
-    def _givens_of(self, mutant: _Mutant | None) -> Mapping[str, float]:
+    def _givens_of(self, mutant: Mutant | None) -> Mapping[str, float]:
         if mutant is None or not mutant.flips_bias:
             return self.givens
         if self._flipped is None:
             self._flipped = mutant_givens(self.givens, mutant.m.rules)
         return self._flipped
 
-    def _value(self, qid: str, index: Index, givens: Mapping[str, float], cache: dict[str, float]) -> float:
-        """An argument's value as the recomputation uses it: a given, the student's answer,
-        or (neither) the rule of ``index`` applied to those, recursively."""
-        if qid in givens:
-            return givens[qid]
-        known = self.known
-        if qid in known:
-            return known[qid]
-        if qid in cache:
-            return cache[qid]
-        op, args = index[qid]
-        value = cache[qid] = OPS[op].compute([self._value(a, index, givens, cache) for a in args])
-        return value
-
-    def _args(self, qid: str, mutant: _Mutant | None) -> tuple[str, tuple[str, ...], list[float]]:
-        index = self._correct if mutant is None else mutant.index
-        op, args = index[qid]
+    def _args(self, qid: str, mutant: Mutant | None) -> tuple[str, tuple[str, ...], list[float]]:
+        """The step ``qid`` of the right derivation or ``mutant``'s, recomputed from the
+        student's answers (:meth:`grader.derivation.Derivation.step`)."""
+        derivation = self._derivation if mutant is None else mutant.derivation
         key = None if mutant is None else mutant.m.id
         cache = self._cache.get(key)
         if cache is None:
             cache = self._cache[key] = {}
-        givens = self._givens_of(mutant)
-        return op, args, [self._value(a, index, givens, cache) for a in args]
+        return derivation.step(qid, self._givens_of(mutant), self.known, cache)
 
     def right(self, qid: str) -> float:
         """What the right formula gives for ``qid`` from the student's answers."""
         op, _, values = self._args(qid, None)
         return OPS[op].compute(values)
 
-    def _stands(self, args: tuple[str, ...], mutant: _Mutant | None) -> list[float]:
+    def _stands(self, args: tuple[str, ...], mutant: Mutant | None) -> list[float]:
         """What each argument stands for: a given for 0 (u when it has more decimals), a
         written answer for what the student's value stands for, a value the recomputation
         makes for the band of its own (mutant) step, which the student works out by hand too."""
         return [self._stand(a, mutant) for a in args]
 
-    def _stand(self, qid: str, mutant: _Mutant | None) -> float:
+    def _stand(self, qid: str, mutant: Mutant | None) -> float:
         givens = self._givens_of(mutant)
         if qid in givens:
             return given_stands_for(givens[qid], self.decimals)

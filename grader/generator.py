@@ -33,7 +33,7 @@ from . import checks
 from .errors import BackpropError
 from .family import Family
 from .model import Connection, Instance, Sample, instance_from_dict
-from .solver import Trace, _structure, solve
+from .solver import Trace, solve
 
 R = TypeVar("R")
 
@@ -161,6 +161,8 @@ def draw_instance(family: Family, rng: Drbg, alpha: float | None = None) -> Inst
     }
     instance = instance_from_dict(data, f"family {family.id}")
     if known is None or known[0] is not family:
+        if len(_BUILDERS) >= _BUILDERS_SIZE:
+            _BUILDERS.clear()
         _BUILDERS[id(family)] = (family, _builder(family, instance))
     return instance
 
@@ -203,19 +205,14 @@ def _builder(family: Family, first: Instance) -> Callable[[dict, list, float], I
 #: by id() of a family: (the family, how its draws are made into instances or None: validate
 #: every draw); the family is kept, so its id is not reused while it is here
 _BUILDERS: dict[int, tuple[Family, Callable[[dict, list, float], Instance] | None]] = {}
-
-
-_ASKED: dict[tuple, tuple[str, ...]] = {}
+#: how many families' builders a process keeps before it starts afresh
+_BUILDERS_SIZE = 64
 
 
 def asked_ids(trace: Trace, family: Family) -> tuple[str, ...]:
     """The ids of the quantities of the kinds the family asks for, in the order of the
-    derivation (they depend only on the structure: cached)."""
-    key = (_structure(trace.instance), trace.rules, family.ask)
-    found = _ASKED.get(key)
-    if found is None:
-        found = _ASKED[key] = tuple(q.id for q in trace.quantities if q.kind in family.ask)
-    return found
+    derivation (:meth:`grader.derivation.Derivation.asked_of_kinds`)."""
+    return trace.derivation.asked_of_kinds(tuple(family.ask))
 
 
 @dataclass(frozen=True)

@@ -90,15 +90,6 @@ def own_values(trace: Trace, answers: Mapping[str, Answer]) -> dict[str, float]:
 
 
 _COMPUTE = {name: op.compute for name, op in OPS.items()}
-_FORMULAS: dict[tuple[str, tuple[str, ...]], str] = {}
-
-
-def _formula(op: str, args: tuple[str, ...]) -> str:
-    key = (op, args)
-    text = _FORMULAS.get(key)
-    if text is None:
-        text = _FORMULAS[key] = OPS[op].text(args)
-    return text
 
 
 # --------------------------------------------------------------------------- grading
@@ -246,7 +237,7 @@ class _Grading:
                     own[qid] = value  # the usual case: an honest value from the exact arguments
                     self.own_written.add(qid)
                     if qid in asked_set:
-                        step = (qid, q.op, q.args, _formula(q.op, q.args))
+                        step = (qid, q.op, q.args, trace.derivation.formulas[qid])
                         fast[qid] = correct_item(qid, answer.given, exact, _Reach(trace, d, qid), step, own)
                     continue
             args = q.args
@@ -351,7 +342,7 @@ class _Grading:
         kind, from_own, width, own_args, bad = judged
         qid = q.id
         answer = self.answers.get(qid)
-        formula = _formula(q.op, q.args)
+        formula = self.trace.derivation.formulas[qid]
         points, name, message = 0.0, None, ""
         if answer is not None and answer.error is not None:
             result, message = "invalid", _unreadable(answer.error)

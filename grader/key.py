@@ -3,12 +3,10 @@ full-precision answers. It never goes to students."""
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain, repeat
 from typing import Any
 
 from .errors import BackpropError
@@ -98,8 +96,7 @@ class KeyEntry:
         if found is None:
             raw = self._answers
             try:
-                value = json.loads(raw) if raw.__class__ is _Text else raw
-                found = {k: float(v) for k, v in value.items()}
+                found = {k: float(v) for k, v in raw.items()}
             except (TypeError, AttributeError, ValueError):  # (json.JSONDecodeError is a ValueError)
                 raise BackpropError(
                     f"{self.source}: students.{self.student}.answers is incomplete; regenerate the key with "
@@ -126,7 +123,6 @@ class KeyEntry:
                 f"signature={self.signature!r}, asked={self.asked!r})")
 
 
-_new = object.__new__
 _set = object.__setattr__
 
 
@@ -141,173 +137,36 @@ class Key:
 def load_key(path: str | os.PathLike[str]) -> Key:
     """Read the key. Each student's entry is checked for its fields here, but the answers;
     its instance is validated when first used (:attr:`KeyEntry.instance`), its answers are
-    read when first used (:attr:`KeyEntry.answers`)."""
+    checked when first used (:attr:`KeyEntry.answers`)."""
     text = read_text(path)
-    collecting = gc.isenabled()
-    gc.disable()  # (reading makes thousands of containers and no cycle: no collection rounds)
-    try:
-        lazily = _parse_lazily(text)
-        if lazily is not None:
-            key = _key(lazily[0], path, lazily[1])
-            if key is not None:
-                return key
-    finally:
-        if collecting:
-            gc.enable()
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BackpropError(
             f"{path}: is not a key.json written by backprop generate ({exc.msg}, line {exc.lineno})"
         ) from None
-    key = _key(data, path, 0)
-    assert key is not None
-    return key
-
-
-def _key(data: Any, path: str | os.PathLike[str], cuts: int) -> Key | None:
-    """The key of the parsed ``data``; None when it holds other than ``cuts`` cut values of
-    :func:`_parse_lazily` as students' asked ids and answers (then parse the text whole)."""
     if not isinstance(data, dict) or not isinstance(data.get("students"), dict):
-        if cuts:
-            return None
         raise BackpropError(f"{path}: is not a key.json written by backprop generate (no \"students\" table)")
     source = str(path)
     entries = {}
-    asked_of: dict[int, tuple[str, ...]] = {}  # the checked tuple of each shared list of asked ids
-    found = 0
     for sid, e in data["students"].items():
         try:
             signature = e["signature"]
             raw_instance = e["instance"]
-            listed = e["asked"]
-            answers = e.get("answers", _EMPTY)
-            if signature.__class__ is not str or raw_instance.__class__ is not dict:
-                if not isinstance(signature, str) or not isinstance(raw_instance, dict):
-                    raise TypeError
-            if listed.__class__ is _Shared:
-                found += 1
-                asked = asked_of.get(id(listed))
-                if asked is None:
-                    asked = asked_of[id(listed)] = tuple([_text(a) for a in listed])
-            else:
-                asked = tuple([_text(a) for a in listed])
-            if answers.__class__ is _Text:
-                found += 1
-            entry = _new(KeyEntry)
-            _set(entry, "__dict__", {
-                "student": sid, "name": e.get("name", ""), "email": e.get("email", ""),
-                "signature": signature, "raw_instance": raw_instance, "asked": asked, "source": source,
-                "_answers": answers,
-            })
+            if not isinstance(signature, str) or not isinstance(raw_instance, dict):
+                raise TypeError
+            entries[sid] = KeyEntry(sid, e.get("name", ""), e.get("email", ""), signature, raw_instance,
+                                    tuple([_text(a) for a in e["asked"]]), e.get("answers", {}), source)
         except (KeyError, TypeError, AttributeError, ValueError):
             raise BackpropError(
                 f"{path}: students.{sid} is incomplete; regenerate the key with backprop generate"
             ) from None
-        entries[sid] = entry
-    if found != cuts:
-        return None  # a cut elsewhere, or lost to a repeated key
     return Key(
         assignment=str(data.get("assignment", "")),
         family=str(data.get("family", "")),
         ecf_credit=float(data.get("ecf_credit", 1.0)),
         students=entries,
     )
-
-
-_EMPTY: dict[str, Any] = {}
-
-
-def _parse_lazily(text: str) -> tuple[dict[str, Any], int] | None:
-    """``json.loads(text)`` for a key, without parsing every student's answers (most of the
-    text: full-precision numbers that grading never reads), and parsing each distinct list of
-    asked ids once; with the number of cuts it made (see below), or None when it makes none.
-
-    Every ``"asked": [...]`` whose brackets hold no ``[``, ``{`` or backslash and an even number
-    of quotes (so its first ``]`` closes it: no string runs across it) is cut out of the text
-    and replaced by a placeholder, ``NaN``; so is an ``"answers": {...}`` of the same kind
-    that follows it at once (as ``backprop generate`` writes them). Each is a key's value: the
-    quote before ``asked`` is not escaped, so it is a string's first quote (after a string's
-    last one JSON has no letter) and the string ends at the next one; the answers follow the
-    list's end. The rest is parsed, each ``NaN`` becoming the cut it stands for, in order
-    (``parse_constant`` is called for them in the order of the text): an answers cut as a
-    :class:`_Text` (parsed when used; a broken one is that student's error:
-    :attr:`KeyEntry.answers`), an asked cut as its list (a :class:`_Shared`, parsed here once
-    per distinct text). When the calls do not match the cuts (the key has a NaN or Infinity of
-    its own) or a part does not parse, this returns None: parse the whole. The caller checks
-    that every cut turned up as the answers or asked of a student's entry (none lost to a
-    repeated key, none elsewhere); then the result is ``json.loads(text)`` but for the
-    answers' texts."""
-    find = text.find
-    pieces: list[str] = []
-    cuts: list[Any] = []  # the answers' texts and the asked lists' numbers, in the order of the text
-    lists: dict[str, int] = {}  # the text of each distinct asked list (checked) -> its number
-    pos = 0  # the text up to here is in pieces
-    at = find('"asked":')
-    while at >= 0:
-        start = at + 8
-        while text[start:start + 1] in _SPACE:
-            start += 1
-        if text[start:start + 1] == "[" and text[at - 1:at] != "\\":
-            end = find("]", start) + 1
-            cut = text[start:end]
-            number = lists.get(cut)
-            if number is None and end and _flat(cut):
-                number = lists[cut] = len(lists)
-            if number is not None:
-                pieces.append(text[pos:start])
-                pieces.append("NaN")
-                cuts.append(number)
-                pos = end
-                # the answers, when they follow: ', "answers": {...}' (any spacing)
-                at = find('"answers":', end, end + 64)
-                if at >= 0 and not text[end:at].strip(_BETWEEN):
-                    start = at + 10
-                    while text[start:start + 1] in _SPACE:
-                        start += 1
-                    if text[start:start + 1] == "{":
-                        end = find("}", start) + 1
-                        cut = text[start:end]
-                        if end and _flat(cut):
-                            pieces.append(text[pos:start])
-                            pieces.append("NaN")
-                            cuts.append(_Text(cut))
-                            pos = end
-        at = find('"asked":', pos if pos > at else at + 8)
-    if not cuts:
-        return None
-    pieces.append(text[pos:])
-    try:
-        parsed = [_Shared(json.loads(cut)) for cut in lists]
-        cuts = [parsed[c] if c.__class__ is int else c for c in cuts]
-        slots = chain(cuts, (_END,), repeat(_EXTRA)).__next__
-        data = json.loads("".join(pieces), parse_constant=lambda name: slots())
-    except (json.JSONDecodeError, RecursionError):
-        return None
-    if slots() is not _END:
-        return None  # a NaN or Infinity in the key itself
-    return data, len(cuts)
-
-
-def _flat(cut: str) -> bool:
-    """Whether the JSON text ``cut`` (``[...]`` or ``{...}``, no other bracket or brace at its
-    end) holds no bracket, brace or backslash, and an even number of quotes."""
-    return ("\\" not in cut and cut.find("[", 1) < 0 and cut.find("{", 1) < 0
-            and cut.count('"') % 2 == 0)
-
-
-class _Text(str):
-    """The JSON text of a value, parsed when first used."""
-
-
-class _Shared(list):
-    """A list of asked ids that several students' entries share (parsed once)."""
-
-
-_END = object()
-_EXTRA = object()
-_SPACE = frozenset(" \t\n\r")
-_BETWEEN = " \t\n\r,"
 
 
 def _text(value: Any) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*\Z")
 #: Names that would collide with quantity ids: an input's id is its bare name, so an input
@@ -58,6 +58,21 @@ class Sample:
         return dict(self.desired)[name]
 
 
+class Structure(NamedTuple):
+    """Everything of an instance but its numbers: what fixes its derivation
+    (:mod:`grader.derivation`). The one meaning of "structure" in the package."""
+
+    inputs: tuple[str, ...]
+    layers: tuple[tuple[str, ...], ...]
+    #: (source, target) of every connection, in order
+    edges: tuple[tuple[str, str], ...]
+    bias: str
+    update_bias: bool
+    #: how many samples (their names are the inputs and the final layer, in order)
+    samples: int
+    epochs: int
+
+
 @dataclass(frozen=True)
 class Instance:
     """A validated net with its samples and learning settings."""
@@ -77,13 +92,10 @@ class Instance:
         return tuple(n for layer in self.layers for n in layer)
 
     @cached_property
-    def _structure(self) -> tuple:
-        """Everything but the numbers (the key of the solver's plans and other caches, see
-        :func:`grader.solver._structure`): computed once per instance."""
-        return (
-            self.inputs, self.layers, tuple([c.key for c in self.connections]),
-            self.bias, self.update_bias, len(self.samples), self.epochs,
-        )
+    def structure(self) -> Structure:
+        """Everything but the numbers (:class:`Structure`): computed once per instance."""
+        return Structure(self.inputs, self.layers, tuple([(c.source, c.target) for c in self.connections]),
+                         self.bias, self.update_bias, len(self.samples), self.epochs)
 
     @property
     def final_layer(self) -> tuple[str, ...]:

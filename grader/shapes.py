@@ -19,13 +19,11 @@ class _Shape:
     its numbers are laid out in the data."""
 
     __slots__ = ("bias", "update_bias", "epochs", "decimals", "inputs", "layers", "raw_inputs", "raw_layers",
-                 "order", "samples", "sample_keys", "input_keys", "desired_keys", "final", "structure")
+                 "order", "samples", "sample_keys", "input_keys", "desired_keys", "final")
 
 
 #: (the data's keys, the weights' keys) -> the shape of the data that validated with them
 SHAPES: dict[tuple, _Shape] = {}
-_new = object.__new__
-_set = object.__setattr__
 
 
 def remember(data: dict, weights: dict, instance: Instance) -> None:
@@ -37,7 +35,7 @@ def remember(data: dict, weights: dict, instance: Instance) -> None:
                and s["desired"].__class__ is dict and tuple(s["inputs"]) == tuple(first["inputs"])
                and tuple(s["desired"]) == tuple(first["desired"]) for s in samples):
         return
-    shape = _new(_Shape)
+    shape = _Shape()
     shape.bias = instance.bias
     shape.update_bias = instance.update_bias
     shape.epochs = instance.epochs
@@ -52,7 +50,6 @@ def remember(data: dict, weights: dict, instance: Instance) -> None:
     shape.input_keys = tuple(first["inputs"])
     shape.desired_keys = tuple(first["desired"])
     shape.final = instance.layers[-1]
-    shape.structure = instance._structure
     if len(SHAPES) >= 256:
         SHAPES.clear()
     SHAPES[(tuple(data), tuple(weights))] = shape
@@ -92,35 +89,16 @@ def known(shape: _Shape, data: dict, weights: dict) -> Instance | None:
         for v in desired.values():
             if v.__class__ is not float or v - v != 0.0:
                 return None
-        sample = _new(Sample)
-        _set(sample, "__dict__", {"inputs": tuple([(n, values[n]) for n in shape.inputs]),
-                                  "desired": tuple([(n, desired[n]) for n in shape.final])})
-        samples.append(sample)
+        samples.append(Sample(tuple([(n, values[n]) for n in shape.inputs]),
+                              tuple([(n, desired[n]) for n in shape.final])))
     connections = []
-    made = _CONNECTIONS
     for key, src, dst in shape.order:
         w = weights[key]
         if w.__class__ is not float or w - w != 0.0:  # (inf - inf and nan - nan are nan)
             return None
-        c = made.get((key, w)) if w else None  # (0.0 == -0.0: not shared)
-        if c is None:
-            c = _new(Connection)
-            _set(c, "__dict__", {"source": src, "target": dst, "weight": w})
-            if w:
-                if len(made) >= 4096:
-                    made.clear()
-                made[(key, w)] = c
-        connections.append(c)
-    instance = _new(Instance)
-    _set(instance, "__dict__", {
-        "inputs": shape.inputs, "layers": shape.layers, "connections": tuple(connections),
-        "samples": tuple(samples), "alpha": alpha, "bias": shape.bias, "update_bias": shape.update_bias,
-        "epochs": shape.epochs, "decimals": shape.decimals, "_structure": shape.structure,
-    })
-    return instance
+        connections.append(Connection(src, dst, w))
+    return Instance(shape.inputs, shape.layers, tuple(connections), tuple(samples), alpha, shape.bias,
+                    shape.update_bias, shape.epochs, shape.decimals)
 
 
 _INF = math.inf
-#: connections made by :func:`known`, by (key, weight): shared by the instances that have them
-#: (they are immutable; variants draw their weights from a few values)
-_CONNECTIONS: dict[tuple[str, float], Connection] = {}

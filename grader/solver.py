@@ -14,15 +14,16 @@ step's update (unless a misconception's rules say otherwise).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING
 
-from .errors import BackpropError
-from .model import BIAS, BIAS_KINDS, Instance
+from .model import BIAS, Instance
 from .ops import OPS, compute
 from .rules import CORRECT, Rules
+
+if TYPE_CHECKING:
+    from .derivation import Derivation
 
 #: The kinds of quantity, in the order of the derivation.
 KINDS = ("p", "o", "P", "delta", "dw", "new_w")
@@ -71,39 +72,39 @@ class Quantity:
 
 @dataclass(frozen=True)
 class Trace:
-    """The whole derivation: givens and quantities in the order of the derivation."""
+    """The whole derivation of an instance: givens and quantities in the order of the
+    derivation, and the :class:`~grader.derivation.Derivation` of its structure and rules
+    (ids, dependencies, misconception variants) that it was computed by."""
 
     instance: Instance
     rules: Rules
     givens: tuple[tuple[str, float], ...]
     quantities: tuple[Quantity, ...]
-    _index: dict[str, Quantity] = field(default_factory=dict, repr=False, compare=False)
-    _given: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
+    derivation: Derivation = field(repr=False, compare=False)
+    _given: dict[str, float] = field(default_factory=dict, init=False, repr=False, compare=False)
     #: results of pure functions of the trace, kept by the modules that compute them (the
     #: tolerances of :mod:`grader.tolerance`), so that they are computed once per trace
     _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._index.update({q.id: q for q in self.quantities})
         self._given.update(self.givens)
 
     def __getitem__(self, qid: str) -> Quantity:
-        return self._index[qid]
+        return self.quantities[self.derivation.position[qid]]
 
     def __contains__(self, qid: object) -> bool:
-        return qid in self._index
+        return qid in self.derivation.position
 
     def __iter__(self) -> Iterator[Quantity]:
         return iter(self.quantities)
 
     def value(self, qid: str) -> float:
-        if qid in self._index:
-            return self._index[qid].value
-        return self._given[qid]
+        i = self.derivation.position.get(qid)
+        return self._given[qid] if i is None else self.quantities[i].value
 
     @property
     def ids(self) -> tuple[str, ...]:
-        return tuple(q.id for q in self.quantities)
+        return self.derivation.ids
 
     @property
     def values(self) -> dict[str, float]:
@@ -141,198 +142,31 @@ def weight_ref(instance: Instance, source: str, target: str, step: int) -> str:
     return step_id(f"new_w_{source}_{target}", step - 1)
 
 
+def solve(instance: Instance, rules: Rules = CORRECT) -> Trace:
+    """Run every update step of ``instance`` under ``rules`` and return the trace."""
+    return _derivation.derive(instance, rules).solve(instance)
+
+
 def givens(instance: Instance, rules: Rules = CORRECT) -> dict[str, float]:
     """The given values by id, as the notebooks define them."""
-    return _givens(instance, rules, _program(instance, rules))
+    return _derivation.derive(instance, rules).givens(instance)
 
 
-def _givens(instance: Instance, rules: Rules, program: _Program) -> dict[str, float]:
-    out: dict[str, float] = {"alpha": instance.alpha}
-    bias = BIAS_KINDS[instance.bias]
-    if bias is not None:
-        out[BIAS] = bias * (-1 if rules.bias_input == "flipped" else 1)
-    out.update(zip(program.weight_ids, [c.weight for c in instance.connections], strict=True))
-    samples = instance.samples
-    for i, input_ids, desired_ids in program.step_ids:
-        sample = samples[i]
-        out.update(zip(input_ids, [v for _, v in sample.inputs], strict=True))
-        out.update(zip(desired_ids, [v for _, v in sample.desired], strict=True))
-    return out
+def plan(instance: Instance, rules: Rules = CORRECT) -> tuple[Planned, ...]:
+    """The quantities of ``instance`` under ``rules`` in the order of the derivation (made
+    once per structure and rules: :attr:`grader.derivation.Derivation.plan`)."""
+    return _derivation.derive(instance, rules).plan
 
 
 #: One planned quantity: (id, kind, step, subject, op, args). The plan is the dependency graph;
 #: it depends on the net's structure and the rules, never on the numbers.
 Planned = tuple[str, str, int, str, str, tuple[str, ...]]
-_PLANS: dict[tuple, tuple[Planned, ...]] = {}
 
 
-def _structure(instance: Instance) -> tuple:
-    """The net's structure, everything but its numbers: inputs, layers, connections, bias,
-    update_bias, sample count, epochs (kept by the instance: :attr:`Instance._structure`)."""
-    return instance._structure
-
-
-def plan(instance: Instance, rules: Rules = CORRECT) -> tuple[Planned, ...]:
-    """The quantities of ``instance`` under ``rules`` in the order of the derivation
-    (cached: every variant of a family shares one plan per rule set)."""
-    key = (_structure(instance), rules)
-    found = _PLANS.get(key)
-    if found is None:
-        found = _PLANS[key] = _build_plan(instance, rules)
-    return found
-
-
-def solve(instance: Instance, rules: Rules = CORRECT) -> Trace:
-    """Run every update step of ``instance`` under ``rules`` and return the trace."""
-    program = _RIGHT.get(instance._structure) if rules is CORRECT else None
-    if program is None:
-        program = _program(instance, rules)
-    given = _givens(instance, rules, program)
-    try:
-        quantities = program.run(given) if program.run is not None else _run(program, given)
-    except (ValueError, OverflowError):  # inf - inf in a weighted sum: the numbers outgrew floats
-        raise BackpropError(
-            "the net's numbers grow too large to compute (a weighted sum overflows); "
-            "use weights, inputs and a rate alpha of ordinary size, such as 0.5"
-        ) from None
-    # Trace(instance, rules, givens, quantities), made faster: the frozen dataclass's __init__
-    # sets each field with object.__setattr__; this fills the new object's __dict__ (read, not
-    # set: a frozen dataclass allows that). Quantities are made the same way.
-    trace = _new(Trace)
-    trace.__dict__.update({
-        "instance": instance, "rules": rules, "givens": tuple(given.items()), "quantities": quantities,
-        "_index": dict(zip(program.ids, quantities, strict=True)), "_given": given, "_memo": {},
-    })
-    return trace
-
-
-def _run(program: _Program, given: dict[str, float]) -> tuple[Quantity, ...]:
-    """The quantities of ``program`` from the givens, one after the other."""
-    values: dict[str, float] = dict(given)
-    quantities: list[Quantity] = []
-    append = quantities.append
-    for qid, fields, arguments, compute_step in program.steps:
-        arg_values = arguments(values)
-        q = _new(Quantity)
-        d = q.__dict__
-        d.update(fields)
-        d["value"] = values[qid] = compute_step(arg_values)
-        d["arg_values"] = arg_values
-        append(q)
-    return tuple(quantities)
-
-
-def _compiled(steps: tuple) -> Callable[[dict[str, float]], tuple[Quantity, ...]] | None:
-    """:func:`_run` of ``steps`` written out as one function, each value in a local variable:
-    the same ops on the same argument tuples (so the same values, bit for bit), without the
-    loop and the lookups by id. None for long derivations (their code would take long to
-    compile)."""
-    if len(steps) > 600:
-        return None
-    slot: dict[str, str] = {}  # id -> the variable that holds its value
-    env: dict[str, Any] = {"new": _new, "Q": Quantity}
-    head = []
-    body = []
-    for i, (qid, fields, _arguments, compute_step) in enumerate(steps):
-        names = []
-        for a in fields["args"]:
-            if a not in slot:  # a given
-                slot[a] = f"g{len(slot)}"
-                env[f"k{slot[a]}"] = a
-                head.append(f"    {slot[a]} = given[k{slot[a]}]")
-            names.append(slot[a])
-        env[f"f{i}"] = fields
-        env[f"c{i}"] = compute_step
-        slot[qid] = f"v{i}"
-        body += [
-            f"    a = ({', '.join(names)}{',' if len(names) == 1 else ''})",
-            f"    v{i} = c{i}(a)",
-            f"    q{i} = q = new(Q)",
-            "    d = q.__dict__",
-            f"    d.update(f{i})",
-            f"    d['value'] = v{i}",
-            "    d['arg_values'] = a",
-        ]
-    code = "\n".join(["def run(given):"] + head + body + [
-        f"    return ({', '.join(f'q{i}' for i in range(len(steps)))},)"
-    ])
-    exec(compile(code, "<grader.solver program>", "exec"), env)
-    return env["run"]
-
-
-class _Program:
-    """How to solve the instances of one structure under one rule set: the plan with each
-    quantity's fixed fields, a function that picks its arguments' values (a tuple, in the
-    order of its args) and its op's arithmetic; and the ids of the givens."""
-
-    __slots__ = ("steps", "ids", "weight_ids", "step_ids", "run")
-
-
-_PROGRAMS: dict[tuple, _Program] = {}
-
-
-#: the programs of the right rules by structure alone (hashing the rules costs a tenth of a solve)
-_RIGHT: dict[tuple, _Program] = {}
-
-
-def _program(instance: Instance, rules: Rules) -> _Program:
-    key = (instance._structure, rules)
-    found = _PROGRAMS.get(key)
-    if found is None:
-        found = _PROGRAMS[key] = _make_program(instance, rules)
-        if rules == CORRECT:
-            _RIGHT[instance._structure] = found
-    return found
-
-
-def _make_program(instance: Instance, rules: Rules) -> _Program:
-    program = _Program()
-    steps = []
-    for qid, kind, step, subject, op, args in plan(instance, rules):
-        fields = {"id": qid, "base": split_id(qid)[0], "kind": kind, "step": step, "subject": subject,
-                  "value": None, "op": op, "args": args, "arg_values": None}
-        steps.append((qid, fields, _picker(args), _COMPUTE[op]))
-    program.steps = tuple(steps)
-    program.run = _compiled(program.steps)
-    program.ids = tuple(step[0] for step in steps)
-    program.weight_ids = tuple(f"w_{c.key}" for c in instance.connections)
-    program.step_ids = tuple(
-        ((k - 1) % len(instance.samples),
-         tuple(step_id(name, k) for name, _ in instance.sample_of_step(k).inputs),
-         tuple(step_id(f"d_{name}", k) for name, _ in instance.sample_of_step(k).desired))
-        for k in range(1, instance.steps + 1)
-    )
-    return program
-
-
-def _picker(args: tuple[str, ...]) -> Callable[[dict[str, float]], tuple[float, ...]]:
-    """``lambda values: tuple([values[a] for a in args])``, in C where it can be."""
-    if len(args) >= 2:
-        return itemgetter(*args)
-    if len(args) == 1:
-        (only,) = args
-        return lambda values: (values[only],)
-    return lambda values: ()
-
-
-#: each op's arithmetic by name
-_COMPUTE = {name: op.compute for name, op in OPS.items()}
-_new = object.__new__
-_set = object.__setattr__
-
-
-def _quantity(id: str, base: str, kind: str, step: int, subject: str, value: float, op: str,
-              args: tuple[str, ...], arg_values: tuple[float, ...]) -> Quantity:
-    """``Quantity(...)`` made faster: the frozen dataclass's generated ``__init__`` sets each
-    field with ``object.__setattr__``, a third of the cost of a solve; this fills the
-    instance's ``__dict__`` in one step. The result is the same object (equal, frozen)."""
-    q = _new(Quantity)
-    _set(q, "__dict__", {"id": id, "base": base, "kind": kind, "step": step, "subject": subject,
-                         "value": value, "op": op, "args": args, "arg_values": arg_values})
-    return q
-
-
-def _build_plan(instance: Instance, rules: Rules) -> tuple[Planned, ...]:
+def build_plan(instance: Instance, rules: Rules) -> tuple[Planned, ...]:
+    """The plan of ``instance``'s structure under ``rules``: the 6.034 derivation, step by
+    step (forward pass, performance, deltas from the back, updates), each rule as ``rules``
+    says. Use :func:`plan` (or :func:`grader.derivation.derive`), which makes it once."""
     planned: list[Planned] = []
     done: set[str] = set()
 
@@ -430,3 +264,7 @@ def _build_plan(instance: Instance, rules: Rules) -> tuple[Planned, ...]:
                 emit_update(c.source, c.target)
 
     return tuple(planned)
+
+
+# the derivation runs the plan (and holds it per structure); it needs the classes above
+from . import derivation as _derivation  # noqa: E402

@@ -10,7 +10,8 @@ from functools import cache
 
 import pytest
 
-from grader.drawing import Drawing, box_circle_gap, boxes_overlap, layout
+from grader.drawing import Drawing, layout
+from grader.geometry import box_circle_gap, boxes_overlap
 from grader.model import Instance, instance_from_dict
 from grader.render.svg import net_svg
 
@@ -151,16 +152,17 @@ def test_svg_is_well_formed_and_shows_every_weight() -> None:
 
 # --------------------------------------------------------------------------- the caches
 #
-# layout and net_svg keep per net structure everything that does not depend on the labels and
-# per laid-out frame the SVG with placeholders for the labels; what they return must be what
-# the plain computation (_layout_uncached, _net_svg_uncached) returns, byte for byte.
+# layout and net_svg keep with the net's derivation everything that does not depend on the
+# labels and per laid-out frame the SVG with placeholders for the labels; what they return must
+# be what the plain computation (layout_from_scratch, net_svg_plain) returns, byte for byte.
 
-from grader import drawing as drawing_module  # noqa: E402
-from grader.drawing import _layout_uncached  # noqa: E402
+from grader import derivation  # noqa: E402
+from grader.drawing import layout_from_scratch as _layout_uncached  # noqa: E402
 from grader.family import builtin_family_ids, load_family  # noqa: E402
 from grader.generator import generate_variants  # noqa: E402
 from grader.render import svg as svg_module  # noqa: E402
-from grader.render.svg import _net_svg_uncached, weight_labels  # noqa: E402
+from grader.render.svg import net_svg_plain as _net_svg_uncached  # noqa: E402
+from grader.render.svg import weight_labels  # noqa: E402
 from grader.roster import numbered_roster  # noqa: E402
 
 #: label texts of many lengths, and some that need escaping or look like a placeholder
@@ -181,9 +183,9 @@ def _marks(inst: Instance, rnd: random.Random) -> list[str]:
 
 @pytest.fixture
 def fresh_caches():
-    svg_module.clear_cache()
+    derivation.clear_cache()
     yield
-    svg_module.clear_cache()
+    derivation.clear_cache()
 
 
 @pytest.mark.parametrize("family", builtin_family_ids())
@@ -241,7 +243,7 @@ def test_results_of_the_cache_are_separate_and_immutable(fresh_caches: None) -> 
 
 
 def test_caches_are_bounded(fresh_caches: None) -> None:
-    size = drawing_module.CACHE_SIZE
+    size = derivation.CACHE_SIZE
     for k in range(size + 20):
         inst = instance_from_dict({
             "alpha": 0.5, "bias": "none", "inputs": [f"in{k}"], "layers": [["A"]],
@@ -249,8 +251,8 @@ def test_caches_are_bounded(fresh_caches: None) -> None:
             "samples": [{"inputs": {f"in{k}": 1.0}, "desired": {"A": 1.0}}],
         })
         net_svg(inst)
-    assert drawing_module._net.cache_info().currsize <= size
-    assert len(svg_module._SKELETONS) <= size
+    assert derivation._derive.cache_info().currsize <= size
+    assert len(derivation.derive(inst)._memo) <= derivation.MEMO_SIZE
     assert net_svg(inst) == _net_svg_uncached(inst)
 
 
@@ -282,5 +284,6 @@ def test_a_template_that_does_more_with_labels_falls_back(source: str, monkeypat
         labels = {c.key: ["<&>", "0.5", "ab", "-1"][(i + k) % 4] for k, c in enumerate(inst.connections)}
         assert net_svg(inst, (), labels) == _net_svg_uncached(inst, (), labels)
         assert net_svg(inst) == _net_svg_uncached(inst)
-    kept = [s is not None for s in svg_module._SKELETONS.values()]
+    memo = derivation.derive(family_instances("xor")[0])._memo
+    kept = [s is not None for key, s in memo.items() if key[0] == "svg"]
     assert kept and all(k == LABEL_TEMPLATES[source] for k in kept)

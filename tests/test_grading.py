@@ -530,23 +530,13 @@ def test_mutant_givens_are_the_solvers():
                 (variant.family, m.id)
 
 
-def test_solved_quantities_are_dataclass_quantities():
-    """Are the quantities solve() builds without the dataclass __init__ the same objects as Quantity(...)?"""
-    import inspect
-
-    from grader.solver import Quantity, _quantity
-
-    assert list(inspect.signature(_quantity).parameters) == [f.name for f in fields(Quantity)]
-    for q in VARIANTS[0].trace().quantities:
-        again = Quantity(**vars(q))
-        assert again == q and vars(again) == vars(q) and hash(again) == hash(q) and repr(again) == repr(q)
-
-
 def test_correct_items_made_lazily_are_the_items_made_at_once():
     """Is an item whose own values are computed when first read (a correct answer) the same
-    item, field for field, in equality, hash and repr, as the one grading would make at once,
-    whichever field is read first?"""
+    item, field for field, in equality, hash and repr, as the one the plain version
+    (correct_item_at_once) makes, and as Item(...) of the plain computation, whichever field
+    is read first?"""
     from grader.grading import own_values
+    from grader.report import correct_item, correct_item_at_once
 
     variant = VARIANTS[0]
     trace = variant.trace()
@@ -566,10 +556,15 @@ def test_correct_items_made_lazily_are_the_items_made_at_once():
             assert unit(4) < tol[i.id] < 10 * unit(4)
             eager = Item(i.id, "correct", 1.0, 1.0, answers[i.id].given, None, "", q.value, tol[i.id],
                          q.formula, q.args, args, compute(q.op, list(args)), answers[i.id].value, q.op)
+            step = (i.id, q.op, q.args, q.formula)
+            made = [f(i.id, answers[i.id].given, q.value, lambda qid=i.id, tol=tol: tol[qid], step, own)
+                    for f in (correct_item, correct_item_at_once)]
             if first is not None:
                 getattr(i, first)
-            assert i == eager and hash(i) == hash(eager) and repr(i) == repr(eager)
-            assert vars(i) == vars(eager)
+                getattr(made[0], first)
+            for item in (i, *made):
+                assert item == eager and hash(item) == hash(eager) and repr(item) == repr(eager)
+                assert vars(item) == vars(eager)
     assert Item.own_args == () and Item.from_own is None and Item.op == ""
     with pytest.raises(AttributeError):
         Item.expected  # noqa: B018 (no default, as the dataclass left it)

@@ -5,8 +5,9 @@ Neither ever contains an answer: only the instance, the ids to fill in and the i
 
 from __future__ import annotations
 
+from ..derivation import Derivation, derive
 from ..generator import Variant
-from ..solver import _structure, plan, split_id
+from ..solver import split_id
 from .env import render
 from .math import latex_name
 from .solution import BIAS_SENTENCES
@@ -26,41 +27,22 @@ def describe(qid: str, kind: str, subject: str) -> str:
     return KIND_TEXT[kind].format(s=subject, src=src, dst=dst)
 
 
-_ASKED: dict[tuple, list[dict]] = {}
-
-
 def _asked_by_step(variant: Variant) -> list[dict]:
     """The asked quantities by update step, each with its id, LaTeX name and description.
-    They depend only on the net's structure and the asked ids: made once per structure and
+    They depend only on the net's structure and the asked ids: kept with its derivation and
     shared (do not modify)."""
-    inst = variant.instance
-    key = (_structure(inst), variant.asked)
-    found = _ASKED.get(key)
-    if found is None:
-        found = _ASKED[key] = _asked_steps(inst, variant.asked)
-    return found
+    derivation = derive(variant.instance)
+    return derivation.memo(("handout", variant.asked), lambda: _asked_steps(derivation, variant.asked))
 
 
-class _Row(dict):
-    """A dict whose keys are also its attributes (but for the names of dict's own methods, such
-    as ``items``). The templates read ``item.id``: jinja looks for an attribute first and
-    only then for a key, and failing on a plain dict's attribute costs more than the rest of
-    the line; :mod:`grader.render.pdf` reads ``item["id"]``."""
-
-    def __init__(self, **fields: object) -> None:
-        super().__init__(fields)
-        self.__dict__.update((k, v) for k, v in fields.items() if not hasattr(dict, k))
-
-
-def _asked_steps(inst, asked_ids) -> list[dict]:
+def _asked_steps(derivation: Derivation, asked_ids: tuple[str, ...]) -> list[dict]:
     asked = set(asked_ids)
     steps: dict[int, list[dict]] = {}
-    for qid, kind, step, subject, _op, _args in plan(inst):  # the quantities of solve(inst), in order
+    for qid, kind, step, subject, _op, _args in derivation.plan:  # the quantities of a trace, in order
         if qid in asked:
-            steps.setdefault(step, []).append(
-                _Row(id=qid, tex=latex_name(qid), text=describe(qid, kind, subject))
-            )
-    return [_Row(number=k, items=items) for k, items in sorted(steps.items())]
+            steps.setdefault(step, []).append({"id": qid, "tex": latex_name(qid),
+                                               "text": describe(qid, kind, subject)})
+    return [{"number": k, "items": items} for k, items in sorted(steps.items())]
 
 
 def context(variant: Variant) -> dict:

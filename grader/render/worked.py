@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..model import BIAS, Instance
+from ..model import Instance
 from ..ops import OPS
-from ..solver import Quantity, Trace, _structure
+from ..solver import Quantity, Trace
 from . import numbers
 from .math import _LATEX, latex_formula, latex_name, latex_numbers
 
@@ -106,20 +106,10 @@ class _Layout:
 
 
 _Formula = Callable[[Sequence[str]], str]
-_LAYOUTS: dict[tuple, _Layout] = {}
-
-
 def _layout(trace: Trace, tex: bool, text: bool) -> _Layout:
-    """The :class:`_Layout` of ``trace``, cached per structure, rules and view. A formula in
-    LaTeX shows the constant bias input by its value: every use of ``bias`` in a trace has
-    the value of the given ``bias``, which is part of the key."""
-    inst = trace.instance
-    bias = trace.value(BIAS) if inst.bias_value is not None else None
-    key = (_structure(inst), trace.rules, bias, tex, text)
-    found = _LAYOUTS.get(key)
-    if found is None:
-        found = _LAYOUTS[key] = _Layout(trace, tex, text)
-    return found
+    """The :class:`_Layout` of ``trace``, kept with its derivation per view. (A formula in
+    LaTeX shows the constant bias input by its value, which the structure and the rules fix.)"""
+    return trace.derivation.memo(("worked", tex, text), lambda: _Layout(trace, tex, text))
 
 
 class _Shown(dict):
@@ -166,10 +156,6 @@ class _Written:
         return self.fn(v, self.decimals)
 
 
-_new = object.__new__
-_set = object.__setattr__
-
-
 def worked_steps(
     trace: Trace, decimals: int | None = None, *, tex: bool = True, text: bool = True
 ) -> tuple[Step, ...]:
@@ -191,13 +177,8 @@ def worked_steps(
         q = quantities[i]
         formula, tex_id, tex_formula, text_of, tex_of = statics[i]
         args = [shown_arg[v] for v in q.arg_values]
-        ln = _new(Line)  # Line(...) without the frozen dataclass's field-by-field __init__
-        _set(ln, "__dict__", {
-            "id": q.id, "formula": formula, "with_numbers": text_of(args) if text_of else "",
-            "result": shown[q.value], "tex_id": tex_id, "tex_formula": tex_formula,
-            "tex_numbers": tex_of(args) if tex_of else "",
-        })
-        return ln
+        return Line(q.id, formula, text_of(args) if text_of else "", shown[q.value], tex_id, tex_formula,
+                    tex_of(args) if tex_of else "")
 
     steps = []
     for k, sections in layout.steps:
