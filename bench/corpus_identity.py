@@ -83,8 +83,8 @@ def _toml(handout: str, values: dict[str, str]) -> str:
 
 
 def build(out: Path, count: int) -> None:
+    from grader.batch.demo_class import _tampered, fill
     from grader.family import builtin_family_ids
-    from grader.notebooks.demo import _tampered, fill
 
     env = dict(os.environ)
     secret = out / "secret"
