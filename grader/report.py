@@ -1,6 +1,6 @@
 """The graded submission as an immutable value: one :class:`Item` per asked quantity.
 
-:func:`grader.grading.grade` builds it; :mod:`grader.render.report` renders it (terminal and
+:func:`grader.grading.grade` builds it; :mod:`grader.render.feedback` renders it (terminal and
 Markdown, from templates); :meth:`Report.to_json` is the ``check --json`` object of DESIGN
 section 5. Expected values are carried but shown only when asked to reveal them.
 """

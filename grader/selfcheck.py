@@ -59,7 +59,7 @@ class SelfCheck:
         """The report as plain text (as ``backprop check`` prints it, without colour)."""
         if self.report is None:
             return f"Self-check: {self.error}\n"
-        from .render.report import report_terminal
+        from .render.feedback import report_terminal
 
         return (report_terminal(self.report, color=False, student=self.student)
                 + "\nExpected values are not shown.\n")
@@ -70,7 +70,7 @@ class SelfCheck:
 
         if self.report is None or self.instance is None:
             return render("notebook_selfcheck.html.j2", error=self.error, colours=COLOURS)
-        from .render.report import item_view
+        from .render.feedback import item_view
         from .render.svg import net_svg
         from .solver import solve
 

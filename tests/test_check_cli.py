@@ -128,7 +128,7 @@ def test_ecf_credit_option(runner, handout):
 
 
 def test_colour_on_a_terminal_only(handout):
-    from grader.render.report import use_colour
+    from grader.render.feedback import use_colour
 
     assert use_colour(True, {}) is True
     assert use_colour(False, {}) is False
@@ -279,7 +279,7 @@ def test_any_answers_table_grades_without_traceback(table, credit):
     from grader.answers import submission_from_data
     from grader.errors import BackpropError
     from grader.grading import grade
-    from grader.render.report import report_markdown, report_terminal
+    from grader.render.feedback import report_markdown, report_terminal
 
     data = {"instance": tomllib.loads(INSTANCE)["instance"], "answers": table}
     try:

@@ -7,7 +7,7 @@ import pytest
 from test_report_render import CORPUS, reference_markdown
 
 from grader.batch.submission import feedback_text
-from grader.render import report as R
+from grader.render import feedback as R
 from grader.render.env import environment
 
 

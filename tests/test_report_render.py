@@ -28,7 +28,7 @@ from grader.grading import grade
 from grader.ops import OPS
 from grader.render import numbers
 from grader.render.env import environment
-from grader.render.report import COLOURS, ItemView, item_view, report_markdown, report_terminal
+from grader.render.feedback import COLOURS, ItemView, item_view, report_markdown, report_terminal
 from grader.report import Item, Report
 from grader.roster import numbered_roster
 from grader.rules import MISCONCEPTIONS

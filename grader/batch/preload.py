@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .. import grading, key, solver  # noqa: F401
 from ..notebooks import read  # noqa: F401
-from ..render import marks, report, svg  # noqa: F401
+from ..render import feedback, marks, svg  # noqa: F401
 from ..render.env import environment
 from . import run, submission  # noqa: F401
 

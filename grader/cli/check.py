@@ -65,11 +65,11 @@ def command(submission: str, as_json: bool, reveal: bool, fmt: str, ecf_credit: 
     if as_json:
         text = json.dumps(report.to_json(reveal=reveal), indent=2) + "\n"
     elif fmt == "md":
-        from ..render.report import report_markdown
+        from ..render.feedback import report_markdown
 
         text = report_markdown(report, student=student, reveal=reveal)
     else:
-        from ..render.report import report_terminal, use_colour
+        from ..render.feedback import report_terminal, use_colour
 
         colour = output is None and use_colour(sys.stdout.isatty())
         text = report_terminal(report, color=colour, reveal=reveal, student=student)

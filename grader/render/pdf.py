@@ -178,7 +178,7 @@ def class_pdf(variants: Iterable[Any]) -> bytes:
 
 def _feedback_body(report: Any, instance: Instance, student: str, reveal: bool, assignment: str | None = None,
                    notice: str | None = None) -> tuple[str, str]:
-    from .report import item_view
+    from .feedback import item_view
 
     decimals = getattr(report, "decimals", instance.rounding)
     d = decimals + 2
