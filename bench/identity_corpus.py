@@ -107,9 +107,9 @@ def _values(key: dict[str, Any], sid: str, how: str, decimals: int) -> dict[str,
 
 
 def _mutant(key: dict[str, Any], sid: str, misconception: str, decimals: int) -> dict[str, str]:
-    from grader.model import instance_from_dict
     from grader.rules import MISCONCEPTIONS
     from grader.solver import solve
+    from grader.validation import instance_from_dict
 
     wrong = solve(instance_from_dict(key["students"][sid]["instance"]), MISCONCEPTIONS[misconception].rules)
     return {q: f"{wrong.value(q):.{decimals}f}" for q in key["students"][sid]["asked"]}
@@ -139,7 +139,7 @@ def _submission(sid: str, key: dict[str, Any], handouts: Path, roster: list[str]
     from corpus_cases import CASES
 
     from grader.batch.demo_class import _code_version, _tampered, fill
-    from grader.model import instance_from_dict
+    from grader.validation import instance_from_dict
 
     entry = key["students"][sid]
     instance = instance_from_dict(entry["instance"])

@@ -2,7 +2,7 @@
 
 The Python API (pure, no I/O)::
 
-    from grader.model import instance_from_dict
+    from grader.validation import instance_from_dict
     from grader.solver import solve
     trace = solve(instance_from_dict({...}))
     trace["delta_C"].value, trace["delta_C"].formula, trace["delta_C"].args

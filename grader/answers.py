@@ -212,8 +212,8 @@ def _kind(value: Any) -> str:
 
 def submission_from_data(data: Mapping[str, Any], source: str) -> Submission:
     """A :class:`Submission` from the parsed file (``[instance]``, ``[answers]``, ``[meta]``)."""
-    from .model import instance_from_dict
     from .solver import givens, solve
+    from .validation import instance_from_dict
 
     for key in data:
         if key not in ("instance", "answers", "meta"):

@@ -35,7 +35,7 @@ from .errors import BackpropError
 from .model import BIAS, BIAS_KINDS, Connection, Instance, Sample, Structure
 from .ops import OPS
 from .rules import CORRECT, MISCONCEPTIONS, Misconception, Rules
-from .solver import Planned, Quantity, Trace, build_plan, split_id, step_id
+from .trace import Planned, Quantity, Trace, build_plan, split_id, step_id
 
 #: how many derivations (structure, rules) a process keeps: a class has one structure, and its
 #: derivation brings the ten misconceptions' along

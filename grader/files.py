@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import BackpropError
-from .model import Instance, instance_from_dict
+from .model import Instance
+from .validation import instance_from_dict
 
 MAX_BYTES = 50 * 1024 * 1024
 

@@ -32,8 +32,9 @@ from typing import TypeVar
 from . import checks
 from .errors import BackpropError
 from .family import Family
-from .model import Connection, Instance, Sample, instance_from_dict
+from .model import Connection, Instance, Sample
 from .solver import Trace, solve
+from .validation import instance_from_dict
 
 R = TypeVar("R")
 

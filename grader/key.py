@@ -11,7 +11,8 @@ from typing import Any
 
 from .errors import BackpropError
 from .files import read_text
-from .model import Instance, instance_from_dict
+from .model import Instance
+from .validation import instance_from_dict
 
 KEY_FORMAT = 1
 #: the indentation of key.json: one space a level, readable and not much larger than none

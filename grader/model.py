@@ -168,6 +168,3 @@ class Instance:
         ]
         return data
 
-
-# the validation (grader.validation) needs the classes above
-from .validation import instance_from_dict as instance_from_dict  # noqa: E402  (re-exported)

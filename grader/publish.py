@@ -40,9 +40,9 @@ from .family import Family
 from .files import read_text
 from .generator import Student, Variant, canonical, iter_variants, sign
 from .key import key_document, key_entry, key_text
-from .model import instance_from_dict
 from .parallel import GENERATE_PRELOAD
 from .staging import Stage
+from .validation import instance_from_dict
 
 FORMATS = ("toml", "md", "ipynb", "pdf")
 DEFAULT_FORMATS = ("toml", "md")

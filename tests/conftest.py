@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from grader.model import Instance, instance_from_dict
+from grader.model import Instance
+from grader.validation import instance_from_dict
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ neurons with random sparse connections (including connections that skip a layer)
 three bias kinds with bias weights on a random subset of the neurons, weights in [-2, 2],
 inputs in [-2, 2], desired outputs in [0, 1] and a learning rate alpha. Every draw is valid:
 each neuron has an incoming connection and every non-final neuron feeds a later one.
-Build the :class:`~grader.model.Instance` with ``grader.model.instance_from_dict``.
+Build the :class:`~grader.model.Instance` with ``grader.validation.instance_from_dict``.
 """
 
 from __future__ import annotations

@@ -16,9 +16,9 @@ from grader.cli import cli
 from grader.errors import BackpropError
 from grader.family import builtin_family_ids, family_from_dict, load_family
 from grader.generator import class_alphas, generate_variants
-from grader.model import instance_from_dict
 from grader.roster import numbered_roster
 from grader.solver import solve
+from grader.validation import instance_from_dict
 
 SECRET = b"difficulty-test-secret-0123456789"
 

@@ -12,8 +12,9 @@ import pytest
 
 from grader.drawing import Drawing, layout
 from grader.geometry import box_circle_gap, boxes_overlap
-from grader.model import Instance, instance_from_dict
+from grader.model import Instance
 from grader.render.svg import net_svg
+from grader.validation import instance_from_dict
 
 
 def make_net(inputs: int, layers: list[int], *, bias: str = "threshold", skip: float = 0.0,

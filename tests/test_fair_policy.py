@@ -15,9 +15,9 @@ from grader.answers import Answer
 from grader.family import builtin_family_ids, load_family
 from grader.generator import generate_variants
 from grader.grading import grade
-from grader.model import instance_from_dict
 from grader.rules import MISCONCEPTIONS
 from grader.solver import solve
+from grader.validation import instance_from_dict
 
 SECRET = b"fair-policy-test-secret"
 VARIANTS = [v for fid in builtin_family_ids()

@@ -23,10 +23,10 @@ from grader.generator import (
     rejection,
     sign,
 )
-from grader.model import instance_from_dict
 from grader.rules import MISCONCEPTIONS
 from grader.solver import solve
 from grader.tolerance import tolerances
+from grader.validation import instance_from_dict
 
 SECRET = b"0123456789abcdef-test-secret"
 FAMILIES = builtin_family_ids()

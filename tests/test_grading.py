@@ -18,10 +18,10 @@ from grader.answers import Answer, answers_from_table
 from grader.family import builtin_family_ids, load_family
 from grader.generator import Variant, generate_variants
 from grader.grading import grade
-from grader.model import instance_from_dict
 from grader.rules import MISCONCEPTIONS
 from grader.solver import solve
 from grader.tolerance import tolerances
+from grader.validation import instance_from_dict
 
 STUDENTS = [f"s{i}" for i in range(4)]
 

@@ -424,9 +424,9 @@ def test_a_misconception_that_happens_to_give_a_classmates_numbers_is_no_copy(tm
     from grader.batch.copies import CopyIndex
     from grader.generator import Variant
     from grader.key import load_key
-    from grader.model import instance_from_dict
     from grader.rules import MISCONCEPTIONS
     from grader.solver import solve
+    from grader.validation import instance_from_dict
 
     def variant(student: str, w1: float, x2: float) -> Variant:
         instance = instance_from_dict({

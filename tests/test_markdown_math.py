@@ -32,9 +32,9 @@ from click.testing import CliRunner
 from grader.cli import cli
 from grader.family import builtin_family_ids
 from grader.files import read_data
-from grader.model import instance_from_dict
 from grader.rules import MISCONCEPTIONS, Rules
 from grader.solver import solve
+from grader.validation import instance_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 PINNED = ROOT / "tests" / "katex"

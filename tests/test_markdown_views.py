@@ -20,12 +20,12 @@ from grader.cli import cli
 from grader.family import load_family
 from grader.generator import generate_variants
 from grader.key import key_document
-from grader.model import instance_from_dict
 from grader.render.marks import wrong_marks
 from grader.render.notebook import notebook_handout
 from grader.render.svg import RED, weight_labels
 from grader.roster import numbered_roster
 from grader.solver import solve
+from grader.validation import instance_from_dict
 
 SVG = "{http://www.w3.org/2000/svg}"
 PICTURE = re.compile(r"!\[([^\]]+)\]\(([^)\s]+)\)")

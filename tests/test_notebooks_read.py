@@ -13,11 +13,11 @@ from nbformat import v4
 from grader.answers import Answer
 from grader.errors import BackpropError
 from grader.grading import grade
-from grader.model import instance_from_dict
 from grader.notebooks import cells as cells_module
 from grader.notebooks.read import parse_cell, parse_notebook, read_answers, submission_from_notebook
 from grader.render.notebook import build_notebook, notebook_text
 from grader.solver import givens, solve
+from grader.validation import instance_from_dict
 
 INSTANCE = instance_from_dict({
     "alpha": 0.5, "bias": "threshold", "inputs": ["x1", "x2"], "layers": [["A", "B"], ["C"]],

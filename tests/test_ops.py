@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grader.model import instance_from_dict
 from grader.ops import NOTATIONS, OPS, TEXT, numeric_partials, partials
 from grader.render.math import latex_formula, latex_name, latex_numbers
 from grader.render.typst_math import typst_formula, typst_name, typst_numbers
 from grader.rules import CORRECT, MISCONCEPTIONS
 from grader.solver import solve
+from grader.validation import instance_from_dict
 
 #: a 2-2-2 net with thresholds, so every rule has something to change (two hidden neurons that
 #: each feed two outputs: "missing-sum" and the hidden ops see sums of two pairs)

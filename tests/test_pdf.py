@@ -16,10 +16,10 @@ from grader.answers import read_answer
 from grader.family import load_family
 from grader.generator import Student, Variant, draw_variant
 from grader.grading import grade
-from grader.model import instance_from_dict
 from grader.render import numbers
 from grader.render.pdf import class_pdf, feedback_pdf, handout_pdf, solution_pdf
 from grader.solver import solve
+from grader.validation import instance_from_dict
 
 SECRET = b"test secret"
 

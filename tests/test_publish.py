@@ -14,7 +14,7 @@ import pytest
 
 from grader.cli import cli
 from grader.generator import sign
-from grader.model import instance_from_dict
+from grader.validation import instance_from_dict
 
 SECRET_TEXT = "0123456789abcdef-publish-test-secret"
 

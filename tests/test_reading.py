@@ -19,11 +19,11 @@ from grader.answers import answers_from_table, read_answer, toml_answer_hint
 from grader.cli import cli
 from grader.family import load_family
 from grader.generator import draw_variant
-from grader.model import instance_from_dict
 from grader.notebooks.read import read_answers
 from grader.ops import OPS
 from grader.render.handout import handout_toml
 from grader.solver import givens, solve
+from grader.validation import instance_from_dict
 
 CHAIN = instance_from_dict({"alpha": 1.5, "bias": "none", "inputs": ["x1"], "layers": [["A"], ["B"]],
                             "weights": {"x1_A": 2.0, "A_B": -1.5},

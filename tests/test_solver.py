@@ -26,9 +26,9 @@ from strategies import instances
 
 from grader.cli import cli
 from grader.errors import BackpropError
-from grader.model import instance_from_dict
 from grader.rules import MISCONCEPTIONS
 from grader.solver import solve
+from grader.validation import instance_from_dict
 
 # --------------------------------------------------------------------------- the reference
 

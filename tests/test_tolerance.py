@@ -11,7 +11,6 @@ import pytest
 
 from grader.family import builtin_family_ids, load_family
 from grader.generator import generate_variants
-from grader.model import instance_from_dict
 from grader.ops import sigmoid
 from grader.solver import solve
 from grader.tolerance import (
@@ -23,6 +22,7 @@ from grader.tolerance import (
     unit,
     written_decimals,
 )
+from grader.validation import instance_from_dict
 
 U = unit(4)
 SECRET = b"tolerance-test-secret-0123456789"

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from grader.cli import cli
 from grader.errors import BackpropError
 from grader.files import load_instance
-from grader.model import instance_from_dict
+from grader.validation import instance_from_dict
 
 # --------------------------------------------------------------------------- building files
 

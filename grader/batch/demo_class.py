@@ -65,8 +65,8 @@ def _tampered(text: str, asked: tuple[str, ...]) -> str:
     """The notebook with every weight edited to 1 (in its metadata and its cell of givens) and
     the answers of the edited problem, rounded as asked: what a student who makes the problem
     easier hands in. Graded against the key, as every submission is."""
-    from ..model import instance_from_dict
     from ..solver import solve
+    from ..validation import instance_from_dict
 
     nb = json.loads(text)
     data = nb["metadata"]["backprop"]["instance"]

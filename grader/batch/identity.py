@@ -151,7 +151,7 @@ def same_instance(raw: Any, entry: Any) -> bool:
     """Whether the file's ``instance`` is the key entry's (as parsed, else as validated)."""
     if raw == entry.raw_instance:  # the common case: the handout's metadata, untouched
         return True
-    from ..model import instance_from_dict
+    from ..validation import instance_from_dict
 
     if not isinstance(raw, dict):
         return False

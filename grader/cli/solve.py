@@ -87,7 +87,7 @@ def _load(path: str) -> tuple[Any, Any]:
     """The instance of an instance or handout file, or of a notebook handout's metadata, and
     the handout's metadata (``[meta]``, ``metadata.backprop``; None for an instance file)."""
     from ..errors import BackpropError
-    from ..model import instance_from_dict
+    from ..validation import instance_from_dict
 
     if not path.lower().endswith(".ipynb"):
         from ..files import read_data

@@ -16,7 +16,8 @@ from typing import Any
 
 from ..answers import Answer, Submission, read_answer, unknown_messages
 from ..errors import BackpropError
-from ..model import Instance, instance_from_dict
+from ..model import Instance
+from ..validation import instance_from_dict
 from .cells import ASSIGN_RE, parse_cell, read_answers
 from .nbfile import MAX_CODE, Notebook, load_notebook, parse_notebook
 

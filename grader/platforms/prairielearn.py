@@ -78,8 +78,8 @@ def pl_grade(data: MutableMapping[str, Any]) -> None:
     grader's report on the submitted answers."""
     from ..answers import answers_from_table
     from ..grading import grade
-    from ..model import instance_from_dict
     from ..solver import givens, solve
+    from ..validation import instance_from_dict
 
     params = data["params"]
     instance = instance_from_dict(params["instance"], "params.instance")
