@@ -116,15 +116,6 @@ class Diagnoser:
             found = cache[qid] = fits(0.0, op, values, self._stands(args, mutant), self.decimals)[1]
         return found
 
-    def mutant_value(self, qid: str, m: Misconception) -> tuple[float, float] | None:
-        """(value, band) of ``qid`` under ``m`` from the student's answers, or None when ``m``
-        has no such quantity."""
-        mutant = next(x for x in self._mutants if x.m is m or x.m.id == m.id)
-        if qid not in mutant.index:
-            return None
-        op, args, values = self._args(qid, mutant)
-        return OPS[op].compute(values), fits(0.0, op, values, self._stands(args, mutant), self.decimals)[1]
-
     def matches(self, q: Quantity, answer: float) -> tuple[Match, ...]:
         """The misconceptions that match ``answer`` for ``q`` (see the module docstring),
         closest first."""
@@ -203,10 +194,3 @@ def choose(found: Mapping[str, tuple[Misconception, ...]]) -> dict[str, Misconce
         qid: max(ms, key=lambda m: (tally[m.id], -ms.index(m)))
         for qid, ms in found.items() if ms
     }
-
-
-def diagnose(q: Quantity, answer: float, trace: Trace, known: Mapping[str, float],
-             decimals: int) -> Misconception | None:
-    """The misconception that best explains ``answer`` for ``q`` alone, or None."""
-    found = candidates(q, answer, trace, known, decimals)
-    return found[0] if found else None

@@ -51,9 +51,6 @@ class Sample:
     inputs: tuple[tuple[str, float], ...]
     desired: tuple[tuple[str, float], ...]
 
-    def input(self, name: str) -> float:
-        return dict(self.inputs)[name]
-
     def desired_of(self, name: str) -> float:
         return dict(self.desired)[name]
 
@@ -119,13 +116,6 @@ class Instance:
     def sample_of_step(self, step: int) -> Sample:
         """The sample used at update step ``step`` (1-based)."""
         return self.samples[(step - 1) % len(self.samples)]
-
-    def layer_index(self, name: str) -> int:
-        """0 for inputs and bias, 1 + index for neurons."""
-        for i, layer in enumerate(self.layers):
-            if name in layer:
-                return i + 1
-        return 0
 
     def is_final(self, neuron: str) -> bool:
         return neuron in self.final_layer

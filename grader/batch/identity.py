@@ -35,7 +35,6 @@ from typing import Any
 
 from ..errors import BackpropError
 
-ID_FROM = ("name", "folder", "metadata")
 #: how many files, spread over the batch, :func:`check_key` reads before grading
 KEY_SAMPLE = 25
 
