@@ -76,7 +76,7 @@ class Export:
     left_out: tuple[str, ...]  # students graded but not on the platform's roster
 
     def note(self, path: str) -> str:
-        parts = [f"{self.written} scores"]
+        parts = [f"{self.written} score{'' if self.written == 1 else 's'}"]
         if self.blank:
             parts.append(f"no grade for {len(self.blank)} ({', '.join(self.blank)})")
         text = f"Export ({self.platform}): {path}  [{'; '.join(parts)}]"
