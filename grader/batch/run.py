@@ -27,7 +27,7 @@ from ..errors import BackpropError
 from ..files import read_bytes
 from . import journal as jr
 from . import worker
-from .assemble import Duplicate, assemble
+from .assemble import Duplicate, assemble, pending_outputs
 from .copies import CopyIndex
 from .identity import check_key
 from .lock import locked
@@ -172,6 +172,7 @@ def _grade(key: Any, key_bytes: bytes, files: list[Path], out: str, options: Opt
             reused[name] = saved
         else:
             tasks.append(worker.Task(shown, name, jr.identity(st)))
+    pending_outputs(out, [t.name for t in tasks])  # (before any of their outputs is written)
     state = worker.State(key, options, out, fresh, CopyIndex(key) if tasks else None)
     written = set()
     try:
