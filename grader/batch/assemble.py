@@ -9,6 +9,14 @@ already; they are written again here when the winner's are not the last written 
 the student's files graded in this run, or the winner reused from the journal), and as
 ``missing`` for students with no file. The gradebook is written last, from the rows, so nothing
 is counted twice.
+
+A rerun with nothing changed writes nothing and draws nothing: ``.cache/outputs.record`` records,
+at the end of every run, each student's winning entry (its name and when it was graded, or
+``missing``) and the size and modification time of the student's result and feedback files.
+A winner reused from the journal whose record still holds, files untouched, is left alone. A run
+that grades files first adds their entries' names to ``.cache/outputs.pending``
+(:func:`pending_outputs`), removed once the record is saved: a student with a file graded by a run
+killed halfway is not trusted to the record, and their files are compared again.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from typing import Any
 from ..errors import BackpropError
 from ..files import write_atomic
 from . import journal as jr
-from .outputs import gradebook_csv, write_student
+from .outputs import gradebook_csv, write_if_changed, write_student
 from .rows import MissingRow, Row, max_score
 
 
@@ -57,16 +65,26 @@ def assemble(key: Any, entries: Sequence[jr.Entry], written: Collection[str], re
     students = list(key.students) + sorted(s for s in by_student if s not in key.students)
     columns = list(dict.fromkeys(a for s in key.students.values() for a in s.asked))
     journal: dict[str, jr.Saved] | None = None
+    before = _load_record(out)
+    pending = _load_pending(out)
+    winners: dict[str, list[Any]] = {}
     for sid in students:
         found = sorted(by_student.get(sid, []), key=lambda e: (e.mtime, e.file))
         if not found:
             row = MissingRow(sid, max_score(key, sid))
             rows.append(row)
-            write_student(out, row, None, None, None, None, assignment=key.assignment)
+            winners[sid] = ["missing"]
+            if not _unchanged(out, sid, before, winners[sid]):
+                write_student(out, row, None, None, None, None, assignment=key.assignment)
             continue
         winner = found[-1]
+        winners[sid] = [winner.name, winner.graded_at]
         if len(found) > 1:
             duplicates.append(Duplicate(sid, winner.file, tuple(e.file for e in found[:-1])))
+        if (winner.name in reused and not any(e.name in written or e.name in pending for e in found)
+                and _unchanged(out, sid, before, winners[sid])):
+            rows.append(winner.row)  # its outputs on disk are this entry's, untouched
+            continue
         if winner.name in written:
             if sum(1 for e in found if e.name in written) == 1:  # its outputs are the last written
                 rows.append(winner.row)
@@ -81,8 +99,72 @@ def assemble(key: Any, entries: Sequence[jr.Entry], written: Collection[str], re
             saved = reused.get(winner.name)
         rows.append(winner.row)
         _rewrite(out, key, winner, saved)
-    write_atomic(os.path.join(out, "gradebook.csv"), gradebook_csv(rows, columns))
+    write_if_changed(os.path.join(out, "gradebook.csv"), gradebook_csv(rows, columns))
+    _save_record(out, winners)
     return rows, duplicates
+
+
+RECORD, PENDING = "outputs.record", "outputs.pending"
+
+
+def pending_outputs(out: str, names: Collection[str]) -> None:
+    """Note the entries about to be graded (before their outputs are written: see the module)."""
+    if names:
+        with open(os.path.join(out, ".cache", PENDING), "a", encoding="utf-8") as fh:
+            fh.write("".join(f"{n}\n" for n in names))
+
+
+def _load_pending(out: str) -> frozenset[str]:
+    try:
+        with open(os.path.join(out, ".cache", PENDING), encoding="utf-8", errors="replace") as fh:
+            return frozenset(fh.read().split())
+    except OSError:
+        return frozenset()
+
+
+def _stats(out: str, student: str) -> list[int]:
+    """Size and modification time (ns) of the student's result and feedback files (-1: none)."""
+    found: list[int] = []
+    for sub, ext in (("results", ".json"), ("feedback", ".md")):
+        path = os.path.join(out, sub, student + ext)
+        try:
+            st = os.stat(path)
+            found += [st.st_size, st.st_mtime_ns]
+        except OSError:
+            found += [-1, -1]
+    return found
+
+
+def _unchanged(out: str, student: str, before: Mapping[str, Any], winner: list[Any]) -> bool:
+    """Whether the record says the student's outputs are ``winner``'s, and they are untouched."""
+    was = before.get(student)
+    return isinstance(was, list) and was[:-1] == winner and was[-1] == _stats(out, student)
+
+
+def _load_record(out: str) -> dict[str, Any]:
+    try:
+        with open(os.path.join(out, ".cache", RECORD), "rb") as fh:
+            found = json.load(fh)
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _save_record(out: str, winners: Mapping[str, list[Any]]) -> None:
+    record = {sid: [*w, _stats(out, sid)] for sid, w in winners.items()}
+    text = json.dumps(record, separators=(",", ":"))
+    path = os.path.join(out, ".cache", RECORD)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            same = fh.read() == text
+    except OSError:
+        same = False
+    if not same:
+        write_atomic(path, text, private=True)
+    try:
+        os.unlink(os.path.join(out, ".cache", PENDING))
+    except FileNotFoundError:
+        pass
 
 
 def _rewrite(out: str, key: Any, entry: jr.Entry, saved: jr.Saved | None) -> None:

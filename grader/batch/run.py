@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,8 +25,8 @@ from .. import parallel
 from ..errors import BackpropError
 from ..files import read_bytes
 from . import journal as jr
-from . import worker
-from .assemble import Duplicate, assemble
+from . import snapshot, worker
+from .assemble import Duplicate, assemble, pending_outputs
 from .copies import CopyIndex
 from .identity import check_key
 from .lock import locked
@@ -38,19 +37,30 @@ from .submission import SUFFIXES, Options, fallback_id, parse
 __all__ = ["Duplicate", "Options", "Outcome", "Row", "find_submissions", "grade_batch"]
 
 
-@dataclass(frozen=True)
 class Outcome:
     """What a batch gives: a row per student (:mod:`grader.batch.rows`), the summary text,
     how many files were graded now and how many reused from the last run, and the students who
-    handed in several files (the newest counts)."""
+    handed in several files (the newest counts). After a rerun with nothing changed
+    (:mod:`grader.batch.snapshot`) the rows and the class summary are read when first asked for."""
 
-    rows: tuple[Row, ...]
-    summary: str
-    regraded: int
-    reused: int
-    duplicates: tuple[Duplicate, ...] = ()
-    #: the class summary the text was rendered from (grader.batch.summary.ClassSummary)
-    class_summary: Any = None
+    def __init__(self, rows: Any, summary: str, regraded: int, reused: int,
+                 duplicates: tuple[Duplicate, ...] = (), class_summary: Any = None,
+                 load: Callable[[], tuple[tuple[Row, ...], Any]] | None = None) -> None:
+        self._rows, self.summary, self.regraded, self.reused = rows, summary, regraded, reused
+        self.duplicates, self._class_summary, self._load = duplicates, class_summary, load
+
+    @property
+    def rows(self) -> tuple[Row, ...]:
+        if self._load is not None:
+            self._rows, self._class_summary = self._load()
+            self._load = None
+        return self._rows
+
+    @property
+    def class_summary(self) -> Any:
+        """The class summary the text was rendered from (grader.batch.summary.ClassSummary)."""
+        self.rows  # noqa: B018 (loads it)
+        return self._class_summary
 
 
 # --------------------------------------------------------------------------- finding files
@@ -120,8 +130,23 @@ def grade_batch(
     """
     from ..key import load_key
 
+    try:
+        key_bytes = read_bytes(key_path)
+    except BackpropError:
+        load_key(key_path)  # (its message)
+        raise
+    run = jr.run_fingerprint(key_bytes, [options.execute, options.id_from, options.ecf_credit, options.pdf])
+    if not options.force and snapshot.exists(out):  # perhaps a rerun with nothing changed
+        try:
+            files = find_submissions(submissions)
+        except BackpropError:
+            files = None  # (the key's error, if any, comes first: below)
+        if files is not None:
+            with locked(out, wait=wait):
+                record = snapshot.unchanged(out, run, report, files)
+                if record is not None:
+                    return _unchanged(record, key_path, out, len(files), progress)
     key = load_key(key_path)
-    key_bytes = read_bytes(key_path)
     files = find_submissions(submissions)
     check_key(key, key_path, [str(f) for f in files], _metadata)
     jobs = parallel.workers(jobs)
@@ -134,19 +159,39 @@ def grade_batch(
                             "give another --out") from None
     try:
         with locked(out, wait=wait):
-            return _grade(key, key_bytes, files, out, options, jobs, progress, report)
+            return _grade(key, run, files, out, options, jobs, progress, report)
     except OSError as exc:
         raise BackpropError(f"{out}: cannot write the results ({exc.strerror or exc})") from None
 
 
-def _grade(key: Any, key_bytes: bytes, files: list[Path], out: str, options: Options, jobs: int,
+def _unchanged(record: dict[str, Any], key_path: str, out: str, files: int,
+               progress: Callable[[int], None] | None) -> Outcome:
+    """The outcome of a rerun with nothing changed (:mod:`grader.batch.snapshot`)."""
+    _remove_debris(out)  # (temporary files of a killed writer, as every run removes them)
+    sweep_leftovers(out)
+    if progress:
+        progress(files)
+    duplicates = tuple(Duplicate(s, used, tuple(others)) for s, used, others in record["duplicates"])
+
+    def load() -> tuple[tuple[Row, ...], Any]:
+        from ..key import load_key
+        from .summary_files import summary_of
+
+        key = load_key(key_path)
+        rows = tuple(snapshot.rows_of(record, key, out))
+        return rows, summary_of(key, rows, out, files=files, duplicates=duplicates)
+
+    return Outcome(None, record["text"], 0, files, duplicates, load=load)
+
+
+def _grade(key: Any, run: str, files: list[Path], out: str, options: Options, jobs: int,
            progress: Callable[[int], None] | None, report: bool = False) -> Outcome:
     """:func:`grade_batch` once OUT is locked."""
+    snapshot.forget(out)  # (written again last: see grader.batch.snapshot)
     # a first run into OUT writes without comparing with, or removing, earlier outputs
     fresh = not any(os.path.isdir(os.path.join(out, sub)) for sub in ("results", "feedback"))
     for sub in ("results", "feedback"):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
-    run = jr.run_fingerprint(key_bytes, [options.execute, options.id_from, options.ecf_credit, options.pdf])
     journal = jr.Journal(os.path.join(out, ".cache"))
     possible = partial(max_score, key)  # (the points possible on a student's row)
     known = {} if fresh else journal.load(possible)
@@ -172,6 +217,7 @@ def _grade(key: Any, key_bytes: bytes, files: list[Path], out: str, options: Opt
             reused[name] = saved
         else:
             tasks.append(worker.Task(shown, name, jr.identity(st)))
+    pending_outputs(out, [t.name for t in tasks])  # (before any of their outputs is written)
     state = worker.State(key, options, out, fresh, CopyIndex(key) if tasks else None)
     written = set()
     try:
@@ -192,6 +238,8 @@ def _grade(key: Any, key_bytes: bytes, files: list[Path], out: str, options: Opt
     cs = summary_of(key, rows, out, files=len(files), duplicates=duplicates)
     write_class_files(out, cs, page=report)
     text = summary_text(cs, regraded=len(tasks), reused=len(reused), out=out, page=report)
+    again = summary_text(cs, regraded=0, reused=len(files), out=out, page=report)
+    snapshot.save(out, run, report, files, entries, rows, duplicates, again)
     return Outcome(tuple(rows), text, len(tasks), len(reused), tuple(duplicates), cs)
 
 

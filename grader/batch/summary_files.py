@@ -3,15 +3,21 @@
 
 The I/O edge of :mod:`grader.batch.summary`: it lists ``OUT/feedback`` for the links,
 and writes the files (atomically, and only when their content changed, so a rerun that changes
-nothing leaves them alone).
+nothing leaves them alone). The page's charts take about a second: ``.cache/summary.record``
+keeps a hash of the summary the files were rendered from (and of the code that renders them),
+with the files' sizes and modification times, and a run whose summary hashes the same, the
+files untouched, renders nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..files import write_atomic
 from .outputs import write_if_changed
 from .summary import ClassSummary, summarize
 
@@ -54,7 +60,45 @@ def write_class_files(out: str, summary: ClassSummary, *, page: bool = True) -> 
     """Write ``summary.md`` and ``summary.json`` (and with ``page``, ``report.html``) into OUT."""
     from ..render.class_report import report_html, summary_json, summary_md
 
+    names = FILES if page else FILES[:2]
+    record = os.path.join(out, ".cache", "summary.record")
+    digest = _digest(summary, page)
+    try:
+        with open(record, encoding="utf-8") as fh:
+            if json.load(fh) == [digest, _stats(out, names)]:
+                return
+    except (OSError, ValueError):
+        pass
     write_if_changed(os.path.join(out, "summary.md"), summary_md(summary, page=page))
     write_if_changed(os.path.join(out, "summary.json"), summary_json(summary))
     if page:
         write_if_changed(os.path.join(out, "report.html"), report_html(summary))
+    write_atomic(record, json.dumps([digest, _stats(out, names)]), private=True)
+
+
+def _digest(summary: ClassSummary, page: bool) -> str:
+    """A hash of the summary and of what renders it (the templates and modules, by size and time)."""
+    from ..render import charts, class_report, env
+
+    h = hashlib.sha256(repr((summary, page)).encode("utf-8", "surrogatepass"))
+    code = [charts.__file__, class_report.__file__, env.__file__]
+    folder = env.templates_dir()
+    code += [os.path.join(folder, n) for n in ("summary.md.j2", "report.html.j2")]
+    for path in code:
+        try:
+            st = os.stat(path)
+            h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        except OSError:
+            h.update(f"{path}\0-\n".encode())
+    return h.hexdigest()
+
+
+def _stats(out: str, names: Sequence[str]) -> list[list[int]]:
+    found = []
+    for name in names:
+        try:
+            st = os.stat(os.path.join(out, name))
+            found.append([st.st_size, st.st_mtime_ns])
+        except OSError:
+            found.append([-1, -1])
+    return found

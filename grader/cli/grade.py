@@ -61,8 +61,10 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
         backprop grade hw1/key.json submissions/ --out graded --export canvas --roster canvas-grades.csv
     """
     from .. import parallel
+    from ..batch import snapshot
 
-    if parallel.workers(jobs) > 1:  # the fork server imports while this process does too
+    # the fork server imports while this process does too (not for a rerun that may need no worker)
+    if parallel.workers(jobs) > 1 and not (snapshot.exists(out) and not force):
         parallel.start(parallel.context(parallel.BATCH_PRELOAD))
     from ..batch.run import Options, grade_batch
 
