@@ -167,7 +167,7 @@ def command(mode: str, notebook_text: bytes, scratch_mb: int = 64,
         try:
             os.write(fd, notebook_text)
             os.lseek(fd, 0, os.SEEK_SET)
-            argv = bwrap_argv(tail or [sys.executable, "-I", "-B", RUNNER_INSIDE], fd, scratch_mb)
+            argv = bwrap_argv(tail or [sys.executable, "-I", "-S", "-B", RUNNER_INSIDE], fd, scratch_mb)
         except BaseException:
             os.close(fd)
             raise
@@ -181,7 +181,7 @@ def command(mode: str, notebook_text: bytes, scratch_mb: int = 64,
     if uid is not None:
         os.chown(scratch, uid, gid)
         popen.update(user=uid, group=gid, extra_groups=[])
-    argv = tail or [sys.executable, "-I", "-B", str(RUNNER)]
+    argv = tail or [sys.executable, "-I", "-S", "-B", str(RUNNER)]
     return Launch(argv, environment(scratch), cwd=scratch, popen=popen), scratch
 
 
