@@ -1,6 +1,6 @@
 """Runs one notebook's code cells and reports the values of the quantity ids (``--execute``).
 
-A standalone script, started as ``python -I -B runner.py`` inside the sandbox (see
+A standalone script, started as ``python -I -S -B runner.py`` inside the sandbox (see
 :mod:`grader.notebooks.sandbox`); it imports nothing of the grader. It reads its settings as
 JSON on standard input (the quantity ids, the limits, a random ``nonce``), then:
 
@@ -8,8 +8,10 @@ JSON on standard input (the quantity ids, the limits, a random ``nonce``), then:
    output (fds 1 and 2, ``print``, tracebacks) to /dev/null;
 2. sets the resource limits (memory, CPU seconds, file size, open files, processes) and, in the
    weaker mode without a sandbox (``--sandbox none``), installs an audit hook;
-3. runs the code cells of ``notebook.ipynb`` in order with IPython's ``InteractiveShell`` (so
-   magics and ``from math import *`` work as in a kernel), each under a timer;
+3. runs the code cells of ``notebook.ipynb`` in order, each under a timer: as plain Python
+   (``exec`` in a fresh ``__main__``, as IPython would: no IPython to import, a sixth of the
+   start-up) when every cell compiles as Python and uses none of IPython's names, else with
+   IPython's ``InteractiveShell`` (so magics work as in a kernel);
 4. writes ``nonce + JSON + nonce`` once: ``{"values": {id: float or repr}}``, or
    ``{"error": {...}}`` for the cell that failed, and exits.
 

@@ -133,7 +133,7 @@ def _dirs(paths: list[str]) -> list[str]:
 
 
 def bwrap_argv(tail: list[str], notebook_fd: int, scratch_mb: int) -> list[str]:
-    """bwrap's argv around the command ``tail`` (``python -I -B RUNNER``), with the notebook
+    """bwrap's argv around the command ``tail`` (``python -I -S -B RUNNER``), with the notebook
     copied into the scratch folder from ``notebook_fd``."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
