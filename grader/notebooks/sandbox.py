@@ -95,13 +95,18 @@ def ipython_home() -> str:
 
 def python_paths() -> list[str]:
     """The folders the Python needs, outermost first, without ones inside another or in /usr."""
+    return list(_python_paths())
+
+
+@functools.cache
+def _python_paths() -> tuple[str, ...]:
     found = [sys.base_prefix, sys.prefix, *site.getsitepackages(), ipython_home()]
     found = [p for p in found if os.path.isdir(p)]
     paths: list[str] = []
     for p in sorted({os.path.realpath(p) for p in found} | {os.path.abspath(p) for p in found}, key=len):
         if not any(p == q or p.startswith(q.rstrip("/") + "/") for q in ["/usr", *paths]):
             paths.append(p)
-    return paths
+    return tuple(paths)
 
 
 def _system_binds() -> list[str]:
