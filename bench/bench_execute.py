@@ -43,7 +43,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 REFERENCE = "1.42 to 1.53 s per notebook (nbgrader autograde, measured in an earlier session, NOT this run)"
-KINDS = ("right", "rounded", "misconceived", "blank", "computed")
+MIXES = {
+    # what a class hands in: only the computed notebooks need running (the rest are read statically)
+    "mixed": ("right", "rounded", "misconceived", "blank", "computed"),
+    # every answer computed in code, so every notebook runs in a sandbox: right, rounded in code,
+    # every derivative's sign flipped in code
+    "computed": ("computed", "computed-rounded", "computed-misconceived"),
+}
 
 
 def answers(v, kind: str) -> dict[str, str]:
@@ -57,7 +63,7 @@ def answers(v, kind: str) -> dict[str, str]:
     return {}
 
 
-def make_class(work: Path, count: int):
+def make_class(work: Path, count: int, kinds: tuple[str, ...]):
     """The key, the submissions folder, and per student: (kind, the answer code, givens dict)."""
     from grader.batch.demo_class import _code_version, fill
     from grader.family import load_family
@@ -74,10 +80,17 @@ def make_class(work: Path, count: int):
     subs.mkdir()
     students = {}
     for i, v in enumerate(variants):
-        kind = KINDS[i % len(KINDS)]
+        kind = kinds[i % len(kinds)]
         handout = notebook_handout(v)
-        if kind == "computed":
+        if kind.startswith("computed"):
             text = _code_version(handout, v.instance, v.asked)
+            nb = json.loads(text)
+            if kind == "computed-rounded":
+                nb["cells"][-1]["source"] += "".join(f"\n{q} = round({q}, 4)" for q in v.asked)
+            elif kind == "computed-misconceived":
+                nb["cells"][-1]["source"] += "".join(f"\n{q} = -{q}" for q in v.asked
+                                                     if q.startswith(("d", "delta")))
+            text = json.dumps(nb, indent=1, sort_keys=True) + "\n"
         else:
             text = fill(handout, answers(v, kind))
         (subs / f"{v.student}.ipynb").write_text(text)
@@ -197,6 +210,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--counts", type=int, nargs="+", default=[20, 100])
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--mix", choices=sorted(MIXES), default="mixed",
+                    help="mixed: a class's usual mix; computed: every notebook must run")
     ap.add_argument("--nbgrader-venv", type=Path,
                     default=Path.home() / ".cache" / "backprop-bench" / "nbgrader-venv")
     args = ap.parse_args()
@@ -209,7 +224,8 @@ def main() -> None:
     for count in args.counts:
         work = Path(tempfile.mkdtemp(prefix="bench-execute-"))
         try:
-            key, subs, students = make_class(work, count)
+            kinds = MIXES[args.mix]
+            key, subs, students = make_class(work, count, kinds)
             course = None
             if exe is not None:
                 try:
@@ -232,7 +248,8 @@ def main() -> None:
                     shutil.rmtree(course / "autograded", ignore_errors=True)
                     times["nbgrader"].append(timed([str(exe), "autograde", "ps1", "--create", "--force"],
                                                    cwd=course, env=with_bin(exe)))
-            print(f"\nN = {count} notebooks ({', '.join(f'{k}: {count // len(KINDS)}' for k in KINDS)}), "
+            made = {k: sum(1 for s in students.values() if s[0] == k) for k in kinds}
+            print(f"\nN = {count} notebooks ({', '.join(f'{k}: {n}' for k, n in made.items())}), "
                   f"medians of {args.repeat} runs in turns, whole commands:")
             per = {k: statistics.median(v) / count for k, v in times.items() if v}
             for label, t in per.items():
@@ -244,9 +261,9 @@ def main() -> None:
                 ours = ours_scores(work / "out-jobs1-0")
                 theirs = nbgrader_scores(exe, course)
                 agree = [s for s in students if abs(ours.get(s, -1) - theirs.get(s, -2)) < 1e-9]
-                by_kind = {k: sum(1 for s in agree if students[s][0] == k) for k in KINDS}
+                by_kind = {k: sum(1 for s in agree if students[s][0] == k) for k in kinds}
                 print(f"  same score from both: {len(agree)} of {count} "
-                      f"({', '.join(f'{k} {n}/{count // len(KINDS)}' for k, n in by_kind.items())})")
+                      f"({', '.join(f'{k} {n}/{made[k]}' for k, n in by_kind.items())})")
             else:
                 print(f"  nbgrader: not run here; reference {REFERENCE}: "
                       f"{1.42 / per['jobs 1']:.1f}x to {1.53 / per['jobs 1']:.1f}x at --jobs 1")
