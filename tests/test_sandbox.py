@@ -120,7 +120,12 @@ def test_environment_is_stripped(tmp_path, monkeypatch, mode):
                     "p_A = ' '.join(sorted(os.listdir('.')))")
     values = execute_values(path, ["o_A", "p_A"], LIMITS, mode)
     assert values["o_A"] == 0.0
-    assert values["p_A"] == "'.ipython notebook.ipynb'"  # the copy of the notebook and IPython's folder
+    assert values["p_A"] == "'notebook.ipynb'"  # the copy of the notebook, alone (plain Python: no IPython)
+    path = notebook(tmp_path, "import os\no_A = float(len([k for k in os.environ if 'SECRET' in k]))",
+                    "p_A = ' '.join(sorted(os.listdir('.')))\n%time x = 1")
+    values = execute_values(path, ["o_A", "p_A"], LIMITS, mode)
+    assert values["o_A"] == 0.0
+    assert values["p_A"] == "'.ipython notebook.ipynb'"  # a magic: IPython's shell, and its folder
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -4,7 +4,8 @@ The rule: a student's notebook is hostile code. It runs in a throwaway sandbox o
 (:mod:`.sandbox`: bubblewrap's namespaces, a root holding only the read-only Python and a copy of
 the notebook, no network, no secret), never in the grader's process, and nothing it starts
 outlives it. No Jupyter kernel is started: a small runner script (:mod:`.runner`) runs the code
-cells in order with IPython's ``InteractiveShell`` and answers once, on its standard output,
+cells in order (as plain Python, or with IPython's ``InteractiveShell`` when a cell needs it) and
+answers once, on its standard output,
 framed by a random nonce made for this run; the notebook's own output goes nowhere. So there is
 no connection file, port or signing key for another notebook to find, and a notebook that
 prints a forged answer, or writes a malformed one, gets a clean error row.

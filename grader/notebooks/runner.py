@@ -1,6 +1,6 @@
 """Runs one notebook's code cells and reports the values of the quantity ids (``--execute``).
 
-A standalone script, started as ``python -I -B runner.py`` inside the sandbox (see
+A standalone script, started as ``python -I -S -B runner.py`` inside the sandbox (see
 :mod:`grader.notebooks.sandbox`); it imports nothing of the grader. It reads its settings as
 JSON on standard input (the quantity ids, the limits, a random ``nonce``), then:
 
@@ -8,8 +8,10 @@ JSON on standard input (the quantity ids, the limits, a random ``nonce``), then:
    output (fds 1 and 2, ``print``, tracebacks) to /dev/null;
 2. sets the resource limits (memory, CPU seconds, file size, open files, processes) and, in the
    weaker mode without a sandbox (``--sandbox none``), installs an audit hook;
-3. runs the code cells of ``notebook.ipynb`` in order with IPython's ``InteractiveShell`` (so
-   magics and ``from math import *`` work as in a kernel), each under a timer;
+3. runs the code cells of ``notebook.ipynb`` in order, each under a timer: as plain Python
+   (``exec`` in a fresh ``__main__``, as IPython would: no IPython to import, a sixth of the
+   start-up) when every cell compiles as Python and uses none of IPython's names, else with
+   IPython's ``InteractiveShell`` (so magics work as in a kernel);
 4. writes ``nonce + JSON + nonce`` once: ``{"values": {id: float or repr}}``, or
    ``{"error": {...}}`` for the cell that failed, and exits.
 
@@ -87,6 +89,7 @@ def audit_hook(scratch):
 
 
 def shell():
+    late_site()
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
@@ -95,6 +98,104 @@ def shell():
     config.InteractiveShell.colors = "nocolor"
     config.InteractiveShell.autocall = 0
     return InteractiveShell.instance(config=config)
+
+
+class LateSite:
+    """The site-packages, added when first needed: the runner starts with ``python -S`` (no
+    ``site``: its .pth files cost a tenth of the start), and the first import that nothing else
+    finds runs ``site.main()`` (the same sys.path, .pth files and builtins as without ``-S``) and
+    looks again."""
+
+    done = False
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if cls.done:
+            return None
+        late_site()
+        for finder in list(sys.meta_path):
+            if finder is not cls and hasattr(finder, "find_spec"):
+                spec = finder.find_spec(name, path, target)
+                if spec is not None:
+                    return spec
+        return None
+
+
+def late_site():
+    if not LateSite.done:
+        LateSite.done = True
+        import site
+
+        site.main()
+
+
+#: Names IPython's shell gives a notebook (or that show its namespace): a notebook using one runs
+#: in IPython's shell, as does one with a cell that is not plain Python (magics, ``!``, ``?``).
+IPYTHON_NAMES = frozenset({"get_ipython", "display", "In", "Out", "exit", "quit", "help", "copyright",
+                           "credits", "license", "_ih", "_oh", "_dh", "__builtin__", "globals", "locals",
+                           "vars", "dir", "__IPYTHON__"})
+
+
+def _ipython_name(name):
+    if name in IPYTHON_NAMES:
+        return True
+    core = name[2:] if name.startswith("_i") else name[1:] if name.startswith("_") else None
+    return core is not None and (core.isdigit() or core.strip("_i") == "")  # _, __, _i, _ii, _3, _i3
+
+
+def plain(sources):
+    """The cells compiled as plain Python, each a list of (code, is the last expression), or None
+    when one needs IPython's shell. Compiled as IPython does: ``__future__`` imports carry on to
+    later cells, and a cell's last statement, when an expression, is shown (here: its repr is
+    taken, and dropped)."""
+    import ast
+    import codeop
+
+    compiler = codeop.Compile()
+    compiled = []
+    for index, source in enumerate(sources):
+        try:
+            tree = compile(source, f"<cell {index}>", "exec", ast.PyCF_ONLY_AST | compiler.flags, True)
+        except (SyntaxError, ValueError, TypeError, OverflowError, MemoryError, RecursionError):
+            return None
+        if any(isinstance(n, ast.Name) and _ipython_name(n.id) for n in ast.walk(tree)):
+            return None
+        last = tree.body[-1:] if tree.body and isinstance(tree.body[-1], ast.Expr) else []
+        steps = []
+        try:
+            if tree.body[: len(tree.body) - len(last)]:
+                head = ast.Module(tree.body[: len(tree.body) - len(last)], tree.type_ignores)
+                steps.append(compiler(head, f"<cell {index}>", "exec"))
+            if last:
+                steps.append(compiler(ast.Interactive(last), f"<cell {index}>", "single"))
+        except (SyntaxError, ValueError, TypeError, OverflowError, MemoryError, RecursionError):
+            return None
+        compiled.append(steps)
+    return compiled
+
+
+def shown(v):
+    """What IPython's display hook does with a cell's last value, less the printing."""
+    if v is not None:
+        try:
+            repr(v)
+        except Exception:
+            pass
+
+
+def run_plain(compiled, ns, timeout):
+    """Run the compiled cells in ``ns``; the index of the cell that failed and its exception, or None."""
+    sys.displayhook = shown
+    for index, steps in enumerate(compiled):
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            for code in steps:
+                exec(code, ns)
+        except BaseException as exc:  # as IPython's run_cell: every exception is the cell's error
+            return index, exc
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    return None
 
 
 def value(v):
@@ -114,26 +215,49 @@ def error(cell, exc):
             "message": first[0][:200] if first else ""}
 
 
-def run(cfg, sh):
+def run(cfg):
     """Every code cell in order; the payload of the answer."""
     with open(cfg["notebook"], encoding="utf-8") as fh:
         cells = [c for c in json.load(fh).get("cells", []) if c.get("cell_type") == "code"]
-    for index, cell in enumerate(cells):
+    sources = []
+    for cell in cells:
         source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        signal.setitimer(signal.ITIMER_REAL, cfg["cell_timeout"])
-        try:
-            result = sh.run_cell(source, store_history=False, silent=False)
-        except CellTimeout as exc:  # the timer fired outside the cell's own code
-            return {"error": error(index, exc)}
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-        exc = result.error_before_exec or result.error_in_exec
-        if exc is not None:
-            return {"error": error(index, exc)}
+        sources.append("".join(source) if isinstance(source, list) else str(source))
     signal.setitimer(signal.ITIMER_REAL, cfg["cell_timeout"])
     try:
+        compiled = None if cfg.get("ipython") else plain(sources)
+    except CellTimeout as exc:
+        return {"error": error(0, exc)}
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    if compiled is not None:
+        import types
+
+        main = types.ModuleType("__main__")  # as IPython's user module: the notebook's __main__
+        sys.modules["__main__"] = main
+        ns = main.__dict__
+        import builtins
+
+        ns["__builtins__"] = builtins
+        failed = run_plain(compiled, ns, cfg["cell_timeout"])
+        if failed is not None:
+            return {"error": error(*failed)}
+    else:
+        sh = shell()
         ns = sh.user_ns
+        for index, source in enumerate(sources):
+            signal.setitimer(signal.ITIMER_REAL, cfg["cell_timeout"])
+            try:
+                result = sh.run_cell(source, store_history=False, silent=False)
+            except CellTimeout as exc:  # the timer fired outside the cell's own code
+                return {"error": error(index, exc)}
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            exc = result.error_before_exec or result.error_in_exec
+            if exc is not None:
+                return {"error": error(index, exc)}
+    signal.setitimer(signal.ITIMER_REAL, cfg["cell_timeout"])
+    try:
         return {"values": {k: value(ns[k]) for k in cfg["ids"] if k in ns}}
     except BaseException as exc:  # a value whose float() or repr() raises or loops
         return {"error": error(len(cells), exc)}
@@ -156,12 +280,12 @@ def main():
 
     signal.signal(signal.SIGALRM, timeout)
     sys.path += [p for p in cfg.get("path", []) if p not in sys.path]  # IPython's folder, wherever it is
-    sh = shell()  # before the limits: IPython's import is the same for every notebook
+    sys.meta_path.append(LateSite)
     limit(cfg)
     if cfg.get("audit"):
         audit_hook(cfg["scratch"])
     try:
-        payload = run(cfg, sh)
+        payload = run(cfg)
     except BaseException as exc:  # the runner itself failed (an unreadable notebook copy)
         payload = {"error": error(-1, exc)}
     if os.getpid() == pid:  # not a copy of this process forked by the notebook

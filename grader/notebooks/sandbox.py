@@ -95,13 +95,18 @@ def ipython_home() -> str:
 
 def python_paths() -> list[str]:
     """The folders the Python needs, outermost first, without ones inside another or in /usr."""
+    return list(_python_paths())
+
+
+@functools.cache
+def _python_paths() -> tuple[str, ...]:
     found = [sys.base_prefix, sys.prefix, *site.getsitepackages(), ipython_home()]
     found = [p for p in found if os.path.isdir(p)]
     paths: list[str] = []
     for p in sorted({os.path.realpath(p) for p in found} | {os.path.abspath(p) for p in found}, key=len):
         if not any(p == q or p.startswith(q.rstrip("/") + "/") for q in ["/usr", *paths]):
             paths.append(p)
-    return paths
+    return tuple(paths)
 
 
 def _system_binds() -> list[str]:
@@ -133,7 +138,7 @@ def _dirs(paths: list[str]) -> list[str]:
 
 
 def bwrap_argv(tail: list[str], notebook_fd: int, scratch_mb: int) -> list[str]:
-    """bwrap's argv around the command ``tail`` (``python -I -B RUNNER``), with the notebook
+    """bwrap's argv around the command ``tail`` (``python -I -S -B RUNNER``), with the notebook
     copied into the scratch folder from ``notebook_fd``."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
@@ -167,7 +172,7 @@ def command(mode: str, notebook_text: bytes, scratch_mb: int = 64,
         try:
             os.write(fd, notebook_text)
             os.lseek(fd, 0, os.SEEK_SET)
-            argv = bwrap_argv(tail or [sys.executable, "-I", "-B", RUNNER_INSIDE], fd, scratch_mb)
+            argv = bwrap_argv(tail or [sys.executable, "-I", "-S", "-B", RUNNER_INSIDE], fd, scratch_mb)
         except BaseException:
             os.close(fd)
             raise
@@ -181,7 +186,7 @@ def command(mode: str, notebook_text: bytes, scratch_mb: int = 64,
     if uid is not None:
         os.chown(scratch, uid, gid)
         popen.update(user=uid, group=gid, extra_groups=[])
-    argv = tail or [sys.executable, "-I", "-B", str(RUNNER)]
+    argv = tail or [sys.executable, "-I", "-S", "-B", str(RUNNER)]
     return Launch(argv, environment(scratch), cwd=scratch, popen=popen), scratch
 
 
