@@ -37,7 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 #: run in a process of the tree under test: warm up, then one timed batch (seconds on stdout)
 TURN = """
 import os, sys, time
-from grader.batch.run import grade_batch
+try:
+    from grader.batch.run import grade_batch
+except ImportError:  # a tree from before grader/batch/ (main up to 6dbbd37)
+    from grader.notebooks.batch import grade_batch
 key, subs, out, jobs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 grade_batch(key, [subs], out + "-warm", jobs=jobs)
 os.sync()
