@@ -1,4 +1,4 @@
-"""The class summary of a graded batch: one immutable object that every view is rendered from.
+r"""The class summary of a graded batch: one immutable object that every view is rendered from.
 
 :func:`summarize` is a pure function from the batch rows (and each scored row's ``check --json``
 items) to a :class:`ClassSummary`; the terminal summary of ``backprop grade``,
@@ -16,8 +16,8 @@ What it counts:
 - the flagged rows (every status but ``graded``), files submitted twice, answers that need
   ``--execute``, and a line per student with the relative links to their feedback files.
 
-The rows are read through the accessor functions of the first section below and nowhere
-else: they are the one place that knows a row's shape.
+The rows are :mod:`grader.batch.rows`' typed rows (their items are ``Mark``\ s), the
+duplicates :class:`grader.batch.assemble.Duplicate`\ s.
 """
 
 from __future__ import annotations
@@ -34,55 +34,6 @@ from urllib.parse import quote
 from ..rules import MISCONCEPTIONS
 from ..solver import split_id
 from .rows import SCORED, STATUSES
-
-# --------------------------------------------------------------------------- reading the rows
-# The one place that knows the shape of a batch row (grader.batch.rows: GradedRow, ErrorRow,
-# MissingRow, whose ``items`` are Marks), of a duplicate record (grader.batch.assemble.Duplicate)
-# and of a result item.
-
-
-def row_student(row: Any) -> str:
-    return row.student
-
-
-def row_status(row: Any) -> str:
-    return row.status
-
-
-def row_score(row: Any) -> tuple[float, float]:
-    """(score, max_score)"""
-    return float(row.score), float(row.max_score)
-
-
-def row_message(row: Any) -> str:
-    return row.message
-
-
-def row_file(row: Any) -> str:
-    return row.file
-
-
-def row_needs_execution(row: Any) -> bool:
-    return bool(row.needs_execution)
-
-
-def row_items(row: Any) -> list[Any]:
-    """The row's asked quantities (:class:`~grader.batch.rows.Mark`; none on an error or a
-    missing row)."""
-    return list(row.items)
-
-
-def item_fields(item: Any) -> tuple[str, str, str | None]:
-    """(id, verdict, misconception or None) of one item: a Mark, or a ``check --json`` item."""
-    if isinstance(item, Mapping):
-        return str(item["id"]), str(item["verdict"]), item.get("misconception") or None
-    return item.id, item.verdict, item.misconception or None
-
-
-def duplicate_fields(d: Any) -> tuple[str, int, str, tuple[str, ...]]:
-    """(student, number of files, the file used, the others) of a duplicate record."""
-    return d.student, int(d.count), d.used, tuple(d.others)
-
 
 # --------------------------------------------------------------------------- the summary
 
@@ -238,34 +189,32 @@ def summarize(
     final layer's neurons; ``feedback_files``: the names in ``OUT/feedback`` (the links of the
     student table point only at files that exist).
     """
-    counts = Counter(row_status(r) for r in rows)
-    scored = [r for r in rows if row_status(r) in SCORED]
-    scores = [row_score(r) for r in scored]
+    counts = Counter(r.status for r in rows)
+    scored = [r for r in rows if r.status in SCORED]
+    scores = [(float(r.score), float(r.max_score)) for r in scored]
     verdicts: dict[str, Counter[str]] = {}
     found_on: dict[str, Counter[str]] = {}  # misconception -> quantity -> students
     by_student: dict[str, list[str]] = {}  # misconception -> the students who made it
     table = []
     for r in rows:
-        sid = row_student(r)
-        mine = row_items(r)
+        sid = r.student
         own: Counter[str] = Counter()
         made: dict[str, None] = {}  # the misconceptions of the row, in the order of its items
-        for item in mine:
-            qid, verdict, mis = item_fields(item)
+        for mark in r.items:  # (grader.batch.rows.Mark)
+            qid, verdict, mis = mark.id, mark.verdict, mark.misconception
             own[verdict] += 1
             if mis:
                 made[mis] = None
-            if row_status(r) in SCORED:
+            if r.status in SCORED:
                 verdicts.setdefault(qid, Counter())[verdict] += 1
                 if mis:
                     found_on.setdefault(mis, Counter())[qid] += 1
         mistakes = tuple(made)
-        if row_status(r) in SCORED:
+        if r.status in SCORED:
             for m in mistakes:
                 by_student.setdefault(m, []).append(sid)
-        score, max_score = row_score(r)
-        table.append(StudentLine(sid, row_status(r), score, max_score, _tally(own), mistakes,
-                                 row_message(r), row_file(r), _links(sid, feedback_files)))
+        table.append(StudentLine(sid, r.status, float(r.score), float(r.max_score), _tally(own), mistakes,
+                                 r.message, r.file, _links(sid, feedback_files)))
     order = list(dict.fromkeys([*columns, *verdicts]))
     return ClassSummary(
         assignment=assignment, family=family, students=len(rows), files=files,
@@ -278,10 +227,9 @@ def summarize(
         distribution=distribution(scores),
         groups=_groups(order, verdicts, found_on, final),
         misconceptions=_misconceptions(order, by_student, found_on),
-        flagged=tuple(Flag(row_student(r), row_status(r), row_message(r), row_file(r))
-                      for r in rows if row_status(r) != "graded"),
-        duplicates=tuple(Duplicate(*duplicate_fields(d)) for d in duplicates),
-        needs_execution=sum(1 for r in scored if row_needs_execution(r)),
+        flagged=tuple(Flag(r.student, r.status, r.message, r.file) for r in rows if r.status != "graded"),
+        duplicates=tuple(Duplicate(d.student, d.count, d.used, tuple(d.others)) for d in duplicates),
+        needs_execution=sum(1 for r in scored if r.needs_execution),
 
         table=tuple(table),
     )
