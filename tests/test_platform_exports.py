@@ -12,11 +12,12 @@ from courses import SECRET, right
 from platform_files import canvas_gradebook, gradescope_roster, moodle_grades
 
 from grader.batch.demo_class import fill
+from grader.batch.rows import ErrorRow, GradedRow
 from grader.cli import cli
 from grader.family import load_family
 from grader.generator import generate_variants
 from grader.key import key_document, load_key
-from grader.platforms.exports import GradedRow, build
+from grader.platforms.exports import build
 from grader.platforms.roster_formats import parse_roster
 from grader.render.notebook import notebook_handout
 from grader.roster import read_roster
@@ -114,8 +115,8 @@ def test_export_without_a_roster_uses_the_key(tmp_path):
     variants = generate_variants(family, roster.students, SECRET, "hw1", 1)
     (tmp_path / "key.json").write_text(json.dumps(key_document(variants, family, "hw1")))
     key = load_key(tmp_path / "key.json")
-    rows = (GradedRow("s1", "tampered", 9.5, 11.0), GradedRow("s2", "error", 0.0, 11.0),
-            GradedRow("zed", "unknown", 0.0, 0.0))
+    rows = (GradedRow("s1", "tampered", 9.5, 11.0, ()), ErrorRow("s2", 11.0, "cut off", "s2.ipynb"),
+            GradedRow("zed", "unknown", 0.0, 0.0, ()))
     canvas = build("canvas", rows, key, None)
     assert _rows(canvas.text.lstrip("\ufeff"))[2:] == [["Ann Smith", "", "s1", "", "", "9.5"],
                                                        ["Bo Li", "", "s2", "", "", ""]]
@@ -131,7 +132,7 @@ def test_export_without_a_roster_uses_the_key(tmp_path):
 def test_a_graded_student_missing_from_the_platform_roster_is_listed(tmp_path):
     roster, key, subs = _course(tmp_path, canvas_gradebook(CANVAS))
     short = parse_roster(canvas_gradebook(CANVAS[1:]), "c.csv")
-    export = build("canvas", (GradedRow("s001", "graded", 28, 28),), load_key(key), short)
+    export = build("canvas", (GradedRow("s001", "graded", 28, 28, ()),), load_key(key), short)
     assert export.left_out == ("s001",)
     assert "Not in the canvas export (not on its roster): s001" in export.note("x.csv")
 

@@ -88,9 +88,9 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
         outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, wait=wait, report=True)
     echo(outcome.summary)
     if specs:
-        from ..platforms.exports import graded_rows, write_exports
+        from ..platforms.exports import write_exports
 
-        echo(write_exports(specs, graded_rows(outcome.rows), key, roster, missing_zero=missing_zero))
+        echo(write_exports(specs, outcome.rows, key, roster, missing_zero=missing_zero))
 
 
 def _export_specs(exports: tuple[str, ...], roster: str | None, missing_zero: bool,

@@ -30,10 +30,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..batch.rows import Row
 from ..errors import BackpropError
 from .roster_formats import PlatformRoster, RosterEntry
 
@@ -41,20 +42,6 @@ PLATFORMS = ("canvas", "gradescope", "moodle")
 DEFAULT_NAMES = {"canvas": "canvas-import.csv", "gradescope": "gradescope-scores.csv",
                  "moodle": "moodle-grades.csv"}
 SCORED = ("graded", "tampered", "mismatch", "copy")
-
-
-@dataclass(frozen=True)
-class GradedRow:
-    student: str
-    status: str
-    score: float
-    max_score: float
-
-
-def graded_rows(rows: Iterable[Any]) -> tuple[GradedRow, ...]:
-    """The rows of ``backprop grade`` (its Outcome's) as the exports read them: the one place
-    that knows the batch's row type."""
-    return tuple(GradedRow(r.student, r.status, float(r.score), float(r.max_score)) for r in rows)
 
 
 @dataclass(frozen=True)
@@ -85,7 +72,7 @@ class Export:
         return text
 
 
-def write_exports(specs: Sequence[tuple[str, str]], rows: Sequence[GradedRow], key_path: str,
+def write_exports(specs: Sequence[tuple[str, str]], rows: Sequence[Row], key_path: str,
                   roster_path: str | None, *, missing_zero: bool = False) -> str:
     """Write each (platform, path) export of the graded rows; the lines that say what was written."""
     from ..files import write_atomic
@@ -133,7 +120,7 @@ def _person(e: RosterEntry, own: bool) -> Person:
     return Person(e.student.id, e.student.name, e.student.email, dict(e.fields) if own else {})
 
 
-def build(platform: str, rows: Sequence[GradedRow], key: Any, roster: PlatformRoster | None,
+def build(platform: str, rows: Sequence[Row], key: Any, roster: PlatformRoster | None,
           *, missing_zero: bool = False) -> Export:
     """The import file of ``platform`` for the graded ``rows``."""
     who, left_out = people(key, roster, platform)
