@@ -2,10 +2,10 @@
 
 The policy (the README's "Grading" section states it with a worked example of each rule):
 
-**The student's own values.** Walking the derivation in order, the student's value of a
-quantity is their answer when they gave a readable one; otherwise the right formula applied to
-their own values of its arguments (a skipped quantity carries their earlier values forward).
-Givens are exact.
+**The student's own values** (:mod:`grader.student_values`). Walking the derivation in order,
+the student's value of a quantity is their answer when they gave a readable one; otherwise the
+right formula applied to their own values of its arguments (a skipped quantity carries their
+earlier values forward). Givens are exact.
 
 **Standing of a written answer** (:func:`standing`). Let ``f`` be the step's formula and its
 *honest values* from some arguments the set of values a hand calculation of ``f`` gives from
@@ -55,39 +55,17 @@ from collections.abc import Mapping, Sequence
 from .answers import Answer, unknown_messages
 from .checks import changed_ids
 from .diagnosis import Diagnoser, Match, choose
-from .hand import Values, around, exact_values, held, near, reach, step_values, unwritten
+from .hand import exact_values, near
 from .model import Instance
 from .ops import OPS
 from .policy import Root, named, plausible, standing, verdict
 from .report import VERDICTS, Item, Report, correct_item, make_item
 from .rules import MISCONCEPTIONS, Misconception
 from .solver import Quantity, Trace, solve
-from .tolerance import (
-    EPS,
-    band,
-    fits,
-    full_band,
-    given_stands_for,
-    stands_for,
-    unit,
-    written_decimals,
-)
+from .student_values import Reach, Stands, StudentValues
+from .tolerance import EPS, fits, unit, written_decimals
 
-__all__ = ["VERDICTS", "Item", "Report", "Root", "grade", "named", "own_values", "plausible", "standing",
-           "verdict"]
-
-# --------------------------------------------------------------------------- the student's values
-
-
-def own_values(trace: Trace, answers: Mapping[str, Answer]) -> dict[str, float]:
-    """Givens (exact), then every quantity: the student's readable answer, or the right
-    formula applied to the student's own earlier values."""
-    values = dict(trace.givens)
-    for q in trace.quantities:
-        a = answers.get(q.id)
-        values[q.id] = a.value if a is not None and a.value is not None else q.recompute(values)
-    return values
-
+__all__ = ["VERDICTS", "Item", "Report", "Root", "grade", "named", "plausible", "standing", "verdict"]
 
 _COMPUTE = {name: op.compute for name, op in OPS.items()}
 
@@ -145,80 +123,24 @@ class _Grading:
         self.asked_set = frozenset(asked)
         self.d = instance.rounding
         self.u = unit(self.d)
-        #: the student's own values, and what each stands for (see grader.tolerance)
-        self.own: dict[str, float] = dict(trace.givens)
-        self.stands: dict[str, float] = {gid: given_stands_for(v, self.d) for gid, v in trace.givens}
+        #: the student's own values, what each stands for and held (grader.student_values)
+        self.values = StudentValues(trace, self.d)
         self._diagnoser: Diagnoser | None = None
-        #: the ids whose own value is the student's written answer
-        self.own_written: set[str] = set()
-        self.given_ids = frozenset(gid for gid, _ in trace.givens)
-        #: per id, the values the student may have used for it (grader.hand), and per quantity
-        #: the values an honest hand calculation of its step gives from those (both when needed)
-        self._held: dict[str, Values] = {gid: around(v, self.stands[gid]) for gid, v in trace.givens}
-        self._computed: dict[str, Values] = {}
 
     @property
     def diagnoser(self) -> Diagnoser:
         if self._diagnoser is None:
             known = {k: a.value for k, a in self.answers.items() if a.value is not None and k in self.trace}
-            self._diagnoser = Diagnoser(self.trace, known, self.d, _Stands(self))
+            self._diagnoser = Diagnoser(self.trace, known, self.d, Stands(self.values))
         return self._diagnoser
-
-    def stand(self, qid: str) -> float:
-        """What the student's written value of ``qid`` stands for (computed when first needed):
-        the values a calculator could have held when it was written, no more than half a unit of
-        its last written decimal (:func:`~grader.tolerance.stands_for`). A student who wrote
-        ``v`` after working ``q = f(a)`` from their own values held ``f`` of values each within
-        what its argument stands for, moved by the sub-results they rounded: within
-        ``|v - f(own args)| + band - u`` of ``v``, ``band`` the step's band at the student's own
-        arguments without the answer's own rounding. So a value written right (``round(x)`` of a
-        right ``x``) stands for its actual rounding error and the latitude of the steps before
-        it, not for a whole ``u``: the chain of honest values, not a worst case at every link."""
-        s = self.stands.get(qid)
-        if s is None:
-            q = self.trace[qid]
-            values = [self.own[a] for a in q.args]
-            stands = [self.stand(a) for a in q.args]
-            if qid in self.own_written:
-                inner = full_band(q.op, values, stands, self.d) - self.u * (1 + EPS)
-                off = abs(self.own[qid] - _COMPUTE[q.op](values))
-                s = min(stands_for(self.own[qid], self.d), off + inner)
-            else:  # not written: the band of its own honest computation
-                s = band(q.op, values, stands, self.d)
-            self.stands[qid] = s
-        return s
-
-    def held(self, qid: str) -> Values:
-        """The values the student may have used for ``qid`` in later steps (computed when first
-        needed): a written answer as written, or any of their own honest values of its step
-        that rounds to it (:func:`grader.hand.held`); a quantity they did not write as they
-        computed it, rounded or not."""
-        found = self._held.get(qid)
-        if found is None:
-            computed = self.computed(qid)
-            if qid in self.own_written:
-                v = self.own[qid]
-                found = held(v, stands_for(v, self.d), computed, self.d)
-            else:
-                found = unwritten(computed, self.d)
-            self._held[qid] = found
-        return found
-
-    def computed(self, qid: str) -> Values:
-        """Every value an honest hand calculation of ``qid`` gives from the values the student
-        held (:func:`grader.hand.step_values`)."""
-        found = self._computed.get(qid)
-        if found is None:
-            q = self.trace[qid]
-            found = self._computed[qid] = step_values(q.op, [self.held(a) for a in q.args], self.d)
-        return found
 
     def items(self) -> list[Item]:
         trace, d, asked_set = self.trace, self.d, self.asked_set
         one = self.u * (1 + EPS)  # one rounding: inside every band, none computed
         exact_sets = None  # computed for the trace when first needed (and kept)
         get = self.answers.get
-        own = self.own
+        own = self.values.own
+        written = self.values.written
         wrong: set[str] = set()
         roots_of: dict[str, frozenset[str]] = {}
         #: per written wrong answer: (standing, from_own, band, own args, wrong args)
@@ -235,10 +157,10 @@ class _Grading:
                     exact_sets = exact_sets or exact_values(trace, d)
                 if off <= one or near(value, exact_sets[qid], d):
                     own[qid] = value  # the usual case: an honest value from the exact arguments
-                    self.own_written.add(qid)
+                    written.add(qid)
                     if qid in asked_set:
                         step = (qid, q.op, q.args, trace.derivation.formulas[qid])
-                        fast[qid] = correct_item(qid, answer.given, exact, _Reach(trace, d, qid), step, own)
+                        fast[qid] = correct_item(qid, answer.given, exact, Reach(trace, d, qid), step, own)
                     continue
             args = q.args
             own_args = [own[a] for a in args]
@@ -250,13 +172,13 @@ class _Grading:
                 if bad:
                     wrong.add(qid)
                     roots_of[qid] = frozenset().union(*(roots_of[a] for a in bad))
-                judged[qid] = ("unwritten", from_own, _Reach(trace, d, qid), own_args, bad)
+                judged[qid] = ("unwritten", from_own, Reach(trace, d, qid), own_args, bad)
                 continue
             own[qid] = value
-            self.own_written.add(qid)
+            written.add(qid)
             # the step computed from the written values, no sub-result rounded, is one honest value
-            near_own = abs(value - from_own) <= one or near(value, self.computed(qid), d)
-            width = _Reach(trace, d, qid, self, from_own)
+            near_own = abs(value - from_own) <= one or near(value, self.values.computed(qid), d)
+            width = Reach(trace, d, qid, self.values, from_own)
             if near_own and not bad:
                 kind = "right"
             else:  # or the exact values kept in the calculator while a slip was written
@@ -288,7 +210,7 @@ class _Grading:
             if kind != "root":
                 continue
             q = trace[qid]
-            value = self.own[qid]
+            value = self.values.own[qid]
             if qid in explained:
                 roots[qid] = Root(qid, "explained")
                 continue
@@ -354,12 +276,12 @@ class _Grading:
             result = verdict(kind, plausible(held, free))
             if result == "correct":
                 step = (qid, q.op, q.args, formula)
-                return correct_item(qid, answer.given, q.value, width, step, self.own)
+                return correct_item(qid, answer.given, q.value, width, step, self.values.own)
             if result == "carried-forward":
                 points = self.ecf_credit
                 message = f"consistent with your earlier {', '.join(bad)}; the mistake is counted there"
             elif kind == "consequence":
-                message = _denied(bad, held, self.own, free)
+                message = _denied(bad, held, self.values.own, free)
             elif misconception is not None:
                 name, message = misconception.id, f"{misconception.mistake}. Right: {misconception.right}"
             elif precision is not None:
@@ -375,7 +297,7 @@ class _Grading:
         """The decimals (d - 1 or d - 2) at which ``value`` is the right value from the
         student's own values and as written, or None."""
         written = written_decimals(value)
-        stands = [self.stand(a) for a in q.args]
+        stands = [self.values.stand(a) for a in q.args]
         for k in (self.d - 1, self.d - 2):
             if k < 0 or written > k:
                 continue
@@ -426,42 +348,6 @@ def _denied(bad: Sequence[str], held: Sequence[Root], own: Mapping[str, float], 
     slips = ", ".join(r.id for r in held if r.kind == "slip")
     return (f"follows from your earlier {shown}, but those rest on several unrelated wrong values ({slips}), "
             "so no credit is carried forward")
-
-
-class _Reach:
-    """An item's ``tolerance``, computed when first read (:func:`~grader.report.correct_item`):
-    how far from the step's formula at the arguments the farthest honest value, written to
-    ``d`` decimals, lies (:func:`grader.hand.reach`); at the exact arguments, or (given a
-    grading) at the student's own."""
-
-    __slots__ = ("trace", "d", "qid", "grading", "center")
-
-    def __init__(self, trace: Trace, d: int, qid: str, grading: _Grading | None = None,
-                 center: float | None = None) -> None:
-        self.trace, self.d, self.qid, self.grading, self.center = trace, d, qid, grading, center
-
-    def __call__(self) -> float:
-        if self.grading is None:
-            return reach(exact_values(self.trace, self.d)[self.qid], self.trace.value(self.qid), self.d)
-        return reach(self.grading.computed(self.qid), self.center, self.d)
-
-
-class _Stands(Mapping[str, float]):
-    """What each of the student's values stands for, as the diagnosis reads it."""
-
-    def __init__(self, grading: _Grading) -> None:
-        self.grading = grading
-
-    def __getitem__(self, qid: str) -> float:
-        if qid not in self.grading.own:
-            raise KeyError(qid)
-        return self.grading.stand(qid)
-
-    def __iter__(self):
-        return iter(self.grading.own)
-
-    def __len__(self) -> int:
-        return len(self.grading.own)
 
 
 def _unreadable(error: str) -> str:

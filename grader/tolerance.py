@@ -22,7 +22,7 @@ band of a step ``q = f(a_1, ..., a_n)`` at argument values ``a``:
   decimal they wrote, at most u (a full-precision answer stands for itself; one written at d
   decimals, or fewer, for anything within u: a student may keep more digits in the calculator
   than they write down), and no more than the calculator could have held when it was written
-  (``|v - f(own args)|`` plus that step's band less u: see ``grader.grading._Grading.stand``);
+  (``|v - f(own args)|`` plus that step's band less u: see ``grader.student_values.StudentValues.stand``);
   for a quantity the student did not write, the band of its own honest computation (the
   student had to work it out by hand too).
 - ``sub(f, a)`` (:func:`sub_rounding`) is the largest deviation of ``f`` when the sub-results a

@@ -535,8 +535,8 @@ def test_correct_items_made_lazily_are_the_items_made_at_once():
     item, field for field, in equality, hash and repr, as the one the plain version
     (correct_item_at_once) makes, and as Item(...) of the plain computation, whichever field
     is read first?"""
-    from grader.grading import own_values
     from grader.report import correct_item, correct_item_at_once
+    from grader.student_values import own_values
 
     variant = VARIANTS[0]
     trace = variant.trace()
