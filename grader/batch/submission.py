@@ -157,11 +157,11 @@ def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_o
 def feedback_text(status: str, student: str, file: str, message: str, report_md: str, has_svg: bool,
                   assignment: str = "") -> str:
     """``summary_feedback.md.j2`` around the report; it only prints the texts, so it is filled
-    in from a cached skeleton per (status, has_svg) (see :func:`grader.render.feedback.cached_render`)."""
-    from ..render import feedback
+    in from a cached skeleton per (status, has_svg) (see :func:`grader.render.skeletons.cached_render`)."""
+    from ..render import skeletons
 
     fixed = {"status": status, "tampered": status == "tampered", "has_svg": has_svg,
              "has_assignment": bool(assignment)}
     printed = {"student": student, "file": file, "message": message, "report_md": report_md,
                "svg_name": f"{student}.svg", "assignment": assignment}
-    return feedback.cached_render("summary_feedback.md.j2", fixed, printed)
+    return skeletons.cached_render("summary_feedback.md.j2", fixed, printed)
