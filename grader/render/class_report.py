@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from .env import render
@@ -23,7 +26,7 @@ def summary_text(summary: Any, *, regraded: int, reused: int, out: str, page: bo
 
 def summary_md(summary: Any, *, page: bool = True) -> str:
     """``summary.md`` (``page``: link the report page written beside it)."""
-    return render("summary.md.j2", s=summary, page=page)
+    return render("summary.md.j2", s=summary, page=page, **flagged_view(summary))
 
 
 def summary_data(summary: Any) -> dict[str, Any]:
@@ -91,4 +94,86 @@ def report_html(summary: Any) -> str:
     if summary.misconceptions:
         mis = charts.misconception_chart([m.id for m in summary.misconceptions],
                                          [len(m.students) for m in summary.misconceptions])
-    return render("report.html.j2", s=summary, score_chart=score, groups=groups, misconception_chart=mis)
+    return render("report.html.j2", s=summary, score_chart=score, groups=groups, misconception_chart=mis,
+                  **flagged_view(summary))
+
+
+# --------------------------------------------------------------------------- the flagged rows, shared
+#
+# summary.md and the report page are files an instructor may pass on: they name each submitted
+# file relative to the folder that holds the submissions (the common parent of every file the
+# summary names), not by the path it was found at (``/home/someone/course/subs/...``). The
+# printed summary and summary.json keep the paths as they were given (summary.json's ``file``,
+# ``used`` and ``others`` fields, and an error's message, which opens with its file's path).
+
+
+@dataclass(frozen=True)
+class FlagLine:
+    """A flagged row as the shared views show it: ``file`` relative to the submissions'
+    folder, ``message`` without the file's path in front (the table shows the file beside it)."""
+
+    student: str
+    status: str
+    message: str
+    file: str
+
+
+@dataclass(frozen=True)
+class DuplicateLine:
+    """A student's several files, each named relative to the submissions' folder."""
+
+    student: str
+    count: int
+    used: str
+    others: tuple[str, ...]
+
+
+def submissions_folder(paths: Iterable[str]) -> str:
+    """The deepest folder that holds every one of ``paths`` (the empty ones left out), or ``""``
+    when there is none to take away: no path, absolute and relative ones mixed, or only the root
+    (``/``) or the current folder in common."""
+    files = [p for p in paths if p]
+    if not files:
+        return ""
+    try:
+        common = os.path.commonpath([os.path.dirname(p) or os.curdir for p in files])
+    except ValueError:  # absolute and relative paths, or paths on different drives
+        return ""
+    common = os.path.normpath(common)
+    if common == os.curdir or os.path.dirname(common) == common:  # nothing, or the root
+        return ""
+    return common
+
+
+def shown_path(path: str, folder: str) -> str:
+    """``path`` relative to ``folder`` (as given when ``folder`` is empty)."""
+    if not path or not folder:
+        return path
+    return os.path.relpath(os.path.normpath(path), folder)
+
+
+def flagged_view(summary: Any) -> dict[str, Any]:
+    """``flagged`` (:class:`FlagLine`) and ``duplicates`` (:class:`DuplicateLine`) of the summary
+    with every file named relative to the submissions' folder (:func:`submissions_folder` of
+    every file the summary names), for summary.md and the report page."""
+    paths = [r.file for r in summary.table]
+    paths += [f.file for f in summary.flagged]
+    for d in summary.duplicates:
+        paths += [d.used, *d.others]
+    folder = submissions_folder(paths)
+    flagged = tuple(FlagLine(f.student, f.status, _message(f.message, f.file, folder),
+                             shown_path(f.file, folder)) for f in summary.flagged)
+    duplicates = tuple(DuplicateLine(d.student, d.count, shown_path(d.used, folder),
+                                     tuple(shown_path(o, folder) for o in d.others))
+                       for d in summary.duplicates)
+    return {"flagged": flagged, "duplicates": duplicates}
+
+
+def _message(message: str, file: str, folder: str) -> str:
+    """The message without its file's path in front (an error's message opens with it), and
+    any other mention of the submissions' folder taken away."""
+    if file and message.startswith(file + ": "):
+        message = message[len(file) + 2:]
+    if folder:
+        message = message.replace(folder + os.sep, "")
+    return message
