@@ -85,6 +85,9 @@ def test_the_shared_views_name_files_from_the_submissions_folder():
         assert "late/eve.ipynb" in shared and "old/ann.ipynb" in shared
         assert "Files are named from the folder that holds the submissions." in shared
     assert "<td><code>late/eve.ipynb</code></td>" in page
+    other = flagged_view(summarize([ErrorRow("x", 1.0, "subs/x.ipynb: see my_subs/x.ipynb", "subs/x.ipynb"),
+                                    ErrorRow("y", 1.0, "", "subs/y.ipynb")]))["flagged"]
+    assert [(f.file, f.message) for f in other] == [("x.ipynb", "see my_subs/x.ipynb"), ("y.ipynb", "")]
     assert "| eve | error | the notebook is cut off; submit the complete file | late/eve.ipynb |" in md
 
 

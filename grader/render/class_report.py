@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -174,6 +175,6 @@ def _message(message: str, file: str, folder: str) -> str:
     any other mention of the submissions' folder taken away."""
     if file and message.startswith(file + ": "):
         message = message[len(file) + 2:]
-    if folder:
-        message = message.replace(folder + os.sep, "")
+    if folder:  # (a whole path only: not "my_subs/" for "subs/")
+        message = re.sub(r"(?<![\w./~-])" + re.escape(folder + os.sep), "", message)
     return message
