@@ -152,14 +152,21 @@ from strategies import instances  # noqa: E402
 
 from grader.ops import OPS, numeric_partials, partials  # noqa: E402
 
-#: how many arguments each op takes: (fixed part, size of the repeated group, least repeats)
-ARITY = {
-    "weighted_sum": (0, 2, 1), "performance": (0, 2, 1), "delta_hidden": (1, 2, 1),
-    "delta_hidden_noderiv": (1, 2, 1), "delta_hidden_dp": (2, 2, 1), "sigmoid": (1, 0, 0),
-    "delta_out": (2, 0, 0), "delta_out_flipped": (2, 0, 0), "delta_out_noderiv": (2, 0, 0),
-    "delta_out_dp": (3, 0, 0), "dw": (3, 0, 0), "dw_noalpha": (2, 0, 0), "add": (2, 0, 0),
-    "subtract": (2, 0, 0), "copy": (1, 0, 0),
-}
+
+def arity(name: str) -> tuple[int, int, int]:
+    """How many arguments an op takes: (its fixed head, the size of each repeated group after
+    it, the least number of groups), from the op's own ``shape``: a sum (of products, of
+    errors) has at least one term."""
+    fixed, group = OPS[name].shape
+    return fixed, group, 1 if group else 0
+
+
+def fits_shape(name: str, n: int) -> bool:
+    fixed, group, least = arity(name)
+    if not group:
+        return n == fixed
+    return n >= fixed + group * least and (n - fixed) % group == 0
+
 
 values = st.floats(-3.0, 3.0, allow_nan=False, allow_infinity=False)
 
@@ -167,13 +174,26 @@ values = st.floats(-3.0, 3.0, allow_nan=False, allow_infinity=False)
 @st.composite
 def op_and_args(draw):
     name = draw(st.sampled_from(sorted(OPS)))
-    fixed, group, least = ARITY[name]
+    fixed, group, least = arity(name)
     n = fixed + group * (draw(st.integers(least, 4)) if group else 0)
     return name, draw(st.lists(values, min_size=n, max_size=n))
 
 
-def test_every_op_has_an_arity_here():
-    assert set(ARITY) == set(OPS)
+def test_every_op_is_used_with_its_shape():
+    """Does every step of every family's derivation, right and under each misconception, give
+    its op a number of arguments its shape allows, and is every op used by some step (so the
+    shapes the partials are drawn with below are the ones grading meets)?"""
+    from grader.rules import MISCONCEPTIONS
+
+    used = set()
+    for fid in builtin_family_ids():
+        (v,) = generate_variants(load_family(fid), ["s"], SECRET, "hw", 1)
+        for rules in [None, *(m.rules for m in MISCONCEPTIONS.values())]:
+            trace = solve(v.instance) if rules is None else solve(v.instance, rules=rules)
+            for q in trace.quantities:
+                assert fits_shape(q.op, len(q.args)), (fid, q.id, q.op, len(q.args))
+                used.add(q.op)
+    assert used == set(OPS)
 
 
 @settings(max_examples=1000, deadline=None)
