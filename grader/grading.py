@@ -23,8 +23,10 @@ them, every choice of rounded sub-results and calculator digits (:mod:`grader.ha
   *explained* when a misconception gives it from the student's own values and the evidence
   rule names it (:func:`named`: it matches on two or more of the items where it acts, or
   acts on one asked item only and agrees there at the asked decimals); a *precision* root
-  when it is the right value from the student's own values at ``d - 1`` or ``d - 2``
-  decimals, as written ("right to 3 decimals; 4 are asked"); else an *unexplained slip*.
+  when it is, as written, an honest value of ``f`` worked at ``d - 1`` or ``d - 2`` decimals
+  (each sub-result rounded there or not, the answer rounded there) from the values the
+  student held or from the exact ones ("right to 3 decimals; 4 are asked"); else an
+  *unexplained slip*.
 
 A quantity the student did not write is right when all its arguments are, else a consequence.
 
@@ -55,7 +57,7 @@ from collections.abc import Mapping, Sequence
 from .answers import Answer, unknown_messages
 from .checks import changed_ids
 from .diagnosis import Diagnoser, Match, choose
-from .hand import exact_values, near
+from .hand import exact_values, near, point, step_values
 from .model import Instance
 from .ops import OPS
 from .policy import Root, named, plausible, standing, verdict
@@ -63,7 +65,7 @@ from .report import VERDICTS, Item, Report, correct_item, make_item
 from .rules import MISCONCEPTIONS, Misconception
 from .solver import Quantity, Trace, solve
 from .student_values import Reach, Stands, StudentValues
-from .tolerance import EPS, fits, unit, written_decimals
+from .tolerance import EPS, unit, written_decimals
 
 __all__ = ["VERDICTS", "Item", "Report", "Root", "grade", "named", "plausible", "standing", "verdict"]
 
@@ -206,7 +208,7 @@ class _Grading:
         explained = choose(named(matches, acts))
         roots: dict[str, Root] = {}
         precision: dict[str, int] = {}
-        for qid, (kind, from_own, _, own_args, _) in judged.items():
+        for qid, (kind, from_own, _, _, _) in judged.items():
             if kind != "root":
                 continue
             q = trace[qid]
@@ -214,7 +216,7 @@ class _Grading:
             if qid in explained:
                 roots[qid] = Root(qid, "explained")
                 continue
-            k = self._precision(q, value, from_own, own_args)
+            k = self._precision(q, value)
             if k is not None:
                 precision[qid] = k
                 roots[qid] = Root(qid, "precision")
@@ -293,15 +295,22 @@ class _Grading:
                          q.value, width(), formula, q.args, tuple(own_args), from_own,
                          None if answer is None else answer.value, q.op)
 
-    def _precision(self, q: Quantity, value: float, from_own: float, own_args: list[float]) -> int | None:
-        """The decimals (d - 1 or d - 2) at which ``value`` is the right value from the
-        student's own values and as written, or None."""
+    def _precision(self, q: Quantity, value: float) -> int | None:
+        """The decimals (d - 1 or d - 2) at which ``value``, as written, is an honest value of
+        the step worked at those decimals (:func:`grader.hand.step_values`: each sub-result
+        rounded there or not) from the values the student held, or from the exact values (kept
+        in the calculator: every answer the exact value at 3 decimals), or None. (The
+        worst-case band at those decimals, which this rule used, also held answers no
+        calculation at them writes: ``1.5 * 2 * 0.0313 = 0.0939`` is 0.094 or 0.095 at 3
+        decimals, never 0.093.)"""
         written = written_decimals(value)
-        stands = [self.values.stand(a) for a in q.args]
+        held = exact = None
         for k in (self.d - 1, self.d - 2):
             if k < 0 or written > k:
                 continue
-            if fits(value, q.op, own_args, stands, k, target=from_own)[0]:
+            held = held or [self.values.held(a) for a in q.args]
+            exact = exact or [point(x) for x in q.arg_values]
+            if near(value, step_values(q.op, held, k), k) or near(value, step_values(q.op, exact, k), k):
                 return k
         return None
 

@@ -246,7 +246,7 @@ from grader.tolerance import (  # noqa: E402
 
 def _ref_band(op, values, stands, d):
     """The band with numeric derivatives and the second-order slack always included (what the
-    diagnosis and the precision rule still use)."""
+    diagnosis still uses)."""
     spread = sum(abs(g) * s for g, s in zip(numeric_partials(op, values), stands, strict=True))
     return (unit(d) * (1 + EPS) + spread + SUB[op](values, stands, d) + EPSILON
             + second_order(op, values, stands) + 1e-10)
@@ -407,16 +407,17 @@ def reference_grade(instance, answers, asked, ecf_credit=1.0):
         acts[m.id] = (len(acting), len(hits))
     explained = choose(named(matches, acts))
     roots, precision = {}, {}
-    for qid, (kind, from_own, own_args, _) in judged.items():
+    for qid, (kind, from_own, _, _) in judged.items():
         if kind != "root":
             continue
         q, v = trace[qid], own[qid]
         if qid in explained:
             roots[qid] = Root(qid, "explained")
             continue
-        for k in (d - 1, d - 2):
-            if k >= 0 and written_decimals(v) <= k and abs(v - from_own) <= _ref_band(
-                    q.op, own_args, [stand[x] for x in q.args], k):
+        for k in (d - 1, d - 2):  # an honest value of the step worked at k decimals
+            if k >= 0 and written_decimals(v) <= k and (
+                    _ref_near(v, _ref_step(q.op, [held[x] for x in q.args], k), k)
+                    or _ref_near(v, _ref_step(q.op, [[(x, x)] for x in q.arg_values], k), k)):
                 precision[qid] = k
                 break
         if qid in precision:
