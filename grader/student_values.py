@@ -1,21 +1,22 @@
 """The student's own numbers in one submission: each value, what it stands for, what they held.
 
-:mod:`grader.grading` judges every step from the numbers the student had at that step, never
-from the exact ones; this module keeps those numbers as grading walks the derivation in order:
+:mod:`grader.grading` judges every step from the numbers the student had at that step (and from
+the exact ones, for a student who kept those in the calculator); this module keeps the student's
+numbers as grading walks the derivation in order:
 
 - the student's *own value* of a quantity (:func:`own_values`; :attr:`StudentValues.own`): a
   given exactly, their readable answer, or the right formula applied to their own earlier values
   (a skipped quantity carries their earlier values forward);
 - what a value *stands for* (:meth:`StudentValues.stand`, the latitude the worst-case bands of
-  :mod:`grader.tolerance` take it with, in the diagnosis and the precision rule): a given for 0
-  (u when it has more than ``d`` decimals); a written answer for half a unit of its last
-  written decimal, and no more than the calculator could have held when it was written; a
-  quantity not written for the band of its own honest computation;
+  :mod:`grader.tolerance` take it with in the diagnosis): a given for 0 (u when it has more
+  than ``d`` decimals); a written answer for half a unit of its last written decimal, and no
+  more than the calculator could have held when it was written; a quantity not written for
+  the band of its own honest computation;
 - what the student may have *held* (:meth:`StudentValues.held`, the honest value sets of
-  :mod:`grader.hand` that grading compares with): a written answer as written, or any of their
-  own honest values of its step that rounds to it; a quantity not written as computed, rounded
-  or not; and the values an honest hand calculation of each step gives from those
-  (:meth:`StudentValues.computed`).
+  :mod:`grader.hand` that grading and the precision rule compare with): a written answer as
+  written, or any of their own honest values of its step that rounds to it; a quantity not
+  written as computed, rounded or not; and the values an honest hand calculation of each step
+  gives from those (:meth:`StudentValues.computed`).
 
 Everything but the own values is computed when first asked for, and kept.
 """

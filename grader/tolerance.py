@@ -3,9 +3,11 @@
 What the grader accepts is the *set* of values an honest hand calculation of a step gives
 (:mod:`grader.hand`); this module bounds that set by one interval around the step's formula.
 The bound serves where a bound is wanted: matching a misconception's step
-(:mod:`grader.diagnosis`), the precision rule and what a written answer may stand for
-(:mod:`grader.grading`), and the generator's check that every misconception is detectable
-(:func:`grader.checks.undetectable`).
+(:mod:`grader.diagnosis`) and what a written answer may stand for there
+(:mod:`grader.student_values`), and the generator's check that every misconception is
+detectable (:func:`grader.checks.undetectable`). (The precision rule of :mod:`grader.grading`
+asks the honest value sets at fewer decimals instead: the band also held answers no
+calculation at those decimals writes.)
 
 Students are told to round to ``d`` decimals; ``u = 0.5 * 10**-d`` is the largest error one
 rounding makes. An answer is judged one step at a time, from the numbers the student had at
