@@ -41,6 +41,8 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 INSTALL = "pip install 'backprop-grader[dask]'"
+#: how long to try to reach the scheduler at most (s; less when Dask's configuration says so)
+CONNECT_TIMEOUT = 10.0
 #: how long to wait for a first worker when connecting (s)
 WAIT_FOR_WORKERS = 15.0
 
@@ -49,7 +51,8 @@ class ClusterError(BackpropError):
     """The cluster cannot do the work: unreachable, no workers, or workers unlike this machine."""
 
 
-def _distributed() -> Any:
+def require_distributed() -> Any:
+    """The ``distributed`` module, or the one-line error naming the command that installs it."""
     try:
         import distributed
     except ImportError:
@@ -173,7 +176,7 @@ class Cluster:
         up), results as they come; ``shared``: a :meth:`shared` future (the workers get its value).
         Chunks that killed their workers run again item by item; an item that does it alone gives
         ``died(item, reason)``. Any other exception of ``fn`` ends the run here."""
-        distributed = _distributed()
+        distributed = require_distributed()
         from distributed.scheduler import KilledWorker
 
         todo = iter(chunks)
@@ -241,9 +244,13 @@ def connect(address: str, *, jobs: int | None = None, pdf: bool = False,
             sandbox: str | None = None) -> Iterator[Cluster]:
     """A :class:`Cluster` on the scheduler at ``address`` whose workers run this code (and
     typst's version with ``pdf``, and can run ``sandbox``); closed at the end."""
-    distributed = _distributed()
+    distributed = require_distributed()
+    import dask
+    from dask.utils import parse_timedelta
+
+    limit = min(CONNECT_TIMEOUT, parse_timedelta(dask.config.get("distributed.comm.timeouts.connect")))
     try:
-        client = distributed.Client(address, timeout=10, set_as_default=False)
+        client = distributed.Client(address, timeout=limit, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise ClusterError(f"--scheduler: cannot reach the Dask scheduler at {address} "
                            f"({' '.join(str(exc).split())[:160]}); start one with `dask scheduler` and give "
