@@ -227,6 +227,36 @@ def test_executed_notebooks_run_in_the_workers_sandbox_with_the_local_verdicts(t
     assert outputs(tmp_path / "remote") == outputs(tmp_path / "local")
 
 
+def test_a_client_killed_mid_run_resumes_as_a_local_run(two_workers, tmp_path):
+    """``backprop grade --scheduler`` killed (SIGKILL) after some students' outputs are written:
+    the journal is this machine's, so the next run grades only the rest, and OUT ends as a local
+    run's (each notebook is executed, so the run lasts long enough to be killed in the middle)."""
+    key, subs, vs = course(tmp_path, 16)
+    for sid, v in vs.items():
+        (subs / f"{sid}.ipynb").write_text(right(v))
+    options = batch.Options(execute=True)
+    batch.grade_batch(str(key), [str(subs)], str(tmp_path / "local"), options=options, jobs=1)
+    out = tmp_path / "remote"
+    proc = subprocess.Popen([sys.executable, "-m", "grader", "grade", str(key), str(subs), "--out", str(out),
+                             "--execute", "--scheduler", two_workers.address], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    try:
+        deadline = time.monotonic() + 120
+        while len(list((out / "results").glob("*.json"))) < 2:
+            assert proc.poll() is None and time.monotonic() < deadline, "no results came"
+            time.sleep(0.005)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert not (out / "gradebook.csv").exists()  # (killed in the middle)
+    written = len(list((out / "results").glob("*.json")))
+    again = batch.grade_batch(str(key), [str(subs)], str(out), options=options, scheduler=two_workers.address)
+    assert [r.student for r in again.rows] == sorted(vs)
+    assert again.reused >= 2 and again.regraded <= 16 - 2 and again.regraded + again.reused == 16, written
+    assert outputs(out) == outputs(tmp_path / "local")
+
+
 def test_generated_handouts_pdfs_and_key_equal_a_local_generate(two_workers, tmp_path, runner):
     """``backprop generate --scheduler``: handouts (toml, md, pdf), solutions and key byte for byte
     as a local generate's with the same secret."""
