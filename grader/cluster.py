@@ -113,9 +113,12 @@ class Mismatch(ClusterError):
     """A worker runs another backprop-grader than this machine."""
 
 
-def _same_code(code: str, where: str) -> None:
-    if code != fingerprint():
-        raise Mismatch(f"the Dask worker {where} runs backprop-grader {code}, this machine {fingerprint()}; "
+def _same_code(code: str, where: str, mine: str | None = None) -> None:
+    """Refuse the worker at ``where`` whose code is ``code`` (``mine``: the client's, when this
+    runs on the worker; the worker's own is then :func:`fingerprint`)."""
+    theirs, ours = (fingerprint(), mine) if mine is not None else (code, fingerprint())
+    if theirs != ours:
+        raise Mismatch(f"the Dask worker {where} runs backprop-grader {theirs}, this machine {ours}; "
                        "install the same backprop-grader on every worker (and restart them)")
 
 
@@ -139,15 +142,25 @@ def _check(found: dict[str, Any], *, pdf: bool, sandbox: str | None) -> None:
 # --------------------------------------------------------------------------- on a worker
 
 
+def _here() -> str:
+    """This worker's address."""
+    from distributed import get_worker
+
+    try:
+        return get_worker().address
+    except ValueError:
+        return "(not a worker)"
+
+
 def _shared(value: T, code: str) -> T:
     """A run's shared value, on the worker that computes it."""
-    _same_code(code, "running it")
+    _same_code(code, _here(), mine=code)
     return value
 
 
 def _call(fn: Callable[[Any, list[T]], list[R]], shared: Any, chunk: list[T], code: str) -> list[R]:
-    """One task: ``fn(shared, chunk)`` on a worker running this code."""
-    _same_code(code, "running it")
+    """One task: ``fn(shared, chunk)``, on a worker running the client's code (``code``)."""
+    _same_code(code, _here(), mine=code)
     return fn(shared, chunk)
 
 

@@ -319,3 +319,12 @@ def test_without_distributed_scheduler_names_the_pip_command(runner, tmp_path, m
     assert done.exit_code == 2
     assert done.output == ("Error: --scheduler needs Dask's distributed package, which is not installed "
                            "here; install it with: pip install 'backprop-grader[dask]'\n")
+
+
+def test_every_task_checks_the_workers_code_against_the_clients():
+    """A worker that joins after the check made when connecting is refused by its first task."""
+    from grader import cluster
+
+    with pytest.raises(cluster.Mismatch, match=r"runs backprop-grader [^ ]+, this machine 9\.9\.9\+other; "):
+        cluster._call(len, None, [], "9.9.9+other")
+    assert cluster._call(lambda shared, chunk: [shared, *chunk], 1, [2], cluster.fingerprint()) == [1, 2]
