@@ -101,7 +101,7 @@ def grade_bytes(task: Task, data: bytes | None, graded_at: int,
         if task.mtime >= graded_at - jr.RACY_NS:  # only a racy entry is ever checked by its hash
             sha = jr.content_hash(data)
         graded = grade_submission(task.path, data, st.key, st.options, partial(_solved, st.key), st.copies,
-                                  notebook=notebook)
+                                  notebook)
     except BackpropError as exc:
         message = exc.message
     except (Exception, SystemExit) as exc:  # one bad file never stops the batch: its row says what happened
