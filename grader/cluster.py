@@ -187,32 +187,43 @@ class Cluster:
             died: Callable[[T, str], R]) -> Iterator[list[R]]:
         """``fn(shared, chunk)`` on the workers for every chunk (taken from ``chunks`` as slots free
         up), results as they come; ``shared``: a :meth:`shared` future (the workers get its value).
-        Chunks that killed their workers run again item by item; an item that does it alone gives
-        ``died(item, reason)``. Any other exception of ``fn`` ends the run here."""
+        Chunks that killed their workers run again item by item, each alone on the cluster (as the
+        local pool's one-by-one); an item that kills its workers then gives ``died(item, reason)``.
+        Any other exception of ``fn`` ends the run here."""
         distributed = require_distributed()
         from distributed.scheduler import KilledWorker
 
         todo = iter(chunks)
-        again: deque[list[T]] = deque()
+        again: deque[list[T]] = deque()  # suspects: the items of chunks whose workers died
         pending: dict[Any, list[T]] = {}
+        alone: set[Any] = set()  # (a suspect's future)
         done = distributed.as_completed(loop=self.client.loop)
+
+        def submit(chunk: list[T]) -> Any:
+            f = self.client.submit(_call, fn, shared, chunk, fingerprint(), pure=False)
+            pending[f] = chunk
+            done.add(f)
+            return f
+
         try:
             while True:
-                while len(pending) < self.inflight:
-                    chunk = again.popleft() if again else next(todo, None)
-                    if chunk is None:
-                        break
-                    f = self.client.submit(_call, fn, shared, chunk, fingerprint(), pure=False)
-                    pending[f] = chunk
-                    done.add(f)
+                # a suspect runs alone, nothing else in flight: a worker that dies then was killed by
+                # it (the scheduler counts a death against every task the worker held)
+                if again and not pending:
+                    alone.add(submit(again.popleft()))
+                elif not again and not alone:
+                    while len(pending) < self.inflight and (chunk := next(todo, None)) is not None:
+                        submit(chunk)
                 if not pending:
                     return
                 f = next(done)
                 chunk = pending.pop(f)
+                suspect = f in alone
+                alone.discard(f)
                 try:
                     result = f.result()
                 except KilledWorker as exc:
-                    if len(chunk) > 1:
+                    if not suspect:
                         again.extend([item] for item in chunk)
                         continue
                     result = [died(chunk[0], _killed(exc))]
