@@ -34,6 +34,8 @@ def grade(cluster: Any, tasks: list[worker.Task], state: worker.State,
           progress: Callable[[int], None] | None) -> Iterator[jr.Entry]:
     """Grade ``tasks`` on ``cluster``; write each student's outputs and journal line here (this
     process's :func:`~grader.batch.worker.set_state` is ``state``); the entries as they come."""
+    if not tasks:
+        return
     shared = cluster.shared(worker.State(state.key, state.options, "", False, state.copies))
     size = 1 if state.options.execute else 32
     chunks = (_read(c) for c in worker.chunks(tasks, cluster.threads, size))
