@@ -199,6 +199,10 @@ def _on_cluster(scheduler: str, key: Any, run: str, files: list[Path], out: str,
     with connect(scheduler, jobs=jobs, pdf=options.pdf, sandbox=sandbox) as cluster:
         try:
             os.makedirs(os.path.join(out, ".cache"), exist_ok=True)
+        except OSError as exc:
+            raise BackpropError(f"{out}: cannot write into this folder ({exc.strerror or exc}); "
+                                "give another --out") from None
+        try:
             with locked(out, wait=wait):
                 return _grade(key, run, files, out, options, 1, progress, report, cluster)
         except OSError as exc:
