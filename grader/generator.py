@@ -325,6 +325,7 @@ def iter_variants(
     family: Family, roster: Iterable[Student | str], secret: bytes, assignment: str, jobs: int | None = 1,
     then: Callable[[Variant], R] | None = None, taken: Iterable[str] = (),
     alpha_counts: Mapping[float, int] | None = None, preload: Sequence[str] = (),
+    imap: Callable[..., Iterator[tuple[Variant, R | None]]] | None = None,
 ) -> Iterator[tuple[Variant, R | None]]:
     """The variants of :func:`generate_variants`, one at a time in roster order as they are
     drawn, each with ``then(variant)`` (None without ``then``).
@@ -338,15 +339,16 @@ def iter_variants(
     have (the key's, when late students are added): no student here gets one of them.
     ``alpha_counts``: how many of those students have each alpha (:func:`class_alphas`).
     ``preload``: the modules ``then`` needs, imported once by the workers' fork server
-    (:func:`grader.parallel.imap`; ``jobs`` None: all cores).
+    (:func:`grader.parallel.imap`; ``jobs`` None: all cores). ``imap``: another map with its
+    contract (a Dask cluster's, :meth:`grader.cluster.Cluster.imap`).
     """
     students = [s if isinstance(s, Student) else Student(s) for s in roster]
     alphas = class_alphas(family, secret, assignment, students, alpha_counts)
     first = functools.partial(_first_variant, family, secret, assignment, then)
     taken = set(taken)
     work = [(s, alphas[s.id]) for s in students]
-    from .parallel import imap  # (multiprocessing: imported only when variants are drawn)
-
+    if imap is None:
+        from .parallel import imap  # (multiprocessing: imported only when variants are drawn)
     drawn = imap(first, work, jobs=jobs, preload=("grader.generator", *preload))
     for s, (v, extra) in zip(students, drawn, strict=True):
         text = canonical(v.instance)

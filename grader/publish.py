@@ -239,7 +239,7 @@ class Published:
 
 def publish(target: Target, family: Family, students: Sequence[Student], secret: bytes, *, assignment: str,
             formats: Sequence[str] | None = None, combined: bool = False,
-            jobs: int | None = None) -> Published:
+            jobs: int | None = None, imap: Callable[..., Any] | None = None) -> Published:
     """Draw the variants of ``students`` (for ``add``: those not in the old key) and write
     their handouts (``formats``; for ``add`` by default those of the handouts there),
     worked solutions, the class PDF (``combined``) and the key, by the rules of the module.
@@ -247,7 +247,8 @@ def publish(target: Target, family: Family, students: Sequence[Student], secret:
     The worker process that draws a variant also renders its files and its entry of the key
     (:func:`_render_student`: the trace is at hand, so there is no second solve and no second
     round of processes), and this process writes them into the stage in roster order as they
-    come, while the workers go on drawing."""
+    come, while the workers go on drawing. ``imap``: where they are drawn instead of this
+    machine's workers (a Dask cluster's, :mod:`grader.cluster`)."""
     kept: list[Variant] = []
     entries: dict[str, Any] = {}
     if target.mode == "add":
@@ -274,7 +275,7 @@ def publish(target: Target, family: Family, students: Sequence[Student], secret:
         drawn = iter_variants(family, new, secret, assignment, jobs, then=render,
                               taken={canonical(v.instance) for v in kept},
                               alpha_counts=Counter(v.instance.alpha for v in kept),
-                              preload=GENERATE_PRELOAD)
+                              preload=GENERATE_PRELOAD, imap=imap)
         try:
             for v, (files, entry, row) in drawn:
                 for rel, content in files:
@@ -302,11 +303,14 @@ def publish(target: Target, family: Family, students: Sequence[Student], secret:
 def generate(family: str, out: str | os.PathLike[str], *, roster: str | None = None, count: int | None = None,
              assignment: str = "hw", formats: str | None = None, secret_file: str | None = None,
              problems: str | None = None, combined: bool = False, jobs: int | None = None,
-             force: bool = False, add: bool = False) -> tuple[Published, str | Path]:
+             force: bool = False, add: bool = False,
+             scheduler: str | None = None) -> tuple[Published, str | Path]:
     """``backprop generate`` with its options as given: the family and roster (a CSV, or
     ``count`` numbered students) loaded, the secret read (made when missing), OUT opened for
     ``force`` (replace) or ``add`` (late students) and :func:`publish`; returns what was
-    written and the secret's path. Every problem with the options is a :class:`BackpropError`."""
+    written and the secret's path. Every problem with the options is a :class:`BackpropError`.
+    ``scheduler``: the students' files are made on the workers of that Dask scheduler (``jobs``:
+    how many chunks of students in flight there)."""
     from .family import load_family
     from .roster import default_secret_path, load_or_create_secret, numbered_roster, read_roster
 
@@ -321,8 +325,15 @@ def generate(family: str, out: str | os.PathLike[str], *, roster: str | None = N
     fam = load_family(family, problems)
     students = read_roster(roster) if roster is not None else numbered_roster(count or 0)
     secret = secret_file or default_secret_path()  # (shown as given)
-    done = publish(target, fam, students, load_or_create_secret(secret), assignment=assignment,
-                   formats=chosen, combined=combined, jobs=jobs)
+    if scheduler is None:
+        done = publish(target, fam, students, load_or_create_secret(secret), assignment=assignment,
+                       formats=chosen, combined=combined, jobs=jobs)
+        return done, secret
+    from .cluster import connect
+
+    with connect(scheduler, jobs=jobs, pdf="pdf" in chosen if chosen is not None else add) as cluster:
+        done = publish(target, fam, students, load_or_create_secret(secret), assignment=assignment,
+                       formats=chosen, combined=combined, imap=cluster.imap)
     return done, secret
 
 

@@ -116,7 +116,7 @@ PRELOAD = parallel.BATCH_PRELOAD
 def grade_batch(
     key_path: str, submissions: Sequence[str], out: str, *, options: Options = DEFAULT_OPTIONS,
     jobs: int | None = None, progress: Callable[[int], None] | None = None, wait: bool = False,
-    report: bool = False,
+    report: bool = False, scheduler: str | None = None,
 ) -> Outcome:
     """Grade every submission against the key; write OUT; return the rows and the summary text.
 
@@ -127,6 +127,9 @@ def grade_batch(
     with ``wait`` is waited for. An OUT that cannot be written (read-only, full) is one error.
     The workers are forked by a fork server (:mod:`grader.parallel`), which imports the caller's
     main script: a script that calls this needs the ``if __name__ == "__main__":`` guard.
+
+    ``scheduler``: the files are graded on the workers of that Dask scheduler instead
+    (:mod:`grader.batch.remote`; ``jobs``: how many chunks of files in flight there).
     """
     from ..key import load_key
 
@@ -149,6 +152,8 @@ def grade_batch(
     key = load_key(key_path)
     files = find_submissions(submissions)
     check_key(key, key_path, [str(f) for f in files], _metadata)
+    if scheduler is not None:
+        return _on_cluster(scheduler, key, run, files, out, options, jobs, progress, report, wait)
     jobs = parallel.workers(jobs)
     if jobs > 1 and len(files) >= 4:  # the fork server imports while this process reads the journal
         parallel.start(parallel.context(PRELOAD))
@@ -184,8 +189,28 @@ def _unchanged(record: dict[str, Any], key_path: str, out: str, files: int,
     return Outcome(None, record["text"], 0, files, duplicates, load=load)
 
 
+def _on_cluster(scheduler: str, key: Any, run: str, files: list[Path], out: str, options: Options,
+                jobs: int | None, progress: Callable[[int], None] | None, report: bool,
+                wait: bool) -> Outcome:
+    """:func:`grade_batch` with the files graded on a Dask cluster (see :mod:`grader.cluster`)."""
+    from ..cluster import connect
+
+    sandbox = options.sandbox if options.execute else None
+    with connect(scheduler, jobs=jobs, pdf=options.pdf, sandbox=sandbox) as cluster:
+        try:
+            os.makedirs(os.path.join(out, ".cache"), exist_ok=True)
+        except OSError as exc:
+            raise BackpropError(f"{out}: cannot write into this folder ({exc.strerror or exc}); "
+                                "give another --out") from None
+        try:
+            with locked(out, wait=wait):
+                return _grade(key, run, files, out, options, 1, progress, report, cluster)
+        except OSError as exc:
+            raise BackpropError(f"{out}: cannot write the results ({exc.strerror or exc})") from None
+
+
 def _grade(key: Any, run: str, files: list[Path], out: str, options: Options, jobs: int,
-           progress: Callable[[int], None] | None, report: bool = False) -> Outcome:
+           progress: Callable[[int], None] | None, report: bool = False, cluster: Any = None) -> Outcome:
     """:func:`grade_batch` once OUT is locked."""
     snapshot.forget(out)  # (written again last: see grader.batch.snapshot)
     # a first run into OUT writes without comparing with, or removing, earlier outputs
@@ -221,7 +246,7 @@ def _grade(key: Any, run: str, files: list[Path], out: str, options: Options, jo
     state = worker.State(key, options, out, fresh, CopyIndex(key) if tasks else None)
     written = set()
     try:
-        for e in _run(tasks, state, 1 if len(tasks) < 4 else min(jobs, len(tasks)), progress):
+        for e in _run(tasks, state, 1 if len(tasks) < 4 else min(jobs, len(tasks)), progress, cluster):
             written.add(e.name)  # its student's outputs are on disk already
             entries.append(e)
         rows, duplicates = assemble(key, entries, written, reused, out, _regrade)
@@ -269,8 +294,13 @@ def _remove_debris(out: str) -> None:
 
 
 def _run(tasks: list[worker.Task], state: worker.State, jobs: int, progress: Callable[[int], None] | None,
-         ) -> Iterator[jr.Entry]:
+         cluster: Any = None) -> Iterator[jr.Entry]:
     worker.set_state(state)
+    if cluster is not None:  # graded on a Dask cluster, written here
+        from .remote import grade
+
+        yield from grade(cluster, tasks, state, progress)
+        return
     if jobs == 1:
         for t in tasks:
             yield worker.grade_file(t)

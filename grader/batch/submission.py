@@ -92,10 +92,11 @@ def parse(path: str, data: bytes) -> tuple[Any, Reader]:
 
 
 def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_of: Callable[[str], Any],
-                     copies: Any = None) -> Graded:
+                     copies: Any = None, notebook: str | None = None) -> Graded:
     """Grade the file at ``path`` (its bytes ``data``) against ``key``; ``trace_of(student)``
     gives the solved key instance; ``copies`` (a :class:`~grader.batch.copies.CopyIndex`
-    of the key, or None) flags answers copied from a classmate's variant."""
+    of the key, or None) flags answers copied from a classmate's variant; ``notebook``: the
+    file that ``execute`` runs (default ``path``; a copy of the bytes on a Dask worker)."""
     from ..grading import grade
     from ..render.env import render
     from ..render.feedback import feedback_notice, report_markdown
@@ -119,7 +120,8 @@ def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_o
         from ..notebooks.execute import execute_values
         from ..notebooks.read import merge_executed
 
-        answers = merge_executed(answers, execute_values(path, trace.ids, sandbox=options.sandbox))
+        ran = execute_values(notebook or path, trace.ids, sandbox=options.sandbox)
+        answers = merge_executed(answers, ran)
     needs = any(a.needs_execution for a in answers.values())
     credit = key.ecf_credit if options.ecf_credit is None else options.ecf_credit
     report = grade(entry.instance, answers, asked=entry.asked, ecf_credit=credit, trace=trace)

@@ -19,6 +19,7 @@ import os
 import signal
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from ..errors import BackpropError
@@ -72,45 +73,64 @@ def close_journal() -> None:
         _JOURNAL.close()
 
 
-def _trace(student: str) -> Any:
+def _solved(key: Any, student: str) -> Any:
     """The key's instance solved (not kept: each student is usually graded once, and a cache
     of every trace would only make the garbage collector's rounds longer)."""
     from ..solver import solve
 
-    return solve(_STATE.key.students[student].instance)
+    return solve(key.students[student].instance)
 
 
 def grade_file(task: Task) -> jr.Entry:
     """Grade one file, write its student's outputs, record it in the journal; return its entry."""
-    st = _STATE
-    graded_at = time.time_ns()
+    return keep(task, *grade_bytes(task, None, time.time_ns()))
+
+
+def grade_bytes(task: Task, data: bytes | None, graded_at: int,
+                state: State | None = None, notebook: str | None = None) -> tuple[jr.Entry, Graded | None]:
+    """Grade the file of ``task`` (its bytes ``data``, read here when None, at ``graded_at``)
+    against ``state`` (default: this process's); write nothing. Its entry and what grading gave
+    (None: an error row). A Dask worker's part (:mod:`grader.batch.remote`), with ``notebook``:
+    where the bytes are on this machine for ``--execute``."""
+    st = state or _STATE
     sha = ""
     graded: Graded | None = None
     try:
-        data = read_bytes(task.path, noun="submission file", plural="submissions")
+        if data is None:
+            data = read_bytes(task.path, noun="submission file", plural="submissions")
         if task.mtime >= graded_at - jr.RACY_NS:  # only a racy entry is ever checked by its hash
             sha = jr.content_hash(data)
-        graded = grade_submission(task.path, data, st.key, st.options, _trace, st.copies)
+        graded = grade_submission(task.path, data, st.key, st.options, partial(_solved, st.key), st.copies,
+                                  notebook)
     except BackpropError as exc:
         message = exc.message
     except (Exception, SystemExit) as exc:  # one bad file never stops the batch: its row says what happened
         message = _failed(task.path, "could not be graded", exc)
     if graded is None:
-        student = fallback_id(task.path, st.options.id_from)
-        row = ErrorRow(student, max_score(st.key, student), message, task.path)
-        return record(_entry(task, graded_at, sha, row), None)
+        return error_entry(task, graded_at, sha, message, st), None
     row = GradedRow.of(graded.student, graded.status, graded.result, message=graded.message, file=task.path,
                        needs_execution=graded.needs_execution)
-    entry = _entry(task, graded_at, sha, row, pdf=graded.pdf is not None)
+    return _entry(task, graded_at, sha, row, pdf=graded.pdf is not None), graded
+
+
+def error_entry(task: Task, graded_at: int, sha: str, message: str, state: State | None = None,
+                student: str | None = None) -> jr.Entry:
+    """The entry of a file that could not be graded (``message``: why; ``student``: default, the
+    one its location names)."""
+    st = state or _STATE
+    student = student or fallback_id(task.path, st.options.id_from)
+    return _entry(task, graded_at, sha, ErrorRow(student, max_score(st.key, student), message, task.path))
+
+
+def keep(task: Task, entry: jr.Entry, graded: Graded | None) -> jr.Entry:
+    """:func:`record` the entry of ``task``; outputs that cannot be made give an error row."""
     try:
         return record(entry, graded)
     except BackpropError:
         raise
     except Exception as exc:  # its outputs could not be made: the row says so, with no result
-        student = graded.student
         message = _failed(task.path, "its outputs could not be written", exc)
-        failed = ErrorRow(student, max_score(st.key, student), message, task.path)
-        return record(_entry(task, graded_at, sha, failed), None)
+        return record(error_entry(task, entry.graded_at, entry.sha, message, student=entry.student), None)
 
 
 def _entry(task: Task, graded_at: int, sha: str, row: ErrorRow | GradedRow, pdf: bool = False) -> jr.Entry:

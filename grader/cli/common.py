@@ -20,15 +20,17 @@ class InputError(click.ClickException):
 SANDBOXES = MODES  # --sandbox: see grader/notebooks/sandbox.py
 
 
-def require_sandbox(execute: bool, sandbox: str) -> None:
-    """With --execute, refuse (exit 2, one line) when the sandbox cannot run here; warn for none."""
+def require_sandbox(execute: bool, sandbox: str, here: bool = True) -> None:
+    """With --execute, refuse (exit 2, one line) when the sandbox cannot run here; warn for none.
+    ``here`` False: the notebooks run elsewhere (a Dask cluster's workers check it themselves)."""
     if not execute:
         if sandbox != "bwrap":
             raise InputError("--sandbox applies only with --execute")
         return
     from ..notebooks.sandbox import require
 
-    require(sandbox)
+    if here:
+        require(sandbox)
     if sandbox == "none":
         click.echo("Warning: --sandbox none: notebooks run as plain processes with in-process limits only; "
                    "they are not isolated from this machine (see the README)", err=True)

@@ -24,14 +24,18 @@ import click
               help="A folder of your own family TOML files.")
 @click.option("--combined", is_flag=True, help="With pdf: also one PDF of the whole class for printing.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Processes to use (default: all cores).")
+              help="Processes to use (default: all cores); with --scheduler, tasks in flight on the cluster "
+                   "(default: twice its threads).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
+              help="Make the students' files on the workers of this Dask scheduler (pip install "
+                   "'backprop-grader[dask]'; see the README); OUT stays on this machine.")
 @click.option("--force", is_flag=True, help="Replace the handouts, solutions and key already in OUT.")
 @click.option("--add", is_flag=True,
               help="Late students: add the roster's students missing from OUT/key.json; everyone in it keeps "
                    "their variant.")
 def command(family: str, out: str, roster: str | None, count: int | None, assignment: str, fmt: str | None,
             secret_file: str | None, problems: str | None, combined: bool, jobs: int | None, force: bool,
-            add: bool) -> None:
+            add: bool, scheduler: str | None) -> None:
     """Generate a personal variant of FAMILY for every student.
 
     Writes OUT/handouts/<student>.toml and .md (and .ipynb, .pdf), the instructor key
@@ -48,7 +52,11 @@ def command(family: str, out: str, roster: str | None, count: int | None, assign
     from ..publish import generate
     from ..render.env import render
 
+    if scheduler is not None:
+        from ..cluster import require_distributed
+
+        require_distributed()
     done, secret = generate(family, out, roster=roster, count=count, assignment=assignment, formats=fmt,
                             secret_file=secret_file, problems=problems, combined=combined, jobs=jobs,
-                            force=force, add=add)
+                            force=force, add=add, scheduler=scheduler)
     click.echo(render("summary_generate.txt.j2", done=done, secret=secret), nl=False)

@@ -18,7 +18,11 @@ FORMATS = ("md", "pdf")
               help="Folder for the gradebook, results and feedback.")
 @click.option("--format", "fmt", default="md", show_default=True, help="Feedback formats: md, or md,pdf.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Parallel workers (default: all cores).")
+              help="Parallel workers (default: all cores); with --scheduler, tasks in flight on the cluster "
+                   "(default: twice its threads).")
+@click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
+              help="Grade on the workers of this Dask scheduler (pip install 'backprop-grader[dask]'; see "
+                   "the README); OUT and the journal stay on this machine.")
 @click.option("--execute", is_flag=True, help="Run notebooks in a sandbox and read the values they compute.")
 @click.option("--sandbox", type=click.Choice(SANDBOXES), default="bwrap", show_default=True,
               help="With --execute: bwrap isolates each notebook with bubblewrap; none accepts weaker "
@@ -43,7 +47,7 @@ FORMATS = ("md", "pdf")
               help="With --export: give 0 to students with no gradable submission (default: no grade).")
 def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: int | None, execute: bool,
             sandbox: str, force: bool, id_from: str, ecf_credit: float | None, wait: bool,
-            exports: tuple[str, ...], roster: str | None, missing_zero: bool) -> None:
+            exports: tuple[str, ...], roster: str | None, missing_zero: bool, scheduler: str | None) -> None:
     """Grade SUBMISSIONS (files, or folders searched for .ipynb and .toml) against KEY.
 
     KEY is the key.json written by backprop generate; every submission is graded against the
@@ -59,12 +63,18 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
         backprop grade hw1/key.json submissions/ --out graded --jobs 4
 
         backprop grade hw1/key.json submissions/ --out graded --export canvas --roster canvas-grades.csv
+
+        backprop grade hw1/key.json submissions/ --out graded --scheduler tcp://10.0.0.5:8786
     """
     from .. import parallel
     from ..batch import snapshot
 
+    if scheduler is not None:
+        from ..cluster import require_distributed
+
+        require_distributed()
     # the fork server imports while this process does too (not for a rerun that may need no worker)
-    if parallel.workers(jobs) > 1 and not (snapshot.exists(out) and not force):
+    if scheduler is None and parallel.workers(jobs) > 1 and not (snapshot.exists(out) and not force):
         parallel.start(parallel.context(parallel.BATCH_PRELOAD))
     from ..batch.run import Options, grade_batch
 
@@ -75,7 +85,7 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
     options = Options(execute=execute, sandbox=sandbox, id_from=id_from, ecf_credit=ecf_credit,
                       pdf="pdf" in formats, force=force)
     tty = sys.stderr.isatty()
-    require_sandbox(execute, sandbox)
+    require_sandbox(execute, sandbox, here=scheduler is None)  # (with --scheduler: on the workers)
     specs = _export_specs(exports, roster, missing_zero, out)
     if tty:
         from ..batch.run import find_submissions
@@ -83,9 +93,10 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
         total = len(find_submissions(submissions))
         with click.progressbar(length=total, label="grading", file=sys.stderr) as bar:
             outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, progress=bar.update,
-                                  wait=wait, report=True)
+                                  wait=wait, report=True, scheduler=scheduler)
     else:
-        outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, wait=wait, report=True)
+        outcome = grade_batch(key, submissions, out, options=options, jobs=jobs, wait=wait, report=True,
+                              scheduler=scheduler)
     echo(outcome.summary)
     if specs:
         from ..platforms.exports import write_exports
