@@ -121,7 +121,7 @@ def grade_batch(
     """Grade every submission against the key; write OUT; return the rows and the summary text.
 
     OUT gets ``summary.md`` and ``summary.json``, and with ``report`` the report page
-    ``report.html`` too (``backprop grade`` asks for it; its charts take about a second).
+    ``report.html`` too (``backprop grade`` asks for it).
 
     One run at a time per OUT (:mod:`grader.batch.lock`): another run's lock is an error, or
     with ``wait`` is waited for. An OUT that cannot be written (read-only, full) is one error.
