@@ -150,8 +150,8 @@ def grade_batch(
     files = find_submissions(submissions)
     check_key(key, key_path, [str(f) for f in files], _metadata)
     jobs = parallel.workers(jobs)
-    if jobs > 1 and len(files) >= 4:  # the fork server imports while this process reads the journal
-        parallel.start(parallel.context(PRELOAD))
+    if jobs > 1 and len(files) >= 4:  # (a fork server, if needed, imports while this reads the journal)
+        parallel.start(parallel.context(PRELOAD, direct=True))
     try:
         os.makedirs(os.path.join(out, ".cache"), exist_ok=True)
     except OSError as exc:
@@ -277,12 +277,14 @@ def _run(tasks: list[worker.Task], state: worker.State, jobs: int, progress: Cal
             if progress:
                 progress(1)
         return
-    # workers forked by a fork server (never from this process, which may have threads: a typst
-    # compiler's, say); a worker that dies is noticed, see grader.parallel
+    # workers forked from this process while it has no thread but its own, else by a fork server
+    # (never from a process with threads: a typst compiler's, say); a worker that dies is
+    # noticed, see grader.parallel
     size = 1 if state.options.execute else 32
     for done in parallel.run_chunks(worker.grade_files, worker.chunks(tasks, jobs, size), jobs=jobs,
                                     preload=PRELOAD, init=worker.worker_start,
-                                    args=(state, os.environ.get(worker.KILL_HOOK, "")), died=worker.died):
+                                    args=(state, os.environ.get(worker.KILL_HOOK, "")), died=worker.died,
+                                    direct=True):
         yield from done
         if progress:
             progress(len(done))
