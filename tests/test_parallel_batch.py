@@ -36,6 +36,7 @@ def test_direct_workers_and_the_fork_servers_give_the_same_outputs(tmp_path, mon
         time.sleep(0.01)
     if not parallel.alone():
         pytest.skip("this test process runs other threads")
+    monkeypatch.setenv(batch.FEW_HOOK, "4")  # (workers for 24 files)
     seen = []
     context = parallel.context
     monkeypatch.setattr(parallel, "context", lambda *a, **k: seen.append(context(*a, **k)) or seen[-1])
@@ -55,3 +56,13 @@ def test_direct_workers_and_the_fork_servers_give_the_same_outputs(tmp_path, mon
     assert len([k for k in one if k.startswith("results/")]) == 24
     assert outputs(tmp_path / "direct") == one
     assert outputs(tmp_path / "served") == one
+
+
+@pytest.mark.parametrize(("files", "execute", "pdf", "expected"), [
+    (batch.IN_ONE_PROCESS_BELOW - 1, False, False, 1), (batch.IN_ONE_PROCESS_BELOW, False, False, 2),
+    (3, True, False, 1), (4, True, False, 2), (4, False, True, 2), (1000, False, False, 2),
+])
+def test_a_few_static_files_stay_in_one_process(files, execute, pdf, expected):
+    """Below IN_ONE_PROCESS_BELOW static files a second process costs more than it saves (a
+    worker's start against 1.5 ms a file); executed notebooks and PDFs pay from 4 files."""
+    assert batch._processes(files, batch.Options(execute=execute, pdf=pdf), 2) == expected
