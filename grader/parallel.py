@@ -24,6 +24,7 @@ Policy (issue 10):
 from __future__ import annotations
 
 import contextlib
+import importlib
 import multiprocessing
 import multiprocessing.util
 import os
@@ -69,14 +70,17 @@ def workers(jobs: int | None) -> int:
 def context(preload: Sequence[str] = (), *, direct: bool = False) -> multiprocessing.context.BaseContext:
     """The fork server's context (its server importing ``preload`` when it starts), else spawn's.
 
-    With ``direct``, fork's when this process has no other thread (:func:`alone`): its workers
-    are forked from it at once, and have what it has loaded and computed. Why: the workers of
+    With ``direct``, fork's when this process has no other thread (:func:`alone`), having
+    imported ``preload`` here: its workers are forked from it at once, and have what it has
+    loaded and computed. Why: the workers of
     ``backprop grade`` start grading a few milliseconds after the pool is made instead of
     after the fork server has imported the batch (its ``preload``) and each worker has been
     sent and has unpacked the batch's state (the key; 1.8 MB at 1,000 students, about 35 ms
     each); and no fork server is started at all."""
     methods = multiprocessing.get_all_start_methods()
     if direct and "fork" in methods and alone():
+        for module in preload:  # (what a fork server would import: here, once for every worker)
+            importlib.import_module(module)
         return multiprocessing.get_context("fork")
     if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
