@@ -4,11 +4,11 @@ order, from worker processes, and say so in one line when a worker dies?"""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -60,58 +60,71 @@ def test_all_cores_is_one_number():
 # --------------------------------------------------------------------------- direct workers
 
 
-def pid_and_parent(chunk: list[int]) -> list[tuple[int, int, int]]:
-    """In a worker: (item, its pid, its parent's pid) for each item."""
+ALONE = """
+import json, os, threading, time
+from grader import parallel
+
+def pid_and_parent(chunk):
     return [(x, os.getpid(), os.getppid()) for x in chunk]
 
-
-@contextlib.contextmanager
-def a_thread():
-    """Another thread in this process while the block runs."""
+def others():  # another thread while the block runs
     stop = threading.Event()
     t = threading.Thread(target=stop.wait)
     t.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        t.join()
+    return stop, t
 
+def run(direct):
+    chunks = [[i, i + 1] for i in range(0, 40, 2)]
+    return [r for done in parallel.run_chunks(pid_and_parent, chunks, jobs=2, died=lambda i, r: (i, 0, 0),
+                                              direct=direct) for r in done]
 
-def alone_soon() -> bool:
-    """Whether this process is alone within a second (a pool's threads just joined may take a
-    moment to leave the kernel's list)."""
-    deadline = time.time() + 1
+def settle():  # (the threads of a pool just shut down may take a moment to leave the kernel's list)
+    deadline = time.time() + 2
     while not parallel.alone() and time.time() < deadline:
         time.sleep(0.01)
     return parallel.alone()
 
+if __name__ == "__main__":
+    out = {"pid": os.getpid(), "alone": parallel.alone()}
+    stop, t = others()
+    out["alone with a thread"] = parallel.alone()
+    stop.set(); t.join()
+    out["alone again"] = settle()
+    for direct in (True, False):
+        settle()
+        out[f"here {direct}"] = run(direct)
+        stop, t = others()
+        out[f"served {direct}"] = run(direct)
+        stop.set(); t.join()
+    print(json.dumps(out))
+"""
 
-def test_alone_counts_the_kernels_threads():
-    if not alone_soon():
-        pytest.skip("this test process runs other threads")
-    with a_thread():
-        assert not parallel.alone()
-    assert alone_soon()
+
+@pytest.fixture(scope="module")
+def alone_run(tmp_path_factory) -> dict:
+    """What a fresh process (one thread) found: run_chunks with and without ``direct``, alone and
+    with another thread running."""
+    script = tmp_path_factory.mktemp("alone") / "alone.py"
+    script.write_text(ALONE)
+    done = subprocess.run([sys.executable, str(script)], env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_alone_counts_the_kernels_threads(alone_run):
+    assert alone_run["alone"] and not alone_run["alone with a thread"] and alone_run["alone again"]
 
 
 @pytest.mark.parametrize("direct", [True, False])
-def test_direct_workers_are_forked_here_only_while_this_process_is_alone(direct):
+def test_direct_workers_are_forked_here_only_while_this_process_is_alone(alone_run, direct):
     """With direct, an alone process forks its workers itself; with another thread running (or
     without direct) they come from the fork server, as before. The results are the same."""
-    if not alone_soon():
-        pytest.skip("this test process runs other threads")
-    chunks = [[i, i + 1] for i in range(0, 40, 2)]
-    died = lambda item, reason: (item, 0, 0)  # noqa: E731
-    here = [r for done in parallel.run_chunks(pid_and_parent, chunks, jobs=2, died=died, direct=direct)
-            for r in done]
-    with a_thread():
-        served = [r for done in parallel.run_chunks(pid_and_parent, chunks, jobs=2, died=died, direct=direct)
-                  for r in done]
+    here, served, pid = alone_run[f"here {direct}"], alone_run[f"served {direct}"], alone_run["pid"]
     assert sorted(x for x, _, _ in here) == sorted(x for x, _, _ in served) == list(range(40))
-    assert {parent == os.getpid() for _, _, parent in here} == {direct}
-    assert {parent == os.getpid() for _, _, parent in served} == {False}  # (the fork server's children)
-    assert len({pid for _, pid, _ in here}) == len({pid for _, pid, _ in served}) == 2
+    assert {parent == pid for _, _, parent in here} == {direct}
+    assert {parent == pid for _, _, parent in served} == {False}  # (the fork server's children)
+    assert all(1 <= len({p for _, p, _ in r}) <= 2 for r in (here, served))  # (two workers at most)
 
 
 SLOW = """
