@@ -258,9 +258,10 @@ def test_spawned_workers_give_the_outputs_of_one_process(tmp_path, monkeypatch):
     batch.grade_batch(str(key), [str(subs)], str(tmp_path / "one"), jobs=1)
     methods = []
     context = parallel.context
+    monkeypatch.setenv(batch.FEW_HOOK, "4")  # (workers for 6 files)
     monkeypatch.setattr(parallel.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     monkeypatch.setattr(parallel, "context",
-                        lambda preload=(): methods.append(context(preload)) or methods[-1])
+                        lambda preload=(), **kw: methods.append(context(preload, **kw)) or methods[-1])
     spawned = batch.grade_batch(str(key), [str(subs)], str(tmp_path / "two"), jobs=2)
     assert spawned.regraded == 6
     assert methods and {m.get_start_method() for m in methods} == {"spawn"}

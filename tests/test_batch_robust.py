@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -127,6 +128,7 @@ def test_a_killed_worker_gives_its_file_an_error_row_and_the_others_their_grades
     clean = tmp_path / "clean"
     batch.grade_batch(str(key), [str(subs)], str(clean), jobs=1)
     out = tmp_path / "out"
+    monkeypatch.setenv(batch.FEW_HOOK, "4")  # (workers for 12 files)
     monkeypatch.setenv(worker.KILL_HOOK, f"{victim}.ipynb")
     outcome = batch.grade_batch(str(key), [str(subs)], str(out), jobs=2)
     assert [r.student for r in outcome.rows] == sorted(vs)  # exactly one row each
@@ -163,30 +165,17 @@ def test_a_file_that_kills_one_worker_once_is_graded_on_its_retry(tmp_path, monk
 
     def progress(n: int) -> None:  # (in the grader, after the first chunk came back)
         if not killed:
-            kids = [int(p) for p in os.listdir("/proc") if p.isdigit() and _ppid(int(p)) == _forkserver()]
+            kids = [p.pid for p in multiprocessing.active_children()]  # (forked here or by a fork server)
             if kids:
                 os.kill(kids[0], signal.SIGKILL)
                 killed.append(kids[0])
 
     assert grade_files  # (the workers run the module's own function)
+    monkeypatch.setenv(batch.FEW_HOOK, "4")  # (workers for 40 files)
     outcome = batch.grade_batch(str(key), [str(subs)], str(tmp_path / "out"), jobs=2, progress=progress)
     assert killed, "no worker was found to kill"
     assert [r.status for r in outcome.rows] == ["graded"] * 40
     assert outputs(tmp_path / "out") == outputs(clean)
-
-
-def _ppid(pid: int) -> int | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return int(stat[stat.rindex(")") + 2:].split()[1])
-
-
-def _forkserver() -> int | None:
-    from multiprocessing import forkserver
-
-    return forkserver._forkserver._forkserver_pid  # (private: only to find the workers here)
 
 
 def work_or_die(chunk: list[int]) -> list[tuple[int, int]]:
@@ -256,7 +245,7 @@ def test_a_lone_surrogate_in_a_notebook_is_that_files_row_and_the_batch_goes_on(
     odd = sorted(vs)[1]
     (subs / f"{odd}.ipynb").write_text(with_surrogate(right(vs[odd])))
     out = tmp_path / "out"
-    done = grade_cli(str(key), str(subs), "--out", str(out), "--jobs", jobs)
+    done = grade_cli(str(key), str(subs), "--out", str(out), "--jobs", jobs, env={batch.FEW_HOOK: "4"})
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     gradebook = (out / "gradebook.csv").read_text().splitlines()
@@ -452,12 +441,13 @@ def test_a_full_disk_is_one_error_line_and_a_rerun_with_room_finishes(tmp_path, 
     batch.grade_batch(str(key), [str(subs)], str(reference), jobs=1, report=True)  # (as backprop grade)
     with small_disk(tmp_path, "96k") as disk:
         out = disk / "out"
-        done = grade_cli(str(key), str(subs), "--out", str(out), "--jobs", jobs)
+        few = {batch.FEW_HOOK: "4"}  # (workers for 30 files with --jobs 2)
+        done = grade_cli(str(key), str(subs), "--out", str(out), "--jobs", jobs, env=few)
         assert done.returncode == 2
         line = one_error_line(done.stderr)
         assert line == f"Error: {out}: cannot write the results (No space left on device)"
         subprocess.run(["mount", "-o", "remount,size=16m", str(disk)], check=True)
-        again = grade_cli(str(key), str(subs), "--out", str(out), "--jobs", jobs)
+        again = grade_cli(str(key), str(subs), "--out", str(out), "--jobs", jobs, env=few)
         assert again.returncode == 0, again.stderr
         assert outputs(out) == outputs(reference)
 

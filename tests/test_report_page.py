@@ -95,8 +95,24 @@ def test_every_chart_is_drawn(opened, graded):
     for i in range(charts.count()):
         box = charts.nth(i).bounding_box()
         assert box is not None and box["width"] > 200 and box["height"] > 80, (i, box)
-        assert charts.nth(i).locator("path, rect, use").count() > 10  # bars and axes, not an empty frame
+        bars = charts.nth(i).locator("rect.bar")
+        assert bars.count() >= 1, i  # bars, not an empty frame
+        for bar in bars.all():  # each drawn, inside its chart
+            b = bar.bounding_box()
+            assert b["width"] > 1 and b["height"] > 5, (i, b)
+            assert box["x"] <= b["x"] and b["x"] + b["width"] <= box["x"] + box["width"] + 0.5, (i, b, box)
+            assert box["y"] <= b["y"] and b["y"] + b["height"] <= box["y"] + box["height"] + 0.5, (i, b, box)
+        assert charts.nth(i).locator(".x-ticks text").count() >= 2  # an axis with its numbers
     assert "Students per score" in page.locator("#chart-scores figcaption").inner_text()
+    # what the bars show: the demo's scores (28 twice, 27, 26, 11, 2), and its two misconceptions
+    score_bars = page.locator("#chart-scores rect.bar title").all_text_contents()
+    assert score_bars == ["score 2: 1 student", "score 11: 1 student", "score 26: 1 student",
+                          "score 27: 1 student", "score 28: 2 students"]
+    assert page.locator("#chart-misconceptions rect.bar title").all_text_contents() == [
+        "sign-flip: 1 student", "updated-weights: 1 student"]
+    # the forward pass: a bar per verdict found on each of its 7 quantities, 6 answers each
+    assert page.locator("#chart-forward-pass .y-ticks text").all_text_contents() == [
+        "p_A", "o_A", "p_B", "o_B", "p_C", "o_C", "P"]
 
 
 def test_every_link_resolves_to_a_file(opened, graded):

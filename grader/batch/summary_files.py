@@ -3,7 +3,7 @@
 
 The I/O edge of :mod:`grader.batch.summary`: it lists ``OUT/feedback`` for the links,
 and writes the files (atomically, and only when their content changed, so a rerun that changes
-nothing leaves them alone). The page's charts take about a second: ``.cache/summary.record``
+nothing leaves them alone). The page of a large class takes a while: ``.cache/summary.record``
 keeps a hash of the summary the files were rendered from (and of the code that renders them),
 with the files' sizes and modification times, and a run whose summary hashes the same, the
 files untouched, renders nothing.
@@ -83,7 +83,7 @@ def _digest(summary: ClassSummary, page: bool) -> str:
     h = hashlib.sha256(repr((summary, page)).encode("utf-8", "surrogatepass"))
     code = [charts.__file__, class_report.__file__, env.__file__]
     folder = env.templates_dir()
-    code += [os.path.join(folder, n) for n in ("summary.md.j2", "report.html.j2")]
+    code += [os.path.join(folder, n) for n in ("summary.md.j2", "report.html.j2", "chart.svg.j2")]
     for path in code:
         try:
             st = os.stat(path)

@@ -73,9 +73,10 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
         from ..cluster import require_distributed
 
         require_distributed()
-    # the fork server imports while this process does too (not for a rerun that may need no worker)
+    # a fork server, if the workers need one, imports while this process does too (not for a
+    # rerun that may need no worker; none while this process may fork them itself)
     if scheduler is None and parallel.workers(jobs) > 1 and not (snapshot.exists(out) and not force):
-        parallel.start(parallel.context(parallel.BATCH_PRELOAD))
+        parallel.start(parallel.context(parallel.BATCH_PRELOAD, direct=True))
     from ..batch.run import Options, grade_batch
 
     formats = [f.strip() for f in fmt.split(",") if f.strip()]
