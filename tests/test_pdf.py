@@ -166,3 +166,37 @@ def test_roster_text_is_never_typst_markup() -> None:
     text = pdf_text(handout_pdf(variant("chain", "s#1_$", name)))
     assert "s#1_$" in text
     assert 'Zoë "#strong[x]" $a_b$ *b* \\ @ref <lbl> // not a comment' in text
+
+
+@pytest.mark.parametrize("make", [
+    lambda: solution_pdf(solve(CHAIN), student="s042", assignment="hw3"),
+    lambda: handout_pdf(variant()),
+    lambda: class_pdf([variant("chain", "a"), variant("chain", "b"), variant("chain", "c")]),
+    lambda: feedback_pdf(_graded(variant())[0], variant().instance, student="s042"),
+], ids=["solution", "handout", "class", "feedback"])
+def test_the_document_template_gives_the_bytes_of_the_plain_reference(make, monkeypatch) -> None:
+    """The template written for typst's reuse of layouts (the footer's text from a state, the
+    title set last) makes the same PDF, byte for byte, as the plain one; with a second
+    student's PDF made in between, so that the reused layouts are in play."""
+    from grader.render import pdf
+
+    assert pdf.plain_document("t", [("f", "x")]) != pdf.document("t", [("f", "x")])  # (two templates)
+    handout_pdf(variant("2-2-2-1", "s007"))
+    fast = make()
+    monkeypatch.setattr(pdf, "document", pdf.plain_document)
+    handout_pdf(variant("2-2-2-1", "s008"))
+    plain = make()
+    assert fast == plain
+
+
+def test_the_footer_and_the_title_are_each_students() -> None:
+    """A class PDF: each handout's pages carry its own student in the footer (read from a
+    state), and the title is the document's."""
+    a, b = variant("chain", "a"), variant("chain", "b")
+    data = class_pdf([a, b])
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    footers = [page.extract_text().splitlines()[-1] for page in reader.pages]
+    assert any(a.signature[:12] in f for f in footers) and any(b.signature[:12] in f for f in footers)
+    first_b = next(i for i, f in enumerate(footers) if b.signature[:12] in f)
+    assert all(a.signature[:12] in f for f in footers[:first_b])
+    assert reader.metadata.title == "Backpropagation homework: hw3"
