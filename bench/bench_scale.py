@@ -14,7 +14,6 @@ medians side by side. ``--corpus DIR`` keeps the generated classes there for the
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -25,36 +24,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-
-def make_class(folder: Path, count: int) -> tuple[Path, Path]:
-    """A key of ``count`` students and a notebook answered by each (every third one rounded
-    to 4 places); made once per folder."""
-    key, subs = folder / "key.json", folder / "subs"
-    if (folder / "done").exists():
-        return key, subs
-    from grader.batch.demo_class import fill
-    from grader.family import load_family
-    from grader.generator import generate_variants
-    from grader.key import key_document
-    from grader.render.notebook import notebook_handout
-    from grader.roster import numbered_roster
-
-    shutil.rmtree(folder, ignore_errors=True)
-    subs.mkdir(parents=True)
-    family = load_family("2-2-1-threshold")
-    variants = generate_variants(family, numbered_roster(count), b"bench", "bench", 2)
-    key.write_text(json.dumps(key_document(variants, family, "bench")))
-    old = time.time() - 3600  # submissions downloaded an hour ago
-    for i, v in enumerate(variants):
-        trace = v.trace()
-        values = {q: f"{trace.value(q):.4f}" if i % 3 else repr(trace.value(q)) for q in v.asked}
-        f = subs / f"{v.student}.ipynb"
-        f.write_text(fill(notebook_handout(v), values))
-        os.utime(f, (old, old))
-    (folder / "done").write_text("")
-    return key, subs
+from scale_class import make_class  # noqa: E402
 
 
 def timed(cmd: list[str]) -> tuple[float, float]:

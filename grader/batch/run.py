@@ -228,10 +228,7 @@ def _grade(key: Any, run: str, files: list[Path], out: str, options: Options, jo
     finally:
         worker.close_journal()
     sweep_leftovers(out)  # what a worker killed mid-write left (its work was done again)
-    keep = [e.name for e in entries if e.identity]
-    if journal.needs_compaction(len(keep)):
-        lines = journal.load(possible)
-        journal.compact({n: lines[n] for n in keep if n in lines})
+    journal.settle([e for e in entries if e.identity], possible)  # (compacted, indexed)
     from ..render.class_report import summary_text
     from .summary_files import summary_of, write_class_files
 
