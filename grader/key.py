@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,9 @@ from .validation import instance_from_dict
 KEY_FORMAT = 1
 #: the indentation of key.json: one space a level, readable and not much larger than none
 KEY_INDENT = 1
+#: the largest key read: the instructor's own file, 166 MB for 100,000 students (files.MAX_BYTES
+#: is for the files students hand in)
+KEY_MAX_BYTES = 1024 * 1024 * 1024
 
 
 def key_entry(variant: Any) -> dict[str, Any]:
@@ -64,7 +68,12 @@ class KeyEntry:
     students never builds the others', and a broken instance is that student's error. Its
     answers (:attr:`answers`, by id) are read when first used too: grading never needs them
     (it solves the instance), and their full-precision numbers are most of the key's text.
-    ``raw_instance`` is the key's dict, as parsed."""
+    ``raw_instance`` is the key's dict, as parsed.
+
+    A key of 100,000 students is held in memory: the answers, when they are numbers given in
+    the order of ``asked`` (as ``backprop generate`` writes them), are kept as an array of
+    doubles (and :attr:`answers` makes their dict each time it is asked for), and
+    :func:`load_key` gives students with the same asked ids one tuple."""
 
     student: str
     name: str
@@ -79,7 +88,7 @@ class KeyEntry:
         _set(self, "__dict__", {
             "student": student, "name": name, "email": email, "signature": signature,
             "raw_instance": raw_instance, "asked": asked, "source": source,
-            "_answers": answers,
+            "_answers": _packed(answers, asked),
         })
 
     @property
@@ -93,18 +102,16 @@ class KeyEntry:
 
     @property
     def answers(self) -> dict[str, float]:
-        found = self.__dict__.get("_answers_read")
-        if found is None:
-            raw = self._answers
-            try:
-                found = {k: float(v) for k, v in raw.items()}
-            except (TypeError, AttributeError, ValueError):  # (json.JSONDecodeError is a ValueError)
-                raise BackpropError(
-                    f"{self.source}: students.{self.student}.answers is incomplete; regenerate the key with "
-                    "backprop generate"
-                ) from None
-            self.__dict__["_answers_read"] = found
-        return found
+        raw = self._answers
+        if isinstance(raw, array):
+            return dict(zip(self.asked, raw, strict=True))
+        try:
+            return {k: float(v) for k, v in raw.items()}
+        except (TypeError, AttributeError, ValueError):  # (json.JSONDecodeError is a ValueError)
+            raise BackpropError(
+                f"{self.source}: students.{self.student}.answers is incomplete; regenerate the key with "
+                "backprop generate"
+            ) from None
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"KeyEntry is immutable: cannot set {name}")
@@ -127,6 +134,19 @@ class KeyEntry:
 _set = object.__setattr__
 
 
+def _packed(answers: Any, asked: tuple[str, ...]) -> Any:
+    """The answers as an array of doubles in ``asked`` order when they are numbers given in that
+    order (the key as written), else as given (read, and their error raised, when first used)."""
+    if isinstance(answers, dict) and len(answers) == len(asked) and tuple(answers) == asked:
+        values = list(answers.values())
+        if all(type(v) is float or type(v) is int for v in values):
+            try:
+                return array("d", values)
+            except OverflowError:  # (an int too large for a double: its error when first used)
+                return answers
+    return answers
+
+
 @dataclass(frozen=True)
 class Key:
     assignment: str
@@ -139,7 +159,7 @@ def load_key(path: str | os.PathLike[str]) -> Key:
     """Read the key. Each student's entry is checked for its fields here, but the answers;
     its instance is validated when first used (:attr:`KeyEntry.instance`), its answers are
     checked when first used (:attr:`KeyEntry.answers`)."""
-    text = read_text(path)
+    text = read_text(path, most=KEY_MAX_BYTES)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -150,6 +170,7 @@ def load_key(path: str | os.PathLike[str]) -> Key:
         raise BackpropError(f"{path}: is not a key.json written by backprop generate (no \"students\" table)")
     source = str(path)
     entries = {}
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # (one tuple of asked ids for all who share it)
     for sid, e in data["students"].items():
         try:
             signature = e["signature"]
@@ -157,7 +178,8 @@ def load_key(path: str | os.PathLike[str]) -> Key:
             if not isinstance(signature, str) or not isinstance(raw_instance, dict):
                 raise TypeError
             entries[sid] = KeyEntry(sid, e.get("name", ""), e.get("email", ""), signature, raw_instance,
-                                    tuple([_text(a) for a in e["asked"]]), e.get("answers", {}), source)
+                                    _one(shared, tuple([_text(a) for a in e["asked"]])), e.get("answers", {}),
+                                    source)
         except (KeyError, TypeError, AttributeError, ValueError):
             raise BackpropError(
                 f"{path}: students.{sid} is incomplete; regenerate the key with backprop generate"
@@ -168,6 +190,10 @@ def load_key(path: str | os.PathLike[str]) -> Key:
         ecf_credit=float(data.get("ecf_credit", 1.0)),
         students=entries,
     )
+
+
+def _one(shared: dict[tuple[str, ...], tuple[str, ...]], asked: tuple[str, ...]) -> tuple[str, ...]:
+    return shared.setdefault(asked, asked)
 
 
 def _text(value: Any) -> str:
