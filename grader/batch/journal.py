@@ -184,6 +184,7 @@ class Journal:
         self._pid = 0
         self.lines = 0  # lines read by load()
         self._read: dict[str, int] = {}  # the segments' sizes when load() read them
+        self._indexed = False  # load() found them all in the index
 
     def segments(self) -> list[Path]:
         return sorted(self.folder.glob("journal-*.jsonl"))
@@ -213,6 +214,7 @@ class Journal:
         self.lines = 0
         covered: dict[str, int] = {}
         index = ix.load(folder, sizes, VERSION, max_score, known)
+        self._indexed = index is not None and index[1] == sizes
         if index is not None:
             entries, covered, self.lines = index
             for name, (fields, where) in entries.items():
@@ -257,6 +259,8 @@ class Journal:
         found = self.load(max_score, keep)
         if self.needs_compaction(len(keep)):
             self.compact({n: found[n] for n in keep if n in found})
+            return
+        if self._indexed:  # (nothing was added since the index was written)
             return
         ix.save(self.folder, VERSION, self._read, self.lines,
                 {n: (s.entry, s.where[1:]) for n, s in found.items() if s.where is not None})
