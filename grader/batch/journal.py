@@ -68,7 +68,7 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # (slots: 100,000 of them in a batch)
 class Entry:
     """One file of a batch, graded: its row, and how to know the file again."""
 
@@ -198,16 +198,18 @@ class Journal:
                 continue
         return sizes
 
-    def load(self, max_score: Callable[[str], float], known: Mapping[str, Entry] | None = None,
-             ) -> dict[str, Saved]:
+    def load(self, max_score: Callable[[str], float]) -> dict[str, Saved]:
         """Every entry by name (the latest line of each name); damaged lines are skipped.
         ``max_score(student)``: the points possible on an error row of ``student``.
 
         The index gives the entries of the lines it covers; only the lines after it are parsed
-        (:mod:`grader.batch.journal_index`). ``known``: entries in memory by name (this run's),
-        used for their lines instead of parsing them. The outputs of each line are read when
-        first asked for (:class:`Saved`)."""
-        known = known or {}
+        (:mod:`grader.batch.journal_index`). The outputs of each line are read when first asked
+        for (:class:`Saved`)."""
+        return self._load(max_score, {})
+
+    def _load(self, max_score: Callable[[str], float], known: Mapping[str, Entry]) -> dict[str, Saved]:
+        """:meth:`load`; ``known``: entries in memory by name (this run's), used for their lines
+        instead of parsing them."""
         folder = str(self.folder)
         sizes = self._sizes()
         found: dict[str, Saved] = {}
@@ -256,7 +258,7 @@ class Journal:
         run's lines matched to ``keep``, the entries the run keeps, without parsing them), compact
         it when stale lines pile up (:meth:`needs_compaction`), and write its index."""
         keep = {e.name: e for e in keep}
-        found = self.load(max_score, keep)
+        found = self._load(max_score, keep)
         if self.needs_compaction(len(keep)):
             self.compact({n: found[n] for n in keep if n in found})
             return

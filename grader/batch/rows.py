@@ -82,7 +82,7 @@ class _RowBase:
         return self.status in SCORED
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GradedRow(_RowBase):
     """A file read and scored (see the module for the statuses)."""
 
@@ -109,7 +109,7 @@ class GradedRow(_RowBase):
                    needs_execution)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ErrorRow(_RowBase):
     """A file that could not be read or graded; ``message`` says why."""
 
@@ -123,7 +123,7 @@ class ErrorRow(_RowBase):
     needs_execution: ClassVar[bool] = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MissingRow(_RowBase):
     """A student of the key with no file."""
 
