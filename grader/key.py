@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from array import array
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -94,12 +95,24 @@ class KeyEntry:
 
     @property
     def instance(self) -> Instance:
+        """The student's instance, validated; kept while the entry is among the :data:`KEEP` whose
+        instance was last made (a batch grades each student once: 100,000 instances kept would
+        be 160 MB)."""
         found = self.__dict__.get("_instance")
         if found is None:
             found = self.__dict__["_instance"] = instance_from_dict(
                 self.raw_instance, f"{self.source}: students.{self.student}.instance"
             )
+            _KEPT.append(self)
+            if len(_KEPT) > KEEP:
+                _KEPT.popleft().__dict__.pop("_instance", None)
         return found
+
+    def packed_answers(self) -> tuple[tuple[str, ...], array] | None:
+        """The answers as (ids, their values) when the key holds them packed (numbers, in the
+        order of ``asked``); None otherwise (read :attr:`answers`)."""
+        raw = self._answers
+        return (self.asked, raw) if isinstance(raw, array) else None
 
     @property
     def answers(self) -> dict[str, float]:
@@ -133,6 +146,9 @@ class KeyEntry:
 
 
 _set = object.__setattr__
+#: the entries whose validated instance is kept, oldest first (see KeyEntry.instance)
+_KEPT: deque[KeyEntry] = deque()
+KEEP = 256
 
 
 def _packed(answers: Any, asked: tuple[str, ...]) -> Any:
@@ -162,9 +178,11 @@ def load_key(path: str | os.PathLike[str]) -> Key:
     checked when first used (:attr:`KeyEntry.answers`)."""
     text = read_text(path, most=KEY_MAX_BYTES)
     shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # (one tuple of asked ids for all who share it)
+    packed: dict[int, dict[str, Any]] = {}
     try:
-        data = json.loads(text, object_hook=partial(_compact, shared))
+        data = json.loads(text, object_hook=partial(_compact, packed, shared))
         del text  # (166 MB for 100,000 students)
+        _unpack(packed, data)
     except json.JSONDecodeError as exc:
         raise BackpropError(
             f"{path}: is not a key.json written by backprop generate ({exc.msg}, line {exc.lineno})"
@@ -194,15 +212,30 @@ def load_key(path: str | os.PathLike[str]) -> Key:
     )
 
 
-def _compact(shared: dict[tuple[str, ...], tuple[str, ...]], d: dict[str, Any]) -> dict[str, Any]:
-    """A student's entry as it is parsed (json's object_hook), made compact at once: its asked
-    ids one tuple that the students share, its answers an array (:func:`_packed`), so that a
-    large key never holds every student's answers as dicts."""
-    asked = d.get("asked")
-    if "answers" in d and type(asked) is list and all(type(a) is str for a in asked):
-        asked = d["asked"] = _one(shared, tuple(asked))
-        d["answers"] = _packed(d["answers"], asked)
+def _compact(packed: dict[int, dict[str, Any]], shared: dict[tuple[str, ...], tuple[str, ...]],
+             d: dict[str, Any]) -> dict[str, Any]:
+    """An object of the key as it is parsed (json's object_hook): one that looks like a student's
+    entry is made compact at once (its asked ids one tuple that the students share, its answers,
+    floats in that order, an array), so that a large key never holds every student's answers as
+    dicts. It is noted in ``packed``: :func:`_unpack` gives back its lists and dicts to one that
+    is not a student's entry after all (the same object inside an instance, say)."""
+    asked, answers = d.get("asked"), d.get("answers")
+    if (type(asked) is list and type(answers) is dict and len(asked) == len(answers)
+            and all(type(a) is str for a in asked) and tuple(answers) == tuple(asked)
+            and all(type(v) is float for v in answers.values())):
+        d["asked"] = _one(shared, tuple(asked))
+        d["answers"] = array("d", answers.values())
+        packed[id(d)] = d
     return d
+
+
+def _unpack(packed: dict[int, dict[str, Any]], data: Any) -> None:
+    """Give the objects :func:`_compact` packed that are not students' entries their lists and dicts back."""
+    students = data.get("students") if isinstance(data, dict) else None
+    entries = {id(e) for e in students.values()} if isinstance(students, dict) else set()
+    for k, d in packed.items():
+        if k not in entries:
+            d["asked"], d["answers"] = list(d["asked"]), dict(zip(d["asked"], d["answers"], strict=True))
 
 
 def _one(shared: dict[tuple[str, ...], tuple[str, ...]], asked: tuple[str, ...]) -> tuple[str, ...]:

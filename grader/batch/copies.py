@@ -85,14 +85,19 @@ class CopyIndex:
         shared: dict[tuple[str, ...], tuple[str, ...]] = {}
         pairs: dict[tuple[str, int], tuple[array, array]] = {}  # (id, decimals) -> units, students
         for sid, entry in key.students.items():
-            asked = set(entry.asked)
-            try:
-                answers = {q: v for q, v in entry.answers.items() if q in asked}
-            except BackpropError:  # an incomplete entry: that student's row is an error anyway
-                continue
+            packed = entry.packed_answers() if hasattr(entry, "packed_answers") else None
+            if packed is not None:  # (the key's own array: the answers to exactly the asked ids)
+                ids, numbers = packed
+                answers = dict(zip(ids, numbers, strict=True))
+            else:
+                asked = set(entry.asked)
+                try:
+                    answers = {q: v for q, v in entry.answers.items() if q in asked}
+                except BackpropError:  # an incomplete entry: that student's row is an error anyway
+                    continue
+                ids, numbers = tuple(answers), array("d", answers.values())
             decimals = _decimals(entry.raw_instance)
-            ids = tuple(answers)
-            values[sid] = (decimals, shared.setdefault(ids, ids), array("d", answers.values()))
+            values[sid] = (decimals, shared.setdefault(ids, ids), numbers)
             scale = 10.0 ** decimals
             k = len(students)
             students.append(sid)
