@@ -106,7 +106,8 @@ def test_lines_added_after_the_index_are_read(graded):
     _same(found, _load(out, index=False))
 
 
-@pytest.mark.parametrize("damage", ["segment cut", "segment gone", "index garbage", "index of another format"])
+@pytest.mark.parametrize("damage", [
+    "segment cut", "segment gone", "index garbage", "index of another format"])
 def test_an_index_that_no_longer_holds_is_ignored(graded, damage):
     key, subs, vs, out = graded
     cache = out / ".cache"
