@@ -41,7 +41,8 @@ from scale_class import make_class  # noqa: E402
 
 
 def timed(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident MiB of one command (its own process)."""
+    """Wall seconds and peak resident MiB of one command (its own process); its CPU seconds (and
+    its workers') are added to :data:`CPU`."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     os.sync()
     t = time.perf_counter()
@@ -51,7 +52,12 @@ def timed(cmd: list[str]) -> tuple[float, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}")
+    CPU.append(usage.ru_utime + usage.ru_stime)
     return took, usage.ru_maxrss / 1024
+
+
+#: the CPU seconds of every command timed, in order (a noisy machine: wall time is not enough)
+CPU: list[float] = []
 
 
 def edit(subs: Path, count: int, round_: int) -> None:
@@ -119,6 +125,7 @@ def main() -> None:
                         if kind == "changed":
                             edit(subs, args.changed, r)
                         s, mib = timed(cmd)
+                        figures[j].setdefault(kind + "_cpu", []).append(CPU[-1])
                         figures[j].setdefault(kind + "_s", []).append(s)
                         figures[j].setdefault(kind + "_mib", []).append(mib)
                     shutil.rmtree(out, ignore_errors=True)
@@ -130,7 +137,9 @@ def main() -> None:
                 raw = m["cold_s"] / n * 1000
                 extra.append(f"{n:>7} {j:>4} | rerun, {args.changed} files changed: {m['changed_s']:6.2f} s "
                              f"{m['changed_mib']:5.0f} MiB | per notebook: {raw:7.3f} ms raw, "
-                             f"{beyond:6.3f} ms beyond the fixed {fixed[j]:.2f} s")
+                             f"{beyond:6.3f} ms beyond the fixed {fixed[j]:.2f} s | CPU s: cold "
+                             f"{m['cold_cpu']:.2f}, rerun {m['rerun_cpu']:.2f}, "
+                             f"changed {m['changed_cpu']:.2f}")
             if len(jobs) == 2:
                 a, b = (statistics.median(figures[j]["cold_s"]) for j in jobs)
                 print(f"{n:>7} cold run, --jobs {jobs[1]} against --jobs {jobs[0]}: {a / b:.2f}x as fast",
