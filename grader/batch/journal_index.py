@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from ..files import write_atomic
+from .outputs import write_chunks
 from .rows import ErrorRow, GradedRow, Mark
 
 FILE = "journal.index"
@@ -123,19 +123,30 @@ def save(folder: str | os.PathLike[str], format: str, covered: Mapping[str, int]
     """Write the index of ``entries`` (name -> (Entry, where)), which covers ``count`` lines of
     the segments up to the sizes ``covered``."""
     marks: dict[tuple[Any, ...], int] = {}
-    rows = []
-    for name, (e, (segment, offset, length)) in entries.items():
-        row = e.row
-        graded = isinstance(row, GradedRow)
-        ids = [marks.setdefault((m.id, m.verdict, m.points, m.max_points, m.misconception,
-                                 type(m.points), type(m.max_points)), len(marks))  # (1 and 1.0 kept apart)
-               for m in row.items] if graded else []
-        rows.append([name, row.file, list(e.identity), e.mtime, e.graded_at, e.sha, e.pdf, row.student,
-                     row.status, row.message, row.needs_execution, row.score if graded else None,
-                     row.max_score if graded else None, ids, segment, offset, length])
-    doc = {"format": format, "segments": dict(covered), "lines": count, "marks": [list(k[:5]) for k in marks],
-           "entries": rows}
-    write_atomic(path(folder), json.dumps(doc, separators=(",", ":"), ensure_ascii=False), private=True)
+    for e, _ in entries.values():
+        if isinstance(e.row, GradedRow):
+            for m in e.row.items:  # (1 and 1.0 kept apart)
+                marks.setdefault((m.id, m.verdict, m.points, m.max_points, m.misconception, type(m.points),
+                                  type(m.max_points)), len(marks))
+    head = json.dumps({"format": format, "segments": dict(covered), "lines": count,
+                       "marks": [list(k[:5]) for k in marks]}, separators=(",", ":"), ensure_ascii=False)
+
+    def chunks() -> Iterator[str]:  # (written as made: tens of MB for 100,000 entries)
+        yield head[:-1] + ',"entries":['
+        sep = ""
+        for name, (e, (segment, offset, length)) in entries.items():
+            row = e.row
+            graded = isinstance(row, GradedRow)
+            ids = [marks[(m.id, m.verdict, m.points, m.max_points, m.misconception, type(m.points),
+                          type(m.max_points))] for m in row.items] if graded else []
+            yield sep + json.dumps([name, row.file, list(e.identity), e.mtime, e.graded_at, e.sha, e.pdf,
+                                    row.student, row.status, row.message, row.needs_execution,
+                                    row.score if graded else None, row.max_score if graded else None, ids,
+                                    segment, offset, length], separators=(",", ":"), ensure_ascii=False)
+            sep = ","
+        yield "]}"
+
+    write_chunks(path(folder), chunks(), if_changed=False, private=True)
 
 
 def forget(folder: str | os.PathLike[str]) -> None:
