@@ -112,17 +112,11 @@ class CopyIndex:
         self._values = values
         self._buckets: dict[tuple[str, int], tuple[array, array]] = {}
         for where, (all_units, all_who) in pairs.items():
-            order = sorted(range(len(all_units)), key=all_units.__getitem__)  # (stable: the key's order)
-            units, who = array("q"), array("l")
-            i = 0
-            while i < len(order):
-                value, j = all_units[order[i]], i + 1
-                while j < len(order) and all_units[order[j]] == value:
-                    j += 1
-                if j - i <= CROWD:
-                    units.extend(all_units[k] for k in order[i:j])
-                    who.extend(all_who[k] for k in order[i:j])
-                i = j
+            counts = Counter(all_units)
+            # the students whose value few share, by value (stable: in the key's order within one)
+            few = [k for k, u in enumerate(all_units) if counts[u] <= CROWD]
+            order = sorted(few, key=all_units.__getitem__)
+            units, who = array("q", [all_units[k] for k in order]), array("l", [all_who[k] for k in order])
             self._buckets[where] = (units, who)
 
     def _answers(self, student: str) -> tuple[int, dict[str, float]] | None:
