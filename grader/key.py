@@ -198,8 +198,7 @@ def load_key(path: str | os.PathLike[str]) -> Key:
             if not isinstance(signature, str) or not isinstance(raw_instance, dict):
                 raise TypeError
             entries[sid] = KeyEntry(sid, e.get("name", ""), e.get("email", ""), signature, raw_instance,
-                                    _one(shared, tuple([_text(a) for a in e["asked"]])), e.get("answers", {}),
-                                    source)
+                                    _asked(shared, e["asked"]), e.get("answers", {}), source)
         except (KeyError, TypeError, AttributeError, ValueError):
             raise BackpropError(
                 f"{path}: students.{sid} is incomplete; regenerate the key with backprop generate"
@@ -219,10 +218,12 @@ def _compact(packed: dict[int, dict[str, Any]], shared: dict[tuple[str, ...], tu
     floats in that order, an array), so that a large key never holds every student's answers as
     dicts. It is noted in ``packed``: :func:`_unpack` gives back its lists and dicts to one that
     is not a student's entry after all (the same object inside an instance, say)."""
-    asked, answers = d.get("asked"), d.get("answers")
+    if "answers" not in d:  # (most objects: a weight table, a sample)
+        return d
+    asked, answers = d.get("asked"), d["answers"]
+    # (the ids equal to the answers' keys are strings: a JSON object's keys are)
     if (type(asked) is list and type(answers) is dict and len(asked) == len(answers)
-            and all(type(a) is str for a in asked) and tuple(answers) == tuple(asked)
-            and all(type(v) is float for v in answers.values())):
+            and tuple(answers) == tuple(asked) and set(map(type, answers.values())) <= {float}):
         d["asked"] = _one(shared, tuple(asked))
         d["answers"] = array("d", answers.values())
         packed[id(d)] = d
@@ -236,6 +237,13 @@ def _unpack(packed: dict[int, dict[str, Any]], data: Any) -> None:
     for k, d in packed.items():
         if k not in entries:
             d["asked"], d["answers"] = list(d["asked"]), dict(zip(d["asked"], d["answers"], strict=True))
+
+
+def _asked(shared: dict[tuple[str, ...], tuple[str, ...]], asked: Any) -> tuple[str, ...]:
+    """A student's asked ids (a TypeError: not a list of strings), the one tuple of them."""
+    if type(asked) is tuple:  # (made by _compact, of strings)
+        return asked
+    return _one(shared, tuple([_text(a) for a in asked]))
 
 
 def _one(shared: dict[tuple[str, ...], tuple[str, ...]], asked: tuple[str, ...]) -> tuple[str, ...]:
