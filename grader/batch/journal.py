@@ -185,6 +185,7 @@ class Journal:
         self.lines = 0  # lines read by load()
         self._read: dict[str, int] = {}  # the segments' sizes when load() read them
         self._indexed = False  # load() found them all in the index
+        self._last: tuple[dict[str, Saved], dict[str, int], int, bool] | None = None  # what load() found
 
     def segments(self) -> list[Path]:
         return sorted(self.folder.glob("journal-*.jsonl"))
@@ -209,19 +210,23 @@ class Journal:
 
     def _load(self, max_score: Callable[[str], float], known: Mapping[str, Entry]) -> dict[str, Saved]:
         """:meth:`load`; ``known``: entries in memory by name (this run's), used for their lines
-        instead of parsing them."""
+        instead of parsing them. A second load by the same object starts from what the first
+        found (the run's own lines are all it adds: the run holds OUT's lock)."""
         folder = str(self.folder)
         sizes = self._sizes()
-        found: dict[str, Saved] = {}
-        self.lines = 0
-        covered: dict[str, int] = {}
-        index = ix.load(folder, sizes, VERSION, max_score, known)
-        self._indexed = index is not None and index[1] == sizes
-        if index is not None:
-            entries, covered, self.lines = index
-            for name, (fields, where) in entries.items():
-                found[name] = Saved(fields if isinstance(fields, Entry) else Entry(*fields),
-                                    where=(folder, *where))
+        last = self._last
+        if last is not None and all(sizes.get(seg, -1) >= size for seg, size in last[1].items()):
+            found, covered, self.lines = dict(last[0]), dict(last[1]), last[2]
+            self._indexed = last[3] and covered == sizes
+        else:
+            found, covered, self.lines = {}, {}, 0
+            index = ix.load(folder, sizes, VERSION, max_score, known)
+            self._indexed = index is not None and index[1] == sizes
+            if index is not None:
+                entries, covered, self.lines = index
+                for name, (fields, where) in entries.items():
+                    found[name] = Saved(fields if isinstance(fields, Entry) else Entry(*fields),
+                                        where=(folder, *where))
         for seg, size in sizes.items():
             if covered.get(seg, 0) >= size:
                 continue
@@ -236,6 +241,7 @@ class Journal:
                 if old is None or s.entry.graded_at >= old.entry.graded_at:
                     found[s.entry.name] = s
         self._read = sizes
+        self._last = (found, sizes, self.lines, self._indexed)
         return found
 
     def append(self, entry: Entry, result: str, feedback: str | None) -> None:
