@@ -1,20 +1,29 @@
 """Benchmark of ``backprop grade`` as the class grows: a cold run and a rerun with nothing
 changed, and ``--jobs 2`` against ``--jobs 1``, at each N (issue 15, items 3 and 4).
 
-    python bench/bench_scale.py [--sizes 100,1000,10000] [--rounds 3] [--corpus DIR]
+    python bench/bench_scale.py [--sizes 100,1000,10000,100000] [--rounds 3] [--corpus DIR]
+                                [--changed 10] [--all [--nbgrader-venv DIR]]
 
-For each N it generates a class of N notebooks (right and rounded answers), then, for each
-round, and alternating the order of the two job counts from round to round, runs
-``python -m grader grade KEY SUBS --out OUT --jobs J`` twice into a fresh OUT: the cold run,
-then the rerun with nothing changed. Each run is its own process; its wall time and its peak
-resident memory (``ru_maxrss`` of the process, from ``os.wait4``) are taken. It prints the
-medians side by side. ``--corpus DIR`` keeps the generated classes there for the next call.
+For each N it generates a class of N notebooks (right and rounded answers; ``bench/scale_class.py``,
+about 3 minutes for 100,000, kept in ``--corpus DIR`` for the next call), then, for each round,
+and alternating the order of the two job counts from round to round, runs
+``python -m grader grade KEY SUBS --out OUT --jobs J`` three times into a fresh OUT: the cold run,
+the rerun with nothing changed, and a rerun after ``--changed`` files were edited (each written
+again with a new modification time: a new identity, so graded again). Each run is its own process;
+its wall time and its peak resident memory (``ru_maxrss`` of the process and the workers it
+waited for, from ``os.wait4``) are taken. It prints the medians side by side, then for each N a
+line with the rerun after the edits and the cost per notebook: the raw figure (cold seconds / N)
+and the figure beyond the fixed part (the cold run of a class of one student: the interpreter,
+imports, the key, the class files).
+
+``--all`` then runs the other benches of issue 15, each its own process, and prints their lines:
+``bench/bench_execute.py`` (``grade --execute`` against nbgrader; minutes; ``--nbgrader-venv``
+passed on), ``bench/bench_generate.py`` (1,000 handouts) and ``bench/bench_dask.py`` (when it exists).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -22,43 +31,18 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-
-def make_class(folder: Path, count: int) -> tuple[Path, Path]:
-    """A key of ``count`` students and a notebook answered by each (every third one rounded
-    to 4 places); made once per folder."""
-    key, subs = folder / "key.json", folder / "subs"
-    if (folder / "done").exists():
-        return key, subs
-    from grader.batch.demo_class import fill
-    from grader.family import load_family
-    from grader.generator import generate_variants
-    from grader.key import key_document
-    from grader.render.notebook import notebook_handout
-    from grader.roster import numbered_roster
-
-    shutil.rmtree(folder, ignore_errors=True)
-    subs.mkdir(parents=True)
-    family = load_family("2-2-1-threshold")
-    variants = generate_variants(family, numbered_roster(count), b"bench", "bench", 2)
-    key.write_text(json.dumps(key_document(variants, family, "bench")))
-    old = time.time() - 3600  # submissions downloaded an hour ago
-    for i, v in enumerate(variants):
-        trace = v.trace()
-        values = {q: f"{trace.value(q):.4f}" if i % 3 else repr(trace.value(q)) for q in v.asked}
-        f = subs / f"{v.student}.ipynb"
-        f.write_text(fill(notebook_handout(v), values))
-        os.utime(f, (old, old))
-    (folder / "done").write_text("")
-    return key, subs
+from scale_class import make_class  # noqa: E402
 
 
 def timed(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident MiB of one command (its own process)."""
+    """Wall seconds and peak resident MiB of one command (its own process); its CPU seconds (and
+    its workers') are added to :data:`CPU`."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     os.sync()
     t = time.perf_counter()
@@ -68,7 +52,39 @@ def timed(cmd: list[str]) -> tuple[float, float]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}")
+    CPU.append(usage.ru_utime + usage.ru_stime)
     return took, usage.ru_maxrss / 1024
+
+
+#: the CPU seconds of every command timed, in order (a noisy machine: wall time is not enough)
+CPU: list[float] = []
+
+
+def edit(subs: Path, count: int, round_: int) -> None:
+    """Write ``count`` of the class's notebooks again, spread over the class (a new identity each)."""
+    files = sorted(subs.iterdir())
+    for f in files[round_ % max(1, len(files) // max(1, count))::max(1, len(files) // max(1, count))][:count]:
+        f.write_bytes(f.read_bytes())
+
+
+def others(nbgrader_venv: str | None) -> None:
+    """The other benches of issue 15, each its own process, their lines as they come."""
+    here = ROOT / "bench"
+    runs: list[tuple[str, Sequence[str]]] = [
+        ("bench_execute.py", ["--nbgrader-venv", nbgrader_venv] if nbgrader_venv else []),
+        ("bench_generate.py", []),
+        ("bench_dask.py", []),
+    ]
+    for name, extra in runs:
+        script = here / name
+        if not script.exists():
+            print(f"\n== {name}: not in this tree (skipped)", flush=True)
+            continue
+        print(f"\n== {name} {' '.join(extra)}", flush=True)
+        done = subprocess.run([sys.executable, str(script), *extra], cwd=str(ROOT),
+                              env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        if done.returncode != 0:
+            print(f"== {name} failed (exit {done.returncode})", flush=True)
 
 
 def main() -> None:
@@ -77,6 +93,9 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--jobs", default="1,2", help="the job counts compared")
     ap.add_argument("--corpus", help="keep the generated classes in this folder")
+    ap.add_argument("--changed", type=int, default=10, help="files edited before the third run")
+    ap.add_argument("--all", action="store_true", help="then run the other benches of issue 15")
+    ap.add_argument("--nbgrader-venv", help="passed on to bench_execute.py (with --all)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     jobs = [int(j) for j in args.jobs.split(",")]
@@ -85,15 +104,28 @@ def main() -> None:
     try:
         print(f"{'N':>7} {'jobs':>4} | {'cold s':>7} {'cold MiB':>8} | {'rerun s':>7} {'rerun MiB':>9} "
               f"| {'rerun/cold':>10}")
+        def grade(key: Path, subs: Path, out: Path, j: int) -> list[str]:
+            return [sys.executable, "-m", "grader", "grade", str(key), str(subs), "--out", str(out),
+                    "--jobs", str(j)]
+
+        key1, subs1 = make_class(base / "class-1", 1)
+        fixed = {}
+        for j in jobs:
+            fixed[j] = statistics.median(timed(grade(key1, subs1, outs / f"one-{j}-{r}", j))[0]
+                                         for r in range(max(3, args.rounds)))
+        extra: list[str] = []
         for n in sizes:
             key, subs = make_class(base / f"class-{n}", n)
             figures: dict[int, dict[str, list[float]]] = {j: {} for j in jobs}
             for r in range(args.rounds):
                 for j in (jobs if r % 2 == 0 else jobs[::-1]):
                     out = outs / f"out-{n}-{j}-{r}"
-                    cmd = [sys.executable, "-m", "grader", "grade", str(key), str(subs), "--out", str(out),
-                           "--jobs", str(j)]
-                    for kind, (s, mib) in (("cold", timed(cmd)), ("rerun", timed(cmd))):
+                    cmd = grade(key, subs, out, j)
+                    for kind in ("cold", "rerun", "changed"):
+                        if kind == "changed":
+                            edit(subs, args.changed, r)
+                        s, mib = timed(cmd)
+                        figures[j].setdefault(kind + "_cpu", []).append(CPU[-1])
                         figures[j].setdefault(kind + "_s", []).append(s)
                         figures[j].setdefault(kind + "_mib", []).append(mib)
                     shutil.rmtree(out, ignore_errors=True)
@@ -101,14 +133,24 @@ def main() -> None:
                 m = {k: statistics.median(v) for k, v in figures[j].items()}
                 print(f"{n:>7} {j:>4} | {m['cold_s']:>7.2f} {m['cold_mib']:>8.0f} | {m['rerun_s']:>7.2f} "
                       f"{m['rerun_mib']:>9.0f} | {m['rerun_s'] / m['cold_s']:>9.0%}", flush=True)
+                beyond = max(0.0, m["cold_s"] - fixed[j]) / n * 1000
+                raw = m["cold_s"] / n * 1000
+                extra.append(f"{n:>7} {j:>4} | rerun, {args.changed} files changed: {m['changed_s']:6.2f} s "
+                             f"{m['changed_mib']:5.0f} MiB | per notebook: {raw:7.3f} ms raw, "
+                             f"{beyond:6.3f} ms beyond the fixed {fixed[j]:.2f} s | CPU s: cold "
+                             f"{m['cold_cpu']:.2f}, rerun {m['rerun_cpu']:.2f}, "
+                             f"changed {m['changed_cpu']:.2f}")
             if len(jobs) == 2:
                 a, b = (statistics.median(figures[j]["cold_s"]) for j in jobs)
                 print(f"{n:>7} cold run, --jobs {jobs[1]} against --jobs {jobs[0]}: {a / b:.2f}x as fast",
                       flush=True)
+        print("\n".join(extra), flush=True)
     finally:
         shutil.rmtree(outs, ignore_errors=True)
         if not args.corpus:
             shutil.rmtree(base, ignore_errors=True)
+    if args.all:
+        others(args.nbgrader_venv)
 
 
 if __name__ == "__main__":

@@ -21,19 +21,21 @@ MAX_BYTES = 50 * 1024 * 1024
 
 
 def read_bytes(path: str | os.PathLike[str], *, noun: str = "file", plural: str = "files",
-               size_hint: str = "") -> bytes:
+               size_hint: str = "", most: int = 0) -> bytes:
     """The file's bytes, or an error saying why it cannot be read (no such file, a folder,
-    over :data:`MAX_BYTES`, no permission); ``noun``/``plural``/``size_hint`` word the message."""
+    over :data:`MAX_BYTES` or ``most``, no permission); ``noun``/``plural``/``size_hint`` word the
+    message."""
+    limit = most or MAX_BYTES
     p = os.fspath(path)
     try:
         fd = os.open(p, os.O_RDONLY | os.O_CLOEXEC)  # (os-level: a batch reads thousands of files)
         try:
             size = os.fstat(fd).st_size
-            if size <= MAX_BYTES:
-                data = os.read(fd, size + 1)  # (reading MAX_BYTES at once would allocate that much)
+            if size <= limit:
+                data = os.read(fd, size + 1)  # (reading the limit at once would allocate that much)
                 if len(data) > size:  # it grew, or its size is not known (0 in /proc, /dev/zero)
                     grown = bytearray(data)  # (appending to bytes would copy it all every time)
-                    while MAX_BYTES >= len(grown):
+                    while limit >= len(grown):
                         more = os.read(fd, 1 << 20)
                         if not more:
                             break
@@ -42,10 +44,10 @@ def read_bytes(path: str | os.PathLike[str], *, noun: str = "file", plural: str 
                 size = len(data)
         finally:
             os.close(fd)
-        if size > MAX_BYTES:
+        if size > limit:
             raise BackpropError(
                 f"{p}: is {size // (1024 * 1024)} MB; "
-                f"{plural} over {MAX_BYTES // (1024 * 1024)} MB are not read{size_hint}"
+                f"{plural} over {limit // (1024 * 1024)} MB are not read{size_hint}"
             )
         return data
     except IsADirectoryError:
@@ -58,10 +60,11 @@ def read_bytes(path: str | os.PathLike[str], *, noun: str = "file", plural: str 
         raise BackpropError(f"{p}: cannot be read ({exc.strerror or exc})") from None
 
 
-def read_text(path: str | os.PathLike[str]) -> str:
-    """The file's text, or an error saying why it cannot be read."""
+def read_text(path: str | os.PathLike[str], *, most: int = 0) -> str:
+    """The file's text, or an error saying why it cannot be read (``most``: the largest size
+    read, :data:`MAX_BYTES` unless given)."""
     p = Path(path)
-    data = read_bytes(p)
+    data = read_bytes(p, most=most)
     if b"\x00" in data:
         raise BackpropError(f"{p}: is a binary file, not text; give the .toml (or .json) file")
     try:

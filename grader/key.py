@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+from array import array
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from .errors import BackpropError
@@ -17,6 +20,9 @@ from .validation import instance_from_dict
 KEY_FORMAT = 1
 #: the indentation of key.json: one space a level, readable and not much larger than none
 KEY_INDENT = 1
+#: the largest key read: the instructor's own file, 166 MB for 100,000 students (files.MAX_BYTES
+#: is for the files students hand in)
+KEY_MAX_BYTES = 1024 * 1024 * 1024
 
 
 def key_entry(variant: Any) -> dict[str, Any]:
@@ -64,7 +70,12 @@ class KeyEntry:
     students never builds the others', and a broken instance is that student's error. Its
     answers (:attr:`answers`, by id) are read when first used too: grading never needs them
     (it solves the instance), and their full-precision numbers are most of the key's text.
-    ``raw_instance`` is the key's dict, as parsed."""
+    ``raw_instance`` is the key's dict, as parsed.
+
+    A key of 100,000 students is held in memory: the answers, when they are numbers given in
+    the order of ``asked`` (as ``backprop generate`` writes them), are kept as an array of
+    doubles (and :attr:`answers` makes their dict each time it is asked for), and
+    :func:`load_key` gives students with the same asked ids one tuple."""
 
     student: str
     name: str
@@ -79,32 +90,42 @@ class KeyEntry:
         _set(self, "__dict__", {
             "student": student, "name": name, "email": email, "signature": signature,
             "raw_instance": raw_instance, "asked": asked, "source": source,
-            "_answers": answers,
+            "_answers": _packed(answers, asked),
         })
 
     @property
     def instance(self) -> Instance:
+        """The student's instance, validated; kept while the entry is among the :data:`KEEP` whose
+        instance was last made (a batch grades each student once: 100,000 instances kept would
+        be 160 MB)."""
         found = self.__dict__.get("_instance")
         if found is None:
             found = self.__dict__["_instance"] = instance_from_dict(
                 self.raw_instance, f"{self.source}: students.{self.student}.instance"
             )
+            _KEPT.append(self)
+            if len(_KEPT) > KEEP:
+                _KEPT.popleft().__dict__.pop("_instance", None)
         return found
+
+    def packed_answers(self) -> tuple[tuple[str, ...], array] | None:
+        """The answers as (ids, their values) when the key holds them packed (numbers, in the
+        order of ``asked``); None otherwise (read :attr:`answers`)."""
+        raw = self._answers
+        return (self.asked, raw) if isinstance(raw, array) else None
 
     @property
     def answers(self) -> dict[str, float]:
-        found = self.__dict__.get("_answers_read")
-        if found is None:
-            raw = self._answers
-            try:
-                found = {k: float(v) for k, v in raw.items()}
-            except (TypeError, AttributeError, ValueError):  # (json.JSONDecodeError is a ValueError)
-                raise BackpropError(
-                    f"{self.source}: students.{self.student}.answers is incomplete; regenerate the key with "
-                    "backprop generate"
-                ) from None
-            self.__dict__["_answers_read"] = found
-        return found
+        raw = self._answers
+        if isinstance(raw, array):
+            return dict(zip(self.asked, raw, strict=True))
+        try:
+            return {k: float(v) for k, v in raw.items()}
+        except (TypeError, AttributeError, ValueError):  # (json.JSONDecodeError is a ValueError)
+            raise BackpropError(
+                f"{self.source}: students.{self.student}.answers is incomplete; regenerate the key with "
+                "backprop generate"
+            ) from None
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"KeyEntry is immutable: cannot set {name}")
@@ -125,6 +146,22 @@ class KeyEntry:
 
 
 _set = object.__setattr__
+#: the entries whose validated instance is kept, oldest first (see KeyEntry.instance)
+_KEPT: deque[KeyEntry] = deque()
+KEEP = 256
+
+
+def _packed(answers: Any, asked: tuple[str, ...]) -> Any:
+    """The answers as an array of doubles in ``asked`` order when they are numbers given in that
+    order (the key as written), else as given (read, and their error raised, when first used)."""
+    if isinstance(answers, dict) and len(answers) == len(asked) and tuple(answers) == asked:
+        values = list(answers.values())
+        if all(type(v) is float or type(v) is int for v in values):
+            try:
+                return array("d", values)
+            except OverflowError:  # (an int too large for a double: its error when first used)
+                return answers
+    return answers
 
 
 @dataclass(frozen=True)
@@ -139,9 +176,13 @@ def load_key(path: str | os.PathLike[str]) -> Key:
     """Read the key. Each student's entry is checked for its fields here, but the answers;
     its instance is validated when first used (:attr:`KeyEntry.instance`), its answers are
     checked when first used (:attr:`KeyEntry.answers`)."""
-    text = read_text(path)
+    text = read_text(path, most=KEY_MAX_BYTES)
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # (one tuple of asked ids for all who share it)
+    packed: dict[int, dict[str, Any]] = {}
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_hook=partial(_compact, packed, shared))
+        del text  # (166 MB for 100,000 students)
+        _unpack(packed, data)
     except json.JSONDecodeError as exc:
         raise BackpropError(
             f"{path}: is not a key.json written by backprop generate ({exc.msg}, line {exc.lineno})"
@@ -157,7 +198,7 @@ def load_key(path: str | os.PathLike[str]) -> Key:
             if not isinstance(signature, str) or not isinstance(raw_instance, dict):
                 raise TypeError
             entries[sid] = KeyEntry(sid, e.get("name", ""), e.get("email", ""), signature, raw_instance,
-                                    tuple([_text(a) for a in e["asked"]]), e.get("answers", {}), source)
+                                    _asked(shared, e["asked"]), e.get("answers", {}), source)
         except (KeyError, TypeError, AttributeError, ValueError):
             raise BackpropError(
                 f"{path}: students.{sid} is incomplete; regenerate the key with backprop generate"
@@ -168,6 +209,45 @@ def load_key(path: str | os.PathLike[str]) -> Key:
         ecf_credit=float(data.get("ecf_credit", 1.0)),
         students=entries,
     )
+
+
+def _compact(packed: dict[int, dict[str, Any]], shared: dict[tuple[str, ...], tuple[str, ...]],
+             d: dict[str, Any]) -> dict[str, Any]:
+    """An object of the key as it is parsed (json's object_hook): one that looks like a student's
+    entry is made compact at once (its asked ids one tuple that the students share, its answers,
+    floats in that order, an array), so that a large key never holds every student's answers as
+    dicts. It is noted in ``packed``: :func:`_unpack` gives back its lists and dicts to one that
+    is not a student's entry after all (the same object inside an instance, say)."""
+    if "answers" not in d:  # (most objects: a weight table, a sample)
+        return d
+    asked, answers = d.get("asked"), d["answers"]
+    # (the ids equal to the answers' keys are strings: a JSON object's keys are)
+    if (type(asked) is list and type(answers) is dict and len(asked) == len(answers)
+            and tuple(answers) == tuple(asked) and set(map(type, answers.values())) <= {float}):
+        d["asked"] = _one(shared, tuple(asked))
+        d["answers"] = array("d", answers.values())
+        packed[id(d)] = d
+    return d
+
+
+def _unpack(packed: dict[int, dict[str, Any]], data: Any) -> None:
+    """Give the objects :func:`_compact` packed that are not students' entries their lists and dicts back."""
+    students = data.get("students") if isinstance(data, dict) else None
+    entries = {id(e) for e in students.values()} if isinstance(students, dict) else set()
+    for k, d in packed.items():
+        if k not in entries:
+            d["asked"], d["answers"] = list(d["asked"]), dict(zip(d["asked"], d["answers"], strict=True))
+
+
+def _asked(shared: dict[tuple[str, ...], tuple[str, ...]], asked: Any) -> tuple[str, ...]:
+    """A student's asked ids (a TypeError: not a list of strings), the one tuple of them."""
+    if type(asked) is tuple:  # (made by _compact, of strings)
+        return asked
+    return _one(shared, tuple([_text(a) for a in asked]))
+
+
+def _one(shared: dict[tuple[str, ...], tuple[str, ...]], asked: tuple[str, ...]) -> tuple[str, ...]:
+    return shared.setdefault(asked, asked)
 
 
 def _text(value: Any) -> str:

@@ -97,6 +97,9 @@ def assemble(key: Any, entries: Sequence[jr.Entry], written: Collection[str], re
                 continue
         else:
             saved = reused.get(winner.name)
+        if saved is not None and not saved.intact():  # its line can no longer be read: grade it again
+            rows.append(regrade(winner).row)
+            continue
         rows.append(winner.row)
         _rewrite(out, key, winner, saved)
     write_if_changed(os.path.join(out, "gradebook.csv"), gradebook_csv(rows, columns))

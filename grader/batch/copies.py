@@ -32,6 +32,8 @@ copying, and looking through a crowd for it would cost O(students).
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -70,25 +72,56 @@ class Copy:
 
 
 class CopyIndex:
-    """Every student's key values, indexed by rounded value (immutable once built)."""
+    """Every student's key values, indexed by rounded value (immutable once built).
+
+    Compact, for a class of 100,000: each student's values are an array of doubles beside a
+    tuple of ids that students share, and the index of each (id, decimals) is two arrays,
+    sorted: the values in units of the last decimal, and the students (by their place in the
+    key) whose value it is; a value shared by more than :data:`CROWD` students is left out."""
 
     def __init__(self, key: Any) -> None:
-        values: dict[str, tuple[int, dict[str, float]]] = {}
-        buckets: dict[tuple[str, int], dict[int, list[str]]] = {}  # (id, decimals) -> units -> students
+        students: list[str] = []
+        values: dict[str, tuple[int, tuple[str, ...], array]] = {}
+        shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+        pairs: dict[tuple[str, int], tuple[array, array]] = {}  # (id, decimals) -> units, students
         for sid, entry in key.students.items():
-            asked = set(entry.asked)
-            try:
-                answers = {q: v for q, v in entry.answers.items() if q in asked}
-            except BackpropError:  # an incomplete entry: that student's row is an error anyway
-                continue
+            packed = entry.packed_answers() if hasattr(entry, "packed_answers") else None
+            if packed is not None:  # (the key's own array: the answers to exactly the asked ids)
+                ids, numbers = packed
+                answers = dict(zip(ids, numbers, strict=True))
+            else:
+                asked = set(entry.asked)
+                try:
+                    answers = {q: v for q, v in entry.answers.items() if q in asked}
+                except BackpropError:  # an incomplete entry: that student's row is an error anyway
+                    continue
+                ids, numbers = tuple(answers), array("d", answers.values())
             decimals = _decimals(entry.raw_instance)
-            values[sid] = (decimals, answers)
+            values[sid] = (decimals, shared.setdefault(ids, ids), numbers)
             scale = 10.0 ** decimals
+            k = len(students)
+            students.append(sid)
             for q, v in answers.items():
-                buckets.setdefault((q, decimals), {}).setdefault(round(v * scale), []).append(sid)
+                units, who = pairs.setdefault((q, decimals), (array("q"), array("l")))
+                try:
+                    units.append(round(v * scale))
+                except OverflowError:  # (a value no answer is near: no evidence)
+                    continue
+                who.append(k)
+        self._students = students
         self._values = values
-        self._buckets = {k: {units: tuple(sids) for units, sids in b.items() if len(sids) <= CROWD}
-                         for k, b in buckets.items()}
+        self._buckets: dict[tuple[str, int], tuple[array, array]] = {}
+        for where, (all_units, all_who) in pairs.items():
+            counts = Counter(all_units)
+            # the students whose value few share, by value (stable: in the key's order within one)
+            few = [k for k, u in enumerate(all_units) if counts[u] <= CROWD]
+            order = sorted(few, key=all_units.__getitem__)
+            units, who = array("q", [all_units[k] for k in order]), array("l", [all_who[k] for k in order])
+            self._buckets[where] = (units, who)
+
+    def _answers(self, student: str) -> tuple[int, dict[str, float]] | None:
+        found = self._values.get(student)
+        return None if found is None else (found[0], dict(zip(found[1], found[2], strict=True)))
 
     def find(self, student: str, answers: Mapping[str, float],
              explained: Collection[str] = ()) -> Copy | None:
@@ -96,7 +129,7 @@ class CopyIndex:
 
         ``explained``: ids whose answer the grader explains by a misconception on the
         student's own numbers (their own work, wrong): no evidence either way."""
-        own = self._values.get(student)
+        own = self._answers(student)
         if own is None:
             return None
         decimals, own_values = own
@@ -105,19 +138,21 @@ class CopyIndex:
             return None
         scale = 10.0 ** decimals
         hits: Counter[str] = Counter()
+        students = self._students
         for q, a in given.items():
             near = self._buckets.get((q, decimals))
-            if not near:
+            if not near or not near[0]:
                 continue
-            units = a * scale  # (a value within WINDOW units lies in one of these buckets: round is monotone)
-            for m in range(round(units - WINDOW), round(units + WINDOW) + 1):
-                found = near.get(m)
-                if found:
-                    hits.update(found)
+            units, who = near
+            at = a * scale  # (a value within WINDOW units lies between these: round is monotone)
+            lo, hi = round(at - WINDOW), round(at + WINDOW)
+            i, j = bisect_left(units, lo), bisect_right(units, hi)
+            if i < j:
+                hits.update(students[k] for k in who[i:j])
         del hits[student]
         best: Copy | None = None
         for source, n in hits.most_common(CANDIDATES):
-            d, theirs = self._values[source]
+            d, theirs = self._answers(source)  # type: ignore[misc]
             if n >= MIN_MATCHES and d == decimals:  # (fewer answers near distinctive values: no evidence)
                 found = _compare(student, source, given, own_values, theirs, decimals, explained)
                 if found is not None and (best is None or found.theirs > best.theirs):

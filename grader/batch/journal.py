@@ -37,12 +37,15 @@ from pathlib import Path
 from typing import Any
 
 from ..files import utf8, write_all
+from . import journal_index as ix
 from .rows import ErrorRow, GradedRow
 
 #: bump when entries change shape: older entries are then regraded
 VERSION = "3"  # 3: a file is its location's student's (identity), copies flagged
 #: an identity this close to the time the file was read is checked against the bytes' hash
 RACY_NS = 3_000_000_000
+#: the outputs of a line not read yet (see :class:`Saved`)
+_UNREAD = object()
 
 
 def run_fingerprint(key_bytes: bytes, options: Iterable[Any]) -> str:
@@ -65,7 +68,7 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # (slots: 100,000 of them in a batch)
 class Entry:
     """One file of a batch, graded: its row, and how to know the file again."""
 
@@ -86,13 +89,63 @@ class Entry:
         return self.row.student
 
 
-@dataclass(frozen=True)
 class Saved:
-    """A journal line: an entry and the outputs it wrote (to be written again when needed)."""
+    """A journal line: an entry and the outputs it wrote (to be written again when needed).
 
-    entry: Entry
-    result: dict[str, Any] | None  # the ``check --json`` object; None for an error row
-    feedback: str | None  # None: the error row's own
+    Read back by :meth:`Journal.load`, the outputs (``result``, ``feedback``) are read from the
+    line's place in the journal when first asked for (:mod:`grader.batch.journal_index`): a
+    rerun needs every entry but the outputs of few."""
+
+    __slots__ = ("entry", "_result", "_feedback", "_where")
+
+    def __init__(self, entry: Entry, result: dict[str, Any] | None | object = _UNREAD,
+                 feedback: str | None | object = _UNREAD,
+                 where: tuple[str, str, int, int] | None = None) -> None:
+        self.entry, self._result, self._feedback, self._where = entry, result, feedback, where
+
+    @property
+    def result(self) -> dict[str, Any] | None:
+        """The ``check --json`` object; None for an error row (or a line that can no longer be read)."""
+        self.intact()
+        return None if self._result is _UNREAD else self._result  # type: ignore[return-value]
+
+    @property
+    def feedback(self) -> str | None:
+        """The feedback's Markdown; None: the error row's own."""
+        self.intact()
+        return None if self._feedback is _UNREAD else self._feedback  # type: ignore[return-value]
+
+    @property
+    def where(self) -> tuple[str, str, int, int] | None:
+        """(folder, segment, offset, length) of the line read back (None: not read from a journal)."""
+        return self._where
+
+    def intact(self) -> bool:
+        """Whether its outputs are at hand (read now from the journal if need be)."""
+        if self._result is not _UNREAD:
+            return True
+        if self._where is None:
+            return False
+        folder, *where = self._where
+        d = ix.read_line(folder, tuple(where))
+        if d is None or d.get("name") != self.entry.name or d.get("graded_at") != self.entry.graded_at:
+            return False
+        result, feedback = d.get("result"), d.get("feedback")
+        if (result is not None and not isinstance(result, dict)) or (
+                feedback is not None and not isinstance(feedback, str)):
+            return False
+        self._result, self._feedback = result, feedback
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Saved):
+            return NotImplemented
+        return (self.entry, self.result, self.feedback) == (other.entry, other.result, other.feedback)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Saved({self.entry!r})"
 
 
 def line(entry: Entry, result: str, feedback: str | None) -> str:
@@ -123,45 +176,73 @@ def saved(d: Mapping[str, Any], max_score: Callable[[str], float]) -> Saved:
 
 
 class Journal:
-    """The journal segments of one output folder."""
+    """The journal segments of one output folder (and their index: :mod:`grader.batch.journal_index`)."""
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:
         self.folder = Path(folder)
         self._fd: int | None = None
         self._pid = 0
         self.lines = 0  # lines read by load()
+        self._read: dict[str, int] = {}  # the segments' sizes when load() read them
+        self._indexed = False  # load() found them all in the index
+        self._last: tuple[dict[str, Saved], dict[str, int], int, bool] | None = None  # what load() found
 
     def segments(self) -> list[Path]:
         return sorted(self.folder.glob("journal-*.jsonl"))
 
-    def load(self, max_score: Callable[[str], float]) -> dict[str, Saved]:
-        """Every entry by name (the latest line of each name); damaged lines are skipped.
-        ``max_score(student)``: the points possible on an error row of ``student``."""
-        found: dict[str, dict[str, Any]] = {}
-        self.lines = 0
+    def _sizes(self) -> dict[str, int]:
+        sizes = {}
         for seg in self.segments():
             try:
-                text = seg.read_bytes().decode("utf-8", "replace")
+                sizes[seg.name] = seg.stat().st_size
             except OSError:
                 continue
-            for line in text.splitlines():
-                try:
-                    e = json.loads(line)
-                except ValueError:
-                    continue  # cut off by a kill
-                if not isinstance(e, dict) or not isinstance(e.get("name"), str):
+        return sizes
+
+    def load(self, max_score: Callable[[str], float]) -> dict[str, Saved]:
+        """Every entry by name (the latest line of each name); damaged lines are skipped.
+        ``max_score(student)``: the points possible on an error row of ``student``.
+
+        The index gives the entries of the lines it covers; only the lines after it are parsed
+        (:mod:`grader.batch.journal_index`). The outputs of each line are read when first asked
+        for (:class:`Saved`)."""
+        return self._load(max_score, {})
+
+    def _load(self, max_score: Callable[[str], float], known: Mapping[str, Entry]) -> dict[str, Saved]:
+        """:meth:`load`; ``known``: entries in memory by name (this run's), used for their lines
+        instead of parsing them. A second load by the same object starts from what the first
+        found (the run's own lines are all it adds: the run holds OUT's lock)."""
+        folder = str(self.folder)
+        sizes = self._sizes()
+        last = self._last
+        if last is not None and all(sizes.get(seg, -1) >= size for seg, size in last[1].items()):
+            found, covered, self.lines = dict(last[0]), dict(last[1]), last[2]
+            self._indexed = last[3] and covered == sizes
+        else:
+            found, covered, self.lines = {}, {}, 0
+            index = ix.load(folder, sizes, VERSION, max_score, known)
+            self._indexed = index is not None and index[1] == sizes
+            if index is not None:
+                entries, covered, self.lines = index
+                for name, (fields, where) in entries.items():
+                    found[name] = Saved(fields if isinstance(fields, Entry) else Entry(*fields),
+                                        where=(folder, *where))
+        for seg, size in sizes.items():
+            if covered.get(seg, 0) >= size:
+                continue
+            for offset, raw in ix.lines(folder, seg, covered.get(seg, 0)):
+                s = _read_line(raw, known, max_score, (folder, seg, offset, len(raw)))
+                if s is None:
                     continue
                 self.lines += 1
-                old = found.get(e["name"])
-                if old is None or e.get("graded_at", 0) >= old.get("graded_at", 0):
-                    found[e["name"]] = e
-        out = {}
-        for name, e in found.items():
-            try:
-                out[name] = saved(e, max_score)
-            except (KeyError, TypeError, ValueError):  # a line of the right name but damaged
-                continue
-        return out
+                if s is _DAMAGED:
+                    continue
+                old = found.get(s.entry.name)
+                if old is None or s.entry.graded_at >= old.entry.graded_at:
+                    found[s.entry.name] = s
+        self._read = sizes
+        self._last = (found, sizes, self.lines, self._indexed)
+        return found
 
     def append(self, entry: Entry, result: str, feedback: str | None) -> None:
         """Add one entry to this process's segment (opened on first use, also after a fork);
@@ -178,15 +259,44 @@ class Journal:
             os.close(self._fd)
         self._fd = None
 
-    def compact(self, keep: Mapping[str, Saved]) -> None:
-        """Rewrite the segments as one holding just ``keep``; also drop cache files of a
-        previous format and PDFs of entries no longer kept."""
-        from ..files import write_atomic
+    def settle(self, keep: Iterable[Entry], max_score: Callable[[str], float]) -> None:
+        """At the end of a run, every writer done: read the journal back (its index, and this
+        run's lines matched to ``keep``, the entries the run keeps, without parsing them), compact
+        it when stale lines pile up (:meth:`needs_compaction`), and write its index."""
+        keep = {e.name: e for e in keep}
+        found = self._load(max_score, keep)
+        if self.needs_compaction(len(keep)):
+            self.compact({n: found[n] for n in keep if n in found})
+            return
+        if self._indexed:  # (nothing was added since the index was written)
+            return
+        ix.save(self.folder, VERSION, self._read, self.lines,
+                {n: (s.entry, s.where[1:]) for n, s in found.items() if s.where is not None})
 
+    def compact(self, keep: Mapping[str, Saved]) -> None:
+        """Rewrite the segments as one holding just ``keep`` (each line copied as it is, or
+        written from the entry and its outputs), and index it; also drop cache files of a
+        previous format and PDFs of entries no longer kept."""
         old = self.segments()
-        text = "".join(line(s.entry, json.dumps(s.result), s.feedback) + "\n" for s in keep.values())
         target = self.folder / f"journal-0-{time.time_ns()}.jsonl"
-        write_atomic(target, text, private=True)
+        tmp = self.folder / f".{target.name}.{os.getpid()}.tmp"
+        indexed: dict[str, tuple[Entry, tuple[str, int, int]]] = {}
+        offset = 0
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            with _Lines() as lines:
+                for name, s in keep.items():
+                    raw = lines.get(s)
+                    if raw is None:
+                        if not s.intact():
+                            continue
+                        raw = utf8(line(s.entry, json.dumps(s.result), s.feedback))
+                    write_all(fd, raw + b"\n")
+                    indexed[name] = (s.entry, (target.name, offset, len(raw)))
+                    offset += len(raw) + 1
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
         for seg in old:
             if seg != target:
                 seg.unlink(missing_ok=True)
@@ -195,9 +305,66 @@ class Journal:
         for pdf in self.folder.glob("*.pdf"):
             if pdf.stem not in keep:
                 pdf.unlink(missing_ok=True)
+        self.lines = len(indexed)
+        ix.save(self.folder, VERSION, {target.name: offset}, len(indexed), indexed)
 
     def needs_compaction(self, keep: int) -> bool:
         return len(self.segments()) > 8 or self.lines > 2 * keep + 16 or any(self.folder.glob("*.json"))
+
+
+#: a line of the right shape whose entry is damaged (counted, not read)
+_DAMAGED: Any = object()
+
+
+def _read_line(raw: bytes, known: Mapping[str, Entry], max_score: Callable[[str], float],
+               where: tuple[str, str, int, int]) -> Saved | None:
+    """The entry of one journal line (its outputs left to be read when asked for); None: not a
+    line (cut off by a kill); ``_DAMAGED``: a line of an entry, damaged."""
+    head = ix.head(raw)
+    if head is not None:
+        e = known.get(head[0])
+        if e is not None and e.graded_at == head[1]:
+            return Saved(e, where=where)
+    try:
+        d = json.loads(raw.decode("utf-8", "replace"))
+    except ValueError:
+        return None
+    if not isinstance(d, dict) or not isinstance(d.get("name"), str):
+        return None
+    try:
+        return Saved(saved(d, max_score).entry, where=where)
+    except (KeyError, TypeError, ValueError):  # a line of the right name but damaged
+        return _DAMAGED
+
+
+class _Lines:
+    """Journal lines read back by their place (the segments opened once)."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, Any] = {}
+
+    def __enter__(self) -> _Lines:
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        for fh in self._open.values():
+            fh.close()
+
+    def get(self, s: Saved) -> bytes | None:
+        """The line of ``s`` as it is in its segment (None: not there, or not its line)."""
+        if s.where is None:
+            return None
+        folder, segment, offset, length = s.where
+        path = os.path.join(folder, segment)
+        try:
+            fh = self._open.get(path)
+            if fh is None:
+                fh = self._open[path] = open(path, "rb")  # noqa: SIM115 (closed by __exit__)
+            fh.seek(offset)
+            raw = fh.read(length)
+        except OSError:
+            return None
+        return raw if ix.head(raw) == (s.entry.name, s.entry.graded_at) else None
 
 
 def reusable(entry: Entry | None, st: os.stat_result, path: str) -> bool:

@@ -82,7 +82,7 @@ class _RowBase:
         return self.status in SCORED
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GradedRow(_RowBase):
     """A file read and scored (see the module for the statuses)."""
 
@@ -103,13 +103,13 @@ class GradedRow(_RowBase):
     def of(cls, student: str, status: str, result: Mapping[str, Any], *, message: str = "", file: str = "",
            needs_execution: bool = False) -> GradedRow:
         """The row of ``result``, the ``check --json`` object of the submission."""
-        marks = tuple(Mark(i["id"], i["verdict"], i["points"], i["max_points"], i.get("misconception"))
-                      for i in result["items"])
+        marks = tuple([_mark(i["id"], i["verdict"], i["points"], i["max_points"], i.get("misconception"))
+                       for i in result["items"]])
         return cls(student, status, float(result["score"]), float(result["max_score"]), marks, message, file,
                    needs_execution)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ErrorRow(_RowBase):
     """A file that could not be read or graded; ``message`` says why."""
 
@@ -123,7 +123,7 @@ class ErrorRow(_RowBase):
     needs_execution: ClassVar[bool] = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MissingRow(_RowBase):
     """A student of the key with no file."""
 
@@ -138,6 +138,19 @@ class MissingRow(_RowBase):
 
 
 Row = GradedRow | ErrorRow | MissingRow
+
+#: the marks made so far, shared: a class's rows have few distinct ones (a Mark is immutable)
+_MARKS: dict[tuple[Any, ...], Mark] = {}
+
+
+def _mark(qid: str, verdict: str, points: float, most: float, misconception: str | None) -> Mark:
+    key = (qid, verdict, points, most, misconception, type(points), type(most))  # (1 and 1.0 kept apart)
+    found = _MARKS.get(key)
+    if found is None:
+        found = Mark(qid, verdict, points, most, misconception)
+        if len(_MARKS) < 100_000:
+            _MARKS[key] = found
+    return found
 
 
 def max_score(key: Any, student: str) -> float:

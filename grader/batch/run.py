@@ -139,14 +139,14 @@ def grade_batch(
     ``scheduler``: the files are graded on the workers of that Dask scheduler instead
     (:mod:`grader.batch.remote`; ``jobs``: how many chunks of files in flight there).
     """
-    from ..key import load_key
+    from ..key import KEY_MAX_BYTES, load_key
 
-    try:
-        key_bytes = read_bytes(key_path)
+    try:  # (the key's bytes are not kept: 166 MB for 100,000 students)
+        run = jr.run_fingerprint(read_bytes(key_path, most=KEY_MAX_BYTES),
+                                 [options.execute, options.id_from, options.ecf_credit, options.pdf])
     except BackpropError:
         load_key(key_path)  # (its message)
         raise
-    run = jr.run_fingerprint(key_bytes, [options.execute, options.id_from, options.ecf_credit, options.pdf])
     if not options.force and snapshot.exists(out):  # perhaps a rerun with nothing changed
         try:
             files = find_submissions(submissions)
@@ -261,10 +261,7 @@ def _grade(key: Any, run: str, files: list[Path], out: str, options: Options, jo
     finally:
         worker.close_journal()
     sweep_leftovers(out)  # what a worker killed mid-write left (its work was done again)
-    keep = [e.name for e in entries if e.identity]
-    if journal.needs_compaction(len(keep)):
-        lines = journal.load(possible)
-        journal.compact({n: lines[n] for n in keep if n in lines})
+    journal.settle([e for e in entries if e.identity], possible)  # (compacted, indexed)
     from ..render.class_report import summary_text
     from .summary_files import summary_of, write_class_files
 
