@@ -78,7 +78,8 @@ def main() -> None:
                 files = sum(1 for _ in out.rglob("*") if _.is_file())
                 shutil.rmtree(out)
         print(f"generate {family:<16} {args.count:,} students ({args.format}): {min(walls):6.2f} s wall "
-              f"(best of {args.repeat}; target < {target} s), {statistics.median(cpus):6.2f} s CPU, "
+              f"(best of {args.repeat}; target < {target} s; median {statistics.median(walls):.2f} s; runs "
+              f"{', '.join(f'{w:.2f}' for w in walls)}), {statistics.median(cpus):6.2f} s CPU, "
               f"{files} files (load average {os.getloadavg()[0]:.1f})")
 
 
