@@ -263,6 +263,23 @@ def _killed(exc: BaseException) -> str:
         return "killed its Dask workers"
 
 
+def _check_address(address: str) -> None:
+    """One error line for an address Dask cannot parse (before a client is made: a client whose
+    address is malformed waits 20 s when it is collected, then prints a traceback)."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls", "ws", "wss"):
+            host, _ = parse_host_port(location)
+            if not host:
+                raise ValueError("no host")
+    except (ValueError, TypeError):
+        raise ClusterError(f"--scheduler: {address!r} is not a Dask scheduler's address; give the one "
+                           "`dask scheduler` prints, tcp://HOST:PORT (for example "
+                           "tcp://10.0.0.5:8786)") from None
+
+
 @contextmanager
 def connect(address: str, *, jobs: int | None = None, pdf: bool = False,
             sandbox: str | None = None) -> Iterator[Cluster]:
@@ -273,6 +290,7 @@ def connect(address: str, *, jobs: int | None = None, pdf: bool = False,
     from dask.utils import parse_timedelta
 
     limit = min(CONNECT_TIMEOUT, parse_timedelta(dask.config.get("distributed.comm.timeouts.connect")))
+    _check_address(address)
     try:
         client = distributed.Client(address, timeout=limit, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:

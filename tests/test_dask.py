@@ -311,6 +311,21 @@ def test_no_scheduler_there_is_one_line(runner, tmp_path):
     assert len(done.output.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("address", ["foo", "tcp://foo", "tcp://h:notaport", "tcp://:8786"])
+def test_a_malformed_address_is_one_line_at_once(tmp_path, address):
+    """(A client made on such an address waits 20 s when collected, then prints a traceback.)"""
+    key, subs, _ = course(tmp_path, 1)
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "grader", "grade", str(key), str(subs), "--out",
+                           str(tmp_path / "out"), "--scheduler", address],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"Error: --scheduler: {address!r} is not a Dask scheduler's address; give the one `dask scheduler` "
+        "prints, tcp://HOST:PORT (for example tcp://10.0.0.5:8786)"]
+    assert time.monotonic() - started < 15
+
+
 @pytest.mark.parametrize("command", ["grade", "generate"])
 def test_without_distributed_scheduler_names_the_pip_command(runner, tmp_path, monkeypatch, command):
     monkeypatch.setitem(sys.modules, "distributed", None)  # (import distributed raises ImportError)
