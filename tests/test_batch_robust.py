@@ -324,6 +324,31 @@ def test_a_second_run_into_the_same_out_refuses_at_once_naming_the_first(tmp_pat
     assert not (out / "gradebook.csv").exists() and not (out / "results").exists()
 
 
+def _started_then_sleep(started) -> None:
+    started.set()
+    time.sleep(60)
+
+
+def test_a_worker_forked_while_the_lock_is_held_does_not_hold_it(tmp_path):
+    """A flock belongs to the open file, which a fork shares: a worker forked from the grader (its
+    direct workers) must not keep OUT locked after the grader is gone (a rerun right after a
+    `kill -9` of the grader was refused while its dying workers lived on)."""
+    out = tmp_path / "out"
+    (out / ".cache").mkdir(parents=True)
+    ctx = multiprocessing.get_context("fork")
+    started = ctx.Event()
+    with locked(str(out)):
+        child = ctx.Process(target=_started_then_sleep, args=(started,))
+        child.start()
+        assert started.wait(30)  # (a worker's start has run by then, as before its first task)
+    try:
+        with locked(str(out)):  # the grader's end: the lock is free though its worker lives
+            assert child.is_alive()
+    finally:
+        child.kill()
+        child.join()
+
+
 def test_with_wait_a_second_run_waits_for_the_first_and_the_outputs_are_one_runs(tmp_path):
     key, subs, vs = course(tmp_path, 6)
     submit_all(subs, vs)

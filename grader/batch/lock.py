@@ -6,11 +6,16 @@ consistent on its own, the whole not), so a run holds an exclusive lock (``flock
 run refuses at once, naming the first one's process id, or with ``wait`` waits for it. The
 lock is the kernel's: a run that dies, ``kill -9`` included, releases it; the file stays.
 Where there is no ``flock`` (Windows) runs are not locked.
+
+A ``flock`` belongs to the open file, which a forked process shares: a worker forked from the
+grader (:mod:`grader.parallel`'s direct workers) closes its copy at once, so that the lock goes
+with the grader, not with the last of its workers to die.
 """
 
 from __future__ import annotations
 
 import contextlib
+import multiprocessing.util
 import os
 from collections.abc import Iterator
 
@@ -29,6 +34,8 @@ def locked(out: str, *, wait: bool = False) -> Iterator[None]:
     """Hold the lock of the output folder ``out`` (whose ``.cache`` folder exists)."""
     path = os.path.join(out, ".cache", NAME)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    held = _Held(fd)
+    multiprocessing.util.register_after_fork(held, _Held.close)  # (in a forked worker)
     try:
         if fcntl is not None:
             try:
@@ -42,7 +49,20 @@ def locked(out: str, *, wait: bool = False) -> Iterator[None]:
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
     finally:
-        os.close(fd)  # (releases the lock)
+        held.close()  # (releases the lock)
+
+
+class _Held:
+    """The lock's file descriptor, closed once (by the grader at the end, or by a forked worker
+    at its start)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd: int | None = fd
+
+    def close(self) -> None:
+        fd, self.fd = self.fd, None
+        if fd is not None:
+            os.close(fd)
 
 
 def _holder(fd: int) -> str:
