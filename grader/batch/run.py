@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -165,6 +166,14 @@ def grade_batch(
     jobs = parallel.workers(jobs)
     if jobs > 1 and len(files) >= 4:  # (a fork server, if needed, imports while this reads the journal)
         parallel.start(parallel.context(PRELOAD, direct=True))
+    with _writing(out, wait):
+        return _grade(key, run, files, out, options, jobs, progress, report)
+
+
+@contextmanager
+def _writing(out: str, wait: bool) -> Iterator[None]:
+    """OUT made and locked (:mod:`grader.batch.lock`) while the run writes into it: an OUT that
+    cannot be made, or written (read-only, full), is one error."""
     try:
         os.makedirs(os.path.join(out, ".cache"), exist_ok=True)
     except OSError as exc:
@@ -172,7 +181,7 @@ def grade_batch(
                             "give another --out") from None
     try:
         with locked(out, wait=wait):
-            return _grade(key, run, files, out, options, jobs, progress, report)
+            yield
     except OSError as exc:
         raise BackpropError(f"{out}: cannot write the results ({exc.strerror or exc})") from None
 
@@ -204,17 +213,8 @@ def _on_cluster(scheduler: str, key: Any, run: str, files: list[Path], out: str,
     from ..cluster import connect
 
     sandbox = options.sandbox if options.execute else None
-    with connect(scheduler, jobs=jobs, pdf=options.pdf, sandbox=sandbox) as cluster:
-        try:
-            os.makedirs(os.path.join(out, ".cache"), exist_ok=True)
-        except OSError as exc:
-            raise BackpropError(f"{out}: cannot write into this folder ({exc.strerror or exc}); "
-                                "give another --out") from None
-        try:
-            with locked(out, wait=wait):
-                return _grade(key, run, files, out, options, 1, progress, report, cluster)
-        except OSError as exc:
-            raise BackpropError(f"{out}: cannot write the results ({exc.strerror or exc})") from None
+    with connect(scheduler, jobs=jobs, pdf=options.pdf, sandbox=sandbox) as cluster, _writing(out, wait):
+        return _grade(key, run, files, out, options, 1, progress, report, cluster)
 
 
 def _grade(key: Any, run: str, files: list[Path], out: str, options: Options, jobs: int,
