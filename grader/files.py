@@ -10,6 +10,7 @@ import json
 import os
 import threading
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -172,16 +173,20 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def write_atomic(path: str | os.PathLike[str], content: str | bytes, *, private: bool = False) -> None:
+def write_atomic(path: str | os.PathLike[str], content: str | bytes | Iterable[str], *, private: bool = False,
+                 unless_same: bool = False) -> None:
     """Write ``content`` to ``path`` so that readers see the old file or the new, never half.
 
     The bytes go to a temporary file beside ``path`` (named after this process and thread, so
     concurrent writers never share one), which then replaces ``path``; missing folders are made.
+    ``content``: text, bytes, or text in chunks (written as they come, never held whole: a class
+    file of 100,000 students is tens of MB, and its chunks many more).
     ``private``: readable by the owner only (the key with every student's answers).
+    ``unless_same``: ``path`` is left as it is when it holds these bytes already (compared once
+    they are written: chunks are never held whole).
     """
     mode = 0o600 if private else 0o666
     target = os.fspath(path)
-    data = utf8(content) if isinstance(content, str) else content
     folder, name = os.path.split(target)
     tmp = os.path.join(folder, f".{name}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
@@ -193,13 +198,48 @@ def write_atomic(path: str | os.PathLike[str], content: str | bytes, *, private:
         try:
             if private:  # also when a leftover temporary file had other permissions
                 os.fchmod(fd, 0o600)
-            write_all(fd, data)
+            _write_content(fd, content)
         finally:
             os.close(fd)
-        os.replace(tmp, target)
+        if unless_same and _same_bytes(tmp, target):
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
         raise
+
+
+def _write_content(fd: int, content: str | bytes | Iterable[str]) -> None:
+    if isinstance(content, bytes):
+        write_all(fd, content)
+    elif isinstance(content, str):
+        write_all(fd, utf8(content))
+    else:  # chunks of text, written 64 KiB at a time
+        batch: list[str] = []
+        size = 0
+        for chunk in content:
+            batch.append(chunk)
+            size += len(chunk)
+            if size >= 1 << 16:
+                write_all(fd, utf8("".join(batch)))
+                batch, size = [], 0
+        write_all(fd, utf8("".join(batch)))
+
+
+def _same_bytes(a: str, b: str) -> bool:
+    try:
+        if os.path.getsize(a) != os.path.getsize(b):
+            return False
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            while True:
+                x, y = fa.read(1 << 20), fb.read(1 << 20)
+                if x != y:
+                    return False
+                if not x:
+                    return True
+    except OSError:
+        return False

@@ -1,4 +1,4 @@
-"""Class files written in chunks (grader/batch/outputs.write_chunks): the same bytes as the text
+"""Class files written in chunks (grader.files.write_atomic of chunks): the same bytes as the text
 made whole, and a file whose content did not change is left alone."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from courses import course
 from test_batch import submit
 
 from grader.batch import run as batch
-from grader.batch.outputs import write_chunks
 from grader.batch.summary_files import json_chunks
+from grader.files import write_atomic
 from grader.render.class_report import summary_json
 
 
@@ -24,14 +24,14 @@ def test_summary_json_in_chunks_is_summary_json(tmp_path):
     assert (out / "summary.json").read_text() == text
 
 
-def test_write_chunks_writes_only_what_changed(tmp_path):
+def test_chunks_are_written_only_where_they_changed(tmp_path):
     path = tmp_path / "f.txt"
-    write_chunks(str(path), iter(["a" * 70000, "\u00e9", "b"]))
+    write_atomic(str(path), iter(["a" * 70000, "\u00e9", "b"]), unless_same=True)
     assert path.read_text() == "a" * 70000 + "\u00e9b"
     os.utime(path, ns=(1, 1))
-    write_chunks(str(path), iter(["a" * 70000 + "\u00e9", "b"]))
+    write_atomic(str(path), iter(["a" * 70000 + "\u00e9", "b"]), unless_same=True)
     assert path.stat().st_mtime_ns == 1  # the same bytes: left alone
-    write_chunks(str(path), iter(["c"]))
+    write_atomic(str(path), iter(["c"]), unless_same=True)
     assert path.read_text() == "c" and sorted(p.name for p in tmp_path.iterdir()) == ["f.txt"]
-    write_chunks(str(tmp_path / "p"), iter(["x"]), if_changed=False, private=True)
+    write_atomic(str(tmp_path / "p"), iter(["x"]), private=True)
     assert (tmp_path / "p").stat().st_mode & 0o777 == 0o600

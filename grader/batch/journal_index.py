@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from .outputs import write_chunks
+from ..files import write_atomic
 from .rows import ErrorRow, GradedRow, Mark
 
 FILE = "journal.index"
@@ -146,7 +146,7 @@ def save(folder: str | os.PathLike[str], format: str, covered: Mapping[str, int]
             sep = ","
         yield "]}"
 
-    write_chunks(path(folder), chunks(), if_changed=False, private=True)
+    write_atomic(path(folder), chunks(), private=True)
 
 
 def forget(folder: str | os.PathLike[str]) -> None:

@@ -17,8 +17,7 @@ import io
 import json
 import os
 import re
-import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from ..files import utf8, write_all, write_atomic
 from .rows import GradedRow, Row
@@ -98,55 +97,6 @@ def write_if_changed(path: str, content: str | bytes) -> None:
     except OSError:
         pass
     write_atomic(path, data)
-
-
-def write_chunks(path: str, chunks: Iterable[str], *, if_changed: bool = True, private: bool = False) -> None:
-    """Write the text made of ``chunks`` to ``path`` as :func:`write_if_changed` (or, without
-    ``if_changed``, :func:`~grader.files.write_atomic`) writes it, without ever holding it whole:
-    a class file of 100,000 students is tens of MB, and its chunks many more."""
-    folder, name = os.path.split(path)
-    tmp = os.path.join(folder, f".{name}.{os.getpid()}-{threading.get_ident()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o666)
-    try:
-        try:
-            if private:
-                os.fchmod(fd, 0o600)
-            batch: list[str] = []
-            size = 0
-            for chunk in chunks:
-                batch.append(chunk)
-                size += len(chunk)
-                if size >= 1 << 16:
-                    write_all(fd, utf8("".join(batch)))
-                    batch, size = [], 0
-            write_all(fd, utf8("".join(batch)))
-        finally:
-            os.close(fd)
-        if if_changed and _same_bytes(tmp, path):
-            os.unlink(tmp)
-        else:
-            os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-def _same_bytes(a: str, b: str) -> bool:
-    try:
-        if os.path.getsize(a) != os.path.getsize(b):
-            return False
-        with open(a, "rb") as fa, open(b, "rb") as fb:
-            while True:
-                x, y = fa.read(1 << 20), fb.read(1 << 20)
-                if x != y:
-                    return False
-                if not x:
-                    return True
-    except OSError:
-        return False
 
 
 def number(x: float) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ..files import write_atomic
-from .outputs import write_chunks, write_if_changed
+from .outputs import write_if_changed
 from .summary import ClassSummary, summarize
 
 #: the files written into OUT
@@ -70,7 +70,7 @@ def write_class_files(out: str, summary: ClassSummary, *, page: bool = True) -> 
     except (OSError, ValueError):
         pass
     write_if_changed(os.path.join(out, "summary.md"), summary_md(summary, page=page))
-    write_chunks(os.path.join(out, "summary.json"), json_chunks(summary))
+    write_atomic(os.path.join(out, "summary.json"), json_chunks(summary), unless_same=True)
     if page:
         write_if_changed(os.path.join(out, "report.html"), report_html(summary))
     write_atomic(record, json.dumps([digest, _stats(out, names)]), private=True)
