@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from courses import course, right
+from sessions import in_session
 
 from grader.batch import run as batch
 from grader.batch import worker
@@ -77,22 +78,6 @@ def waiting_for_a_lock(pid: int) -> bool:
     """Whether process ``pid`` is blocked on a flock (a ``->`` line of /proc/locks)."""
     return any(line.split()[1:3] == ["->", "FLOCK"] and line.split()[5] == str(pid)
                for line in Path("/proc/locks").read_text().splitlines())
-
-
-def in_session(sid: int) -> list[int]:
-    """The processes of session ``sid`` still running (zombies aside)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()  # state ppid pgrp session ...
-        if int(fields[3]) == sid and fields[0] != "Z":
-            found.append(int(entry))
-    return found
 
 
 # --------------------------------------------------------------------------- hangs and deaths

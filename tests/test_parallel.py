@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sessions import in_session
 
 from grader import parallel
 
@@ -170,19 +171,3 @@ def test_direct_workers_die_with_their_parent(tmp_path):
 def ppid(pid: int) -> int:
     stat = Path(f"/proc/{pid}/stat").read_text()
     return int(stat[stat.rindex(")") + 2:].split()[1])
-
-
-def in_session(sid: int) -> list[int]:
-    """The processes of session ``sid`` still running (zombies aside)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()  # state ppid pgrp session ...
-        if int(fields[3]) == sid and fields[0] != "Z":
-            found.append(int(entry))
-    return found
