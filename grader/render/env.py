@@ -9,6 +9,7 @@ import jinja2
 from ..resources import templates_dir
 from . import numbers
 from .math import latex_formula, latex_name
+from .template_cache import bytecode_cache, describe
 
 
 @cache
@@ -25,6 +26,9 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # the compiled templates are kept between commands (grader.render.template_cache; an overlay
+    # shares the cache, so one must not change the settings the compiled code depends on)
+    env.bytecode_cache = bytecode_cache(describe(env))
     env.filters["num"] = numbers.fmt
     env.filters["toml"] = numbers.toml_value
     env.filters["tex"] = latex_name
