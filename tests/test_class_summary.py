@@ -263,3 +263,17 @@ def test_check_does_not_import_matplotlib(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Score: 28 / 28" in done.stdout
     assert done.stdout.strip().endswith("matplotlib: False")
+
+
+def test_summary_json_has_a_line_per_row():
+    """summary.json is summary_data, each field on its line and each element of a list field on
+    a line of its own (a table row whole on one line: grep finds it)."""
+    s = hand_summary()
+    text = summary_json(s)
+    assert json.loads(text) == json.loads(json.dumps(summary_data(s)))
+    lines = text.splitlines()
+    for row in summary_data(s)["table"]:
+        (line,) = [x for x in lines if f'"student": {json.dumps(row["student"])}' in x and '"tally"' in x]
+        assert json.loads(line.strip().rstrip(",")) == row
+    assert lines[0] == "{" and lines[-1] == "}" and text.endswith("}\n")
+    assert all(x.startswith((' "', "  ", " ]")) for x in lines[1:-1])

@@ -9,9 +9,8 @@ from courses import course
 from test_batch import submit
 
 from grader.batch import run as batch
-from grader.batch.summary_files import json_chunks
 from grader.files import write_atomic
-from grader.render.class_report import summary_json
+from grader.render.class_report import json_chunks, summary_json
 
 
 def test_summary_json_in_chunks_is_summary_json(tmp_path):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..files import write_atomic
@@ -58,7 +58,7 @@ def _names(folder: str) -> frozenset[str]:
 
 def write_class_files(out: str, summary: ClassSummary, *, page: bool = True) -> None:
     """Write ``summary.md`` and ``summary.json`` (and with ``page``, ``report.html``) into OUT."""
-    from ..render.class_report import report_html, summary_md
+    from ..render.class_report import json_chunks, report_html, summary_md
 
     names = FILES if page else FILES[:2]
     record = os.path.join(out, ".cache", "summary.record")
@@ -74,16 +74,6 @@ def write_class_files(out: str, summary: ClassSummary, *, page: bool = True) -> 
     if page:
         write_if_changed(os.path.join(out, "report.html"), report_html(summary))
     write_atomic(record, json.dumps([digest, _stats(out, names)]), private=True)
-
-
-def json_chunks(summary: ClassSummary) -> Iterator[str]:
-    """The text of ``summary.json`` (that of :func:`grader.render.class_report.summary_json`), in
-    chunks: ``json.dumps`` with an indent joins a list of every token, hundreds of MB for a class
-    of 100,000."""
-    from ..render.class_report import summary_data
-
-    yield from json.JSONEncoder(indent=1).iterencode(summary_data(summary))
-    yield "\n"
 
 
 def _digest(summary: ClassSummary, page: bool) -> str:
