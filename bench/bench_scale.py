@@ -2,7 +2,8 @@
 changed, and ``--jobs 2`` against ``--jobs 1``, at each N (issue 15, items 3 and 4).
 
     python bench/bench_scale.py [--sizes 100,1000,10000,100000] [--rounds 3] [--corpus DIR]
-                                [--changed 10] [--all [--nbgrader-venv DIR]]
+                                [--changed 10] [--out-root DIR] [--ceiling]
+                                [--all [--nbgrader-venv DIR]]
 
 For each N it generates a class of N notebooks (right and rounded answers; ``bench/scale_class.py``,
 about 3 minutes for 100,000, kept in ``--corpus DIR`` for the next call), then, for each round,
@@ -15,6 +16,11 @@ waited for, from ``os.wait4``) are taken. It prints the medians side by side, th
 line with the rerun after the edits and the cost per notebook: the raw figure (cold seconds / N)
 and the figure beyond the fixed part (the cold run of a class of one student: the interpreter,
 imports, the key, the class files).
+
+The tree's bytecode is written first (``compileall``, as ``pip install`` does) and the runs
+write theirs, as an installed package does. ``--out-root /dev/shm`` puts OUT in memory (this
+machine's disk has pauses of its own that blur side-by-side figures); ``--ceiling`` adds, per N,
+two independent ``--jobs 1`` runs at once against one alone: what two cores give two graders.
 
 ``--all`` then runs the other benches of issue 15, each its own process, and prints their lines:
 ``bench/bench_execute.py`` (``grade --execute`` against nbgrader; minutes; ``--nbgrader-venv``
@@ -40,13 +46,28 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from scale_class import make_class  # noqa: E402
 
 
+def _env() -> dict[str, str]:
+    """The timed commands' environment: this tree's ``grader``, its bytecode written and read
+    (``PYTHONDONTWRITEBYTECODE`` in the caller's environment would make every command compile
+    every module again: 30 ms or more that an installed package never spends)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def compile_tree() -> None:
+    """Write the bytecode of this tree's ``grader`` now (as ``pip install`` does), so that no timed
+    run compiles a module that changed since its bytecode was written."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "grader")], check=True,
+                   stdout=subprocess.DEVNULL, env=_env())
+
+
 def timed(cmd: list[str]) -> tuple[float, float]:
     """Wall seconds and peak resident MiB of one command (its own process); its CPU seconds (and
     its workers') are added to :data:`CPU`."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
     os.sync()
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=_env())
     _, status, usage = os.wait4(proc.pid, 0)
     took = time.perf_counter() - t
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -54,6 +75,16 @@ def timed(cmd: list[str]) -> tuple[float, float]:
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}")
     CPU.append(usage.ru_utime + usage.ru_stime)
     return took, usage.ru_maxrss / 1024
+
+
+def two_at_once(cmds: list[list[str]]) -> float:
+    """Wall seconds of the commands started together (each its own process), until the last ends."""
+    os.sync()
+    t = time.perf_counter()
+    procs = [subprocess.Popen(c, stdout=subprocess.DEVNULL, env=_env()) for c in cmds]
+    if any(p.wait() != 0 for p in procs):
+        raise SystemExit(f"failed: {' '.join(cmds[0])}")
+    return time.perf_counter() - t
 
 
 #: the CPU seconds of every command timed, in order (a noisy machine: wall time is not enough)
@@ -97,11 +128,17 @@ def main() -> None:
     ap.add_argument("--changed", type=int, default=10, help="files edited before the third run")
     ap.add_argument("--all", action="store_true", help="then run the other benches of issue 15")
     ap.add_argument("--nbgrader-venv", help="passed on to bench_execute.py (with --all)")
+    ap.add_argument("--out-root", help="where the runs write OUT (default: the system's temporary "
+                                       "folder; /dev/shm takes the disk out of the figures)")
+    ap.add_argument("--ceiling", action="store_true",
+                    help="also time two independent --jobs 1 runs started at once, against one alone: "
+                         "how much of two cores this machine gives two grading processes")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     jobs = [int(j) for j in args.jobs.split(",")]
     base = Path(args.corpus) if args.corpus else Path(tempfile.mkdtemp(prefix="bench-scale-"))
-    outs = Path(tempfile.mkdtemp(prefix="bench-scale-out-"))
+    outs = Path(tempfile.mkdtemp(prefix="bench-scale-out-", dir=args.out_root))
+    compile_tree()
     try:
         print(f"{'N':>7} {'jobs':>4} | {'cold s':>7} {'cold MiB':>8} | {'rerun s':>7} {'rerun MiB':>9} "
               f"| {'rerun/cold':>10}")
@@ -144,6 +181,15 @@ def main() -> None:
             if len(jobs) == 2:
                 a, b = (statistics.median(figures[j]["cold_s"]) for j in jobs)
                 print(f"{n:>7} cold run, --jobs {jobs[1]} against --jobs {jobs[0]}: {a / b:.2f}x as fast",
+                      flush=True)
+            if args.ceiling:
+                alone, pair = [], []
+                for r in range(args.rounds):
+                    alone.append(timed(grade(key, subs, outs / f"alone-{r}", 1))[0])
+                    pair.append(two_at_once([grade(key, subs, outs / f"pair-{r}-{k}", 1) for k in (1, 2)]))
+                a, p = statistics.median(alone), statistics.median(pair)
+                print(f"{n:>7} ceiling: two independent --jobs 1 runs at once {p:.2f} s against one alone "
+                      f"{a:.2f} s: each {p / a:.2f}x as long (the machine's two cores, for two graders)",
                       flush=True)
         print("\n".join(extra), flush=True)
     finally:
