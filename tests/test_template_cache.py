@@ -88,6 +88,12 @@ def test_a_folder_others_may_write_into_is_not_used(tmp_path, monkeypatch):
     assert tc.bytecode_cache("settings") is not None
 
 
+def test_no_user_ids_means_no_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv(tc.SETTING, str(tmp_path))
+    monkeypatch.delattr(os, "getuid")  # (Windows)
+    assert tc.bytecode_cache("settings") is None
+
+
 def test_off_and_no_home_mean_no_cache(tmp_path, monkeypatch):
     monkeypatch.setenv(tc.SETTING, "off")
     assert tc.bytecode_cache("settings") is None

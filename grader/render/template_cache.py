@@ -55,7 +55,10 @@ def bytecode_cache(settings: str) -> jinja2.BytecodeCache | None:
 
 
 def _own_folder(folder: str) -> bool:
-    """Whether ``folder`` is (or now is) a folder this user owns that nobody else may write into."""
+    """Whether ``folder`` is (or now is) a folder this user owns that nobody else may write into
+    (never where the system has no user ids to tell: Windows)."""
+    if not hasattr(os, "getuid"):
+        return False
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
         st = os.lstat(folder)
