@@ -67,7 +67,7 @@ def timed(cmd: list[str]) -> tuple[float, float]:
     its workers') are added to :data:`CPU`."""
     os.sync()
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=_env())
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=_env(), cwd=ROOT)
     _, status, usage = os.wait4(proc.pid, 0)
     took = time.perf_counter() - t
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -81,7 +81,7 @@ def two_at_once(cmds: list[list[str]]) -> float:
     """Wall seconds of the commands started together (each its own process), until the last ends."""
     os.sync()
     t = time.perf_counter()
-    procs = [subprocess.Popen(c, stdout=subprocess.DEVNULL, env=_env()) for c in cmds]
+    procs = [subprocess.Popen(c, stdout=subprocess.DEVNULL, env=_env(), cwd=ROOT) for c in cmds]
     if any(p.wait() != 0 for p in procs):
         raise SystemExit(f"failed: {' '.join(cmds[0])}")
     return time.perf_counter() - t
@@ -136,8 +136,8 @@ def main() -> None:
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     jobs = [int(j) for j in args.jobs.split(",")]
-    base = Path(args.corpus) if args.corpus else Path(tempfile.mkdtemp(prefix="bench-scale-"))
-    outs = Path(tempfile.mkdtemp(prefix="bench-scale-out-", dir=args.out_root))
+    base = Path(args.corpus).resolve() if args.corpus else Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    outs = Path(tempfile.mkdtemp(prefix="bench-scale-out-", dir=args.out_root)).resolve()
     compile_tree()
     try:
         print(f"{'N':>7} {'jobs':>4} | {'cold s':>7} {'cold MiB':>8} | {'rerun s':>7} {'rerun MiB':>9} "

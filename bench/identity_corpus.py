@@ -45,6 +45,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -336,12 +337,15 @@ def main(argv: list[str] | None = None) -> int:
     c = sub.add_parser("compare", help="build, grade with --old and --new, diff -r")
     c.add_argument("--old", required=True, help="the tree to compare with (e.g. a worktree of main)")
     c.add_argument("--new", default=str(ROOT), help="the changed tree (default: this file's)")
-    c.add_argument("--dest", default="/tmp/identity-corpus")
+    c.add_argument("--dest", default=None,
+                   help="where the corpus and the outputs go (default: a new temporary folder, kept)")
     c.add_argument("--attack", action="store_true")
     c.add_argument("--jobs", type=int, default=2)
     for p in (b, c):
         p.add_argument("--families", default=",".join(FAMILIES), help="the problem families (default: all)")
     args = ap.parse_args(argv)
+    if args.command == "compare" and args.dest is None:  # (two compares at once never share one)
+        args.dest = tempfile.mkdtemp(prefix="identity-corpus-")
     if args.command == "build":
         print(build(args.dest, args.attack, tuple(args.families.split(","))))
         return 0
