@@ -92,10 +92,16 @@ CPU: list[float] = []
 
 
 def edit(subs: Path, count: int, round_: int) -> None:
-    """Write ``count`` of the class's notebooks again, spread over the class (a new identity each)."""
+    """Write ``count`` of the class's notebooks again, spread over the class (a new identity each).
+
+    Their modification time is then set 10 s back: a file modified within 3 s of being graded is
+    racy (its bytes are hashed, and a rerun cannot take the shortcut of nothing changed), which
+    would slow the next job count's rerun, run moments later, for the bench's sake only."""
     files = sorted(subs.iterdir())
+    back = time.time_ns() - 10 * 10**9
     for f in files[round_ % max(1, len(files) // max(1, count))::max(1, len(files) // max(1, count))][:count]:
         f.write_bytes(f.read_bytes())
+        os.utime(f, ns=(back, back))
 
 
 def others(nbgrader_venv: str | None) -> None:
