@@ -541,17 +541,18 @@ def test_an_instance_too_large_to_solve_is_refused_at_once_naming_the_limit(tmp_
         f"Error: {path}: {where}: the instance is too large to solve: 10000 epoch(s) x 1 sample(s) x 28 "
         f"quantities per update step (3 neurons, 9 connections) make 280000 quantities; "
         f"at most {MAX_QUANTITIES} are solved: lower epochs to 178 or less\n")
-    assert took < 1.0
+    assert took < 10.0  # (refused before solving: 40 s then; a bound loose enough for a loaded machine)
 
 
 def test_the_largest_instance_allowed_is_checked_in_about_a_second(tmp_path):
-    """At the limit (178 epochs of 28 quantities), check runs (a loose bound: the machine is shared)."""
+    """At the limit (178 epochs of 28 quantities), check runs (about a second; the bound is loose,
+    as the machine is shared: what it guards against is minutes)."""
     path = tmp_path / "edge.json"
     path.write_text(json.dumps({"instance": big(178), "answers": {"o_C": "0.5"}}))
     t = time.perf_counter()
     result = CliRunner().invoke(cli, ["check", str(path)])
     assert result.exit_code == 1, result.output  # wrong answers, no error
-    assert time.perf_counter() - t < 5.0
+    assert time.perf_counter() - t < 20.0
     path.write_text(json.dumps({"instance": big(179), "answers": {}}))
     assert CliRunner().invoke(cli, ["check", str(path)]).exit_code == 2
 
