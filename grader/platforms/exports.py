@@ -166,7 +166,7 @@ def _gradescope(cells: list[tuple[Person, str]], assignment: str, max_score: flo
         f = p.fields
         first, last = f.get("First Name"), f.get("Last Name")
         if first is None and last is None:
-            first, _, last = p.name.partition(" ")
+            first, last = split_name(p.name)
         sid = f.get("SID", "" if f else p.student)
         email = f.get("Email", p.email)
         rows.append([first or "", last or "", sid, email, score])
@@ -187,7 +187,7 @@ def _moodle(cells: list[tuple[Person, str]], assignment: str, max_score: float,
 
         first, last = cell("first"), cell("last")
         if first is None and last is None:
-            first, _, last = p.name.partition(" ")
+            first, last = split_name(p.name)
         idnumber = cell("idnumber")
         if idnumber is None:
             idnumber = "" if f else p.student
@@ -204,6 +204,16 @@ def _moodle_assignment_column(roster: PlatformRoster | None, assignment: str) ->
     reals = "|".join(re.escape(r) for words in MOODLE_WORDS.values() for r in words["real"])
     pattern = rf"(?:.*[:\s])?{re.escape(assignment)} \((?:{reals})\)"
     return next((h for h in roster.header if re.fullmatch(pattern, h)), None)
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """(first, last) of a full name: ``Last, First`` as Canvas lists students by their sortable
+    name (``GradebookExporter#student_name``), else ``First Last...`` at the first space."""
+    if "," in name:
+        last, _, first = name.partition(",")
+        return first.strip(), last.strip()
+    first, _, last = name.strip().partition(" ")
+    return first, last
 
 
 def _assignment_column(roster: PlatformRoster | None, assignment: str, pattern: str) -> str | None:
