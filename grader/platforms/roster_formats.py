@@ -12,8 +12,10 @@ The rule first:
     Rows that are not students are skipped: the ``Points Possible`` row, the rows with
     neither a name nor an ``ID`` (``Muted``, ``Manual Posting``) and Canvas's ``Student, Test``
     account. The id is the ``SIS User ID`` when every student has one, else Canvas's ``ID``.
-  - *Gradescope* roster export: ``Email``, ``SID`` and ``Role``; only rows whose role is
-    ``Student``. The id is the ``SID`` when every student has one, else the ``Email``.
+  - *Gradescope* roster export: ``Email``, ``SID`` and ``Role`` (or, as some downloads and
+    rosters made for its upload have them, no ``Role`` but the names); with a ``Role`` column
+    only rows whose role is ``Student``. The id is the ``SID`` when every student has one, else
+    the ``Email``.
   - *Moodle* participants or grades export: ``Email address`` with ``First name`` (or
     ``Full name``), in the language of the Moodle that wrote it (:data:`MOODLE_WORDS`: the
     headers are its language pack's strings); when there is a ``Roles`` column, only rows whose
@@ -186,7 +188,8 @@ def detect(header: Sequence[str]) -> str:
     has = {_norm(h) for h in header}
     if {"student", "id"} <= has and has & {"sis user id", "sis login id"}:
         return "canvas"
-    if {"email", "sid", "role"} <= has:
+    if {"email", "sid"} <= has and ("role" in has or (has & {"first name", "full name", "name"}
+                                                      and not has & {"id", "student id"})):
         return "gradescope"
     if moodle_language(header):
         return "moodle"
@@ -235,7 +238,7 @@ def _not_a_student(platform: str, header: Sequence[str], rec: Mapping[str, str])
             return f"Canvas's {label} row" if label else "a row with neither a name nor an ID"
         if name in ("Student, Test", "Test Student"):
             return "Canvas's test student"
-    elif platform == "gradescope":
+    elif platform == "gradescope" and _column(header, ("Role",)):
         role = rec.get(_column(header, ("Role",)) or "", "")
         if role.lower() != "student":
             return f"role {role or '(none)'}, not Student"
