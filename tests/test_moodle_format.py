@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from test_platform_exports import _course
 
 from grader.cli import cli
+from grader.platforms.moodle import numerical
 from grader.platforms.roster_formats import parse_roster
 from grader.roster import read_roster
 
@@ -100,3 +102,60 @@ def test_an_italian_export_and_its_grade_column(runner, tmp_path):
     rows = list(csv.reader(io.StringIO((tmp_path / "g" / "moodle-grades.csv").read_text(encoding="utf-8"))))
     assert rows[0][-1] == "Compito: hw3 (Punteggio)"
     assert [r[2] for r in rows[1:]] == ["s001", "s002", "s003"]
+
+
+# Moodle's Cloze parser, ported (moodle/moodle question/type/multianswer/questiontype.php:
+# ANSWER_ALTERNATIVE_* and ANSWER_REGEX, qtype_multianswer_extract_question): a feedback runs to
+# the first "~" or "}" not after a backslash; it is then html_entity_decode'd, and only "\}" and
+# "\#" are unescaped; the feedback is HTML. (PCRE's lookbehind (?<!\\|&|&amp;) is three here.)
+_FRACTION = r"=|%(-?[0-9]+(?:[.,][0-9]*)?)%"
+_ANSWER = r".+?(?<!\\)(?<!&)(?<!&amp;)(?=[~#}]|$)"
+_FEEDBACK = r".*?(?<!\\)(?=[~}]|$)"
+_ALT = f"({_FRACTION})?({_ANSWER})(#({_FEEDBACK}))?"
+_CLOZE = r"\{([0-9]*):(NUMERICAL|NM):" + f"({_ALT}(?:~{_ALT})*)" + r"\}"
+
+
+def moodle_reads_cloze(text: str) -> list[tuple[str, str]]:
+    """(answer, feedback as the student reads it) of each alternative, as Moodle parses them."""
+    import html
+
+    m = re.search(_CLOZE, text, re.S)
+    assert m, text
+    remaining, found = m.group(3), []
+    while remaining:
+        alt = re.match("~?" + _ALT, remaining, re.S)
+        assert alt and alt.group(0), remaining
+        stored = html.unescape(alt.group(5) or "").replace("\\}", "}").replace("\\#", "#")
+        shown = html.unescape(re.sub(r"<[^>]*>", "", stored))  # the HTML, as text
+        found.append((alt.group(3), shown))
+        remaining = remaining.split(alt.group(0), 1)[1]
+    return found
+
+
+def test_moodle_reads_back_every_feedback_as_written():
+    message = 'sign-flip: a/b ~ {c} #1 "q" \\ o_F -> N & 1 < 2. Right: d_N - o_N'
+    cloze = numerical(0.5, 0.0001, [(0.25, message), (-1.5, "plain")])
+    assert moodle_reads_cloze(cloze) == [("0.5:0.0001", "Right"), ("0.25:0.0001", message),
+                                         ("-1.5:0.0001", "plain")]
+
+
+def test_every_cloze_of_an_exported_bank_reads_back_as_moodle_parses_it(runner, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from grader.rules import MISCONCEPTIONS
+
+    out = tmp_path / "bank.xml"
+    result = runner.invoke(cli, ["export", "moodle", "2-2-1-threshold", "--count", "2", "--secret-file",
+                                 str(tmp_path / "secret"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    texts = [q.findtext("questiontext/text") for q in ET.parse(out).getroot().findall("question")[1:]]
+    written = {f"{m.id}: {m.mistake}. Right: {m.right}" for m in MISCONCEPTIONS.values()}
+    named = 0
+    for text in texts:
+        for cloze in re.findall(r"\{1:NUMERICAL:.*?(?<!\\)\}", text):
+            read = moodle_reads_cloze(cloze)
+            assert read[0][1] == "Right"
+            for _, feedback in read[1:]:
+                assert feedback in written, feedback  # word for word, no stray backslash
+                named += 1
+    assert named > 0
