@@ -144,3 +144,17 @@ def test_canvas_names_are_last_comma_first_in_the_other_platforms_files(runner, 
     for name in ("gradescope-scores.csv", "moodle-grades.csv"):
         rows = list(csv.reader(io.StringIO((out / name).read_text(encoding="utf-8"))))
         assert [r[:2] for r in rows[1:]] == [["Jane", "Doe"], ["Kim", "Lee"], ["Max", "Roe"]], name
+
+
+def test_an_assignment_the_canvas_export_does_not_have_is_said_to_be_new(runner, tmp_path):
+    """With a Canvas roster export that has no "<assignment> (<id>)" column, the bare name makes
+    a new assignment in Canvas (GradebookImporter#parse_assignments: Assignment.new): say so."""
+    data = canvas_export_without_sis_ids().replace(b"hw3 (1234567)", b"Homework 3 (1234567)")
+    roster, key, subs = _course(tmp_path, data)
+    result = runner.invoke(cli, ["grade", str(key), str(subs), "--out", str(tmp_path / "g"), "--jobs", "1",
+                                 "--export", "canvas", "--roster", str(roster)])
+    assert result.exit_code == 0, result.output
+    assert ("The canvas roster export has no column for this assignment: the import makes a new assignment "
+            "for 'hw3' (name the assignment as the platform does to update it)") in result.output
+    read = canvas_reads((tmp_path / "g" / "canvas-import.csv").read_text(encoding="utf-8-sig"))
+    assert read["assignments"] == [("hw3", None)]

@@ -63,6 +63,7 @@ class Export:
     written: int  # rows with a score
     blank: tuple[str, ...]  # students given no grade (missing, error, not in the key)
     left_out: tuple[str, ...]  # students graded but not on the platform's roster
+    column: str = ""  # the grade column, when the platform's roster export has none for it (new)
 
     def note(self, path: str) -> str:
         parts = [f"{self.written} score{'' if self.written == 1 else 's'}"]
@@ -71,6 +72,10 @@ class Export:
         text = f"Export ({self.platform}): {path}  [{'; '.join(parts)}]"
         if self.left_out:
             text += (f"\nNot in the {self.platform} export (not on its roster): {', '.join(self.left_out)}")
+        if self.column:
+            text += (f"\nThe {self.platform} roster export has no column for this assignment: the import "
+                     + ("makes a new assignment" if self.platform == "canvas" else "needs its grade item")
+                     + f" for {self.column!r} (name the assignment as the platform does to update it)")
         return text
 
 
@@ -143,7 +148,10 @@ def build(platform: str, rows: Sequence[Row], key: Any, roster: PlatformRoster |
     left = [s for s in left_out if s in by_student and by_student[s].status != "missing"]
     writer = {"canvas": _canvas, "gradescope": _gradescope, "moodle": _moodle}[platform]
     text = writer(cells, key.assignment, max_score, roster)
-    return Export(platform, text, len(cells) - len(blank), tuple(blank), tuple(left))
+    column = next(csv.reader([text.lstrip("\ufeff").split("\n", 1)[0]]))[-1]  # the grade column
+    new = (roster is not None and roster.platform == platform and platform in ("canvas", "moodle")
+           and column not in roster.header)
+    return Export(platform, text, len(cells) - len(blank), tuple(blank), tuple(left), column if new else "")
 
 
 def _canvas(cells: list[tuple[Person, str]], assignment: str, max_score: float,
