@@ -17,6 +17,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import pytest
 from gradescope_layout import course
 
 from grader.cli import cli
@@ -92,3 +93,19 @@ def test_with_no_python_3_11_to_be_had_setup_says_what_to_do(runner, tmp_path):
     assert "Choose a base image with Python 3.11 or newer" in done.stderr
     assert not (setup.parent.parent / "backprop-venv").exists()
     assert "apt-get install -y -q python3.11 python3.11-venv" in (tmp_path / "log").read_text()
+
+
+def test_a_numeric_sid_matches_a_roster_id_with_leading_zeros():
+    """submission_metadata.json's users (autograder_samples docs/submission_metadata.md: email,
+    id, name; real files also carry "sid", which tools read as a number, e.g. a pydantic
+    ``sid: int``): an SID 12345 is the roster's "0012345"."""
+    from types import SimpleNamespace
+
+    from grader.platforms.autograder import Refused, find_student
+
+    key = SimpleNamespace(students={"0012345": SimpleNamespace(email=""), "s2": SimpleNamespace(email="b@x")})
+    assert find_student([{"email": "a@x", "id": 7, "name": "A", "sid": 12345}], key) == "0012345"
+    assert find_student([{"email": "B@X", "id": 8, "name": "B"}], key) == "s2"
+    with pytest.raises(Refused) as err:  # another number is another student
+        find_student([{"email": "c@x", "id": 9, "name": "C", "sid": 123450}], key)
+    assert err.value.kind == "unknown"
