@@ -114,6 +114,8 @@ def test_numbers_have_no_exponent(x, text):
 
 
 def test_feedback_is_escaped():
-    assert cloze_escape('a}b#c~d/e"f\\g{') == 'a\\}b\\#c\\~d\\/e\\"f\\\\g\\{'
+    """Moodle's Cloze parser unescapes only "\\}" and "\\#" after html_entity_decode: the rest as
+    entities (read back by Moodle's own parser, ported, in test_moodle_format.py)."""
+    assert cloze_escape('a}b#c~d/e"f\\g{ & <') == 'a&#125;b#c&#126;d/e"f&#92;g{ &amp;amp; &amp;lt;'
     weight, answers = parse_cloze(numerical(0.5, 0.0001, [(0.25, "a/b ~ {c}")]))
     assert answers[1]["feedback"] == cloze_escape("a/b ~ {c}")

@@ -117,3 +117,19 @@ def test_generate_from_a_canvas_export(runner, tmp_path):
                                  "--out", str(out), "--secret-file", str(tmp_path / "secret")])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (out / "handouts").glob("*.toml")) == ["s001.toml", "s002.toml"]
+
+
+def test_a_gradescope_roster_without_a_role_column_falls_back_to_email():
+    """Rosters as Gradescope's roster page takes and gives them without a Role column ("First
+    Name, Last Name, Email, SID, Section", as third-party tools read the download: e.g.
+    RJHannaUMich/GSI_Tools gradescope-roster-fixer.py, edubag's GradescopeRoster): a student
+    without an SID is still a student, matched by email, not an error."""
+    text = ("First Name,Last Name,Email,SID,Section\n"
+            "Jane,Doe,jane@mit.edu,s001,R01\nKim,Lee,kim@mit.edu,,R02\n")
+    roster = parse_roster(text.encode(), "gradescope.csv")
+    assert (roster.platform, roster.id_column, roster.skipped) == ("gradescope", "Email", ())
+    assert [(s.id, s.name) for s in roster.students] == [("jane@mit.edu", "Jane Doe"),
+                                                         ("kim@mit.edu", "Kim Lee")]
+    # a plain roster with its own id column stays a plain roster
+    plain = parse_roster(b"id,name,email,SID\nx1,Ann,ann@x,9\n", "r.csv")
+    assert (plain.platform, plain.id_column) == ("csv", "id")

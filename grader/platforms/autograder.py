@@ -9,7 +9,8 @@ Gradescope's layout under ROOT (``/autograder``; ``run_autograder`` takes anothe
 The rule first:
 
 - **Who**: the first user of ``submission_metadata.json`` whose email or SID is a student of
-  the key (the key's id, or the email the roster gave). The file's name says nothing.
+  the key (the key's id, or the email the roster gave; an SID of digits also without its
+  leading zeros, as a JSON number loses them). The file's name says nothing.
 - **What**: the one ``.ipynb`` or ``.toml`` file of the submission (hidden files and
   ``__MACOSX`` ignored), graded as the batch grades it (statically, or with ``--execute`` if the
   autograder was built so), always against the key's problem for that student.
@@ -86,6 +87,8 @@ def find_student(users: Any, key: Any) -> str:
         raise Refused("unknown", "The submission names no Gradescope user; tell your instructor.")
     by_email = {e.email.casefold(): sid for sid, e in key.students.items() if e.email}
     by_id = {sid.casefold(): sid for sid in key.students}
+    # an SID may come as a JSON number (its leading zeros lost): digits match without them
+    by_number = {sid.lstrip("0"): sid for sid in key.students if sid.isdigit()}
     for user in users:
         if not isinstance(user, dict):
             continue
@@ -93,6 +96,8 @@ def find_student(users: Any, key: Any) -> str:
             value = str(user.get(field) or "").strip().casefold()
             if value and (value in by_id or value in by_email):
                 return by_id.get(value) or by_email[value]
+            if field == "sid" and value.isdigit() and value.lstrip("0") in by_number:
+                return by_number[value.lstrip("0")]
     who = ", ".join(f"{u.get('email') or '?'} (SID {u.get('sid') or 'none'})"
                     for u in users if isinstance(u, dict))
     raise Refused("unknown", f"Your Gradescope account, {who}, is not on this assignment's roster, so "

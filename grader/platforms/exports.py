@@ -21,8 +21,10 @@ The rule first:
   - *Gradescope* (Assignment > Upload scores): ``First Name, Last Name, SID, Email, Total Score``,
     matched on Email or SID.
   - *Moodle* (Grades > Import > CSV file): ``First name, Last name, ID number, Email address``
-    and ``Assignment: <name> (Real)`` in points; map "Identify user by" to Email address (or
-    ID number) and the grade column to the assignment's grade item.
+    and ``Assignment: <name> (Real)`` in points (the roster export's own column of the
+    assignment, in its language, when it has one); map "Identify user by" to Email address (or
+    ID number) and the grade column to the assignment's grade item. Moodle reads ``-`` as no
+    grade (``grade/import/csv/classes/load_data.php``).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from typing import Any
 
 from ..batch.rows import Row
 from ..errors import BackpropError
-from .roster_formats import PlatformRoster, RosterEntry
+from .roster_formats import MOODLE_WORDS, PlatformRoster, RosterEntry, moodle_column
 
 PLATFORMS = ("canvas", "gradescope", "moodle")
 DEFAULT_NAMES = {"canvas": "canvas-import.csv", "gradescope": "gradescope-scores.csv",
@@ -61,6 +63,7 @@ class Export:
     written: int  # rows with a score
     blank: tuple[str, ...]  # students given no grade (missing, error, not in the key)
     left_out: tuple[str, ...]  # students graded but not on the platform's roster
+    column: str = ""  # the grade column, when the platform's roster export has none for it (new)
 
     def note(self, path: str) -> str:
         parts = [f"{self.written} score{'' if self.written == 1 else 's'}"]
@@ -69,6 +72,10 @@ class Export:
         text = f"Export ({self.platform}): {path}  [{'; '.join(parts)}]"
         if self.left_out:
             text += (f"\nNot in the {self.platform} export (not on its roster): {', '.join(self.left_out)}")
+        if self.column:
+            text += (f"\nThe {self.platform} roster export has no column for this assignment: the import "
+                     + ("makes a new assignment" if self.platform == "canvas" else "needs its grade item")
+                     + f" for {self.column!r} (name the assignment as the platform does to update it)")
         return text
 
 
@@ -141,7 +148,10 @@ def build(platform: str, rows: Sequence[Row], key: Any, roster: PlatformRoster |
     left = [s for s in left_out if s in by_student and by_student[s].status != "missing"]
     writer = {"canvas": _canvas, "gradescope": _gradescope, "moodle": _moodle}[platform]
     text = writer(cells, key.assignment, max_score, roster)
-    return Export(platform, text, len(cells) - len(blank), tuple(blank), tuple(left))
+    column = next(csv.reader([text.lstrip("\ufeff").split("\n", 1)[0]]))[-1]  # the grade column
+    new = (roster is not None and roster.platform == platform and platform in ("canvas", "moodle")
+           and column not in roster.header)
+    return Export(platform, text, len(cells) - len(blank), tuple(blank), tuple(left), column if new else "")
 
 
 def _canvas(cells: list[tuple[Person, str]], assignment: str, max_score: float,
@@ -164,7 +174,7 @@ def _gradescope(cells: list[tuple[Person, str]], assignment: str, max_score: flo
         f = p.fields
         first, last = f.get("First Name"), f.get("Last Name")
         if first is None and last is None:
-            first, _, last = p.name.partition(" ")
+            first, last = split_name(p.name)
         sid = f.get("SID", "" if f else p.student)
         email = f.get("Email", p.email)
         rows.append([first or "", last or "", sid, email, score])
@@ -173,17 +183,45 @@ def _gradescope(cells: list[tuple[Person, str]], assignment: str, max_score: flo
 
 def _moodle(cells: list[tuple[Person, str]], assignment: str, max_score: float,
             roster: PlatformRoster | None) -> str:
-    column = (_assignment_column(roster, assignment, r"Assignment: (?P<name>.*) \(Real\)")
-              or f"Assignment: {assignment} (Real)")
+    column = _moodle_assignment_column(roster, assignment) or f"Assignment: {assignment} (Real)"
     rows = [["First name", "Last name", "ID number", "Email address", column]]
+    header = roster.header if roster is not None else ()
     for p, score in cells:
         f = p.fields
-        first, last = f.get("First name"), f.get("Last name", f.get("Surname"))
+
+        def cell(word: str, f=f) -> str | None:  # the roster's cell, in the language it was exported in
+            name = moodle_column(header, word) if f else None
+            return f.get(name) if name else None
+
+        first, last = cell("first"), cell("last")
         if first is None and last is None:
-            first, _, last = p.name.partition(" ")
-        idnumber = f.get("ID number", "" if f else p.student)
-        rows.append([first or "", last or "", idnumber, f.get("Email address", p.email), score])
+            first, last = split_name(p.name)
+        idnumber = cell("idnumber")
+        if idnumber is None:
+            idnumber = "" if f else p.student
+        rows.append([first or "", last or "", idnumber, cell("email") or p.email, score])
     return _csv(rows)
+
+
+def _moodle_assignment_column(roster: PlatformRoster | None, assignment: str) -> str | None:
+    """The Moodle export's column of this assignment: ``<module><separator><name> (<Real>)``
+    (``Assignment: hw3 (Real)``, ``Aufgabe: hw3 (Punkte)``, ``Devoir hw3 (Brut)``), in the
+    export's language."""
+    if roster is None:
+        return None
+    reals = "|".join(re.escape(r) for words in MOODLE_WORDS.values() for r in words["real"])
+    pattern = rf"(?:.*[:\s])?{re.escape(assignment)} \((?:{reals})\)"
+    return next((h for h in roster.header if re.fullmatch(pattern, h)), None)
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """(first, last) of a full name: ``Last, First`` as Canvas lists students by their sortable
+    name (``GradebookExporter#student_name``), else ``First Last...`` at the first space."""
+    if "," in name:
+        last, _, first = name.partition(",")
+        return first.strip(), last.strip()
+    first, _, last = name.strip().partition(" ")
+    return first, last
 
 
 def _assignment_column(roster: PlatformRoster | None, assignment: str, pattern: str) -> str | None:

@@ -74,8 +74,8 @@ def build_autograder(key_path: str, out: str, settings: Settings, *, wheel: str 
             _add(z, CONFIG, (json.dumps(config, indent=1) + "\n").encode(), 0o644)
         write_atomic(out, buf.getvalue(), private=True)
     return (f"Wrote {out}: setup.sh, run_autograder, {wheel_path.name}, the key of {len(key.students)} "
-            f"students ({key.assignment}).\nUpload it as the autograder with the Ubuntu 24.04 base image "
-            "(Python 3.11 or newer). It holds the key: keep it private.")
+            f"students ({key.assignment}).\nUpload it as the autograder (an Ubuntu base image: on 22.04, "
+            "Gradescope's default, setup.sh installs Python 3.11). It holds the key: keep it private.")
 
 
 def _add(z: zipfile.ZipFile, name: str, data: bytes, mode: int) -> None:

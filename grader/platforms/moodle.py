@@ -25,8 +25,11 @@ from decimal import Decimal
 from .. import __version__
 from ..errors import BackpropError
 
-#: characters Cloze reads as syntax inside a sub-question's feedback: escaped with a backslash
-CLOZE_SPECIAL = "\\}#~/\"{"
+#: what may not stand as itself in a Cloze feedback, as HTML entities: Moodle's parser ends a
+#: feedback at the first "~" or "}" not after a backslash, then html_entity_decode's it and
+#: unescapes only "\}" and "\#" (question/type/multianswer/questiontype.php), so a backslash
+#: escape would stay visible for any other character; an entity is decoded to the character
+CLOZE_ENTITIES = {"~": "&#126;", "}": "&#125;", "\\": "&#92;"}
 
 
 def cloze_number(x: float) -> str:
@@ -36,7 +39,11 @@ def cloze_number(x: float) -> str:
 
 
 def cloze_escape(text: str) -> str:
-    return "".join("\\" + c if c in CLOZE_SPECIAL else c for c in text)
+    """Plain ``text`` as a Cloze feedback that Moodle shows as written: HTML-escaped (the
+    feedback is HTML), then made to survive the parser's ``html_entity_decode``: every ``&``
+    once more as ``&amp;``, and ``~``, ``}``, ``\\`` as entities."""
+    escaped = html.escape(text, quote=False).replace("&", "&amp;")
+    return "".join(CLOZE_ENTITIES.get(c, c) for c in escaped)
 
 
 def numerical(value: float, tolerance: float, wrong: Sequence[tuple[float, str]] = ()) -> str:

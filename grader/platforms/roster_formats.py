@@ -12,11 +12,15 @@ The rule first:
     Rows that are not students are skipped: the ``Points Possible`` row, the rows with
     neither a name nor an ``ID`` (``Muted``, ``Manual Posting``) and Canvas's ``Student, Test``
     account. The id is the ``SIS User ID`` when every student has one, else Canvas's ``ID``.
-  - *Gradescope* roster export: ``Email``, ``SID`` and ``Role``; only rows whose role is
-    ``Student``. The id is the ``SID`` when every student has one, else the ``Email``.
-  - *Moodle* participants or grades export: ``Email address`` with ``First name``; when there
-    is a ``Roles`` column, only rows whose roles include ``Student``. The id is the
-    ``ID number`` when every student has one, else the ``Email address``.
+  - *Gradescope* roster export: ``Email``, ``SID`` and ``Role`` (or, as some downloads and
+    rosters made for its upload have them, no ``Role`` but the names); with a ``Role`` column
+    only rows whose role is ``Student``. The id is the ``SID`` when every student has one, else
+    the ``Email``.
+  - *Moodle* participants or grades export: ``Email address`` with ``First name`` (or
+    ``Full name``), in the language of the Moodle that wrote it (:data:`MOODLE_WORDS`: the
+    headers are its language pack's strings); when there is a ``Roles`` column, only rows whose
+    roles include the student role's name. The id is the ``ID number`` when every student has
+    one, else the ``Email address``.
   - anything else is a plain roster: the first of ``id``, ``student_id``, ``Student ID``,
     ``SID``, ``SIS User ID`` (header names compared without case, ``_`` read as a space).
 
@@ -41,6 +45,39 @@ NAME_COLUMNS = ("name", "Student", "Full name", "Name")
 EMAIL_COLUMNS = ("email", "Email address", "E-mail")
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]*\Z")
 DELIMITERS = (",", ";", "\t")
+
+#: Moodle writes its column headers in the user's language: the strings of Moodle's language
+#: packs (lang/<code>/moodle.php: firstname, lastname, fullname, idnumber, email, roles,
+#: defaultcoursestudent; grades.php: real, the "(Real)" of a grade column), as read from
+#: github.com/projectestac/moodle-langpacks (copies of the AMOS packs), for English, German,
+#: French, Spanish, Italian, Portuguese, Dutch and Catalan.
+MOODLE_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "en": {"first": ("First name",), "last": ("Last name", "Surname"), "full": ("Full name",),
+           "idnumber": ("ID number",), "email": ("Email address",), "roles": ("Roles",),
+           "student": ("Student",), "real": ("Real",)},
+    "de": {"first": ("Vorname",), "last": ("Nachname",), "full": ("Vollständiger Name",),
+           "idnumber": ("ID-Nummer",), "email": ("E-Mail-Adresse",), "roles": ("Rollen",),
+           "student": ("Teilnehmer/in", "Student"), "real": ("Punkte",)},
+    "fr": {"first": ("Prénom",), "last": ("Nom de famille",), "full": ("Nom complet",),
+           "idnumber": ("Numéro d’identification", "Numéro d'identification"),
+           "email": ("Adresse de courriel",), "roles": ("Rôles",), "student": ("Étudiant",),
+           "real": ("Brut",)},
+    "es": {"first": ("Nombre",), "last": ("Apellido(s)",), "full": ("Nombre completo",),
+           "idnumber": ("Número de ID",), "email": ("Dirección de correo",), "roles": ("Roles",),
+           "student": ("Estudiante",), "real": ("Real",)},
+    "it": {"first": ("Nome",), "last": ("Cognome",), "full": (),  # (its full name is "Nome" too)
+           "idnumber": ("Codice identificativo",), "email": ("Indirizzo email",), "roles": ("Ruoli",),
+           "student": ("Studente",), "real": ("Punteggio",)},
+    "pt": {"first": ("Nome",), "last": ("Apelido",), "full": ("Nome completo",),
+           "idnumber": ("Número de identificação (ID)",), "email": ("E-mail",),
+           "roles": ("Papéis atribuídos", "Papéis"), "student": ("Aluno", "Estudante"), "real": ("Real",)},
+    "nl": {"first": ("Voornaam",), "last": ("Achternaam",), "full": ("Volledige naam",),
+           "idnumber": ("Nummer (ID)",), "email": ("E-mailadres",), "roles": ("Rollen",),
+           "student": ("Leerling", "Student"), "real": ("Reëel",)},
+    "ca": {"first": ("Nom",), "last": ("Cognoms",), "full": ("Nom complet",),
+           "idnumber": ("Número ID",), "email": ("Adreça electrònica",), "roles": ("Rols",),
+           "student": ("Estudiant",), "real": ("Real",)},
+}
 
 
 @dataclass(frozen=True)
@@ -122,7 +159,7 @@ def parse_roster(data: bytes, path: str) -> PlatformRoster:
     kept, skipped = _students_only(platform, header, records)
     id_column = _id_column(platform, header, kept, path)
     name_of = _namer(header)
-    email_column = _column(header, EMAIL_COLUMNS + ("Email",))
+    email_column = moodle_column(header, "email") or _column(header, EMAIL_COLUMNS + ("Email",))
     entries: list[RosterEntry] = []
     seen: dict[str, int] = {}
     for line, rec in kept:
@@ -151,11 +188,31 @@ def detect(header: Sequence[str]) -> str:
     has = {_norm(h) for h in header}
     if {"student", "id"} <= has and has & {"sis user id", "sis login id"}:
         return "canvas"
-    if {"email", "sid", "role"} <= has:
+    if {"email", "sid"} <= has and ("role" in has or (has & {"first name", "full name", "name"}
+                                                      and not has & {"id", "student id"})):
         return "gradescope"
-    if {"email address", "first name"} <= has:
+    if moodle_language(header):
         return "moodle"
     return "csv"
+
+
+def moodle_language(header: Sequence[str]) -> str | None:
+    """The language of a Moodle export's header row: the first whose email column and first
+    (or full) name column it has; None for a file Moodle did not write."""
+    has = {_norm(h) for h in header}
+    for code, words in MOODLE_WORDS.items():
+        emails = {_norm(w) for w in words["email"]}
+        names = {_norm(w) for w in words["first"] + words["full"]}
+        if has & emails and has & names:
+            return code
+    return None
+
+
+def moodle_column(header: Sequence[str], word: str) -> str | None:
+    """The header's spelling of Moodle's column ``word`` (``first``, ``idnumber``, ...), in the
+    export's language."""
+    code = moodle_language(header)
+    return _column(header, MOODLE_WORDS[code][word]) if code else None
 
 
 def _students_only(platform: str, header: Sequence[str], records: list[tuple[int, dict[str, str]]]
@@ -181,29 +238,34 @@ def _not_a_student(platform: str, header: Sequence[str], rec: Mapping[str, str])
             return f"Canvas's {label} row" if label else "a row with neither a name nor an ID"
         if name in ("Student, Test", "Test Student"):
             return "Canvas's test student"
-    elif platform == "gradescope":
+    elif platform == "gradescope" and _column(header, ("Role",)):
         role = rec.get(_column(header, ("Role",)) or "", "")
         if role.lower() != "student":
             return f"role {role or '(none)'}, not Student"
     elif platform == "moodle":
-        roles_column = _column(header, ("Roles", "Role"))
-        if roles_column and "student" not in rec.get(roles_column, "").lower():
-            return f"roles {rec.get(roles_column) or '(none)'}, not Student"
+        code = moodle_language(header) or "en"
+        roles_column = _column(header, MOODLE_WORDS[code]["roles"] + ("Roles", "Role"))
+        names = MOODLE_WORDS[code]["student"]
+        roles = rec.get(roles_column or "", "").casefold()
+        if roles_column and not any(n.casefold() in roles for n in names):
+            return f"roles {rec.get(roles_column) or '(none)'}, not {names[0]}"
     return ""
 
 
-_PREFERRED = {"canvas": ("SIS User ID", "ID"), "gradescope": ("SID", "Email"),
-              "moodle": ("ID number", "Email address")}
+_PREFERRED = {"canvas": ("SIS User ID", "ID"), "gradescope": ("SID", "Email")}
 
 
 def _id_column(platform: str, header: Sequence[str], kept: list[tuple[int, dict[str, str]]],
                path: str) -> str:
-    if platform in _PREFERRED:
+    first = fallback = None
+    if platform == "moodle":
+        first, fallback = moodle_column(header, "idnumber"), moodle_column(header, "email")
+    elif platform in _PREFERRED:
         first, fallback = (_column(header, (c,)) for c in _PREFERRED[platform])
-        if first and all(rec.get(first) for _, rec in kept):
-            return first
-        if fallback:
-            return fallback
+    if first and all(rec.get(first) for _, rec in kept):
+        return first
+    if fallback:
+        return fallback
     column = _column(header, PLAIN_ID_COLUMNS)
     if column is None:
         raise BackpropError(
@@ -215,9 +277,9 @@ def _id_column(platform: str, header: Sequence[str], kept: list[tuple[int, dict[
 
 
 def _namer(header: Sequence[str]):
-    full = _column(header, NAME_COLUMNS)
-    first = _column(header, ("First Name",))
-    last = _column(header, ("Last Name", "Surname"))
+    full = _column(header, NAME_COLUMNS) or moodle_column(header, "full")
+    first = moodle_column(header, "first") or _column(header, ("First Name",))
+    last = moodle_column(header, "last") or _column(header, ("Last Name", "Surname"))
 
     def name(rec: Mapping[str, str]) -> str:
         if full:
