@@ -58,7 +58,8 @@ def test_canvas_round_trip(runner, tmp_path):
     result = runner.invoke(cli, ["grade", str(key), str(subs), "--out", str(out), "--jobs", "1",
                                  "--export", "canvas", "--roster", str(roster)])
     assert result.exit_code == 0, result.output
-    assert f"Export (canvas): {out}/canvas-import.csv  [2 scores; no grade for 1 (s003)]" in result.output
+    assert (f"Export (canvas): {out}/canvas-import.csv  [2 scores; no grade for 1 (s003): left out, so "
+            "Canvas keeps any grade it has]") in result.output
     data = (out / "canvas-import.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")  # as Canvas writes its own
     rows = _rows(data.decode("utf-8-sig"))
@@ -71,7 +72,9 @@ def test_canvas_round_trip(runner, tmp_path):
         assert (student, cid, login) == canvas[sis]  # every id copied from the roster export
         assert section == "6.034 Section 1"
         scores[sis] = score
-    assert scores == {"s001": "28", "s002": "27", "s003": ""}  # nothing submitted: no grade, not 0
+    # nothing submitted: no grade, not 0; no row at all, as Canvas would post an empty cell as a
+    # blank grade over one entered by hand
+    assert scores == {"s001": "28", "s002": "27"}
     gradebook = _rows((out / "gradebook.csv").read_text())
     assert [r[3] for r in gradebook[1:]] == ["graded", "graded", "missing", "unknown"]
 
@@ -118,9 +121,10 @@ def test_export_without_a_roster_uses_the_key(tmp_path):
     rows = (GradedRow("s1", "tampered", 9.5, 11.0, ()), ErrorRow("s2", 11.0, "cut off", "s2.ipynb"),
             GradedRow("zed", "unknown", 0.0, 0.0, ()))
     canvas = build("canvas", rows, key, None)
-    assert _rows(canvas.text.lstrip("\ufeff"))[2:] == [["Ann Smith", "", "s1", "", "", "9.5"],
-                                                       ["Bo Li", "", "s2", "", "", ""]]
+    # (no row for s2, who has no grade: an empty cell would clear the grade Canvas has)
+    assert _rows(canvas.text.lstrip("\ufeff"))[2:] == [["Ann Smith", "", "s1", "", "", "9.5"]]
     assert canvas.blank == ("s2",)
+    assert "no grade for 1 (s2): left out, so Canvas keeps any grade it has" in canvas.note("c.csv")
     gs = build("gradescope", rows, key, None)
     assert _rows(gs.text)[1:] == [["Ann", "Smith", "s1", "ann@x.org", "9.5"],
                                   ["Bo", "Li", "s2", "bo@x.org", ""]]

@@ -10,8 +10,11 @@ The rule first:
   ``mismatch``, ``copy``: the same score as ``gradebook.csv``). A student with no submission
   (``missing``), or whose file could not be graded (``error``), gets what the platform reads as
   no grade (an empty cell; ``-`` for Moodle), so that nothing is silently recorded as 0; with
-  ``missing_zero`` they get 0. Rows of files that name nobody on the roster (``unknown``) are
-  not written.
+  ``missing_zero`` they get 0. Canvas's file leaves such a student's row out instead: Canvas
+  posts an empty cell as a blank grade, which would clear a grade entered there by hand
+  (canvas-lms ``ui/features/gradebook_uploads/jquery/process_gradebook_upload.js``), and a
+  student without a row keeps what Canvas has. Rows of files that name nobody on the roster
+  (``unknown``) are not written.
 - **Format**, each as the platform documents its import:
 
   - *Canvas* (Grades > Import): ``Student, ID, SIS User ID, SIS Login ID, Section`` and the
@@ -68,7 +71,8 @@ class Export:
     def note(self, path: str) -> str:
         parts = [f"{self.written} score{'' if self.written == 1 else 's'}"]
         if self.blank:
-            parts.append(f"no grade for {len(self.blank)} ({', '.join(self.blank)})")
+            kept = ": left out, so Canvas keeps any grade it has" if self.platform == "canvas" else ""
+            parts.append(f"no grade for {len(self.blank)} ({', '.join(self.blank)}){kept}")
         text = f"Export ({self.platform}): {path}  [{'; '.join(parts)}]"
         if self.left_out:
             text += (f"\nNot in the {self.platform} export (not on its roster): {', '.join(self.left_out)}")
@@ -160,6 +164,8 @@ def _canvas(cells: list[tuple[Person, str]], assignment: str, max_score: float,
     rows = [["Student", "ID", "SIS User ID", "SIS Login ID", "Section", column],
             ["    Points Possible", "", "", "", "", _num(max_score)]]
     for p, score in cells:
+        if score == "":  # no grade: no row (an empty cell would clear the grade Canvas has)
+            continue
         f = p.fields
         sis = f.get("SIS User ID", "") if f else p.student
         rows.append([f.get("Student", p.name), f.get("ID", ""), sis, f.get("SIS Login ID", ""),
