@@ -29,14 +29,18 @@ EVIL_ANSWER = '"![p](https://evil.example/t.png) <img src=https://evil.example/i
 LIVE = re.compile(r"(?<!\\)\[[^\]\n]*(?<!\\)\]\(|(?<!\\)<(img|script|a |b>)", re.I)
 
 
-@pytest.mark.parametrize("text", ["=cmd|' /C calc'!A0", "+1+2", "-2+3", "@SUM(A1)", "\t=1", "\r=1"],
-                         ids=["equals", "plus", "minus", "at", "tab", "cr"])
-def test_gradebook_cell_that_a_spreadsheet_would_run_is_text(text):
-    """Is a student id that Excel would read as a formula written so that it stays text?"""
+@pytest.mark.parametrize(("text", "cell"), [
+    ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"), ("+1+2", "'+1+2"), ("-2+3", "'-2+3"),
+    ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\t=1"),
+    ("\r=1", "\\x0d=1"),  # (a bare CR, not quoted by csv with lineterminator \n, would end the line)
+    ("a\rstudent05", "a\\x0dstudent05"), ("student01", "student01"),
+], ids=["equals", "plus", "minus", "at", "tab", "cr", "cr-inside", "plain"])
+def test_gradebook_cell_that_a_spreadsheet_would_run_is_text(text, cell):
+    """Is a student id that Excel would read as a formula, or that would split its line, written
+    so that it stays text on its own row?"""
     out = gradebook_csv([ErrorRow(text, 28.0, "x", "f")], ["p_A"])
-    cell = next(csv.DictReader(io.StringIO(out, newline="")))["student"]
-    assert cell == "'" + text
-    assert gradebook_csv([ErrorRow("student01", 28.0, "x", "f")], ["p_A"]).splitlines()[1].startswith("student01,")
+    rows = list(csv.DictReader(io.StringIO(out, newline="")))
+    assert [r["student"] for r in rows] == [cell]
 
 
 def test_inline_markdown_is_inert():
