@@ -19,14 +19,14 @@ import pytest
 
 from grader.batch.outputs import gradebook_csv
 from grader.batch.rows import ErrorRow
-from grader.cli import main
+from grader.cli import cli
 from grader.render.inert import md_inline, printable
 from tests.courses import course, right
 
 ROOT = Path(__file__).resolve().parent.parent
 EVIL_ANSWER = '"![p](https://evil.example/t.png) <img src=https://evil.example/i.png> [regrade](https://phish.example)"'
-#: markup that a Markdown renderer turns into a link, an image or HTML
-LIVE = re.compile(r"(?<!\\)\[[^\]\n]*(?<!\\)\]\(|(?<!\\)<(img|script|a |b>)", re.I)
+#: markup that a Markdown renderer turns into a link or an image to the student's address, or HTML
+LIVE = re.compile(r"(?<!\\)\[[^\]\n]*(?<!\\)\]\((?!feedback/)(https?:|[^)\n]*(evil|phish))|(?<!\\)<(img|script|a |b>)", re.I)
 
 
 @pytest.mark.parametrize(("text", "cell"), [
@@ -59,8 +59,11 @@ def test_printable_escapes_control_characters():
 @pytest.fixture
 def hostile_batch(tmp_path):
     key, subs, variants = course(tmp_path, 3)
-    nb = right(variants["student01"])
-    (subs / "student01.ipynb").write_text(nb.replace("p_A = ", f"p_A = {EVIL_ANSWER} #", 1))
+    nb = json.loads(right(variants["student01"]))
+    for cell in nb["cells"]:
+        src = "".join(cell["source"])
+        cell["source"] = re.sub(r"^p_A = ", f"p_A = {EVIL_ANSWER} # ", src, count=1, flags=re.M)
+    (subs / "student01.ipynb").write_text(json.dumps(nb))
     meta = json.loads(right(variants["student02"]))
     meta["metadata"]["backprop"]["student"] = "student03 ![m](https://evil.example/m.png) <b>x</b>"
     (subs / "student02.ipynb").write_text(json.dumps(meta))
@@ -74,7 +77,7 @@ def test_hostile_names_and_answers_stay_text(runner, hostile_batch):
     """Do a batch's gradebook, summary.md, feedback and printed summary show the hostile text as
     text only?"""
     key, subs, out = hostile_batch
-    result = runner.invoke(main, ["grade", str(key), str(subs), "--out", str(out)])
+    result = runner.invoke(cli, ["grade", str(key), str(subs), "--out", str(out)])
     assert result.exit_code in (0, 1), result.output
     assert "\x1b" not in result.output and "\x07" not in result.output
     with open(out / "gradebook.csv", newline="") as fh:

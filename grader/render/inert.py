@@ -10,6 +10,7 @@ as text, never run as something else:
   are written as their escapes (``\\x1b``); new lines and tabs stay;
 - :func:`md_inline`: the same, on one line, with the characters that open a link, an image, HTML,
   a code span, a table cell or maths backslash-escaped (rendered, the text reads as written);
+- :func:`md_code`: the same as a code span (a file's name in the feedback);
 - :func:`spreadsheet_text`: a cell that a spreadsheet would read as a formula (``=``, ``+``,
   ``-``, ``@``, a tab or a carriage return first) gets a ``'`` in front, as OWASP advises.
 """
@@ -17,14 +18,16 @@ as text, never run as something else:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
-__all__ = ["md_inline", "printable", "spreadsheet_text"]
+__all__ = ["md_code", "md_inline", "md_inline_all", "printable", "spreadsheet_text"]
 
 #: C0 controls but tab and new line, DEL, C1 controls, and the bidirectional embeddings,
 #: overrides and isolates
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAK = re.compile("[\t\n]")
-_MARKUP = re.compile(r"([\\`\[\]<>|$])")
+_MARKUP = re.compile(r"([\\`\[\]<|$])")
+_UNSAFE = re.compile(r"[\\`\[\]<|$\t\n\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # (any of the above)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -41,6 +44,23 @@ def printable(text: str) -> str:
 def md_inline(text: str) -> str:
     """``text`` as inline Markdown that renders as the text itself: one line, no markup."""
     return _MARKUP.sub(r"\\\1", _LINE_BREAK.sub(" ", printable(text)))
+
+
+def md_inline_all(texts: Sequence[str]) -> list[str]:
+    """:func:`md_inline` of each of ``texts`` (the answers of a report: looked at once, and in the
+    usual case of nothing to escape given back as they are)."""
+    if not _UNSAFE.search("".join(texts)):
+        return list(texts)
+    return [md_inline(t) for t in texts]
+
+
+def md_code(text: str) -> str:
+    """``text`` as a Markdown code span (its fence longer than any run of backticks in it, so that
+    none ends it early), on one line, control characters escaped."""
+    text = _LINE_BREAK.sub(" ", printable(text))
+    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def spreadsheet_text(text: str) -> str:
