@@ -26,7 +26,8 @@ from tests.courses import course, right
 ROOT = Path(__file__).resolve().parent.parent
 EVIL_ANSWER = '"![p](https://evil.example/t.png) <img src=https://evil.example/i.png> [regrade](https://phish.example)"'
 #: markup that a Markdown renderer turns into a link or an image to the student's address, or HTML
-LIVE = re.compile(r"(?<!\\)\[[^\]\n]*(?<!\\)\]\((?!feedback/)(https?:|[^)\n]*(evil|phish))|(?<!\\)<(img|script|a |b>)", re.I)
+LIVE = re.compile(r"(?<!\\)\[[^\]\n]*(?<!\\)\]\((?!feedback/)(https?:|[^)\n]*(evil|phish))"
+                  r"|(?<!\\)<(img|script|a |b>)", re.I)
 
 
 @pytest.mark.parametrize(("text", "cell"), [

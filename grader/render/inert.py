@@ -27,7 +27,8 @@ __all__ = ["md_code", "md_inline", "md_inline_all", "printable", "spreadsheet_te
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAK = re.compile("[\t\n]")
 _MARKUP = re.compile(r"([\\`\[\]<|$])")
-_UNSAFE = re.compile(r"[\\`\[\]<|$\t\n\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # (any of the above)
+#: any character that the three above change
+_UNSAFE = re.compile(r"[\\`\[\]<|$\t\n\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
