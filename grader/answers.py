@@ -25,6 +25,7 @@ import numbers
 import os
 import re
 import tomllib
+import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -139,7 +140,23 @@ def read_text(qid: str, text: str, shown: str | float, names: Mapping[str, float
         return Answer(qid, shown, evaluate(text, names, absent))
     except ExprError as exc:
         message = exc.message if exc.call is None else call_message(exc.call, runnable=False)
-        return Answer(qid, shown, None, message)
+        return Answer(qid, shown, None, foreign_digits(text) or message)
+
+
+#: the Arabic decimal separator, typed with Arabic-Indic digits
+_ARABIC_POINT = "٫"
+
+
+def foreign_digits(text: str, prefix: str = "") -> str | None:
+    """The message for an answer typed with decimal digits that are not ASCII (full-width ones
+    from an input method, Arabic-Indic, Devanagari: Python's float() reads them, the grader's
+    arithmetic does not), with the answer to type (after ``prefix``); None when it has none."""
+    if text.isascii() or not any(c.isdecimal() and not c.isascii() for c in text):
+        return None
+    typed = " ".join(text.split())
+    fixed = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else "." if c == _ARABIC_POINT else c
+                    for c in normalize(typed))
+    return f"uses the digits {typed[:60]} (not 0-9); type them in ASCII: {prefix}{fixed[:60]}"
 
 
 def read_answer(qid: str, raw: Any, names: Mapping[str, float] = _NO_NAMES,
@@ -293,6 +310,9 @@ def toml_answer_hint(text: str) -> str | None:
         comma = decimal_comma(value)
         if comma is not None:
             return f"{written} {comma.replace(': ', f': {key} = ', 1)}"
+        digits = foreign_digits(value, f"{key} = ")
+        if digits is not None:
+            return f"{written} {digits}"
         plain = normalize(value)
         if plain != value and _is_toml_value(plain):
             sign = next(c for c in value if c in TYPOGRAPHIC)
