@@ -27,6 +27,7 @@ fix, not a column of ``tampered`` rows.
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -64,10 +65,13 @@ def fallback_id(path: str, id_from: str) -> str:
 
 def on_roster(student: str, key: Any) -> str:
     """``student``, or the one roster id that differs from it only in case (``STUDENT02.ipynb``
-    is student02's: on a case-insensitive disk, its outputs would be theirs anyway)."""
+    is student02's: on a case-insensitive disk, its outputs would be theirs anyway) or in the
+    Unicode form of its accents (a zip made on a Mac names ``josé`` with ``e`` and a combining
+    accent: NFD, where rosters write NFC)."""
     if student in key.students:
         return student
-    same = [s for s in key.students if s.casefold() == student.casefold()]  # (only for names off the roster)
+    name = unicodedata.normalize("NFC", student).casefold()
+    same = [s for s in key.students if unicodedata.normalize("NFC", s).casefold() == name]  # (off the roster)
     return same[0] if len(same) == 1 else student
 
 
