@@ -77,7 +77,8 @@ class Submission:
 
 
 def unknown_message(qid: str, options: Collection[str]) -> str:
-    return f"{qid!r} is not a quantity of this problem{did_you_mean(qid, options)}; it was not graded"
+    shown = repr(qid) if len(qid) <= 60 else f"{qid[:57]!r}... ({len(qid):,} characters)"
+    return f"{shown} is not a quantity of this problem{did_you_mean(qid, options)}; it was not graded"
 
 
 #: unknown ids named one by one in the warnings (each with its closest valid id); the rest counted
@@ -288,6 +289,14 @@ def read_answer_file(path: str | os.PathLike[str]) -> Submission:
     return submission_from_data(data, str(path))
 
 
+#: the longest answer line a hint quotes whole (with its fix); a longer one is quoted cut short
+_HINT_MOST = 100
+
+
+def _clip(text: str, most: int = 40) -> str:
+    return text if len(text) <= most else f"{text[:most - 3]}..."
+
+
 _TOML_LINE = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=\s*(.*?)\s*\Z")
 
 
@@ -306,6 +315,9 @@ def toml_answer_hint(text: str) -> str | None:
         key, value = m.group(1), m.group(2).split("#", 1)[0].strip()
         if not value or _is_toml_value(value):
             continue
+        if len(key) + len(value) > _HINT_MOST:  # (quoted short: the message goes to every output)
+            return (f"line {number}: {_clip(key)} = {_clip(value)} is not a TOML value: write the answer "
+                    "as a number, or in quotes")
         written = f"line {number}: {key} = {value}"
         comma = decimal_comma(value)
         if comma is not None:
