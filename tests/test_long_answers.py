@@ -17,3 +17,15 @@ def test_the_hint_for_an_unquoted_line_quotes_it_short():
 def test_an_unknown_id_is_named_short():
     [message] = unknown_messages(["p_" + "Z" * 500_000], ["p_A", "o_A"])
     assert len(message) < 300 and "is not a quantity of this problem" in message
+
+
+def test_a_notebook_answer_with_a_long_name_or_constant_is_quoted_short():
+    """In a notebook's code (no length limit on an answer line there): an unknown name or a
+    constant that is not a number, half a million characters long, is named short."""
+    from grader.notebooks.cells import read_answers
+
+    code = f"p_A = 1+{'x' * 300_000}\no_A = b'{'q' * 300_000}'\n"
+    answers, _ = read_answers([code], ["p_A", "o_A"], {})
+    assert answers["p_A"].error.startswith("unknown name 'xxx")
+    assert answers["o_A"].error.startswith("is not a number: b'qqq")
+    assert all(len(a.error) < 200 for a in answers.values())
