@@ -111,3 +111,20 @@ def test_named_pipe_given_to_grade_is_an_error_row_not_a_hang(tmp_path):
     assert rows["student02"]["status"] == "graded"
     message = json.loads((out / "results" / "student01.json").read_text())["message"]
     assert "named pipe" in message
+
+
+def test_check_prints_no_control_sequence_from_the_file(runner, tmp_path):
+    """Does ``backprop check`` (an instructor looking at a student's file) print the file's
+    control characters as escapes: the student id of the metadata, an answer line quoted in an
+    error?"""
+    _, _, variants = course(tmp_path, 1)
+    nb = json.loads(right(variants["student01"]))
+    nb["metadata"]["backprop"]["student"] = "student01\x1b]0;PWNED\x07\x1b[2J"
+    (tmp_path / "esc.ipynb").write_text(json.dumps(nb))
+    result = runner.invoke(cli, ["check", str(tmp_path / "esc.ipynb")])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "student01\\x1b]0;PWNED" in result.output
+    toml = tmp_path / "esc.toml"
+    toml.write_text("[answers]\np_A = 1+\x1b[2J\x1b]52;c;cHduZWQ=\x07\n")
+    result = runner.invoke(cli, ["check", str(toml)])
+    assert result.exit_code == 2 and "\x1b" not in result.output and "\\x1b[2J" in result.output

@@ -19,7 +19,7 @@ from ..ops import OPS
 from ..report import VERDICTS, Item, Report
 from . import numbers
 from .env import render
-from .inert import md_inline, md_inline_all
+from .inert import md_inline, md_inline_all, printable
 from .skeletons import Book, render_shape
 
 #: ANSI colours of the verdicts on a terminal
@@ -98,6 +98,16 @@ class MarkdownItemView(ItemView):
         return md_inline(self.item.message)
 
 
+class TerminalItemView(ItemView):
+    """An :class:`ItemView` for a terminal: the message's control characters as escapes."""
+
+    __slots__ = ()
+
+    @property
+    def message(self) -> str:
+        return printable(self.item.message)
+
+
 def _given(g: str | float | None, decimals: int) -> str:
     if g is None:
         return ""
@@ -146,15 +156,20 @@ def _rows(report: Report, reveal: bool) -> list[tuple[str, ...]]:
 
 
 def _context(report: Report, student: str | None, reveal: bool,
-             columns: list[Sequence[str]] | None = None, markdown: bool = False) -> dict[str, Any]:
+             columns: list[Sequence[str]] | None = None, markdown: bool = False,
+             terminal: bool = False) -> dict[str, Any]:
     """The template's context; with ``markdown``, what the student wrote (the answers, the
-    messages and warnings that quote it, the student's id) is made inert (:func:`_markdown_texts`)."""
+    messages and warnings that quote it, the student's id) is made inert (:func:`_markdown_texts`);
+    with ``terminal``, its control characters are escaped."""
     columns = columns or _columns(report, reveal)
     verdicts = columns[2]
-    view = MarkdownItemView if markdown else ItemView
+    view = MarkdownItemView if markdown else TerminalItemView if terminal else ItemView
     warnings = list(report.warnings)
     if markdown:
         columns, warnings, student = _markdown_texts(columns, warnings, student)
+    elif terminal:
+        warnings = [printable(w) for w in warnings]
+        student = printable(student) if student else student
     return {
         "rows": list(zip(*columns, strict=True)),
         "wrong": [view(i, report.decimals) for i in report.items
@@ -259,4 +274,5 @@ def report_terminal(report: Report, *, color: bool, reveal: bool = False, studen
         return f"\x1b[{code}m{text}\x1b[0m" if color and code else text
 
     width = max((len(i.id) for i in report.items), default=4)
-    return render("report.txt.j2", paint=paint, width=width, **_context(report, student, reveal))
+    context = _context(report, student, reveal, terminal=True)
+    return render("report.txt.j2", paint=paint, width=width, **context)
