@@ -25,6 +25,7 @@ import numbers
 import os
 import re
 import tomllib
+import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,7 +77,8 @@ class Submission:
 
 
 def unknown_message(qid: str, options: Collection[str]) -> str:
-    return f"{qid!r} is not a quantity of this problem{did_you_mean(qid, options)}; it was not graded"
+    shown = repr(qid) if len(qid) <= 60 else f"{qid[:57]!r}... ({len(qid):,} characters)"
+    return f"{shown} is not a quantity of this problem{did_you_mean(qid, options)}; it was not graded"
 
 
 #: unknown ids named one by one in the warnings (each with its closest valid id); the rest counted
@@ -139,7 +141,23 @@ def read_text(qid: str, text: str, shown: str | float, names: Mapping[str, float
         return Answer(qid, shown, evaluate(text, names, absent))
     except ExprError as exc:
         message = exc.message if exc.call is None else call_message(exc.call, runnable=False)
-        return Answer(qid, shown, None, message)
+        return Answer(qid, shown, None, foreign_digits(text) or message)
+
+
+#: the Arabic decimal separator, typed with Arabic-Indic digits
+_ARABIC_POINT = "٫"
+
+
+def foreign_digits(text: str, prefix: str = "") -> str | None:
+    """The message for an answer typed with decimal digits that are not ASCII (full-width ones
+    from an input method, Arabic-Indic, Devanagari: Python's float() reads them, the grader's
+    arithmetic does not), with the answer to type (after ``prefix``); None when it has none."""
+    if text.isascii() or not any(c.isdecimal() and not c.isascii() for c in text):
+        return None
+    typed = " ".join(text.split())
+    fixed = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else "." if c == _ARABIC_POINT else c
+                    for c in normalize(typed))
+    return f"uses the digits {typed[:60]} (not 0-9); type them in ASCII: {prefix}{fixed[:60]}"
 
 
 def read_answer(qid: str, raw: Any, names: Mapping[str, float] = _NO_NAMES,
@@ -271,6 +289,14 @@ def read_answer_file(path: str | os.PathLike[str]) -> Submission:
     return submission_from_data(data, str(path))
 
 
+#: the longest answer line a hint quotes whole (with its fix); a longer one is quoted cut short
+_HINT_MOST = 100
+
+
+def _clip(text: str, most: int = 40) -> str:
+    return text if len(text) <= most else f"{text[:most - 3]}..."
+
+
 _TOML_LINE = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=\s*(.*?)\s*\Z")
 
 
@@ -289,10 +315,16 @@ def toml_answer_hint(text: str) -> str | None:
         key, value = m.group(1), m.group(2).split("#", 1)[0].strip()
         if not value or _is_toml_value(value):
             continue
+        if len(key) + len(value) > _HINT_MOST:  # (quoted short: the message goes to every output)
+            return (f"line {number}: {_clip(key)} = {_clip(value)} is not a TOML value: write the answer "
+                    "as a number, or in quotes")
         written = f"line {number}: {key} = {value}"
         comma = decimal_comma(value)
         if comma is not None:
             return f"{written} {comma.replace(': ', f': {key} = ', 1)}"
+        digits = foreign_digits(value, f"{key} = ")
+        if digits is not None:
+            return f"{written} {digits}"
         plain = normalize(value)
         if plain != value and _is_toml_value(plain):
             sign = next(c for c in value if c in TYPOGRAPHIC)

@@ -156,7 +156,7 @@ def _eval(node: ast.expr, names: Mapping[str, float], depth: int, absent: Mappin
             return _finite(float(v))
         if isinstance(v, str):
             raise ExprError("is a string inside the expression; write the number without quotes")
-        raise ExprError(f"is not a number: {v!r}")
+        raise ExprError(f"is not a number: {_short(repr(v))}")
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.UAdd, ast.USub)):
         x = _eval(node.operand, names, d, absent)
         return -x if isinstance(node.op, ast.USub) else x
@@ -193,7 +193,7 @@ def _eval(node: ast.expr, names: Mapping[str, float], depth: int, absent: Mappin
         if node.id in names:
             v = names[node.id]
             if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise ExprError(f"uses {node.id!r}, which is not a number")
+                raise ExprError(f"uses {_short(node.id)!r}, which is not a number")
             return _finite(float(v))
         if node.id in absent:
             raise ExprError(absent[node.id], absent=node.id)
@@ -203,7 +203,7 @@ def _eval(node: ast.expr, names: Mapping[str, float], depth: int, absent: Mappin
             raise ExprError("is not a number (NaN)")
         if node.id.lower() in ("inf", "infinity"):
             raise ExprError("is infinite, not an answer")
-        raise ExprError(f"unknown name {node.id!r}")
+        raise ExprError(f"unknown name {_short(node.id)!r}")
     if isinstance(node, ast.Call):
         name = _function_name(node.func)
         if name == "round":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import threading
 import tomllib
 from collections.abc import Iterable
@@ -29,9 +30,15 @@ def read_bytes(path: str | os.PathLike[str], *, noun: str = "file", plural: str 
     limit = most or MAX_BYTES
     p = os.fspath(path)
     try:
-        fd = os.open(p, os.O_RDONLY | os.O_CLOEXEC)  # (os-level: a batch reads thousands of files)
+        # (os-level: a batch reads thousands of files). O_NONBLOCK: a named pipe opens at once
+        # instead of waiting for a writer; then reads block again, so a pipe being written
+        # (``check <(...)``) is read whole, and one nobody writes to reads as empty, at once
+        fd = os.open(p, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
         try:
-            size = os.fstat(fd).st_size
+            st = os.fstat(fd)
+            if stat.S_ISFIFO(st.st_mode):
+                os.set_blocking(fd, True)
+            size = st.st_size
             if size <= limit:
                 data = os.read(fd, size + 1)  # (reading the limit at once would allocate that much)
                 if len(data) > size:  # it grew, or its size is not known (0 in /proc, /dev/zero)
@@ -43,6 +50,9 @@ def read_bytes(path: str | os.PathLike[str], *, noun: str = "file", plural: str 
                         grown += more
                     data = bytes(grown)
                 size = len(data)
+                if not data and stat.S_ISFIFO(st.st_mode):
+                    raise BackpropError(f"{p}: is a named pipe, not a file, and nothing was written to "
+                                        f"it; give the {noun} itself")
         finally:
             os.close(fd)
         if size > limit:

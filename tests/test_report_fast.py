@@ -3,6 +3,8 @@ and a template that does more with a value than print it is rendered in full."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 from test_report_render import CORPUS, reference_markdown
 
@@ -10,6 +12,7 @@ from grader.batch.submission import feedback_text
 from grader.render import feedback as R
 from grader.render import skeletons as S
 from grader.render.env import environment
+from grader.render.inert import md_code, md_inline
 
 
 def test_every_report_from_its_skeleton_is_the_reference():
@@ -32,9 +35,10 @@ def test_feedback_text_is_the_template(status, svg):
         students = [("s1", ""), ("o'brien {x} %s", "the signature does not match"), ("", "\x00sLot0\x00")]
         for (student, message), assignment in zip(students, ["hw1", "", "{x} %s"], strict=True):
             md = f"# Feedback for {student}\n\nbody {{}} %s\n"
-            full = environment().get_template("summary_feedback.md.j2").render(
-                status=status, student=student, file="a/b.ipynb", message=message, report_md=md,
-                tampered=status == "tampered", has_svg=svg, svg_name=f"{student}.svg",
+            full = environment().get_template("summary_feedback.md.j2").render(  # (student text made inert)
+                status=status, student=md_inline(student), file=md_code("a/b.ipynb"),
+                message=md_inline(message), report_md=md, tampered=status == "tampered", has_svg=svg,
+                svg_name=quote(f"{student}.svg"),
                 assignment=assignment, has_assignment=bool(assignment))
             assert feedback_text(status, student, "a/b.ipynb", message, md, svg, assignment) == full
 

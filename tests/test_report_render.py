@@ -125,7 +125,7 @@ def reference_context(report: Report, student: str | None, reveal: bool) -> dict
 
 
 REFERENCE_MD = """\
-# Feedback{% if student %} for {{ student }}{% endif %}
+# Feedback{% if student %} for {{ student|md }}{% endif %}
 
 
 **Score: {{ score }} / {{ max_score }}** \
@@ -139,7 +139,7 @@ and earn {% if ecf_credit == '1' %}full credit{% elif ecf_credit == '0' %}no cre
 |---|---|---|---|{% if reveal %}---|{% endif %}
 
 {% for i in items %}
-| `{{ i.id }}` | {{ i.given or "—" }} | {{ i.verdict }}\
+| `{{ i.id }}` | {{ i.given|md if i.given else "—" }} | {{ i.verdict }}\
 {% if i.misconception %} ({{ i.misconception }}){% endif %} \
 | {{ i.points }} / {{ i.max_points }} |{% if reveal %} {{ i.expected }} |{% endif %}
 
@@ -152,7 +152,7 @@ and earn {% if ecf_credit == '1' %}full credit{% elif ecf_credit == '0' %}no cre
 ### `{{ i.id }}`: {{ i.verdict }}{% if i.misconception %} ({{ i.misconception }}){% endif %}
 
 
-{{ i.message }}.
+{{ i.message|md }}.
 
 {% if i.verdict == "incorrect" %}
 ```
@@ -170,7 +170,7 @@ and earn {% if ecf_credit == '1' %}full credit{% elif ecf_credit == '0' %}no cre
 ## Warnings
 
 {% for w in warnings %}
-- {{ w }}
+- {{ w|md }}
 {% endfor %}
 {% endif %}
 """

@@ -27,6 +27,7 @@ fix, not a column of ``tampered`` rows.
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -62,12 +63,30 @@ def fallback_id(path: str, id_from: str) -> str:
     return Path(path).name.split(".")[0]
 
 
+#: the most characters of a file's own text (what its metadata claims) quoted in a message
+QUOTED_MOST = 60
+
+
+def quoted(value: Any) -> str:
+    """What a file's metadata says, quoted for a message of one line: a string as ``repr`` (its
+    first :data:`QUOTED_MOST` characters, and how long it is), anything else by its type (a
+    list of 300,000 numbers, or one nested 900 deep, is not copied into the summary)."""
+    if not isinstance(value, str):
+        return "nothing" if value is None else f"a {type(value).__name__}, not a name"
+    if len(value) <= QUOTED_MOST:
+        return repr(value)
+    return f"{value[:QUOTED_MOST]!r}... ({len(value):,} characters)"
+
+
 def on_roster(student: str, key: Any) -> str:
     """``student``, or the one roster id that differs from it only in case (``STUDENT02.ipynb``
-    is student02's: on a case-insensitive disk, its outputs would be theirs anyway)."""
+    is student02's: on a case-insensitive disk, its outputs would be theirs anyway) or in the
+    Unicode form of its accents (a zip made on a Mac names ``josé`` with ``e`` and a combining
+    accent: NFD, where rosters write NFC)."""
     if student in key.students:
         return student
-    same = [s for s in key.students if s.casefold() == student.casefold()]  # (only for names off the roster)
+    name = unicodedata.normalize("NFC", student).casefold()
+    same = [s for s in key.students if unicodedata.normalize("NFC", s).casefold() == name]  # (off the roster)
     return same[0] if len(same) == 1 else student
 
 
@@ -91,7 +110,7 @@ def identify(meta: Any, path: str, key: Any, id_from: str) -> Identity:
     if not isinstance(claimed, str):
         return Identity(student, student, "tampered", "the metadata names no student")
     return Identity(student, student, "mismatch",
-                    f"its {where} says {student!r} but its signed metadata names {claimed!r}"
+                    f"its {where} says {student!r} but its signed metadata names {quoted(claimed)}"
                     f"{_whose(meta, student, claimed, key)}; graded as {student} against {student}'s problem")
 
 
@@ -109,8 +128,8 @@ def _by_metadata(meta: Any, path: str, key: Any) -> Identity:
         return Identity(student, student, "graded", "", (
             f"no backprop metadata in the file; identified as {student!r} by its file name",))
     return Identity(student, student, "tampered",
-                    f"the metadata names student {claimed!r}, who is not on the key's roster; identified as "
-                    f"{student} by its file name")
+                    f"the metadata names student {quoted(claimed)}, who is not on the key's roster; "
+                    f"identified as {student} by its file name")
 
 
 def _unknown(student: str, meta: Any, claimed: Any, key: Any, what: str, fix: str) -> Identity:
@@ -118,7 +137,7 @@ def _unknown(student: str, meta: Any, claimed: Any, key: Any, what: str, fix: st
         return Identity(student, claimed, "unknown",
                         f"{what}; its metadata names {claimed!r} (scored against {claimed}'s problem, "
                         f"counted for nobody: {fix} or grade with --id-from metadata to count it)")
-    said = "it has no backprop metadata" if meta is None else f"its metadata names {claimed!r}"
+    said = "it has no backprop metadata" if meta is None else f"its metadata names {quoted(claimed)}"
     return Identity(student, None, "unknown", f"{what}; {said}; not graded")
 
 
@@ -126,7 +145,7 @@ def _problems(meta: Mapping[str, Any], entry: Any, key: Any) -> list[str]:
     """What in the metadata of a file that names ``entry``'s student is not the key's."""
     assignment = meta.get("assignment")
     if isinstance(assignment, str) and assignment != key.assignment:
-        return [f"the file is for assignment {assignment!r}, not this key's {key.assignment!r}"]
+        return [f"the file is for assignment {quoted(assignment)}, not this key's {key.assignment!r}"]
     problems = []
     if not same_instance(meta.get("instance"), entry):
         problems.append("the problem (instance) was changed")
@@ -194,6 +213,6 @@ def check_key(key: Any, key_path: str, files: Sequence[str],
     theirs = foreign.most_common(1)[0][0]
     if theirs and theirs != key.assignment:
         raise WrongKey(f"{key_path} is for assignment {key.assignment!r} but the submissions are for "
-                       f"{theirs!r}; use that assignment's key")
+                       f"{quoted(theirs)}; use that assignment's key")
     raise WrongKey(f"{key_path} holds none of the submissions' signatures (assignment {key.assignment!r}): "
                    "it was generated again after the handouts went out; use the key they were made with")

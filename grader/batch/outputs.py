@@ -118,13 +118,18 @@ def _clean(x: float) -> float | int:
 
 
 def gradebook_csv(rows: Sequence[Row], columns: Sequence[str]) -> str:
-    """``gradebook.csv``: a line per row, then a column per quantity (empty: not on the row)."""
+    """``gradebook.csv``: a line per row, then a column per quantity (empty: not on the row). A
+    student id that a spreadsheet would run as a formula (an ``unknown`` row is named by
+    its file: ``=cmd|...``) gets a ``'`` in front (:func:`grader.render.inert.spreadsheet_text`),
+    and a control character in it (a carriage return would end the line) is written as its escape."""
+    from ..render.inert import printable, spreadsheet_text
+
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["student", "score", "max_score", "status", *columns])
     for r in rows:
         points = r.points
-        w.writerow([r.student, number(r.score), number(r.max_score), r.status,
+        w.writerow([spreadsheet_text(printable(r.student)), number(r.score), number(r.max_score), r.status,
                     *(number(points[c]) if c in points else "" for c in columns)])
     return buf.getvalue()
 

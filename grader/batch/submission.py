@@ -11,9 +11,11 @@ student's row.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from ..errors import BackpropError
 from .identity import fallback_id, identify
@@ -161,9 +163,12 @@ def feedback_text(status: str, student: str, file: str, message: str, report_md:
     """``summary_feedback.md.j2`` around the report; it only prints the texts, so it is filled
     in from a cached skeleton per (status, has_svg) (see :func:`grader.render.skeletons.cached_render`)."""
     from ..render import skeletons
+    from ..render.inert import md_code, md_inline
 
     fixed = {"status": status, "tampered": status == "tampered", "has_svg": has_svg,
              "has_assignment": bool(assignment)}
-    printed = {"student": student, "file": file, "message": message, "report_md": report_md,
-               "svg_name": f"{student}.svg", "assignment": assignment}
+    # (the student's id, file name and a message quoting the file: text, never a link or HTML)
+    printed = {"student": md_inline(student), "file": md_code(file), "message": md_inline(message),
+               "report_md": report_md, "svg_name": quote(os.fsencode(f"{student}.svg")),
+               "assignment": assignment}
     return skeletons.cached_render("summary_feedback.md.j2", fixed, printed)

@@ -43,9 +43,10 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except BackpropError as exc:  # the library's one error type: one line, exit status 2
+            from ..render.inert import printable
             from .common import InputError
 
-            raise InputError(exc.message) from None
+            raise InputError(printable(exc.message)) from None  # (a file's text: no terminal escapes)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -21,7 +21,7 @@ import math
 import re
 from collections.abc import Collection, Mapping
 
-from ..answers import Answer, Names, call_message, read_text
+from ..answers import Answer, Names, call_message, foreign_digits, read_text
 from ..expr import TYPOGRAPHIC, ExprError, decimal_comma, evaluate_node, normalize, unparse
 from .plain import plain_rows, read_plain, read_usual_notebook
 
@@ -123,6 +123,8 @@ def _lost_answer(qid: str, line: str, where: str) -> Answer:
                    f"({where}); type it in ASCII: {qid} = {normalize(value)[:60]}")
     elif comma is not None:
         message = f"{comma.replace(': ', f': {qid} = ', 1)} ({where})"
+    elif (digits := foreign_digits(value, f"{qid} = ")) is not None:
+        message = digits.replace(";", f", which Python does not read ({where});", 1)
     else:
         message = f"has a syntax error ({where}); write a number or an arithmetic expression"
     return Answer(qid, value[:60], None, message)

@@ -8,6 +8,7 @@ import jinja2
 
 from ..resources import templates_dir
 from . import numbers
+from .inert import md_inline, printable
 from .math import latex_formula, latex_name
 from .template_cache import bytecode_cache, describe
 
@@ -32,6 +33,8 @@ def environment() -> jinja2.Environment:
     env.filters["num"] = numbers.fmt
     env.filters["toml"] = numbers.toml_value
     env.filters["tex"] = latex_name
+    env.filters["printable"] = printable  # student text on a terminal (grader/render/inert.py)
+    env.filters["md"] = md_inline  # student text in Markdown
     env.globals["latex_formula"] = latex_formula
     return env
 

@@ -19,6 +19,7 @@ from ..ops import OPS
 from ..report import VERDICTS, Item, Report
 from . import numbers
 from .env import render
+from .inert import md_inline, md_inline_all, printable
 from .skeletons import Book, render_shape
 
 #: ANSI colours of the verdicts on a terminal
@@ -86,6 +87,27 @@ class ItemView:
         return "" if x is None else numbers.fmt(x, self.decimals + 2)
 
 
+class MarkdownItemView(ItemView):
+    """An :class:`ItemView` for Markdown: the message (which may quote what the student wrote) as
+    text, never a link, an image or HTML (:func:`grader.render.inert.md_inline`)."""
+
+    __slots__ = ()
+
+    @property
+    def message(self) -> str:
+        return md_inline(self.item.message)
+
+
+class TerminalItemView(ItemView):
+    """An :class:`ItemView` for a terminal: the message's control characters as escapes."""
+
+    __slots__ = ()
+
+    @property
+    def message(self) -> str:
+        return printable(self.item.message)
+
+
 def _given(g: str | float | None, decimals: int) -> str:
     if g is None:
         return ""
@@ -134,27 +156,47 @@ def _rows(report: Report, reveal: bool) -> list[tuple[str, ...]]:
 
 
 def _context(report: Report, student: str | None, reveal: bool,
-             columns: list[Sequence[str]] | None = None) -> dict[str, Any]:
+             columns: list[Sequence[str]] | None = None, markdown: bool = False,
+             terminal: bool = False) -> dict[str, Any]:
+    """The template's context; with ``markdown``, what the student wrote (the answers, the
+    messages and warnings that quote it, the student's id) is made inert (:func:`_markdown_texts`);
+    with ``terminal``, its control characters are escaped."""
     columns = columns or _columns(report, reveal)
     verdicts = columns[2]
+    view = MarkdownItemView if markdown else TerminalItemView if terminal else ItemView
+    warnings = list(report.warnings)
+    if markdown:
+        columns, warnings, student = _markdown_texts(columns, warnings, student)
+    elif terminal:
+        warnings = [printable(w) for w in warnings]
+        student = printable(student) if student else student
     return {
         "rows": list(zip(*columns, strict=True)),
-        "wrong": [ItemView(i, report.decimals) for i in report.items
+        "wrong": [view(i, report.decimals) for i in report.items
                   if i.verdict in ("incorrect", "invalid")],
         "score": _points(report.score),
         "max_score": _points(report.max_score),
         "counts": {k: n for k in VERDICTS if (n := verdicts.count(k))},
-        "warnings": list(report.warnings),
+        "warnings": warnings,
         "student": student,
         "reveal": reveal,
         "ecf_credit": _points(report.ecf_credit),
     }
 
 
+def _markdown_texts(columns: list[Sequence[str]], warnings: Sequence[str], student: str | None
+                    ) -> tuple[list[Sequence[str]], list[str], str | None]:
+    """The student's texts of a Markdown report as text (grader/render/inert.py): a hostile
+    answer, id or file name renders as what it is, never a link, an image or HTML."""
+    columns = [columns[0], md_inline_all(columns[1]), *columns[2:]]
+    return columns, md_inline_all(warnings), md_inline(student) if student else student
+
+
 def report_markdown_plain(report: Report, *, student: str | None = None, reveal: bool = False,
                           assignment: str | None = None, notice: str | None = None) -> str:
     """:func:`report_markdown` rendered from the template every time: the reference."""
-    return render("report.md.j2", **_context(report, student, reveal), assignment=assignment, notice=notice)
+    return render("report.md.j2", **_context(report, student, reveal, markdown=True), assignment=assignment,
+                  notice=md_inline(notice) if notice else notice)
 
 
 def report_markdown(report: Report, *, student: str | None = None, reveal: bool = False,
@@ -172,12 +214,13 @@ def report_markdown(report: Report, *, student: str | None = None, reveal: bool 
     Why the trick stays: rendering the template costs about 90 us a report of 28 items, a
     filled-in skeleton about 40 us (the feedback around it included), some 2.5% of static
     batch grading (about 2 ms a notebook)."""
-    columns = _columns(report, reveal)
+    columns, warnings, student = _markdown_texts(_columns(report, reveal), report.warnings, student)
+    notice = md_inline(notice) if notice else notice
     ids, givens, verdicts, miscs, points, max_points, expected = columns
-    wrong = ([ItemView(i, report.decimals) for i in report.items if i.verdict in ("incorrect", "invalid")]
+    wrong = ([MarkdownItemView(i, report.decimals) for i in report.items
+              if i.verdict in ("incorrect", "invalid")]
              if "incorrect" in verdicts or "invalid" in verdicts else [])
     counts = {k: n for k in VERDICTS if (n := verdicts.count(k))}
-    warnings = report.warnings
     ecf_credit = _points(report.ecf_credit)
     key = (reveal, not student, not assignment, not notice, ecf_credit, *counts, None, *map(bool, givens),
            None, *map(bool, miscs), None, *[(v.verdict, not v.misconception) for v in wrong], len(warnings))
@@ -231,4 +274,5 @@ def report_terminal(report: Report, *, color: bool, reveal: bool = False, studen
         return f"\x1b[{code}m{text}\x1b[0m" if color and code else text
 
     width = max((len(i.id) for i in report.items), default=4)
-    return render("report.txt.j2", paint=paint, width=width, **_context(report, student, reveal))
+    context = _context(report, student, reveal, terminal=True)
+    return render("report.txt.j2", paint=paint, width=width, **context)
