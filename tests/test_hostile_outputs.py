@@ -128,3 +128,16 @@ def test_check_prints_no_control_sequence_from_the_file(runner, tmp_path):
     toml.write_text("[answers]\np_A = 1+\x1b[2J\x1b]52;c;cHduZWQ=\x07\n")
     result = runner.invoke(cli, ["check", str(toml)])
     assert result.exit_code == 2 and "\x1b" not in result.output and "\\x1b[2J" in result.output
+
+
+def test_a_gradescope_failure_quoting_the_student_s_file_is_inert_markdown():
+    """The autograder's results.json ``output`` is Markdown Gradescope renders to the student and
+    the TAs; a refusal quotes the student's file (its name, a line of it)."""
+    from grader.platforms.autograder import failure
+
+    hostile = "subs/x ![t](https://evil.example/t.png) [regrade](https://phish.example) <img src=x>.toml"
+    out = failure({}, "error", f"Your submission could not be graded: {hostile}: is not valid TOML")
+    assert out["output_format"] == "md"
+    unescaped = re.compile(r"(?<!\\)(!?\[|<img)")  # an image, a link or HTML not escaped
+    assert unescaped.findall(out["output"]) == []
+    assert "\\[regrade\\]" in out["output"] and "\\<img" in out["output"]  # shown as written

@@ -75,7 +75,12 @@ def results_for(root: Path) -> dict[str, Any]:
 
 
 def failure(config: Mapping[str, Any], kind: str, message: str) -> dict[str, Any]:
-    return {"score": 0, "output": message, "output_format": "md",
+    """A results.json graded 0 saying why; the message quotes the student's file (its name, a
+    line of it), so it is made inert Markdown: Gradescope renders ``output`` for the student and
+    the TAs (grader.render.inert)."""
+    from ..render.inert import md_inline
+
+    return {"score": 0, "output": md_inline(message), "output_format": "md",
             "visibility": config.get("visibility", "visible"),
             "stdout_visibility": config.get("stdout_visibility", "hidden"),
             "tests": [], "extra_data": {"status": kind}}
