@@ -5,7 +5,10 @@ The rule:
 - The student is the one the file's *location* names: its file name up to the first dot
   (``student01.ipynb``, ``student01.v2.ipynb``), or, with ``--id-from folder``, the name of
   the folder it sits in (``student01/homework.ipynb``, as LMS and platform exports lay files
-  out). A student can write anything into a file, but not where the instructor's download put it.
+  out), or, with ``--id-from canvas``, the Canvas user id in the name Canvas's download gives
+  the file, through the course's gradebook export (:mod:`grader.batch.canvas_names`; a file
+  named otherwise, added by the instructor, is its name's student). A student can write
+  anything into a file, but not where the instructor's download put it.
 - The file's signed metadata (``metadata.backprop`` of a notebook, ``[meta]`` of a TOML
   handout) must agree. When it names another student the file is ``mismatch``: graded as the
   location's student, against the key's problem for that student, with both ids in the message;
@@ -55,11 +58,20 @@ class WrongKey(BackpropError):
     """The submissions belong to another assignment (or another generation) than the key."""
 
 
-def fallback_id(path: str, id_from: str) -> str:
-    """The student the file's location names: its folder (``--id-from folder``) or its name up
-    to the first dot (also the row of a file that cannot be read with ``--id-from metadata``)."""
+def fallback_id(path: str, id_from: str, canvas: Any = None) -> str:
+    """The student the file's location names: its folder (``--id-from folder``), the student of
+    the Canvas user id in its name (``--id-from canvas``, ``canvas``: the
+    :class:`~grader.batch.canvas_names.CanvasIds`; ``canvas-<id>`` for a user id the export does
+    not have) or its name up to the first dot (also the row of a file that cannot be read with
+    ``--id-from metadata``, or whose name is not one Canvas gives)."""
     if id_from == "folder":
         return Path(os.path.abspath(path)).parent.name  # (also for a file given by its bare name)
+    if id_from == "canvas":
+        from .canvas_names import canvas_user
+
+        user = canvas_user(path)
+        if user is not None:
+            return (canvas.student(user) if canvas is not None else None) or f"canvas-{user}"
     return Path(path).name.split(".")[0]
 
 
@@ -90,16 +102,19 @@ def on_roster(student: str, key: Any) -> str:
     return same[0] if len(same) == 1 else student
 
 
-def identify(meta: Any, path: str, key: Any, id_from: str) -> Identity:
-    """The :class:`Identity` of the file at ``path`` whose metadata is ``meta`` (None: none)."""
+def identify(meta: Any, path: str, key: Any, id_from: str, canvas: Any = None) -> Identity:
+    """The :class:`Identity` of the file at ``path`` whose metadata is ``meta`` (None: none);
+    ``canvas``: with ``--id-from canvas``, the Canvas user ids' students."""
     if id_from == "metadata":
         return _by_metadata(meta, path, key)
-    where = "folder" if id_from == "folder" else "file name"
-    student = on_roster(fallback_id(path, id_from), key)
+    where = {"folder": "folder", "canvas": "Canvas user id"}.get(id_from, "file name")
+    student = on_roster(fallback_id(path, id_from, canvas), key)
     claimed = meta.get("student") if isinstance(meta, dict) else None
     if student not in key.students:
-        fix = "rename the file" if where == "file name" else "move it to the student's folder"
+        fix = {"file name": "rename the file", "folder": "move it to the student's folder"}.get(where)
         what = f"its {where} says {student!r}, who is not on the key's roster"
+        if id_from == "canvas":
+            fix, what = _canvas_unknown(path, student)
         return _unknown(student, meta, claimed, key, what, fix)
     if meta is None:
         return Identity(student, student, "graded", "", (
@@ -130,6 +145,23 @@ def _by_metadata(meta: Any, path: str, key: Any) -> Identity:
     return Identity(student, student, "tampered",
                     f"the metadata names student {quoted(claimed)}, who is not on the key's roster; "
                     f"identified as {student} by its file name")
+
+
+def _canvas_unknown(path: str, student: str) -> tuple[str, str]:
+    """(what to do, what is wrong) for a file that ``--id-from canvas`` finds nobody for."""
+    from .canvas_names import canvas_user
+
+    user = canvas_user(path)
+    if user is None:  # (a file named otherwise is its name's student, as with --id-from name)
+        return ("rename the file",
+                f"its file name says {student!r}, who is not on the key's roster, and it is not a name "
+                "Canvas's download gives (<name>_<user id>_<submission id>_<file>)")
+    if student.startswith("canvas-"):
+        return ("grade with the gradebook export of this course",
+                f"its Canvas user id {user} is not in the gradebook export given with --roster")
+    return ("add the student to the key (generate --add)",
+            f"its Canvas user id {user} is {student!r} in the gradebook export, who is not on the key's "
+            "roster")
 
 
 def _unknown(student: str, meta: Any, claimed: Any, key: Any, what: str, fix: str) -> Identity:

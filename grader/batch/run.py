@@ -144,7 +144,8 @@ def grade_batch(
 
     try:  # (the key's bytes are not kept: 166 MB for 100,000 students)
         run = jr.run_fingerprint(read_bytes(key_path, most=KEY_MAX_BYTES),
-                                 [options.execute, options.id_from, options.ecf_credit, options.pdf])
+                                 [options.execute, options.id_from, options.ecf_credit, options.pdf,
+                                  *([options.canvas.pairs] if options.canvas is not None else [])])
     except BackpropError:
         load_key(key_path)  # (its message)
         raise
@@ -239,7 +240,7 @@ def _grade(key: Any, run: str, files: list[Path], out: str, options: Options, jo
         try:
             st = os.stat(f)
         except OSError as exc:  # (an error row, in no journal: it is tried again next time)
-            student = fallback_id(shown, options.id_from)
+            student = fallback_id(shown, options.id_from, options.canvas)
             message = f"{f}: cannot be read ({exc.strerror or exc})"
             row = ErrorRow(student, possible(student), message, shown)
             entries.append(jr.Entry(name, (), 0, 0, "", row))
