@@ -31,6 +31,10 @@ CANVAS = [("Doe, Jane", "101", "s001", "jdoe"), ("Lee, Kim", "102", "s002", "kle
     ("leekim_LATE_102_5551240_my homework (1).ipynb", "102"),
     ("roemax_late_103_5551250_s001.toml", "103"),
     ("_104_5551260_a_b_c.ipynb", "104"),  # (a name Canvas could not spell in letters)
+    # a student who uploads a file named like someone else's download cannot move it: Canvas's own
+    # name and user id come first, and the name has no underscore
+    ("doejane_101_5551234_roemax_103_5551250_s003.ipynb", "101"),
+    ("doejane_101_5551234_LATE_103_1_x.ipynb", "101"),
     ("s001.ipynb", None),
     ("doejane_101_hw3.ipynb", None),
     ("doejane_x101_5551234_hw3.ipynb", None),
