@@ -595,3 +595,29 @@ def test_the_feedback_of_a_file_that_cannot_be_graded_names_the_assignment(tmp_p
     text = (out / "feedback" / "s001.md").read_text()
     assert text.startswith("# Feedback for s001\n\nAssignment `hw1`.\n\nYour submission")
     assert "could not be graded" in text
+
+
+def test_a_run_refused_before_the_holder_wrote_its_pid_waits_for_it_to_name_it(tmp_path):
+    """The holder writes its pid just after it takes the lock: a run refused in that instant
+    (two runs started together, CI once) read nothing and said "its pid not known yet"."""
+    import threading
+
+    from grader.batch.lock import _holder
+
+    path = tmp_path / "lock"
+    path.write_text(f"{2**22 + 12345}\n")  # (a killed run's pid, long gone: not the holder)
+    fd = os.open(path, os.O_RDWR)
+    try:
+        def write_late() -> None:
+            time.sleep(0.05)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+
+        writer = threading.Thread(target=write_late)
+        writer.start()
+        assert _holder(fd) == f"pid {os.getpid()}"
+        writer.join()
+        os.ftruncate(fd, 0)
+        assert _holder(fd, patience=0.05) == "its pid not known yet"
+    finally:
+        os.close(fd)

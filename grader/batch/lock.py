@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing.util
 import os
+import time
 from collections.abc import Iterator
 
 from ..errors import BackpropError
@@ -65,9 +66,28 @@ class _Held:
             os.close(fd)
 
 
-def _holder(fd: int) -> str:
+def _holder(fd: int, patience: float = 0.5) -> str:
+    """The process holding the lock, as the message names it. The holder writes its pid just
+    after it takes the lock: a run refused in between reads nothing yet (or a killed run's pid),
+    so it reads again for up to ``patience`` seconds until it finds a pid that is alive."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        except OSError:
+            pid = ""
+        if pid.isdigit() and _alive(int(pid)):
+            return f"pid {pid}"
+        if time.monotonic() >= deadline:
+            return "its pid not known yet"
+        time.sleep(0.01)
+
+
+def _alive(pid: int) -> bool:
     try:
-        pid = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-    except OSError:
-        pid = ""
-    return f"pid {pid}" if pid.isdigit() else "its pid not known yet"
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # (another user's process: alive)
+        return True
+    return True
