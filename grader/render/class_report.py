@@ -10,7 +10,6 @@ import json
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from .env import render
@@ -128,27 +127,6 @@ def report_html(summary: Any) -> str:
 # ``used`` and ``others`` fields, and an error's message, which opens with its file's path).
 
 
-@dataclass(frozen=True)
-class FlagLine:
-    """A flagged row as the shared views show it: ``file`` relative to the submissions'
-    folder, ``message`` without the file's path in front (the table shows the file beside it)."""
-
-    student: str
-    status: str
-    message: str
-    file: str
-
-
-@dataclass(frozen=True)
-class DuplicateLine:
-    """A student's several files, each named relative to the submissions' folder."""
-
-    student: str
-    count: int
-    used: str
-    others: tuple[str, ...]
-
-
 def submissions_folder(paths: Iterable[str]) -> str:
     """The deepest folder that holds every one of ``paths`` (the empty ones left out), or ``""``
     when there is none to take away: no path, absolute and relative ones mixed, or only the root
@@ -174,18 +152,20 @@ def shown_path(path: str, folder: str) -> str:
 
 
 def flagged_view(summary: Any) -> dict[str, Any]:
-    """``flagged`` (:class:`FlagLine`) and ``duplicates`` (:class:`DuplicateLine`) of the summary
-    with every file named relative to the submissions' folder (:func:`submissions_folder` of
-    every file the summary names), for summary.md and the report page."""
+    """``flagged`` and ``duplicates`` of the summary (its :class:`~grader.batch.summary.Flag` and
+    :class:`~grader.batch.summary.Duplicate` lines) with every file named relative to the
+    submissions' folder (:func:`submissions_folder` of every file the summary names), and a flagged
+    row's message without the file's path in front (the table shows the file beside it), for
+    summary.md and the report page."""
     paths = [r.file for r in summary.table]
     paths += [f.file for f in summary.flagged]
     for d in summary.duplicates:
         paths += [d.used, *d.others]
     folder = submissions_folder(paths)
-    flagged = tuple(FlagLine(f.student, f.status, _message(f.message, f.file, folder),
-                             shown_path(f.file, folder)) for f in summary.flagged)
-    duplicates = tuple(DuplicateLine(d.student, d.count, shown_path(d.used, folder),
-                                     tuple(shown_path(o, folder) for o in d.others))
+    flagged = tuple(dataclasses.replace(f, message=_message(f.message, f.file, folder),
+                                        file=shown_path(f.file, folder)) for f in summary.flagged)
+    duplicates = tuple(dataclasses.replace(d, used=shown_path(d.used, folder),
+                                           others=tuple(shown_path(o, folder) for o in d.others))
                        for d in summary.duplicates)
     return {"flagged": flagged, "duplicates": duplicates}
 
