@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from courses import course, right
-from sessions import in_session
+from sessions import in_session, kill_and_expect_an_empty_session
 
 from grader.batch import run as batch
 from grader.batch import worker
@@ -209,12 +209,7 @@ def test_workers_die_with_the_grader(tmp_path):
         assert proc.poll() is None, "the batch ended before it could be killed; make it bigger"
         workers = [p for p in in_session(proc.pid) if p != proc.pid]
         assert workers
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        deadline = time.time() + 15
-        while time.time() < deadline and in_session(proc.pid):
-            time.sleep(0.05)
-        assert in_session(proc.pid) == []
+        kill_and_expect_an_empty_session(proc)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)

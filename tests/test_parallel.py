@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sessions import in_session
+from sessions import in_session, kill_and_expect_an_empty_session
 
 from grader import parallel
 
@@ -157,12 +157,7 @@ def test_direct_workers_die_with_their_parent(tmp_path):
             time.sleep(0.02)
         assert len(kids) == 2, "no workers started"
         assert {ppid(k) for k in kids} == {proc.pid}  # forked by the script itself
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-        deadline = time.time() + 15
-        while time.time() < deadline and in_session(proc.pid):
-            time.sleep(0.05)
-        assert in_session(proc.pid) == []
+        kill_and_expect_an_empty_session(proc)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
