@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import sys
 
 import jsonschema
 import pytest
@@ -58,7 +59,13 @@ def question(tmp_path_factory):
     assert result.exit_code == 0, result.output
     spec = importlib.util.spec_from_file_location("pl_server", out / "server.py")
     server = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(server)
+    # (no __pycache__ written into the exported folder, whose files test_folder_and_info_json lists:
+    # it was, wherever PYTHONDONTWRITEBYTECODE is not set)
+    writes, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    try:
+        spec.loader.exec_module(server)
+    finally:
+        sys.dont_write_bytecode = writes
     return out, server
 
 
