@@ -55,6 +55,17 @@ def _env() -> dict[str, str]:
     return env
 
 
+def idle_line(n: int, j: int, wall: float, cpu: float, alone: float, target: float = 1.6) -> str:
+    """Where a ``--jobs j`` run loses against ``j`` times as fast: its cores' idle time, ``j`` x
+    wall - CPU seconds (of the command and its workers), is the time the run did one thing
+    while a core waited (start-up, the class files at the end); to be ``target`` times as fast as
+    the ``alone`` seconds of ``--jobs 1`` with the same CPU, it could leave at most
+    ``j x alone / target - CPU`` idle."""
+    allowed = j * alone / target - cpu
+    return (f"{n:>7} --jobs {j}: {j} x {wall:.2f} s - {cpu:.2f} s CPU = {j * wall - cpu:.2f} s of a core "
+            f"idle (serial work); {target}x as fast as --jobs 1 with this CPU leaves {max(allowed, 0):.2f} s")
+
+
 def compile_tree() -> None:
     """Write the bytecode of this tree's ``grader`` now (as ``pip install`` does), so that no timed
     run compiles a module that changed since its bytecode was written."""
@@ -188,6 +199,8 @@ def main() -> None:
                 a, b = (statistics.median(figures[j]["cold_s"]) for j in jobs)
                 print(f"{n:>7} cold run, --jobs {jobs[1]} against --jobs {jobs[0]}: {a / b:.2f}x as fast",
                       flush=True)
+                cpu = statistics.median(figures[jobs[1]]["cold_cpu"])
+                print(idle_line(n, jobs[1], b, cpu, a), flush=True)
             if args.ceiling:
                 alone, pair = [], []
                 for r in range(args.rounds):

@@ -231,8 +231,11 @@ def _kind(value: Any) -> str:
 def submission_from_data(data: Mapping[str, Any], source: str) -> Submission:
     """A :class:`Submission` from the parsed file (``[instance]``, ``[answers]``, ``[meta]``)."""
     from .solver import givens, solve
-    from .validation import instance_from_dict
+    from .validation import instance_from_dict, looks_like_family
 
+    if looks_like_family(data):
+        raise BackpropError(f"{source}: is a problem family (the ranges each student's variant is drawn "
+                            "from), not a filled-in handout; check the handout .toml you were given")
     for key in data:
         if key not in ("instance", "answers", "meta"):
             raise BackpropError(

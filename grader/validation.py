@@ -129,6 +129,12 @@ def _names(value: Any, source: str | None, key: str | None, example: str = '["x1
     return tuple(names)
 
 
+def looks_like_family(data: Mapping[str, Any]) -> bool:
+    """Whether ``data`` is a problem family's file (its ``[values]`` ranges, no weights of its own),
+    given where an instance or a handout was expected."""
+    return isinstance(data.get("values"), Mapping) and "weights" not in data and "answers" not in data
+
+
 def _validate(data: Mapping[str, Any], source: str | None, table: str | None) -> Instance:
     """:func:`instance_from_dict` for any data: check everything, in the order of the file."""
 
@@ -140,6 +146,10 @@ def _validate(data: Mapping[str, Any], source: str | None, table: str | None) ->
 
     if not isinstance(data, Mapping):
         raise err(None, "the instance must be a table of keys (alpha, inputs, layers, weights, samples)")
+    if table is None and looks_like_family(data):
+        raise err(None, "is a problem family (the ranges each student's variant is drawn from), not an "
+                  "instance: draw one with `backprop generate FAMILY.toml --count 1 --out DIR` and give "
+                  "DIR/handouts/student01.toml")
     for key in data:
         if key not in TOP_LEVEL_KEYS:
             raise err(str(key),

@@ -301,3 +301,17 @@ def test_unreadable_numbers_stay_valid_json(raw, shown):
     answer = read_answer("p_A", raw)
     assert answer.invalid and answer.given == shown
     json.dumps(answer.given, allow_nan=False)
+
+
+FAMILIES = sorted((Path(__file__).resolve().parent.parent / "problems").glob("*.toml"))
+
+
+@pytest.mark.parametrize("family", FAMILIES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("verb", ["solve", "check"])
+def test_a_family_file_given_as_an_instance_says_what_it_is(runner, family, verb):
+    # (an instructor trying `backprop solve problems/xor.toml` got "title: unknown key")
+    result = runner.invoke(cli, [verb, str(family)])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: {family}: is a problem family (the ranges each student's")
+    assert len(result.output.splitlines()) == 1
+    assert ("backprop generate FAMILY.toml --count 1" in result.output) == (verb == "solve")

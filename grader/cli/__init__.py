@@ -9,6 +9,7 @@ something wrong (wrong answers in ``check``). Command modules are imported lazil
 
 from __future__ import annotations
 
+import gc
 import importlib
 
 import click
@@ -63,4 +64,28 @@ def cli() -> None:
 
 
 def main() -> None:
-    cli(prog_name="backprop")
+    """The ``backprop`` command (its console script, and ``python -m grader``)."""
+    try:
+        cli(prog_name="backprop")
+    finally:
+        leave_alone_at_exit()
+
+
+def leave_alone_at_exit() -> None:
+    """Put every object alive now out of the garbage collector's reach (``gc.freeze``), just
+    before the interpreter shuts down: its last collection then does not walk every object the
+    command made (a class's rows and results, the key, the compiled templates) only to free
+    them, which the end of the process does anyway. Standard streams are still flushed,
+    ``atexit`` handlers (and ``weakref.finalize`` callbacks) run, threads and worker processes
+    are joined, and what the modules hold is freed, and finalised, as the modules are cleared;
+    objects held by reference cycles alone are left to the operating system unfinalised (Python
+    promises no ``__del__`` at exit; this package keeps no file open for writing outside a
+    ``with`` block: tests/test_cli_exit.py). The plain exit is the same command without this call.
+
+    Measured against the plain exit, in turns (``bench/bench_ab.py --n 1000 --rounds 9
+    --out-root /dev/shm``, and the same interleaving for the other two, 15 rounds): ``backprop
+    grade`` of 1,000 students rerun with nothing changed 111.6 -> 100.2 ms (the shutdown alone,
+    from the command's end to the process's, 16 -> 4 ms), ``backprop check`` of one notebook
+    52.1 -> 46.0 ms, a cold grade 1.093 -> 1.070 s with ``--jobs 1`` and 0.798 -> 0.763 s with
+    ``--jobs 2``."""
+    gc.freeze()
