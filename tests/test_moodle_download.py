@@ -303,3 +303,19 @@ def test_another_worksheet_is_another_run(course, tmp_path):
     assert again.exit_code == 0, again.output
     book = _gradebook(out)
     assert book["s002"][0] == "mismatch" and book["s001"] == ("missing", "0")
+
+
+def test_export_lists_the_key_s_students_not_the_worksheet(tmp_path):
+    """The worksheet maps participant ids; it is not a roster export: --export moodle writes the
+    key's students (their ids and emails, from the roster the key was made from)."""
+    sheet_bytes = worksheet(_lines(), fields=("Email address",))
+    sheet, key, subs, v = _course(tmp_path, moodle_grades(STUDENTS), sheet_bytes)
+    _put(subs, "Jane Doe_12345_assignsubmission_file/hw3.ipynb", right(v["s001"]))
+    out = tmp_path / "out"
+    result = _grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle", "--roster", str(sheet),
+                    "--export", "moodle")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO((out / "moodle-grades.csv").read_text())))
+    assert rows[0] == ["First name", "Last name", "ID number", "Email address", "Assignment: hw3 (Real)"]
+    assert rows[1] == ["Jane", "Doe", "s001", "jane@mit.edu", "28"]
+    assert [r[2:] for r in rows[2:]] == [[s, e, "-"] for _, _, s, e in STUDENTS[1:]]

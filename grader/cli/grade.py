@@ -47,7 +47,7 @@ FORMATS = ("md", "pdf")
 @click.option("--roster", type=click.Path(dir_okay=False), default=None,
               help="With --export: the roster as the platform exports it (the export copies its id columns); "
                    "with --id-from canvas: Canvas's gradebook export; with --id-from moodle: the "
-                   "assignment's grading worksheet.")
+                   "assignment's grading worksheet (--export then lists the key's students).")
 @click.option("--missing-zero", is_flag=True,
               help="With --export: give 0 to students with no gradable submission (default: no grade).")
 def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: int | None, execute: bool,
@@ -92,8 +92,9 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
                       pdf="pdf" in formats, force=force, ids=_platform_ids(id_from, roster))
     tty = sys.stderr.isatty()
     require_sandbox(execute, sandbox, here=scheduler is None)  # (with --scheduler: on the workers)
-    specs = _export_specs(exports, roster if id_from not in ("canvas", "moodle") or exports else None,
-                          missing_zero, out)
+    # (Canvas's gradebook export is also the roster of --export; Moodle's grading worksheet is not one)
+    listed = None if id_from == "moodle" else roster
+    specs = _export_specs(exports, listed if id_from != "canvas" or exports else None, missing_zero, out)
     if tty:
         from ..batch.run import find_submissions
 
@@ -108,7 +109,7 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
     if specs:
         from ..platforms.exports import write_exports
 
-        echo(write_exports(specs, outcome.rows, key, roster, missing_zero=missing_zero))
+        echo(write_exports(specs, outcome.rows, key, listed, missing_zero=missing_zero))
 
 
 def _platform_ids(id_from: str, roster: str | None) -> object:
