@@ -319,3 +319,18 @@ def test_export_lists_the_key_s_students_not_the_worksheet(tmp_path):
     assert rows[0] == ["First name", "Last name", "ID number", "Email address", "Assignment: hw3 (Real)"]
     assert rows[1] == ["Jane", "Doe", "s001", "jane@mit.edu", "28"]
     assert [r[2:] for r in rows[2:]] == [[s, e, "-"] for _, _, s, e in STUDENTS[1:]]
+
+
+def test_a_participant_the_key_does_not_have_is_unknown_by_the_worksheet_s_id(tmp_path):
+    """A student enrolled after the handouts were generated: the worksheet names them, the key not."""
+    lines = [*_lines(), ("12350", "Lou Fox", "s009", "lou@mit.edu")]
+    sheet, key, subs, v = _course(tmp_path, moodle_grades(STUDENTS), worksheet(lines))
+    _put(subs, "Lou Fox_12350_assignsubmission_file/nb.ipynb", right(v["s002"]))  # (a classmate's handout)
+    out = tmp_path / "out"
+    result = _grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle", "--roster", str(sheet))
+    assert result.exit_code == 0, result.output
+    assert _gradebook(out)["s009"][0] == "unknown"
+    message = json.loads((out / "results" / "s009.json").read_text())["message"]
+    assert message.startswith("its Moodle participant id 12350 is 's009' in the grading worksheet, who is "
+                              "not on the key's roster; its metadata names 's002' (scored against s002's "
+                              "problem, counted for nobody: add the student to the key (generate --add)")
