@@ -334,3 +334,14 @@ def test_a_participant_the_key_does_not_have_is_unknown_by_the_worksheet_s_id(tm
     assert message.startswith("its Moodle participant id 12350 is 's009' in the grading worksheet, who is "
                               "not on the key's roster; its metadata names 's002' (scored against s002's "
                               "problem, counted for nobody: add the student to the key (generate --add)")
+
+
+def test_a_file_you_add_is_its_name_s_student_and_says_so(course, tmp_path):
+    sheet, key, subs, v = course
+    _put(subs, "s002.ipynb", right(v["s001"]))  # (Jane's handout, under Kim's name)
+    out = tmp_path / "out"
+    result = _grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle", "--roster", str(sheet))
+    assert result.exit_code == 0, result.output
+    assert _gradebook(out)["s002"][0] == "mismatch"
+    message = json.loads((out / "results" / "s002.json").read_text())["message"]
+    assert message.startswith("its file name says 's002' but its signed metadata names 's001'")

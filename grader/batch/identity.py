@@ -117,8 +117,11 @@ def identify(meta: Any, path: str, key: Any, id_from: str, ids: Any = None) -> I
     ``ids``: with ``--id-from canvas`` or ``moodle``, the students of the platform's ids."""
     if id_from == "metadata":
         return _by_metadata(meta, path, key)
-    where = {"folder": "folder", "canvas": "Canvas user id", "moodle": "Moodle participant id"}.get(
-        id_from, "file name")
+    where = {"folder": "folder", "canvas": "Canvas user id"}.get(id_from, "file name")
+    if id_from == "moodle":  # (a file in no folder Moodle's download gives is its name's student)
+        from .moodle_names import moodle_participant
+
+        where = "file name" if moodle_participant(path) is None else "Moodle participant id"
     student = on_roster(fallback_id(path, id_from, ids), key)
     claimed = meta.get("student") if isinstance(meta, dict) else None
     if student not in key.students:

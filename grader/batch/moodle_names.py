@@ -51,7 +51,7 @@ IDENTIFIER_CELL = re.compile(r"^(?P<word>[^0-9]+?)\s*(?P<participant>[0-9]+)$")
 TEAM_WORDS = ("Group", "Gruppe", "Groupe", "Groep")
 #: how a worksheet line can name the key's student, in the order a tie is decided
 WAYS = ("ID number", "Email address", "email")
-WORKSHEET = ("Moodle's grading worksheet (Assignment > View all submissions > Download grading worksheet)")
+WORKSHEET = "Moodle's grading worksheet (Assignment > View all submissions > Download grading worksheet)"
 
 
 def moodle_participant(path: str) -> str | None:
@@ -71,8 +71,7 @@ class MoodleIds:
 
     pairs: tuple[tuple[str, tuple[str, str]], ...]  # (participant id, (ID number, email address)) a line
     source: str = ""  # the worksheet's path, for messages
-    by: str = ""  # what names the key's students (one of WAYS); "" until for_key
-    resolved: tuple[tuple[str, str], ...] = ()  # (participant id, student) by `by`
+    resolved: tuple[tuple[str, str], ...] = ()  # (participant id, student), by for_key; () until then
     _table: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def student(self, participant: str) -> str | None:
@@ -100,7 +99,7 @@ class MoodleIds:
                                 "key's roster (matched by ID number and by email address); give the "
                                 "worksheet of this assignment, or the key generated from its course's roster")
         resolved = _resolve(self.pairs, best, lookups[best])
-        return MoodleIds(self.pairs, self.source, best, tuple(resolved.items()))
+        return MoodleIds(self.pairs, self.source, tuple(resolved.items()))
 
 
 def _fold(text: str) -> str:
