@@ -6,9 +6,11 @@ The rule:
   (``student01.ipynb``, ``student01.v2.ipynb``), or, with ``--id-from folder``, the name of
   the folder it sits in (``student01/homework.ipynb``, as LMS and platform exports lay files
   out), or, with ``--id-from canvas``, the Canvas user id in the name Canvas's download gives
-  the file, through the course's gradebook export (:mod:`grader.batch.canvas_names`; a file
-  named otherwise, added by the instructor, is its name's student). A student can write
-  anything into a file, but not where the instructor's download put it.
+  the file, through the course's gradebook export (:mod:`grader.batch.canvas_names`), or, with
+  ``--id-from moodle``, the participant id in the folder or name Moodle's download gives it,
+  through the assignment's grading worksheet (:mod:`grader.batch.moodle_names`); a file named
+  otherwise, added by the instructor, is its name's student. A student can write anything into
+  a file, but not where the instructor's download put it.
 - The file's signed metadata (``metadata.backprop`` of a notebook, ``[meta]`` of a TOML
   handout) must agree. When it names another student the file is ``mismatch``: graded as the
   location's student, against the key's problem for that student, with both ids in the message;
@@ -58,12 +60,14 @@ class WrongKey(BackpropError):
     """The submissions belong to another assignment (or another generation) than the key."""
 
 
-def fallback_id(path: str, id_from: str, canvas: Any = None) -> str:
+def fallback_id(path: str, id_from: str, ids: Any = None) -> str:
     """The student the file's location names: its folder (``--id-from folder``), the student of
-    the Canvas user id in its name (``--id-from canvas``, ``canvas``: the
+    the Canvas user id in its name (``--id-from canvas``, ``ids``: the
     :class:`~grader.batch.canvas_names.CanvasIds`; ``canvas-<id>`` for a user id the export does
+    not have), the student of the Moodle participant id in its path (``--id-from moodle``, ``ids``:
+    the :class:`~grader.batch.moodle_names.MoodleIds`; ``moodle-<id>`` for one the worksheet does
     not have) or its name up to the first dot (also the row of a file that cannot be read with
-    ``--id-from metadata``, or whose name is not one Canvas gives)."""
+    ``--id-from metadata``, or whose name is not one Canvas or Moodle gives)."""
     if id_from == "folder":
         return Path(os.path.abspath(path)).parent.name  # (also for a file given by its bare name)
     if id_from == "canvas":
@@ -71,7 +75,13 @@ def fallback_id(path: str, id_from: str, canvas: Any = None) -> str:
 
         user = canvas_user(path)
         if user is not None:
-            return (canvas.student(user) if canvas is not None else None) or f"canvas-{user}"
+            return (ids.student(user) if ids is not None else None) or f"canvas-{user}"
+    if id_from == "moodle":
+        from .moodle_names import moodle_participant
+
+        participant = moodle_participant(path)
+        if participant is not None:
+            return (ids.student(participant) if ids is not None else None) or f"moodle-{participant}"
     return Path(path).name.split(".")[0]
 
 
@@ -102,19 +112,27 @@ def on_roster(student: str, key: Any) -> str:
     return same[0] if len(same) == 1 else student
 
 
-def identify(meta: Any, path: str, key: Any, id_from: str, canvas: Any = None) -> Identity:
+def identify(meta: Any, path: str, key: Any, id_from: str, ids: Any = None) -> Identity:
     """The :class:`Identity` of the file at ``path`` whose metadata is ``meta`` (None: none);
-    ``canvas``: with ``--id-from canvas``, the Canvas user ids' students."""
+    ``ids``: with ``--id-from canvas`` or ``moodle``, the students of the platform's ids."""
     if id_from == "metadata":
         return _by_metadata(meta, path, key)
     where = {"folder": "folder", "canvas": "Canvas user id"}.get(id_from, "file name")
-    student = on_roster(fallback_id(path, id_from, canvas), key)
+    if id_from == "moodle":  # (a file in no folder Moodle's download gives is its name's student)
+        from .moodle_names import moodle_participant
+
+        where = "file name" if moodle_participant(path) is None else "Moodle participant id"
+    student = on_roster(fallback_id(path, id_from, ids), key)
     claimed = meta.get("student") if isinstance(meta, dict) else None
     if student not in key.students:
         fix = {"file name": "rename the file", "folder": "move it to the student's folder"}.get(where)
         what = f"its {where} says {student!r}, who is not on the key's roster"
         if id_from == "canvas":
             fix, what = _canvas_unknown(path, student)
+        if id_from == "moodle":
+            from .moodle_names import unknown_message
+
+            fix, what = unknown_message(path, student, ids)
         return _unknown(student, meta, claimed, key, what, fix)
     if meta is None:
         return Identity(student, student, "graded", "", (

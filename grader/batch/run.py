@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -145,7 +146,7 @@ def grade_batch(
     try:  # (the key's bytes are not kept: 166 MB for 100,000 students)
         run = jr.run_fingerprint(read_bytes(key_path, most=KEY_MAX_BYTES),
                                  [options.execute, options.id_from, options.ecf_credit, options.pdf,
-                                  *([options.canvas.pairs] if options.canvas is not None else [])])
+                                  *([options.ids.pairs] if options.ids is not None else [])])
     except BackpropError:
         load_key(key_path)  # (its message)
         raise
@@ -164,6 +165,8 @@ def grade_batch(
     if files is None:  # (listed once: 1 s for a MOOC's 100,000 files)
         files = find_submissions(submissions)
     check_key(key, key_path, [str(f) for f in files], _metadata)
+    if options.id_from == "moodle" and options.ids is not None:  # (its lines matched to the key)
+        options = replace(options, ids=options.ids.for_key(key.students))
     if scheduler is not None:
         return _on_cluster(scheduler, key, run, files, out, options, jobs, progress, report, wait)
     jobs = parallel.workers(jobs)
@@ -242,7 +245,7 @@ def _grade(key: Any, run: str, files: list[Path], out: str, options: Options, jo
         try:
             st = os.stat(f)
         except OSError as exc:  # (an error row, in no journal: it is tried again next time)
-            student = fallback_id(shown, options.id_from, options.canvas)
+            student = fallback_id(shown, options.id_from, options.ids)
             message = f"{f}: cannot be read ({exc.strerror or exc})"
             row = ErrorRow(student, possible(student), message, shown)
             entries.append(jr.Entry(name, (), 0, 0, "", row))

@@ -29,8 +29,8 @@ SUFFIXES = (".ipynb", ".toml")
 class Options:
     execute: bool = False
     sandbox: str = "bwrap"  # with execute: "bwrap" or "none" (grader/notebooks/sandbox.py)
-    id_from: str = "name"  # or "folder", "canvas", "metadata" (see grader.batch.identity)
-    canvas: Any = None  # with id_from "canvas": the user ids' students (grader.batch.canvas_names)
+    id_from: str = "name"  # or "folder", "canvas", "moodle", "metadata" (see grader.batch.identity)
+    ids: Any = None  # with id_from canvas or moodle: whose each platform id is (canvas_names, moodle_names)
     ecf_credit: float | None = None  # None: the key's
     pdf: bool = False
     force: bool = False
@@ -107,7 +107,7 @@ def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_o
     from ..render.svg import net_svg
 
     meta, reader = parse(path, data)
-    who = identify(meta, path, key, options.id_from, options.canvas)
+    who = identify(meta, path, key, options.id_from, options.ids)
     student, status, message = who.student, who.status, who.message
     if who.graded_as is None:  # a location on nobody's row of the roster, and no claim to score against
         empty = {"score": 0, "max_score": 0, "items": [], "warnings": []}

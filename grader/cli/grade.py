@@ -29,13 +29,14 @@ FORMATS = ("md", "pdf")
                    "in-process limits where bubblewrap is missing (not isolated: see the README).")
 @click.option("--force", is_flag=True,
               help="Regrade every submission, also those unchanged since the last run.")
-@click.option("--id-from", type=click.Choice(["name", "folder", "canvas", "metadata"]), default="name",
-              show_default=True,
+@click.option("--id-from", type=click.Choice(["name", "folder", "canvas", "moodle", "metadata"]),
+              default="name", show_default=True,
               help="Whose a file is: its file name up to the first dot, its folder's name (LMS exports), "
                    "the Canvas user id in the names of Canvas's Download Submissions (with --roster: the "
-                   "course's gradebook export), or (trusting the student's file) the student its metadata "
-                   "names. The metadata must agree with the name, folder or user id, else the row is "
-                   "'mismatch'.")
+                   "course's gradebook export), the participant id in the folders of Moodle's Download all "
+                   "submissions (with --roster: the assignment's grading worksheet), or (trusting the "
+                   "student's file) the student its metadata names. The metadata must agree with the name, "
+                   "folder or id, else the row is 'mismatch'.")
 @click.option("--ecf-credit", type=click.FloatRange(0, 1), default=None,
               help="Credit for carried-forward answers (default: the key's).")
 @click.option("--wait", is_flag=True,
@@ -45,7 +46,8 @@ FORMATS = ("md", "pdf")
                    "OUT/canvas-import.csv, OUT/gradescope-scores.csv, OUT/moodle-grades.csv). Repeatable.")
 @click.option("--roster", type=click.Path(dir_okay=False), default=None,
               help="With --export: the roster as the platform exports it (the export copies its id columns); "
-                   "with --id-from canvas: Canvas's gradebook export.")
+                   "with --id-from canvas: Canvas's gradebook export; with --id-from moodle: the "
+                   "assignment's grading worksheet (--export then lists the key's students).")
 @click.option("--missing-zero", is_flag=True,
               help="With --export: give 0 to students with no gradable submission (default: no grade).")
 def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: int | None, execute: bool,
@@ -87,10 +89,12 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
     if bad or not formats:
         raise InputError(f"--format: unknown format {bad[0] if bad else fmt!r}; use md or md,pdf")
     options = Options(execute=execute, sandbox=sandbox, id_from=id_from, ecf_credit=ecf_credit,
-                      pdf="pdf" in formats, force=force, canvas=_canvas_ids(id_from, roster))
+                      pdf="pdf" in formats, force=force, ids=_platform_ids(id_from, roster))
     tty = sys.stderr.isatty()
     require_sandbox(execute, sandbox, here=scheduler is None)  # (with --scheduler: on the workers)
-    specs = _export_specs(exports, roster if id_from != "canvas" or exports else None, missing_zero, out)
+    # (Canvas's gradebook export is also the roster of --export; Moodle's grading worksheet is not one)
+    listed = None if id_from == "moodle" else roster
+    specs = _export_specs(exports, listed if id_from != "canvas" or exports else None, missing_zero, out)
     if tty:
         from ..batch.run import find_submissions
 
@@ -105,11 +109,21 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
     if specs:
         from ..platforms.exports import write_exports
 
-        echo(write_exports(specs, outcome.rows, key, roster, missing_zero=missing_zero))
+        echo(write_exports(specs, outcome.rows, key, listed, missing_zero=missing_zero))
 
 
-def _canvas_ids(id_from: str, roster: str | None) -> object:
-    """With ``--id-from canvas``, the students of the Canvas user ids, from ``--roster``."""
+def _platform_ids(id_from: str, roster: str | None) -> object:
+    """With ``--id-from canvas``, the students of the Canvas user ids, from ``--roster``; with
+    ``--id-from moodle``, of the Moodle participant ids."""
+    if id_from == "moodle":
+        if roster is None:
+            raise InputError("--id-from moodle needs --roster: the assignment's grading worksheet (View all "
+                             "submissions > Download grading worksheet), whose Identifier column maps the "
+                             "participant id in each downloaded folder's name to the student")
+        from ..batch.moodle_names import read_worksheet
+        from ..files import read_bytes
+
+        return read_worksheet(read_bytes(roster), roster)
     if id_from != "canvas":
         return None
     if roster is None:
