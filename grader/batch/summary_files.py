@@ -11,6 +11,7 @@ files untouched, renders nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -81,7 +82,9 @@ def _digest(summary: ClassSummary, page: bool) -> str:
     """A hash of the summary and of what renders it (the templates and modules, by size and time)."""
     from ..render import charts, class_report, env
 
-    h = hashlib.sha256(repr((summary, page)).encode("utf-8", "surrogatepass"))
+    h = hashlib.sha256(repr((dataclasses.replace(summary, table=()), page)).encode("utf-8", "surrogatepass"))
+    for line in summary.table:  # (a line at a time: the repr of a class of 100,000 at once is 60 MB)
+        h.update(repr(line).encode("utf-8", "surrogatepass"))
     code = [charts.__file__, class_report.__file__, env.__file__]
     folder = env.templates_dir()
     code += [os.path.join(folder, n) for n in ("summary.md.j2", "report.html.j2", "chart.svg.j2")]
