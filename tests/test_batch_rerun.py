@@ -31,8 +31,8 @@ def _no_writing(monkeypatch) -> list[str]:
     from grader.batch import outputs as outs
 
     monkeypatch.setattr(svg, "net_svg", fail("net_svg"))
-    monkeypatch.setattr(class_report, "report_html", fail("report_html"))
-    monkeypatch.setattr(class_report, "summary_md", fail("summary_md"))
+    for page in ("report_html", "summary_md", "report_html_chunks", "summary_md_chunks"):
+        monkeypatch.setattr(class_report, page, fail(page))
     monkeypatch.setattr(worker, "grade_file", fail("grade_file"))
     for mod in (files, outs, assemble, summary_files, worker):
         if hasattr(mod, "write_atomic"):
@@ -86,7 +86,7 @@ def test_the_slow_path_also_renders_nothing_when_nothing_changed(tmp_path, monke
         import grader.render.svg as svg
 
         m.setattr(svg, "net_svg", lambda *a, **k: pytest.fail("redrawn"))
-        m.setattr(class_report, "report_html", lambda *a, **k: pytest.fail("rendered"))
+        m.setattr(class_report, "report_html_chunks", lambda *a, **k: pytest.fail("rendered"))
         again = batch.grade_batch(str(key), [str(subs)], str(out), jobs=1, report=True)
     assert (again.regraded, again.reused) == (0, 4)
     assert outputs(out) == before

@@ -4,6 +4,7 @@ oracle is the results files themselves), and that its four views leave nothing o
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import subprocess
 import sys
@@ -277,3 +278,18 @@ def test_summary_json_has_a_line_per_row():
         assert json.loads(line.strip().rstrip(",")) == row
     assert lines[0] == "{" and lines[-1] == "}" and text.endswith("}\n")
     assert all(x.startswith((' "', "  ", " ]")) for x in lines[1:-1])
+
+
+def test_the_summary_records_hash_sees_a_change_in_one_table_line():
+    # (summary.record's hash is taken a table line at a time; a line changed alone must change it)
+    from grader.batch.summary_files import _digest
+
+    s = hand_summary()
+    assert _digest(s, True) == _digest(hand_summary(), True)
+    assert _digest(s, True) != _digest(s, False)
+    last = s.table[-1]
+    changed = dataclasses.replace(s, table=(*s.table[:-1], dataclasses.replace(last, misconceptions=("x",))))
+    assert changed.table[:-1] == s.table[:-1]
+    assert _digest(changed, True) != _digest(s, True)
+    moved = dataclasses.replace(s, table=s.table[::-1])
+    assert len(s.table) > 1 and _digest(moved, True) != _digest(s, True)

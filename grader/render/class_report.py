@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .env import render
+from .env import render, render_chunks
 
 #: bump when summary.json changes shape
 SUMMARY_FORMAT = 1
@@ -26,7 +26,13 @@ def summary_text(summary: Any, *, regraded: int, reused: int, out: str, page: bo
 
 def summary_md(summary: Any, *, page: bool = True) -> str:
     """``summary.md`` (``page``: link the report page written beside it)."""
-    return render("summary.md.j2", s=summary, page=page, **flagged_view(summary))
+    return "".join(summary_md_chunks(summary, page=page))
+
+
+def summary_md_chunks(summary: Any, *, page: bool = True) -> Iterator[str]:
+    """The text of :func:`summary_md` in pieces, as the template makes it (never held whole:
+    tens of MB for a class of 100,000)."""
+    return render_chunks("summary.md.j2", s=summary, page=page, **flagged_view(summary))
 
 
 def summary_data(summary: Any) -> dict[str, Any]:
@@ -99,6 +105,11 @@ def json_chunks(summary: Any) -> Iterator[str]:
 def report_html(summary: Any) -> str:
     """The report page: one self-contained HTML file (charts inlined as SVG, styles and the
     table sorting inline, no outside resource)."""
+    return "".join(report_html_chunks(summary))
+
+
+def report_html_chunks(summary: Any) -> Iterator[str]:
+    """The text of :func:`report_html` in pieces, as the template makes it (never held whole)."""
     from . import charts
 
     score = None
@@ -114,8 +125,8 @@ def report_html(summary: Any) -> str:
     if summary.misconceptions:
         mis = charts.misconception_chart([m.id for m in summary.misconceptions],
                                          [len(m.students) for m in summary.misconceptions])
-    return render("report.html.j2", s=summary, score_chart=score, groups=groups, misconception_chart=mis,
-                  **flagged_view(summary))
+    return render_chunks("report.html.j2", s=summary, score_chart=score, groups=groups,
+                         misconception_chart=mis, **flagged_view(summary))
 
 
 # --------------------------------------------------------------------------- the flagged rows, shared

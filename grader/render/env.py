@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 
 import jinja2
@@ -41,3 +42,9 @@ def environment() -> jinja2.Environment:
 
 def render(name: str, **context: object) -> str:
     return environment().get_template(name).render(**context)
+
+
+def render_chunks(name: str, **context: object) -> Iterator[str]:
+    """:func:`render` as the template makes it, piece by piece (a page of 100,000 students'
+    rows is written as it comes instead of held whole)."""
+    return environment().get_template(name).generate(**context)
