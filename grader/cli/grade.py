@@ -63,10 +63,9 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
 
     Example:
 
+    \b
         backprop grade hw1/key.json submissions/ --out graded --jobs 4
-
         backprop grade hw1/key.json submissions/ --out graded --export canvas --roster canvas-grades.csv
-
         backprop grade hw1/key.json submissions/ --out graded --scheduler tcp://10.0.0.5:8786
     """
     from .. import parallel
