@@ -42,3 +42,71 @@ def test_every_example_in_help_is_one_whole_line(runner, words):
     shown = [line.strip() for line in runner.invoke(cli, [*words, "--help"]).output.splitlines()]
     for example in _example_lines(command):
         assert example in shown, f"`backprop {' '.join(words)} --help` does not show {example!r} on one line"
+
+
+# --------------------------------------------------------------------------- a TOML handout's lines
+
+def _filled_handout(tmp_path, edit):
+    """A 2-2-1-threshold handout answered right to 4 decimals, then ``edit``ed as a student might."""
+    import re
+
+    from grader.family import load_family
+    from grader.generator import draw_variant
+    from grader.render.handout import handout_toml
+
+    variant = draw_variant(load_family("2-2-1-threshold"), b"newcomer", "hw3", "chloe")
+    trace = variant.trace()
+    text = re.sub(r'^(\w+) = ""', lambda m: f"{m.group(1)} = {round(trace.value(m.group(1)), 4)!r}",
+                  handout_toml(variant), flags=re.M)
+    path = tmp_path / "chloe.toml"
+    path.write_text(edit(text), encoding="utf-8")
+    return path, variant
+
+
+@pytest.mark.parametrize("edit, gone", [
+    (lambda t: t.replace("dw_x1_A = ", "dw_x1_a = "), "dw_x1_A"),                     # a typo in the id
+    (lambda t: "\n".join(line for line in t.splitlines() if not line.startswith("new_w_B_C ")),
+     "new_w_B_C"),                                                                     # a line deleted
+])
+def test_check_of_a_toml_handout_keeps_every_asked_answer(runner, tmp_path, edit, gone):
+    """Does `check` of a TOML handout still count an answer whose line the student mistyped or
+    deleted, as `grade` does (the key's asked ids), instead of dropping it from the maximum?"""
+    import json
+
+    path, variant = _filled_handout(tmp_path, edit)
+    result = runner.invoke(cli, ["check", str(path), "--json"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    assert report["max_score"] == len(variant.asked) == 28
+    assert [i["id"] for i in report["items"]] == list(variant.asked)
+    assert {i["id"]: i["verdict"] for i in report["items"]}[gone] == "missing"
+    assert report["score"] == 27
+
+
+# --------------------------------------------------------------------------- the notebook's self-check
+
+def test_the_notebook_self_check_names_a_mistyped_answer(tmp_path):
+    """Does the self-check cell say, as `backprop check` of the same notebook does, that a
+    variable the student named `dw_x2B` is not a quantity (did you mean 'dw_x2_B'?), instead of
+    only listing dw_x2_B as missing?"""
+    import math
+
+    from grader.family import load_family
+    from grader.generator import draw_variant
+    from grader.render.notebook import notebook_handout
+    from grader.selfcheck import report
+
+    variant = draw_variant(load_family("2-2-1-threshold"), b"newcomer", "hw3", "chloe")
+    trace = variant.trace()
+    path = tmp_path / "chloe.ipynb"
+    path.write_text(notebook_handout(variant), encoding="utf-8")
+    namespace: dict[str, object] = {**dict(trace.givens), "exp": math.exp, "In": [], "sigmoid": math.exp}
+    namespace.update({q: trace.value(q) for q in variant.asked})
+    namespace["dw_x2B"] = namespace.pop("dw_x2_B")
+    namespace["total"] = 3.0  # a variable of the student's own, near no id: no warning
+    result = report(path, namespace)
+    verdicts = {i.id: i.verdict for i in result.report.items}
+    assert verdicts.pop("dw_x2_B") == "missing" and set(verdicts.values()) == {"correct"}
+    warning = "'dw_x2B' is not a quantity of this problem (did you mean 'dw_x2_B'?); it was not graded"
+    assert list(result.report.warnings) == [warning]
+    assert warning in result.text()
