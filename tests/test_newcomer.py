@@ -110,3 +110,18 @@ def test_the_notebook_self_check_names_a_mistyped_answer(tmp_path):
     warning = "'dw_x2B' is not a quantity of this problem (did you mean 'dw_x2_B'?); it was not graded"
     assert list(result.report.warnings) == [warning]
     assert warning in result.text()
+
+
+# --------------------------------------------------------------------------- grade's options
+
+def test_two_rosters_are_refused_not_one_silently_kept(runner, tmp_path):
+    """`grade --export gradescope --roster gs.csv --export moodle --roster moodle.csv` wrote the
+    Gradescope file from Moodle's roster (click kept the last --roster): is it one clear error?"""
+    result = runner.invoke(cli, ["grade", "key.json", "subs", "--out", str(tmp_path / "out"),
+                                 "--export", "gradescope", "--roster", "gs.csv",
+                                 "--export", "moodle", "--roster", "moodle.csv"])
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: --roster given 2 times (gs.csv, moodle.csv); a run takes one: export to each platform with "
+        "its own roster in a run of its own (files already graded are not graded again)\n")
+    assert not (tmp_path / "out").exists()
