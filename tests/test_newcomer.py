@@ -125,3 +125,21 @@ def test_two_rosters_are_refused_not_one_silently_kept(runner, tmp_path):
         "Error: --roster given 2 times (gs.csv, moodle.csv); a run takes one: export to each platform with "
         "its own roster in a run of its own (files already graded are not graded again)\n")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_moodle_export_without_the_assignment_s_column_says_what_to_do(runner, tmp_path):
+    """The Moodle grade export names the assignment as Moodle does (`Assignment: Homework 3
+    (Real)`), the key 'hw3': does the export's note say what to do at the import (map the column to
+    the grade item), not only 'name the assignment as the platform does'?"""
+    from platform_files import moodle_grades
+    from test_platform_exports import _course
+
+    students = [("Jürgen", "Müller", "s001", "jm@example.edu"), ("Zoë", "Åberg", "s002", "za@example.edu")]
+    data = moodle_grades(students).replace(b"Assignment: hw3 (Real)", b"Assignment: Homework 3 (Real)")
+    roster, key, subs = _course(tmp_path, data)
+    result = runner.invoke(cli, ["grade", str(key), str(subs), "--out", str(tmp_path / "g"), "--jobs", "1",
+                                 "--export", "moodle", "--roster", str(roster)])
+    assert result.exit_code == 0, result.output
+    assert ("The moodle roster export has no column for this assignment: when you import the file, map its "
+            "column 'Assignment: hw3 (Real)' to the assignment's grade item (next time, generate with "
+            "--assignment named as Moodle names the assignment)") in result.output
