@@ -143,3 +143,19 @@ def test_a_moodle_export_without_the_assignment_s_column_says_what_to_do(runner,
     assert ("The moodle roster export has no column for this assignment: when you import the file, map its "
             "column 'Assignment: hw3 (Real)' to the assignment's grade item (next time, generate with "
             "--assignment named as Moodle names the assignment)") in result.output
+
+
+def test_an_answer_written_twice_says_which_and_where(runner, tmp_path):
+    """A student who pasted an answer line twice got TOML's own words ("Cannot overwrite a
+    value (at line 38, column 12)"): is it the id, both lines and the fix?"""
+    def twice(text: str) -> str:
+        line = next(line for line in text.splitlines() if line.startswith("o_A = "))
+        return text.replace(line, f"{line}\n{line}", 1)
+
+    path, _ = _filled_handout(tmp_path, twice)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    number = next(n for n, line in enumerate(lines, 1) if line.startswith("o_A = "))
+    result = runner.invoke(cli, ["check", str(path)])
+    assert result.exit_code == 2
+    assert result.output == (f"Error: {path}: is not valid TOML: line {number + 1}: o_A is given twice "
+                             f"(first on line {number}); keep one\n")
