@@ -159,3 +159,25 @@ def test_an_answer_written_twice_says_which_and_where(runner, tmp_path):
     assert result.exit_code == 2
     assert result.output == (f"Error: {path}: is not valid TOML: line {number + 1}: o_A is given twice "
                              f"(first on line {number}); keep one\n")
+
+
+# --------------------------------------------------------------------------- generate
+
+@pytest.mark.parametrize("formats, note", [
+    ("md,ipynb", "Note: the Markdown handouts tell each student to write their answers in <student>.toml and "
+                 "check them with backprop check <student>.toml, and no .toml was written: add toml to "
+                 "--format to hand those out too.\n"),
+    ("toml,md", None),
+    ("ipynb", None),
+])
+def test_generate_says_when_the_handouts_name_a_file_it_did_not_write(runner, tmp_path, formats, note):
+    """`generate --format pdf` (or md without toml) hands out PDFs that say "Write your answers
+    in student01.toml", a file nobody got: does generate say so?"""
+    result = runner.invoke(cli, ["generate", "chain", "--count", "1", "--format", formats, "--out",
+                                 str(tmp_path / "hw"), "--secret-file", str(tmp_path / "secret")])
+    assert result.exit_code == 0, result.output
+    last = "(instructor only: the same secret and roster give the same files)\n"
+    assert result.output.endswith(note or last)
+    if note:
+        text = (tmp_path / "hw" / "handouts" / "student01.md").read_text(encoding="utf-8")
+        assert "Write your answers in `student01.toml`" in text  # (what the note is about)
