@@ -181,3 +181,17 @@ def test_generate_says_when_the_handouts_name_a_file_it_did_not_write(runner, tm
     if note:
         text = (tmp_path / "hw" / "handouts" / "student01.md").read_text(encoding="utf-8")
         assert "Write your answers in `student01.toml`" in text  # (what the note is about)
+
+
+def test_a_handout_named_without_its_extension_is_pointed_to(runner, tmp_path, monkeypatch):
+    """`backprop check 90000005` (the .toml left off) said only 'no such file': does it name the
+    handout that is there?"""
+    monkeypatch.chdir(tmp_path)
+    path, _ = _filled_handout(tmp_path, lambda text: text)
+    path.rename(tmp_path / "90000005.toml")
+    (tmp_path / "90000005.ipynb").write_text("{}", encoding="utf-8")
+    result = runner.invoke(cli, ["check", "90000005"])
+    assert result.exit_code == 2
+    assert result.output == ("Error: 90000005: no such file (there is 90000005.toml and 90000005.ipynb: "
+                             "give the whole name)\n")
+    assert runner.invoke(cli, ["check", "9000005.toml"]).output == "Error: 9000005.toml: no such file\n"
