@@ -195,3 +195,16 @@ def test_a_handout_named_without_its_extension_is_pointed_to(runner, tmp_path, m
     assert result.output == ("Error: 90000005: no such file (there is 90000005.toml and 90000005.ipynb: "
                              "give the whole name)\n")
     assert runner.invoke(cli, ["check", "9000005.toml"]).output == "Error: 9000005.toml: no such file\n"
+
+
+@pytest.mark.parametrize("name, kind", [("90000005.md", "the Markdown handout"),
+                                        ("90000005.PDF", "the PDF handout")])
+def test_check_of_the_handout_to_read_says_which_file_to_check(runner, tmp_path, name, kind):
+    """A student who ran `backprop check 90000005.md` got "is not valid TOML: Expected '=' after a
+    key" (and for the PDF "is a binary file"): does it say which file their answers go in?"""
+    path = tmp_path / name
+    path.write_text("# Backpropagation homework `hw3`\n\nStudent: **90000005**\n", encoding="utf-8")
+    result = runner.invoke(cli, ["check", str(path)])
+    assert result.exit_code == 2
+    assert result.output == (f"Error: {path}: is {kind}, for reading; your answers go in the .toml (or the "
+                             ".ipynb notebook) handout: check that file\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -78,7 +79,17 @@ def command(submission: str, as_json: bool, reveal: bool, fmt: str, ecf_credit: 
     sys.exit(0 if report.all_correct else 1)
 
 
+#: what a handout that is read, not answered, is called (``generate --format md,pdf``)
+READ_ONLY = {".md": "the Markdown handout", ".pdf": "the PDF handout", ".svg": "the picture of the net"}
+
+
 def _read(path: str, execute: bool = False, sandbox: str = "bwrap"):  # -> Submission
+    kind = READ_ONLY.get(os.path.splitext(path)[1].lower())
+    if kind is not None:
+        from ..errors import BackpropError
+
+        raise BackpropError(f"{path}: is {kind}, for reading; your answers go in the .toml (or the .ipynb "
+                            "notebook) handout: check that file")
     if path.lower().endswith(".ipynb"):
         from ..notebooks.read import read_notebook_submission
 
