@@ -208,3 +208,25 @@ def test_check_of_the_handout_to_read_says_which_file_to_check(runner, tmp_path,
     assert result.exit_code == 2
     assert result.output == (f"Error: {path}: is {kind}, for reading; your answers go in the .toml (or the "
                              ".ipynb notebook) handout: check that file\n")
+
+
+def test_generate_warns_of_ids_that_grade_cannot_read_from_a_file_name(runner, tmp_path):
+    """A Gradescope roster where one student has no SID gives every student their email as id:
+    handouts `jane.doe@uni.example.toml`, which `grade` (the name up to the first dot: 'jane')
+    then puts on nobody's row. Does generate say so, and how to grade them?"""
+    roster = tmp_path / "gradescope.csv"
+    roster.write_text("First Name,Last Name,SID,Email,Role\nJane,Doe,101,jane.doe@uni.example,Student\n"
+                      "Zoë,Åberg,,zoe.aberg@uni.example,Student\n", encoding="utf-8")
+    result = runner.invoke(cli, ["generate", "chain", "--roster", str(roster), "--out", str(tmp_path / "hw"),
+                                 "--secret-file", str(tmp_path / "secret")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "hw" / "handouts").glob("*.toml")) == [
+        "jane.doe@uni.example.toml", "zoe.aberg@uni.example.toml"]
+    note = ("Note: 2 student ids hold a dot (jane.doe@uni.example, zoe.aberg@uni.example), and grade takes a "
+            "file's student from its name up to the first dot: grade those files with --id-from metadata (or "
+            "--id-from folder, a folder per student), or use a roster whose ids have no dot (a Gradescope or "
+            "Moodle roster falls back to the emails when a student has no SID or ID number).\n")
+    assert note in result.output
+    plain = runner.invoke(cli, ["generate", "chain", "--count", "2", "--out", str(tmp_path / "hw2"),
+                                "--secret-file", str(tmp_path / "secret")])
+    assert "Note:" not in plain.output
