@@ -307,12 +307,18 @@ def toml_answer_hint(text: str) -> str | None:
     """Why the first answer line of ``[answers]`` that TOML cannot read is not a TOML value,
     with the line to write instead; None when every answer line is a TOML value."""
     section = None
+    seen: dict[str, int] = {}  # answer id -> its line
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
         if stripped.startswith("["):
             section = stripped.split("#", 1)[0].strip()
             continue
         m = _TOML_LINE.match(line) if section == "[answers]" else None
+        if m is not None and m.group(1) in seen:
+            return (f"line {number}: {_clip(m.group(1))} is given twice (first on line {seen[m.group(1)]}); "
+                    "keep one")
+        if m is not None:
+            seen[m.group(1)] = number
         if m is None or m.group(2)[:1] in ('"', "'"):
             continue
         key, value = m.group(1), m.group(2).split("#", 1)[0].strip()

@@ -64,11 +64,20 @@ def read_bytes(path: str | os.PathLike[str], *, noun: str = "file", plural: str 
     except IsADirectoryError:
         raise BackpropError(f"{p}: is a folder; give a {noun}") from None
     except FileNotFoundError:
-        raise BackpropError(f"{p}: no such file") from None
+        raise BackpropError(f"{p}: no such file{_with_suffix(p)}") from None
     except PermissionError:
         raise BackpropError(f"{p}: not allowed to read this file (check its permissions)") from None
     except OSError as exc:
         raise BackpropError(f"{p}: cannot be read ({exc.strerror or exc})") from None
+
+
+def _with_suffix(path: str) -> str:
+    """`` (there is NAME.toml: give the whole name)`` for a name typed without the ``.toml``,
+    ``.ipynb`` or ``.json`` of the files beside it (``backprop check student01``), else ``""``."""
+    if os.path.splitext(path)[1] or not path or path.endswith(os.sep):
+        return ""
+    there = [path + ext for ext in (".toml", ".ipynb", ".json") if os.path.isfile(path + ext)]
+    return f" (there is {' and '.join(there)}: give the whole name)" if there else ""
 
 
 def read_text(path: str | os.PathLike[str], *, most: int = 0) -> str:

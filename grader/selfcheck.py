@@ -182,7 +182,26 @@ def kernel_answers(ids: tuple[str, ...], asked: tuple[str, ...], given: Mapping[
         known.note(answer)
         if qid in wanted:
             answers[qid] = answer
-    return answers, warnings
+    return answers, warnings + mistyped(ids, [q for q in asked if q not in namespace], given, namespace)
+
+
+def mistyped(ids: tuple[str, ...], absent: list[str], given: Mapping[str, float],
+             namespace: Mapping[str, Any]) -> list[str]:
+    """Warnings for the kernel's variables that look like an unanswered asked id mistyped
+    (``dw_x2B`` for ``dw_x2_B``), worded as ``backprop check`` words an unknown id in a cell;
+    only variables holding an answer's kind of value (a number, text, ``...``), neither a given
+    value nor an id, close to one of ``absent``: the student's own helpers and the kernel's
+    names say nothing."""
+    from .answers import unknown_message
+    from .errors import did_you_mean
+
+    if not absent:
+        return []
+    known = set(ids) | set(given)
+    return [unknown_message(name, absent) for name, value in namespace.items()
+            if isinstance(name, str) and not name.startswith("_") and name not in known
+            and (isinstance(value, (int, float, str)) and not isinstance(value, bool) or value is ...)
+            and did_you_mean(name, absent)]
 
 
 def _kernel_namespace() -> Mapping[str, Any]:

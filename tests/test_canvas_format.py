@@ -156,7 +156,12 @@ def test_an_assignment_the_canvas_export_does_not_have_is_said_to_be_new(runner,
     result = runner.invoke(cli, ["grade", str(key), str(subs), "--out", str(tmp_path / "g"), "--jobs", "1",
                                  "--export", "canvas", "--roster", str(roster)])
     assert result.exit_code == 0, result.output
-    assert ("The canvas roster export has no column for this assignment: the import makes a new assignment "
-            "for 'hw3' (name the assignment as the platform does to update it)") in result.output
-    read = canvas_reads((tmp_path / "g" / "canvas-import.csv").read_text(encoding="utf-8-sig"))
-    assert read["assignments"] == [("hw3", None)]
+    assert ("The canvas roster export has no column for assignment 'hw3' (it has 'Homework 3 (1234567)', "
+            "'Quiz 1 (1234500)'): the import makes a new assignment 'hw3'; to fill an existing one instead, "
+            "put its header as the export writes it in place of 'hw3' on the file's first line (next time, "
+            "generate with --assignment named as Canvas names the assignment)") in result.output
+    text = (tmp_path / "g" / "canvas-import.csv").read_text(encoding="utf-8-sig")
+    assert canvas_reads(text)["assignments"] == [("hw3", None)]
+    first, rest = text.split("\n", 1)  # what the note says to do: the importer then has the existing one
+    renamed = canvas_reads(first.replace(",hw3", ",Homework 3 (1234567)") + "\n" + rest)
+    assert renamed["assignments"] == [("Homework 3", "1234567")]

@@ -165,7 +165,8 @@ CORPUS: dict[str, tuple[bytes | str, int, str]] = {
                     "Error: {f}: is not valid TOML: "
                     "Expected ']' at the end of a table declaration (at line 1, column 9)\n"),
     "duplicate key": (INSTANCE + A + "p_A = 1.0\np_A = 2.0\n", 2,
-                      "Error: {f}: is not valid TOML: Cannot overwrite a value (at line 13, column 10)\n"),
+                      "Error: {f}: is not valid TOML: line 13: p_A is given twice (first on line 12); "
+                      "keep one\n"),
     "answers not a table": ("answers = 3\n" + INSTANCE, 2,
                             "Error: {f}: answers must be a table ([answers]) of id = number, "
                             "not a single value\n"),

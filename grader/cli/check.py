@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
@@ -56,10 +57,11 @@ def command(submission: str, as_json: bool, reveal: bool, fmt: str, ecf_credit: 
 
         require_instructor(submission, sub.meta, sub.instance, what="every expected value (--reveal)",
                            secret_file=secret_file, key_file=key_file)
-    credit = ecf_credit if ecf_credit is not None else _family_credit(sub.meta)
+    family = _family(sub.meta)
+    credit = ecf_credit if ecf_credit is not None else (float(family.ecf_credit) if family else 1.0)
     from ..grading import grade
 
-    report = grade(sub.instance, sub.answers, asked=sub.asked, ecf_credit=credit,
+    report = grade(sub.instance, sub.answers, asked=_asked(sub, family), ecf_credit=credit,
                    unknown=sub.unknown).with_warnings(sub.warnings)
     student = sub.meta.get("student") if isinstance(sub.meta.get("student"), str) else None
     if as_json:
@@ -77,7 +79,17 @@ def command(submission: str, as_json: bool, reveal: bool, fmt: str, ecf_credit: 
     sys.exit(0 if report.all_correct else 1)
 
 
+#: what a handout that is read, not answered, is called (``generate --format md,pdf``)
+READ_ONLY = {".md": "the Markdown handout", ".pdf": "the PDF handout", ".svg": "the picture of the net"}
+
+
 def _read(path: str, execute: bool = False, sandbox: str = "bwrap"):  # -> Submission
+    kind = READ_ONLY.get(os.path.splitext(path)[1].lower())
+    if kind is not None:
+        from ..errors import BackpropError
+
+        raise BackpropError(f"{path}: is {kind}, for reading; your answers go in the .toml (or the .ipynb "
+                            "notebook) handout: check that file")
     if path.lower().endswith(".ipynb"):
         from ..notebooks.read import read_notebook_submission
 
@@ -89,18 +101,32 @@ def _read(path: str, execute: bool = False, sandbox: str = "bwrap"):  # -> Submi
     return read_answer_file(path)
 
 
-def _family_credit(meta) -> float:
-    """The ``ecf_credit`` of the handout's family (``[meta] family``), else 1."""
+def _family(meta):  # -> Family | None
+    """The handout's family (``[meta] family``), when it is one this installation has."""
     family = meta.get("family")
     if not isinstance(family, str):
-        return 1.0
+        return None
     try:
         from ..family import load_family
     except ImportError:
-        return 1.0
+        return None
     from ..errors import BackpropError
 
     try:
-        return float(load_family(family).ecf_credit)
-    except BackpropError:  # an unknown or custom family: the default credit
-        return 1.0
+        return load_family(family)
+    except BackpropError:  # an unknown or custom family: the default credit, the file's own ids
+        return None
+
+
+def _asked(sub, family) -> tuple[str, ...] | None:
+    """The ids graded: the file's own list (a notebook's metadata), else the lines of its
+    ``[answers]``; for a TOML handout of a family this installation has, also every id the family
+    asks, as the key does for ``grade``: a line the student deleted or whose id they mistyped
+    is then ``missing``, not left out of the maximum."""
+    if family is None or sub.meta.get("asked") is not None:
+        return sub.asked
+    from ..solver import solve
+
+    trace = solve(sub.instance)
+    wanted = set(trace.derivation.asked_of_kinds(tuple(family.ask))) | set(sub.asked or ())
+    return tuple(qid for qid in trace.ids if qid in wanted)

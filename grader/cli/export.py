@@ -66,6 +66,7 @@ def prairielearn(family: str, out: str, problems: str | None) -> None:
 
     Example:
 
+    \b
         backprop export prairielearn 2-2-1-threshold --out pl-course/questions/backprop-221
     """
     from ..family import load_family

@@ -44,7 +44,8 @@ FORMATS = ("md", "pdf")
 @click.option("--export", "exports", multiple=True, metavar="PLATFORM[=PATH]",
               help="Also write the gradebook import file of canvas, gradescope or moodle (default path: "
                    "OUT/canvas-import.csv, OUT/gradescope-scores.csv, OUT/moodle-grades.csv). Repeatable.")
-@click.option("--roster", type=click.Path(dir_okay=False), default=None,
+@click.option("--roster", type=click.Path(dir_okay=False), multiple=True,
+              callback=lambda ctx, param, value: _one_roster(value),
               help="With --export: the roster as the platform exports it (the export copies its id columns); "
                    "with --id-from canvas: Canvas's gradebook export; with --id-from moodle: the "
                    "assignment's grading worksheet (--export then lists the key's students).")
@@ -65,10 +66,9 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
 
     Example:
 
+    \b
         backprop grade hw1/key.json submissions/ --out graded --jobs 4
-
         backprop grade hw1/key.json submissions/ --out graded --export canvas --roster canvas-grades.csv
-
         backprop grade hw1/key.json submissions/ --out graded --scheduler tcp://10.0.0.5:8786
     """
     from .. import parallel
@@ -110,6 +110,16 @@ def command(key: str, submissions: tuple[str, ...], out: str, fmt: str, jobs: in
         from ..platforms.exports import write_exports
 
         echo(write_exports(specs, outcome.rows, key, listed, missing_zero=missing_zero))
+
+
+def _one_roster(rosters: tuple[str, ...]) -> str | None:
+    """The one --roster (click keeps the last of several without a word: an export then copied
+    the ids of another platform's roster)."""
+    if len(rosters) > 1:
+        raise InputError(f"--roster given {len(rosters)} times ({', '.join(rosters)}); a run takes one: "
+                         "export to each platform with its own roster in a run of its own (files already "
+                         "graded are not graded again)")
+    return rosters[0] if rosters else None
 
 
 def _platform_ids(id_from: str, roster: str | None) -> object:

@@ -35,6 +35,7 @@ def command(key: str, out: str, execute: bool, sandbox: str, visibility: str, st
 
     Example:
 
+    \b
         backprop gradescope hw3/key.json --out hw3-autograder.zip --visibility after_published
     """
     from ..platforms.gradescope import Settings, build_autograder

@@ -35,6 +35,7 @@ def command(instance: str, fmt: str, output: str | None, secret_file: str | None
 
     Example:
 
+    \b
         backprop solve problem.toml --format md -o solution.md
         backprop solve hw3/handouts/alice.toml --key hw3/key.json
     """

@@ -47,6 +47,8 @@ PLATFORMS = ("canvas", "gradescope", "moodle")
 DEFAULT_NAMES = {"canvas": "canvas-import.csv", "gradescope": "gradescope-scores.csv",
                  "moodle": "moodle-grades.csv"}
 SCORED = ("graded", "tampered", "mismatch", "copy")
+#: the assignment columns of a Canvas export named when the key's assignment is not among them
+MAX_OTHERS = 6
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class Export:
     blank: tuple[str, ...]  # students given no grade (missing, error, not in the key)
     left_out: tuple[str, ...]  # students graded but not on the platform's roster
     column: str = ""  # the grade column, when the platform's roster export has none for it (new)
+    others: tuple[str, ...] = ()  # then, the assignment columns the export has (Canvas: "<name> (<id>)")
 
     def note(self, path: str) -> str:
         parts = [f"{self.written} score{'' if self.written == 1 else 's'}"]
@@ -76,10 +79,17 @@ class Export:
         text = f"Export ({self.platform}): {path}  [{'; '.join(parts)}]"
         if self.left_out:
             text += (f"\nNot in the {self.platform} export (not on its roster): {', '.join(self.left_out)}")
-        if self.column:
-            text += (f"\nThe {self.platform} roster export has no column for this assignment: the import "
-                     + ("makes a new assignment" if self.platform == "canvas" else "needs its grade item")
-                     + f" for {self.column!r} (name the assignment as the platform does to update it)")
+        if self.column and self.platform == "canvas":
+            its = f" (it has {', '.join(map(repr, self.others))})" if self.others else ""
+            text += (f"\nThe canvas roster export has no column for assignment {self.column!r}{its}: the "
+                     f"import makes a new assignment {self.column!r}; to fill an existing one instead, put "
+                     f"its header as the export writes it in place of {self.column!r} on the file's first "
+                     "line (next time, generate with --assignment named as Canvas names the assignment)")
+        elif self.column:
+            text += (f"\nThe {self.platform} roster export has no column for this assignment: when you "
+                     f"import the file, map its column {self.column!r} to the assignment's grade item (next "
+                     f"time, generate with --assignment named as {self.platform.capitalize()} names the "
+                     "assignment)")
         return text
 
 
@@ -155,7 +165,9 @@ def build(platform: str, rows: Sequence[Row], key: Any, roster: PlatformRoster |
     column = next(csv.reader([text.lstrip("\ufeff").split("\n", 1)[0]]))[-1]  # the grade column
     new = (roster is not None and roster.platform == platform and platform in ("canvas", "moodle")
            and column not in roster.header)
-    return Export(platform, text, len(cells) - len(blank), tuple(blank), tuple(left), column if new else "")
+    others = tuple(h for h in roster.header if re.fullmatch(r".*\s\(\d+\)", h, flags=re.S)) if new else ()
+    return Export(platform, text, len(cells) - len(blank), tuple(blank), tuple(left), column if new else "",
+                  others[:MAX_OTHERS] if platform == "canvas" else ())
 
 
 def _canvas(cells: list[tuple[Person, str]], assignment: str, max_score: float,
