@@ -483,3 +483,20 @@ def test_the_wrong_key_check_reads_a_spread_sample_of_a_large_batch(tmp_path):
     check_key(key, str(key_path), files, meta(50))  # 12 of the 25 read are foreign: graded
     with pytest.raises(WrongKey):
         check_key(key, str(key_path), files, meta(48))  # 13 of 25
+
+
+@pytest.mark.parametrize(("name", "students", "expected"), [
+    ("student01.ipynb", None, "student01"),
+    ("student01.v2.ipynb", {"student01"}, "student01"),
+    ("jane.doe@uni.example.ipynb", {"jane.doe@uni.example"}, "jane.doe@uni.example"),
+    ("jane.doe@uni.example.v2.toml", {"jane.doe@uni.example"}, "jane.doe@uni.example"),
+    ("jane.doe@uni.example.ipynb", {"jane"}, "jane"),
+    ("a.b.ipynb", {"a", "a.b"}, "a.b"),  # (the longest that is an id)
+    ("jane.doe@uni.example.ipynb", set(), "jane"),  # (on nobody's row: named as before)
+    ("jane.doe@uni.example.ipynb", None, "jane"),
+    ("x.ipynb", {"x.ipynb"}, "x"),  # (never the whole name with its suffix)
+])
+def test_a_file_names_the_longest_of_its_dotted_parts_that_is_a_key_id(name, students, expected):
+    from grader.batch.identity import name_student
+
+    assert name_student(name, students) == expected

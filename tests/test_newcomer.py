@@ -210,23 +210,30 @@ def test_check_of_the_handout_to_read_says_which_file_to_check(runner, tmp_path,
                              ".ipynb notebook) handout: check that file\n")
 
 
-def test_generate_warns_of_ids_that_grade_cannot_read_from_a_file_name(runner, tmp_path):
+def test_ids_that_hold_dots_are_graded_from_the_files_names(runner, tmp_path):
     """A Gradescope roster where one student has no SID gives every student their email as id:
-    handouts `jane.doe@uni.example.toml`, which `grade` (the name up to the first dot: 'jane')
-    then puts on nobody's row. Does generate say so, and how to grade them?"""
+    handouts `jane.doe@uni.example.toml`, which `grade` read as the name up to the first dot
+    ('jane', on nobody's row). It takes the longest part up to a dot that is a key's id."""
     roster = tmp_path / "gradescope.csv"
     roster.write_text("First Name,Last Name,SID,Email,Role\nJane,Doe,101,jane.doe@uni.example,Student\n"
                       "Zoë,Åberg,,zoe.aberg@uni.example,Student\n", encoding="utf-8")
     result = runner.invoke(cli, ["generate", "chain", "--roster", str(roster), "--out", str(tmp_path / "hw"),
-                                 "--secret-file", str(tmp_path / "secret")])
+                                 "--secret-file", str(tmp_path / "secret"), "--format", "toml,ipynb"])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (tmp_path / "hw" / "handouts").glob("*.toml")) == [
-        "jane.doe@uni.example.toml", "zoe.aberg@uni.example.toml"]
-    note = ("Note: 2 student ids hold a dot (jane.doe@uni.example, zoe.aberg@uni.example), and grade takes a "
-            "file's student from its name up to the first dot: grade those files with --id-from metadata (or "
-            "--id-from folder, a folder per student), or use a roster whose ids have no dot (a Gradescope or "
-            "Moodle roster falls back to the emails when a student has no SID or ID number).\n")
-    assert note in result.output
-    plain = runner.invoke(cli, ["generate", "chain", "--count", "2", "--out", str(tmp_path / "hw2"),
-                                "--secret-file", str(tmp_path / "secret")])
-    assert "Note:" not in plain.output
+    assert "Note:" not in result.output
+    handouts = tmp_path / "hw" / "handouts"
+    assert sorted(p.name for p in handouts.glob("*.toml")) == ["jane.doe@uni.example.toml",
+                                                               "zoe.aberg@uni.example.toml"]
+    from grader.batch import run as batch
+
+    subs = tmp_path / "subs"  # (the handouts handed in as they were: each its own student's, unanswered)
+    subs.mkdir()
+    for nb in handouts.glob("*.ipynb"):
+        (subs / nb.name).write_bytes(nb.read_bytes())
+    zoe = (handouts / "zoe.aberg@uni.example.ipynb").read_bytes()
+    (subs / "zoe.aberg@uni.example.v2.ipynb").write_bytes(zoe)  # (a second file of hers)
+    outcome = batch.grade_batch(str(tmp_path / "hw" / "key.json"), [str(subs)], str(tmp_path / "out"), jobs=1)
+    rows = {r.student: r for r in outcome.rows}
+    assert sorted(rows) == ["jane.doe@uni.example", "zoe.aberg@uni.example"]
+    assert {r.status for r in rows.values()} == {"graded"}
+    assert [d.student for d in outcome.duplicates] == ["zoe.aberg@uni.example"]

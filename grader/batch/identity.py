@@ -34,7 +34,7 @@ from __future__ import annotations
 import os
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,14 +60,15 @@ class WrongKey(BackpropError):
     """The submissions belong to another assignment (or another generation) than the key."""
 
 
-def fallback_id(path: str, id_from: str, ids: Any = None) -> str:
+def fallback_id(path: str, id_from: str, ids: Any = None, students: Container[str] | None = None) -> str:
     """The student the file's location names: its folder (``--id-from folder``), the student of
     the Canvas user id in its name (``--id-from canvas``, ``ids``: the
     :class:`~grader.batch.canvas_names.CanvasIds`; ``canvas-<id>`` for a user id the export does
     not have), the student of the Moodle participant id in its path (``--id-from moodle``, ``ids``:
     the :class:`~grader.batch.moodle_names.MoodleIds`; ``moodle-<id>`` for one the worksheet does
-    not have) or its name up to the first dot (also the row of a file that cannot be read with
-    ``--id-from metadata``, or whose name is not one Canvas or Moodle gives)."""
+    not have) or its name (:func:`name_student`; ``students``: the key's ids; also the row of a
+    file that cannot be read with ``--id-from metadata``, or whose name is not one Canvas or Moodle
+    gives)."""
     if id_from == "folder":
         return Path(os.path.abspath(path)).parent.name  # (also for a file given by its bare name)
     if id_from == "canvas":
@@ -82,7 +83,21 @@ def fallback_id(path: str, id_from: str, ids: Any = None) -> str:
         participant = moodle_participant(path)
         if participant is not None:
             return (ids.student(participant) if ids is not None else None) or f"moodle-{participant}"
-    return Path(path).name.split(".")[0]
+    return name_student(Path(path).name, students)
+
+
+def name_student(name: str, students: Container[str] | None = None) -> str:
+    """The student a file's name names: the name up to its first dot (``student01.ipynb``,
+    ``student01.v2.ipynb``), or the longest part of it up to a dot that is one of ``students``
+    (the key's ids), for ids that hold dots: an email, which a Gradescope or Moodle roster gives
+    as the id when a student has no SID or ID number (``jane.doe@uni.example.ipynb``)."""
+    parts = name.split(".")
+    if students is not None:
+        for end in range(len(parts) - 1, 1, -1):  # (the longest first; never the whole name)
+            candidate = ".".join(parts[:end])
+            if candidate in students:
+                return candidate
+    return parts[0]
 
 
 #: the most characters of a file's own text (what its metadata claims) quoted in a message
@@ -122,7 +137,7 @@ def identify(meta: Any, path: str, key: Any, id_from: str, ids: Any = None) -> I
         from .moodle_names import moodle_participant
 
         where = "file name" if moodle_participant(path) is None else "Moodle participant id"
-    student = on_roster(fallback_id(path, id_from, ids), key)
+    student = on_roster(fallback_id(path, id_from, ids, key.students), key)
     claimed = meta.get("student") if isinstance(meta, dict) else None
     if student not in key.students:
         fix = {"file name": "rename the file", "folder": "move it to the student's folder"}.get(where)
@@ -153,7 +168,7 @@ def _by_metadata(meta: Any, path: str, key: Any) -> Identity:
     if isinstance(claimed, str) and claimed in key.students:
         problems = _problems(meta, key.students[claimed], key)
         return Identity(claimed, claimed, "tampered" if problems else "graded", "; ".join(problems))
-    student = on_roster(fallback_id(path, "name"), key)
+    student = on_roster(fallback_id(path, "name", students=key.students), key)
     if student not in key.students:
         return _unknown(student, meta, claimed, key, f"its metadata names no student on the key's roster, "
                         f"nor does its file name ({student!r})", "rename the file")

@@ -245,7 +245,7 @@ def _grade(key: Any, run: str, files: list[Path], out: str, options: Options, jo
         try:
             st = os.stat(f)
         except OSError as exc:  # (an error row, in no journal: it is tried again next time)
-            student = fallback_id(shown, options.id_from, options.ids)
+            student = fallback_id(shown, options.id_from, options.ids, key.students)
             message = f"{f}: cannot be read ({exc.strerror or exc})"
             row = ErrorRow(student, possible(student), message, shown)
             entries.append(jr.Entry(name, (), 0, 0, "", row))

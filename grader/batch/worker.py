@@ -118,7 +118,7 @@ def error_entry(task: Task, graded_at: int, sha: str, message: str, state: State
     """The entry of a file that could not be graded (``message``: why; ``student``: default, the
     one its location names)."""
     st = state or _STATE
-    student = student or fallback_id(task.path, st.options.id_from, st.options.ids)
+    student = student or fallback_id(task.path, st.options.id_from, st.options.ids, st.key.students)
     return _entry(task, graded_at, sha, ErrorRow(student, max_score(st.key, student), message, task.path))
 
 
@@ -163,7 +163,7 @@ def record(entry: jr.Entry, graded: Graded | None) -> jr.Entry:
 def died(task: Task, reason: str) -> jr.Entry:
     """The error row of a file whose grading process died twice (written by the parent).
     Its identity is left empty, so that the next run tries it again."""
-    student = fallback_id(task.path, _STATE.options.id_from, _STATE.options.ids)
+    student = fallback_id(task.path, _STATE.options.id_from, _STATE.options.ids, _STATE.key.students)
     row = ErrorRow(student, max_score(_STATE.key, student),
                    f"{task.path}: could not be graded: the process grading it died ({reason})", task.path)
     entry = jr.Entry(task.name, (), task.mtime, time.time_ns(), "", row)

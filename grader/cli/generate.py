@@ -59,5 +59,4 @@ def command(family: str, out: str, roster: str | None, count: int | None, assign
     done, secret = generate(family, out, roster=roster, count=count, assignment=assignment, formats=fmt,
                             secret_file=secret_file, problems=problems, combined=combined, jobs=jobs,
                             force=force, add=add, scheduler=scheduler)
-    dotted = [v.student for v in done.added if "." in v.student]  # (grade's --id-from name stops at a dot)
-    click.echo(render("summary_generate.txt.j2", done=done, secret=secret, dotted=dotted), nl=False)
+    click.echo(render("summary_generate.txt.j2", done=done, secret=secret), nl=False)
