@@ -95,6 +95,7 @@ def test_a_pdf_batch_with_two_workers_finishes_and_every_student_gets_a_pdf(tmp_
     assert "Traceback" not in done.stderr
     pdfs = sorted(p.stem for p in (out / "feedback").glob("*.pdf"))
     assert pdfs == sorted(vs)
+    assert f"Feedback:  {out}/feedback/<student>.md and <student>.pdf\n" in done.stdout  # (as written)
     assert all((out / "feedback" / f"{s}.pdf").read_bytes().startswith(b"%PDF") for s in vs)
     # and a second PDF batch in the same grader process (typst already loaded here) finishes too
     again = batch.grade_batch(str(key), [str(subs)], str(tmp_path / "again"),
