@@ -95,6 +95,7 @@ def test_a_pdf_batch_with_two_workers_finishes_and_every_student_gets_a_pdf(tmp_
     assert "Traceback" not in done.stderr
     pdfs = sorted(p.stem for p in (out / "feedback").glob("*.pdf"))
     assert pdfs == sorted(vs)
+    assert f"Feedback:  {out}/feedback/<student>.md and <student>.pdf\n" in done.stdout  # (as written)
     assert all((out / "feedback" / f"{s}.pdf").read_bytes().startswith(b"%PDF") for s in vs)
     # and a second PDF batch in the same grader process (typst already loaded here) finishes too
     again = batch.grade_batch(str(key), [str(subs)], str(tmp_path / "again"),
@@ -502,6 +503,27 @@ def test_writing_to_a_full_standard_output_is_one_error_line(tmp_path, command):
     assert done.returncode == 2
     line = one_error_line(done.stderr)
     assert line == "Error: standard output: cannot be written (No space left on device)"
+
+
+@pytest.mark.parametrize("command", [["solve", "{p}"], ["grade", "{k}", "{s}", "--out", "{o}"]],
+                         ids=["solve", "grade"])
+def test_a_reader_that_stops_reading_ends_the_command_quietly(tmp_path, command):
+    # (backprop grade ... | head: the reader closed the pipe on purpose; no "Error:" line for it)
+    key, subs, vs = course(tmp_path, 2)
+    v = next(iter(vs.values()))
+    (subs / f"{v.student}.ipynb").write_text(right(v))
+    problem = tmp_path / "p.json"
+    problem.write_text(json.dumps(v.instance.to_dict()))
+    args = [a.format(p=problem, k=key, s=subs, o=tmp_path / "out") for a in command]
+    read, write = os.pipe()
+    os.close(read)  # (a reader gone before the first line)
+    with os.fdopen(write, "w") as gone:
+        done = subprocess.run([sys.executable, "-m", "grader", *args], stdout=gone, stderr=subprocess.PIPE,
+                              text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=TIMEOUT)
+    assert done.stderr == ""
+    assert done.returncode == 1
+    if command[0] == "grade":  # (the work was done: only the printed summary went nowhere)
+        assert (tmp_path / "out" / "gradebook.csv").exists()
 
 
 # --------------------------------------------------------------------------- instance size

@@ -273,8 +273,8 @@ def _grade(key: Any, run: str, files: list[Path], out: str, options: Options, jo
 
     cs = summary_of(key, rows, out, files=len(files), duplicates=duplicates)
     write_class_files(out, cs, page=report)
-    text = summary_text(cs, regraded=len(tasks), reused=len(reused), out=out, page=report)
-    again = summary_text(cs, regraded=0, reused=len(files), out=out, page=report)
+    text = summary_text(cs, regraded=len(tasks), reused=len(reused), out=out, page=report, pdf=options.pdf)
+    again = summary_text(cs, regraded=0, reused=len(files), out=out, page=report, pdf=options.pdf)
     snapshot.save(out, run, report, files, entries, rows, duplicates, again)
     return Outcome(tuple(rows), text, len(tasks), len(reused), tuple(duplicates), cs)
 

@@ -53,7 +53,9 @@ def write_output(text: str | bytes, output: str | None) -> None:
 
 
 def write_stdout(data: bytes) -> None:
-    """Write ``data`` to standard output; a full disk or a closed pipe is ``Error: ...``."""
+    """Write ``data`` to standard output; a full disk is ``Error: ...``. A pipe whose reader is
+    gone (``backprop grade ... | head``) ends the command quietly with status 1, as click does
+    (the reader closed it on purpose: nothing to report)."""
     stream = sys.stdout.buffer
     try:
         sys.stdout.flush()  # (text written before, through the text layer, comes first)
@@ -68,6 +70,8 @@ def write_stdout(data: bytes) -> None:
             os.close(devnull)
         except (OSError, ValueError):
             pass
+        if isinstance(exc, BrokenPipeError):
+            raise  # (click's main exits with status 1, without a word)
         raise InputError(f"standard output: cannot be written ({exc.strerror or exc})") from None
 
 

@@ -18,10 +18,11 @@ from .env import render, render_chunks
 SUMMARY_FORMAT = 1
 
 
-def summary_text(summary: Any, *, regraded: int, reused: int, out: str, page: bool = True) -> str:
+def summary_text(summary: Any, *, regraded: int, reused: int, out: str, page: bool = True,
+                 pdf: bool = False) -> str:
     """What ``backprop grade`` prints (``regraded``/``reused``: files of this run; ``page``:
-    whether the report page was written)."""
-    return render("summary.txt.j2", s=summary, regraded=regraded, reused=reused, out=out, page=page)
+    whether the report page was written; ``pdf``: whether the feedback has PDFs too)."""
+    return render("summary.txt.j2", s=summary, regraded=regraded, reused=reused, out=out, page=page, pdf=pdf)
 
 
 def summary_md(summary: Any, *, page: bool = True) -> str:
