@@ -147,6 +147,7 @@ def test_a_gradescope_export_is_graded_on_each_submitter_s_row(course, tmp_path,
     _put(export, "submission_1007/submission_metadata.yml", _yml({"submission_9999": ["s001"]}))
     _put(export, "submission_1007/submission_9999/hw3.ipynb", right(v["s001"]))
     _put(export, "s009.ipynb", right(v["s009"]))  # added by the instructor: its name's student
+    _put(export, "zed.ipynb", right(v["s002"]))  # neither a submission nor a student's name
     out = tmp_path / "out"
     result = _grade(str(key), str(export), "--out", str(out), "--id-from", "gradescope", jobs=jobs)
     assert result.exit_code == 0, result.output
@@ -156,7 +157,8 @@ def test_a_gradescope_export_is_graded_on_each_submitter_s_row(course, tmp_path,
     assert book["s003"][0] == "mismatch" and book["s006"][0] == "mismatch"
     assert book["gradescope-1005"][0] == "unknown" and book["gradescope-1006"] == ("error", "0")
     assert book["s007"] == ("missing", "0") and book["s008"] == ("missing", "0")
-    assert "gradescope-9999" not in book and len(book) == 11
+    assert book["zed"][0] == "unknown"
+    assert "gradescope-9999" not in book and len(book) == 12
     assert ("its Gradescope submission says 's003' but its signed metadata names 's001' (it is s001's "
             "signed handout)") in _message(out, "s003")
     assert ("its Gradescope submission says 's006' but its signed metadata names 's001'"
@@ -168,6 +170,9 @@ def test_a_gradescope_export_is_graded_on_each_submitter_s_row(course, tmp_path,
         f"{export / 'submission_1006' / 'hw3.ipynb'}: Gradescope submission 1006 is a group submission of "
         "Cy Fry (s007), Dee Orr (s008), and the file names 's001', none of them; each member uploads their "
         "own handout (its signed metadata says whose it is), or grade it with --id-from metadata")
+    assert _message(out, "zed").startswith(
+        "its file name says 'zed', who is not on the key's roster, and it is not in a submission_<number> "
+        "folder of Gradescope's export; its metadata names 's002'")
 
 
 def test_submitters_are_matched_by_email_when_the_key_s_ids_are_emails(tmp_path):
@@ -326,3 +331,21 @@ def test_the_ids_travel_to_the_workers(tmp_path):
 def test_a_yml_read_directly_that_is_not_there_is_an_error(tmp_path):
     with pytest.raises(BackpropError, match="submission_metadata.yml"):
         read_metadata(str(tmp_path / "submission_metadata.yml"))
+
+
+def test_an_export_unzipped_on_a_mac_with_accents_in_its_path(tmp_path):
+    """A Mac's unzip names the export's folder, and the files in it, with decomposed accents (NFD)."""
+    key, _, v = _course(tmp_path)
+    export = tmp_path / unicodedata.normalize("NFD", "Übung 3 – Réseaux_export")
+    _put(export, "submission_metadata.yml", _yml({"submission_5": ["s004"], "submission_6": ["s001"]}))
+    _put(export, unicodedata.normalize("NFD", "submission_5/Núñez, José/réponses.ipynb"), right(v["s004"]))
+    _put(export, "submission_6/hw3.ipynb", right(v["s001"]))
+    out = tmp_path / "out"
+    args = (str(key), str(export), "--out", str(out), "--id-from", "gradescope")
+    result = _grade(*args)
+    assert result.exit_code == 0, result.output
+    book = _gradebook(out)
+    assert book["s004"] == ("graded", "28") and book["s001"] == ("graded", "28") and len(book) == 9
+    again = _grade(*args)  # (a rerun with nothing changed grades nothing)
+    assert again.exit_code == 0 and _gradebook(out) == book
+    assert "(0 graded now, 2 unchanged since the last run)" in again.output, again.output
