@@ -349,3 +349,28 @@ def test_an_export_unzipped_on_a_mac_with_accents_in_its_path(tmp_path):
     again = _grade(*args)  # (a rerun with nothing changed grades nothing)
     assert again.exit_code == 0 and _gradebook(out) == book
     assert "(0 graded now, 2 unchanged since the last run)" in again.output, again.output
+
+
+def test_a_folder_with_no_yml_above_and_a_group_s_file_without_metadata(course, tmp_path):
+    """Beside an export, a loose submission folder (its yml left behind) is nobody's; a group's answer
+    file with no [meta] cannot say which submitter it is."""
+    key, export, v = course
+    yml = _yml({"submission_1": ["s001"], "submission_2": ["s002", "s003"]})
+    (export / "submission_metadata.yml").write_text(yml)
+    _put(export, "submission_1/nb.ipynb", right(v["s001"]))
+    _put(export, "submission_2/answers.toml", "[answers]\np_A = 0.5\n")
+    loose = tmp_path / "loose"
+    _put(loose, "submission_77/nb.ipynb", right(v["s004"]))
+    out = tmp_path / "out"
+    result = _grade(str(key), str(export), str(loose), "--out", str(out), "--id-from", "gradescope")
+    assert result.exit_code == 0, result.output
+    book = _gradebook(out)
+    assert book["s001"] == ("graded", "28") and book["gradescope-2"] == ("error", "0")
+    assert book["gradescope-77"][0] == "unknown"
+    assert _message(out, "gradescope-77").startswith(
+        f"its folder submission_77 is in a folder with no submission_metadata.yml ({loose}); its metadata "
+        "names 's004'")
+    assert _message(out, "gradescope-2").endswith(
+        "Gradescope submission 2 is a group submission of Kim Lee (s002), Max Roe (s003), and the file has "
+        "no backprop metadata to say which of them it is; each member uploads their own handout (its "
+        "signed metadata says whose it is), or grade it with --id-from metadata")

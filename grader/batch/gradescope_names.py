@@ -167,10 +167,11 @@ def check_group(path: str, ids: GradescopeIds | None, claimed: Any) -> None:
     from .identity import quoted
 
     names = ", ".join(f"{s[0] or '?'} ({student})" for s, student in zip(submitters, students, strict=True))
-    said = "has no backprop metadata" if claimed is None else f"names {quoted(claimed)}"
+    said = ("has no backprop metadata to say which of them it is" if claimed is None
+            else f"names {quoted(claimed)}, none of them")
     raise BackpropError(f"{path}: Gradescope submission {where[1]} is a group submission of {names}, and the "
-                        f"file {said}, none of them; each member uploads their own handout (its signed "
-                        "metadata says whose it is), or grade it with --id-from metadata")
+                        f"file {said}; each member uploads their own handout (its signed metadata says "
+                        "whose it is), or grade it with --id-from metadata")
 
 
 def unknown_message(path: str, student: str, ids: GradescopeIds | None) -> tuple[str, str]:
@@ -182,6 +183,9 @@ def unknown_message(path: str, student: str, ids: GradescopeIds | None) -> tuple
                 "submission_<number> folder of Gradescope's export")
     root, number = where
     submitters = ids.submitters(root, number) if ids is not None else None
+    if submitters == ():
+        return ("grade the export as downloaded",
+                f"{os.path.join(root, METADATA)} lists no submitter of its Gradescope submission {number}")
     if not submitters:
         if ids is None or not ids.has_root(root):
             return ("grade the export as downloaded",
