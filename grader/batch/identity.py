@@ -8,9 +8,12 @@ The rule:
   out), or, with ``--id-from canvas``, the Canvas user id in the name Canvas's download gives
   the file, through the course's gradebook export (:mod:`grader.batch.canvas_names`), or, with
   ``--id-from moodle``, the participant id in the folder or name Moodle's download gives it,
-  through the assignment's grading worksheet (:mod:`grader.batch.moodle_names`); a file named
-  otherwise, added by the instructor, is its name's student. A student can write anything into
-  a file, but not where the instructor's download put it.
+  through the assignment's grading worksheet (:mod:`grader.batch.moodle_names`), or, with
+  ``--id-from gradescope``, the submitter of the ``submission_<number>`` folder of Gradescope's
+  export, through the export's own ``submission_metadata.yml``
+  (:mod:`grader.batch.gradescope_names`); a file named otherwise, added by the instructor, is its
+  name's student. A student can write anything into a file, but not where the instructor's
+  download put it.
 - The file's signed metadata (``metadata.backprop`` of a notebook, ``[meta]`` of a TOML
   handout) must agree. When it names another student the file is ``mismatch``: graded as the
   location's student, against the key's problem for that student, with both ids in the message;
@@ -66,9 +69,11 @@ def fallback_id(path: str, id_from: str, ids: Any = None, students: Container[st
     :class:`~grader.batch.canvas_names.CanvasIds`; ``canvas-<id>`` for a user id the export does
     not have), the student of the Moodle participant id in its path (``--id-from moodle``, ``ids``:
     the :class:`~grader.batch.moodle_names.MoodleIds`; ``moodle-<id>`` for one the worksheet does
-    not have) or its name (:func:`name_student`; ``students``: the key's ids; also the row of a
-    file that cannot be read with ``--id-from metadata``, or whose name is not one Canvas or Moodle
-    gives)."""
+    not have), the submitter of its Gradescope submission folder (``--id-from gradescope``, ``ids``:
+    the :class:`~grader.batch.gradescope_names.GradescopeIds`; ``gradescope-<number>`` for a
+    submission it does not list, or of a group) or its name (:func:`name_student`; ``students``:
+    the key's ids; also the row of a file that cannot be read with ``--id-from metadata``, or
+    whose name or folder is not one the platform gives)."""
     if id_from == "folder":
         return Path(os.path.abspath(path)).parent.name  # (also for a file given by its bare name)
     if id_from == "canvas":
@@ -83,6 +88,12 @@ def fallback_id(path: str, id_from: str, ids: Any = None, students: Container[st
         participant = moodle_participant(path)
         if participant is not None:
             return (ids.student(participant) if ids is not None else None) or f"moodle-{participant}"
+    if id_from == "gradescope":
+        from .gradescope_names import gradescope_student
+
+        found = gradescope_student(path, ids)
+        if found:
+            return found
     return name_student(Path(path).name, students)
 
 
@@ -129,7 +140,7 @@ def on_roster(student: str, key: Any) -> str:
 
 def identify(meta: Any, path: str, key: Any, id_from: str, ids: Any = None) -> Identity:
     """The :class:`Identity` of the file at ``path`` whose metadata is ``meta`` (None: none);
-    ``ids``: with ``--id-from canvas`` or ``moodle``, the students of the platform's ids."""
+    ``ids``: with ``--id-from canvas``, ``moodle`` or ``gradescope``, the students of the platform's ids."""
     if id_from == "metadata":
         return _by_metadata(meta, path, key)
     where = {"folder": "folder", "canvas": "Canvas user id"}.get(id_from, "file name")
@@ -139,6 +150,12 @@ def identify(meta: Any, path: str, key: Any, id_from: str, ids: Any = None) -> I
         where = "file name" if moodle_participant(path) is None else "Moodle participant id"
     student = on_roster(fallback_id(path, id_from, ids, key.students), key)
     claimed = meta.get("student") if isinstance(meta, dict) else None
+    if id_from == "gradescope":  # (of a group's submitters, the one the file names: see the module)
+        from .gradescope_names import check_group, gradescope_folder, gradescope_student
+
+        check_group(path, ids, claimed)
+        student = on_roster(gradescope_student(path, ids, claimed) or student, key)
+        where = "file name" if gradescope_folder(path) is None else "Gradescope submission"
     if student not in key.students:
         fix = {"file name": "rename the file", "folder": "move it to the student's folder"}.get(where)
         what = f"its {where} says {student!r}, who is not on the key's roster"
@@ -148,6 +165,10 @@ def identify(meta: Any, path: str, key: Any, id_from: str, ids: Any = None) -> I
             from .moodle_names import unknown_message
 
             fix, what = unknown_message(path, student, ids)
+        if id_from == "gradescope":
+            from .gradescope_names import unknown_message as gradescope_unknown
+
+            fix, what = gradescope_unknown(path, student, ids)
         return _unknown(student, meta, claimed, key, what, fix)
     if meta is None:
         return Identity(student, student, "graded", "", (

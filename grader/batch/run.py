@@ -143,6 +143,9 @@ def grade_batch(
     """
     from ..key import KEY_MAX_BYTES, load_key
 
+    files = None
+    if options.id_from == "gradescope" and options.ids is None:  # (the exports' yml: in the fingerprint)
+        files, options = _gradescope_exports(key_path, submissions, options)
     try:  # (the key's bytes are not kept: 166 MB for 100,000 students)
         run = jr.run_fingerprint(read_bytes(key_path, most=KEY_MAX_BYTES),
                                  [options.execute, options.id_from, options.ecf_credit, options.pdf,
@@ -150,10 +153,9 @@ def grade_batch(
     except BackpropError:
         load_key(key_path)  # (its message)
         raise
-    files = None
     if not options.force and snapshot.exists(out):  # perhaps a rerun with nothing changed
         try:
-            files = find_submissions(submissions)
+            files = find_submissions(submissions) if files is None else files
         except BackpropError:
             pass  # (the key's error, if any, comes first: below)
         if files is not None:
@@ -165,7 +167,7 @@ def grade_batch(
     if files is None:  # (listed once: 1 s for a MOOC's 100,000 files)
         files = find_submissions(submissions)
     check_key(key, key_path, [str(f) for f in files], _metadata)
-    if options.id_from == "moodle" and options.ids is not None:  # (its lines matched to the key)
+    if options.id_from in ("moodle", "gradescope") and options.ids is not None:  # (matched to the key)
         options = replace(options, ids=options.ids.for_key(key.students))
     if scheduler is not None:
         return _on_cluster(scheduler, key, run, files, out, options, jobs, progress, report, wait)
@@ -174,6 +176,21 @@ def grade_batch(
         parallel.start(parallel.context(PRELOAD, direct=True))
     with _writing(out, wait):
         return _grade(key, run, files, out, options, jobs, progress, report)
+
+
+def _gradescope_exports(key_path: str, submissions: Sequence[str],
+                        options: Options) -> tuple[list[Path], Options]:
+    """The files, and the options with the submitters of the Gradescope exports they are in
+    (:mod:`grader.batch.gradescope_names`); a bad key's error comes first."""
+    from ..key import load_key
+    from .gradescope_names import read_exports
+
+    try:
+        files = find_submissions(submissions)
+        return files, replace(options, ids=read_exports([str(f) for f in files]))
+    except BackpropError:
+        load_key(key_path)  # (its message, if it has one)
+        raise
 
 
 @contextmanager

@@ -29,8 +29,8 @@ SUFFIXES = (".ipynb", ".toml")
 class Options:
     execute: bool = False
     sandbox: str = "bwrap"  # with execute: "bwrap" or "none" (grader/notebooks/sandbox.py)
-    id_from: str = "name"  # or "folder", "canvas", "moodle", "metadata" (see grader.batch.identity)
-    ids: Any = None  # with id_from canvas or moodle: whose each platform id is (canvas_names, moodle_names)
+    id_from: str = "name"  # or "folder", "canvas", "moodle", "gradescope", "metadata" (grader.batch.identity)
+    ids: Any = None  # with id_from canvas, moodle or gradescope: whose each platform id is (*_names)
     ecf_credit: float | None = None  # None: the key's
     pdf: bool = False
     force: bool = False

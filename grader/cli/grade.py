@@ -29,12 +29,15 @@ FORMATS = ("md", "pdf")
                    "in-process limits where bubblewrap is missing (not isolated: see the README).")
 @click.option("--force", is_flag=True,
               help="Regrade every submission, also those unchanged since the last run.")
-@click.option("--id-from", type=click.Choice(["name", "folder", "canvas", "moodle", "metadata"]),
+@click.option("--id-from",
+              type=click.Choice(["name", "folder", "canvas", "moodle", "gradescope", "metadata"]),
               default="name", show_default=True,
               help="Whose a file is: its file name up to the first dot, its folder's name (LMS exports), "
                    "the Canvas user id in the names of Canvas's Download Submissions (with --roster: the "
                    "course's gradebook export), the participant id in the folders of Moodle's Download all "
-                   "submissions (with --roster: the assignment's grading worksheet), or (trusting the "
+                   "submissions (with --roster: the assignment's grading worksheet), the submitter of each "
+                   "submission_<number> folder of Gradescope's Export Submissions (by the export's own "
+                   "submission_metadata.yml), or (trusting the "
                    "student's file) the student its metadata names. The metadata must agree with the name, "
                    "folder or id, else the row is 'mismatch'.")
 @click.option("--ecf-credit", type=click.FloatRange(0, 1), default=None,
