@@ -4,22 +4,15 @@ each on the row of the student whose Canvas user id its name holds (the export's
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 import pytest
-from click.testing import CliRunner
-from courses import SECRET, right
+from courses import right
+from downloads import grade, gradebook, key_from_roster
 from platform_files import canvas_gradebook, gradescope_roster
 
 from grader.batch.canvas_names import canvas_user
 from grader.batch.run import FEW_HOOK
-from grader.cli import cli
-from grader.family import load_family
-from grader.generator import generate_variants
-from grader.key import key_document
-from grader.roster import read_roster
 
 #: (Last, First; Canvas user id; SIS User ID, the key's id; SIS Login ID)
 CANVAS = [("Doe, Jane", "101", "s001", "jdoe"), ("Lee, Kim", "102", "s002", "klee"),
@@ -47,22 +40,10 @@ def test_the_user_id_in_a_name_canvas_gives(name, user):
 def course(tmp_path):
     roster = tmp_path / "canvas-grades.csv"
     roster.write_bytes(canvas_gradebook(CANVAS))
-    family = load_family("2-2-1-threshold")
-    variants = {v.student: v for v in generate_variants(family, read_roster(roster), SECRET, "hw3", 1)}
-    key = tmp_path / "key.json"
-    key.write_text(json.dumps(key_document(list(variants.values()), family, "hw3")))
+    key, variants = key_from_roster(tmp_path, roster)
     subs = tmp_path / "download"
     subs.mkdir()
     return roster, key, subs, variants
-
-
-def _grade(*args: str, jobs: str = "1"):
-    return CliRunner().invoke(cli, ["grade", *args, "--jobs", jobs])
-
-
-def _gradebook(out) -> dict[str, tuple[str, str]]:
-    rows = list(csv.reader(io.StringIO((out / "gradebook.csv").read_text())))
-    return {r[0]: (r[3], r[1]) for r in rows[1:]}  # student -> (status, score)
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
@@ -77,10 +58,10 @@ def test_a_canvas_download_is_graded_on_each_account_s_row(course, tmp_path, job
     (subs / "s004.ipynb").write_text(right(v["s004"]))  # added by the instructor: its name's student
     (subs / "zed.ipynb").write_text(right(v["s004"]))  # neither Canvas's name nor a student's
     out = tmp_path / "out"
-    result = _grade(str(key), str(subs), "--out", str(out), "--id-from", "canvas", "--roster", str(roster),
+    result = grade(str(key), str(subs), "--out", str(out), "--id-from", "canvas", "--roster", str(roster),
                     jobs=jobs)
     assert result.exit_code == 0, result.output
-    book = _gradebook(out)
+    book = gradebook(out)
     assert book["s001"] == ("graded", "28") and book["s002"] == ("graded", "28")
     assert book["s004"] == ("graded", "28")
     assert book["s003"][0] == "mismatch"
@@ -97,12 +78,12 @@ def test_a_canvas_download_is_graded_on_each_account_s_row(course, tmp_path, job
 def test_canvas_ids_need_the_gradebook_export(course, tmp_path):
     roster, key, subs, v = course
     (subs / "doejane_101_5551234_hw3.ipynb").write_text(right(v["s001"]))
-    no_roster = _grade(str(key), str(subs), "--out", str(tmp_path / "o1"), "--id-from", "canvas")
+    no_roster = grade(str(key), str(subs), "--out", str(tmp_path / "o1"), "--id-from", "canvas")
     assert no_roster.exit_code == 2
     assert no_roster.output.startswith("Error: --id-from canvas needs --roster: Canvas's gradebook export")
     other = tmp_path / "gradescope.csv"
     other.write_bytes(gradescope_roster([("Jane", "Doe", "s001", "jane@mit.edu")]))
-    wrong = _grade(str(key), str(subs), "--out", str(tmp_path / "o2"), "--id-from", "canvas", "--roster",
+    wrong = grade(str(key), str(subs), "--out", str(tmp_path / "o2"), "--id-from", "canvas", "--roster",
                    str(other))
     assert wrong.exit_code == 2
     assert wrong.output == (f"Error: {other}: --id-from canvas needs Canvas's gradebook export (Grades > "
@@ -115,13 +96,13 @@ def test_another_export_is_another_run(course, tmp_path):
     roster, key, subs, v = course
     (subs / "doejane_101_5551234_hw3.ipynb").write_text(right(v["s001"]))
     out = tmp_path / "out"
-    assert _grade(str(key), str(subs), "--out", str(out), "--id-from", "canvas",
+    assert grade(str(key), str(subs), "--out", str(out), "--id-from", "canvas",
                   "--roster", str(roster)).exit_code == 0
-    assert _gradebook(out)["s001"] == ("graded", "28")
+    assert gradebook(out)["s001"] == ("graded", "28")
     swapped = tmp_path / "swapped.csv"  # (101 is now Kim's account)
     swapped.write_bytes(canvas_gradebook([("Doe, Jane", "201", "s001", "jdoe"),
                                           ("Lee, Kim", "101", "s002", "klee")]))
-    again = _grade(str(key), str(subs), "--out", str(out), "--id-from", "canvas", "--roster", str(swapped))
+    again = grade(str(key), str(subs), "--out", str(out), "--id-from", "canvas", "--roster", str(swapped))
     assert again.exit_code == 0, again.output
-    book = _gradebook(out)
+    book = gradebook(out)
     assert book["s002"][0] == "mismatch" and book["s001"] == ("missing", "0")

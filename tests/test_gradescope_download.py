@@ -29,25 +29,18 @@ would be duplicates, the newest file counting, as in every mode).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import pickle
 import unicodedata
 
 import pytest
-from click.testing import CliRunner
-from courses import SECRET, right
+from courses import right
+from downloads import grade, gradebook, key_from_roster, put
 from platform_files import gradescope_roster
 
 from grader.batch.gradescope_names import gradescope_folder, read_metadata
 from grader.batch.run import FEW_HOOK
-from grader.cli import cli
 from grader.errors import BackpropError
-from grader.family import load_family
-from grader.generator import generate_variants
-from grader.key import key_document
-from grader.roster import read_roster
 
 #: (first, last, SID, email), as Gradescope's roster export lists them
 STUDENTS = [("Jane", "Doe", "s001", "jane@mit.edu"), ("Kim", "Lee", "s002", "kim@mit.edu"),
@@ -94,10 +87,7 @@ def _yml(entries: dict[str, list[str]], history: dict[str, int] | None = None, p
 def _course(tmp_path, students=STUDENTS):
     roster = tmp_path / "gradescope-roster.csv"
     roster.write_bytes(gradescope_roster(students))
-    family = load_family("2-2-1-threshold")
-    variants = {v.student: v for v in generate_variants(family, read_roster(roster), SECRET, "hw3", 1)}
-    key = tmp_path / "key.json"
-    key.write_text(json.dumps(key_document(list(variants.values()), family, "hw3")))
+    key, variants = key_from_roster(tmp_path, roster)
     export = tmp_path / "assignment_9100_export"
     export.mkdir()
     return key, export, variants
@@ -108,23 +98,8 @@ def course(tmp_path):
     return _course(tmp_path)
 
 
-def _grade(*args: str, jobs: str = "1"):
-    return CliRunner().invoke(cli, ["grade", *args, "--jobs", jobs])
-
-
-def _gradebook(out) -> dict[str, tuple[str, str]]:
-    rows = list(csv.reader(io.StringIO((out / "gradebook.csv").read_text())))
-    return {r[0]: (r[3], r[1]) for r in rows[1:]}  # student -> (status, score)
-
-
 def _message(out, student: str) -> str:
     return json.loads((out / "results" / f"{student}.json").read_text())["message"]
-
-
-def _put(folder, relative: str, text: str) -> None:
-    path = folder / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
@@ -135,23 +110,23 @@ def test_a_gradescope_export_is_graded_on_each_submitter_s_row(course, tmp_path,
         "submission_1001": ["s001"], "submission_1002": ["s002"], "submission_1003": ["s003"],
         "submission_1004": ["s004", "s005"], "submission_1006": ["s007", "s008"], "submission_1007": ["s006"],
     }, history={"submission_1002": 2}), encoding="utf-8")
-    _put(export, "submission_1001/hw3.ipynb", right(v["s001"]))
-    _put(export, "submission_1002/my homework (final).ipynb", right(v["s002"]))  # (resubmitted twice)
-    _put(export, "submission_1003/hw3.ipynb", right(v["s001"]))  # Max uploaded Jane's handout
+    put(export, "submission_1001/hw3.ipynb", right(v["s001"]))
+    put(export, "submission_1002/my homework (final).ipynb", right(v["s002"]))  # (resubmitted twice)
+    put(export, "submission_1003/hw3.ipynb", right(v["s001"]))  # Max uploaded Jane's handout
     # José and Ann submitted as a group: each uploaded their own handout (José's name as a Mac unzips it)
-    _put(export, unicodedata.normalize("NFD", "submission_1004/José Núñez.ipynb"), right(v["s004"]))
-    _put(export, "submission_1004/ann.ipynb", right(v["s005"]))
-    _put(export, "submission_1005/hw3.ipynb", right(v["s003"]))  # a folder the yml does not list
-    _put(export, "submission_1006/hw3.ipynb", right(v["s001"]))  # a group's file naming neither of them
+    put(export, unicodedata.normalize("NFD", "submission_1004/José Núñez.ipynb"), right(v["s004"]))
+    put(export, "submission_1004/ann.ipynb", right(v["s005"]))
+    put(export, "submission_1005/hw3.ipynb", right(v["s003"]))  # a folder the yml does not list
+    put(export, "submission_1006/hw3.ipynb", right(v["s001"]))  # a group's file naming neither of them
     # Bo's own folder holds a yml of his making that gives a folder of his to Jane, and her handout in it
-    _put(export, "submission_1007/submission_metadata.yml", _yml({"submission_9999": ["s001"]}))
-    _put(export, "submission_1007/submission_9999/hw3.ipynb", right(v["s001"]))
-    _put(export, "s009.ipynb", right(v["s009"]))  # added by the instructor: its name's student
-    _put(export, "zed.ipynb", right(v["s002"]))  # neither a submission nor a student's name
+    put(export, "submission_1007/submission_metadata.yml", _yml({"submission_9999": ["s001"]}))
+    put(export, "submission_1007/submission_9999/hw3.ipynb", right(v["s001"]))
+    put(export, "s009.ipynb", right(v["s009"]))  # added by the instructor: its name's student
+    put(export, "zed.ipynb", right(v["s002"]))  # neither a submission nor a student's name
     out = tmp_path / "out"
-    result = _grade(str(key), str(export), "--out", str(out), "--id-from", "gradescope", jobs=jobs)
+    result = grade(str(key), str(export), "--out", str(out), "--id-from", "gradescope", jobs=jobs)
     assert result.exit_code == 0, result.output
-    book = _gradebook(out)
+    book = gradebook(out)
     assert {s: book[s] for s in ("s001", "s002", "s004", "s005", "s009")} == dict.fromkeys(
         ("s001", "s002", "s004", "s005", "s009"), ("graded", "28"))
     assert book["s003"][0] == "mismatch" and book["s006"][0] == "mismatch"
@@ -184,11 +159,11 @@ def test_submitters_are_matched_by_email_when_the_key_s_ids_are_emails(tmp_path)
     # (Gradescope's own SIDs, none of them the key's; an email as its owner typed it)
     (export / "submission_metadata.yml").write_text(yml.replace("'s00", "'S-00").replace("jane@", "Jane@"))
     for n, email in enumerate(["jane@mit.edu", "kim@mit.edu", "max@mit.edu"], start=1):
-        _put(export, f"submission_{n}/nb.ipynb", right(v[email]))
+        put(export, f"submission_{n}/nb.ipynb", right(v[email]))
     out = tmp_path / "out"
-    result = _grade(str(key), str(export), "--out", str(out), "--id-from", "gradescope")
+    result = grade(str(key), str(export), "--out", str(out), "--id-from", "gradescope")
     assert result.exit_code == 0, result.output
-    assert _gradebook(out) == {s: ("graded", "28") for s in v}
+    assert gradebook(out) == {s: ("graded", "28") for s in v}
 
 
 def test_a_submitter_the_key_does_not_have_is_unknown_by_their_sid(course, tmp_path):
@@ -196,12 +171,12 @@ def test_a_submitter_the_key_does_not_have_is_unknown_by_their_sid(course, tmp_p
     people = {**BY_SID, "s010": ("Lou Fox", "s010", "lou@mit.edu")}  # (enrolled after the handouts)
     yml = _yml({"submission_1": ["s001"], "submission_2": ["s010"]}, people=people)
     (export / "submission_metadata.yml").write_text(yml)
-    _put(export, "submission_1/nb.ipynb", right(v["s001"]))
-    _put(export, "submission_2/nb.ipynb", right(v["s002"]))  # (a classmate's handout)
+    put(export, "submission_1/nb.ipynb", right(v["s001"]))
+    put(export, "submission_2/nb.ipynb", right(v["s002"]))  # (a classmate's handout)
     out = tmp_path / "out"
-    result = _grade(str(key), str(export), "--out", str(out), "--id-from", "gradescope")
+    result = grade(str(key), str(export), "--out", str(out), "--id-from", "gradescope")
     assert result.exit_code == 0, result.output
-    assert _gradebook(out)["s010"][0] == "unknown"
+    assert gradebook(out)["s010"][0] == "unknown"
     assert _message(out, "s010").startswith(
         "its Gradescope submission 2 is by 's010' (Lou Fox), who is not on the key's roster; its metadata "
         "names 's002' (scored against s002's problem, counted for nobody: add the student to the key")
@@ -253,8 +228,8 @@ def test_ruby_s_tags_and_timestamps_are_read_as_plain_values(tmp_path):
 def test_a_yml_that_cannot_be_read_is_one_error(course, tmp_path, text, message, end):
     key, export, v = course
     (export / "submission_metadata.yml").write_bytes(text.encode("latin-1"))
-    _put(export, "submission_1/nb.ipynb", right(v["s001"]))
-    result = _grade(str(key), str(export), "--out", str(tmp_path / "o"), "--id-from", "gradescope")
+    put(export, "submission_1/nb.ipynb", right(v["s001"]))
+    result = grade(str(key), str(export), "--out", str(tmp_path / "o"), "--id-from", "gradescope")
     assert result.exit_code == 2, result.output
     assert result.output.startswith(f"Error: {export / 'submission_metadata.yml'}: {message}")
     assert result.output.endswith(f"{end}\n") and result.output.count("\n") == 1
@@ -264,8 +239,8 @@ def test_another_course_s_export_is_one_error(course, tmp_path):
     key, export, v = course
     (export / "submission_metadata.yml").write_text(_yml({"submission_1": ["s001"]}).replace("s001", "x9")
                                                     .replace("jane@mit.edu", "jane@other.edu"))
-    _put(export, "submission_1/nb.ipynb", right(v["s001"]))
-    result = _grade(str(key), str(export), "--out", str(tmp_path / "o"), "--id-from", "gradescope")
+    put(export, "submission_1/nb.ipynb", right(v["s001"]))
+    result = grade(str(key), str(export), "--out", str(tmp_path / "o"), "--id-from", "gradescope")
     assert result.exit_code == 2
     assert result.output == (f"Error: {export}: none of the submitters in submission_metadata.yml is on "
                              "the key's roster (matched by SID and by email); give the export of this "
@@ -287,14 +262,14 @@ NEEDS = ("Error: --id-from gradescope needs Gradescope's export as downloaded (A
 def test_no_export_is_one_error_that_says_what_to_give(course, tmp_path, layout, said):
     key, export, v = course
     for relative, student in layout.items():
-        _put(export, relative, right(v[student]) if student else _yml({"submission_2": ["s001"]}))
-    result = _grade(str(key), str(export), "--out", str(tmp_path / "o"), "--id-from", "gradescope")
+        put(export, relative, right(v[student]) if student else _yml({"submission_2": ["s001"]}))
+    result = grade(str(key), str(export), "--out", str(tmp_path / "o"), "--id-from", "gradescope")
     assert result.exit_code == 2
     assert result.output == NEEDS + said + "\n"
 
 
 def test_a_bad_key_is_reported_before_the_export(tmp_path):
-    result = _grade(str(tmp_path / "nokey.json"), str(tmp_path), "--out", str(tmp_path / "o"),
+    result = grade(str(tmp_path / "nokey.json"), str(tmp_path), "--out", str(tmp_path / "o"),
                     "--id-from", "gradescope")
     assert result.exit_code == 2 and "nokey.json" in result.output and "gradescope" not in result.output
 
@@ -304,15 +279,15 @@ def test_another_yml_is_another_run(course, tmp_path):
     key, export, v = course
     yml = export / "submission_metadata.yml"
     yml.write_text(_yml({"submission_1": ["s001"]}))
-    _put(export, "submission_1/nb.ipynb", right(v["s001"]))
+    put(export, "submission_1/nb.ipynb", right(v["s001"]))
     out = tmp_path / "out"
     args = (str(key), str(export), "--out", str(out), "--id-from", "gradescope")
-    assert _grade(*args).exit_code == 0
-    assert _gradebook(out)["s001"] == ("graded", "28")
+    assert grade(*args).exit_code == 0
+    assert gradebook(out)["s001"] == ("graded", "28")
     yml.write_text(_yml({"submission_1": ["s002"]}))  # (submission 1 is now Kim's)
-    again = _grade(*args)
+    again = grade(*args)
     assert again.exit_code == 0, again.output
-    book = _gradebook(out)
+    book = gradebook(out)
     assert book["s002"][0] == "mismatch" and book["s001"] == ("missing", "0")
 
 
@@ -321,8 +296,8 @@ def test_the_ids_travel_to_the_workers(tmp_path):
     from grader.batch.gradescope_names import read_exports
 
     export = tmp_path / "e"
-    _put(export, "submission_metadata.yml", _yml({"submission_1": ["s001"]}))
-    _put(export, "submission_1/nb.ipynb", "{}")
+    put(export, "submission_metadata.yml", _yml({"submission_1": ["s001"]}))
+    put(export, "submission_1/nb.ipynb", "{}")
     ids = read_exports([str(export / "submission_1" / "nb.ipynb")])
     copy = pickle.loads(pickle.dumps(ids))
     assert copy == ids and copy.submitters(str(export), "1") == (("Jane Doe", "s001", "jane@mit.edu"),)
@@ -337,17 +312,17 @@ def test_an_export_unzipped_on_a_mac_with_accents_in_its_path(tmp_path):
     """A Mac's unzip names the export's folder, and the files in it, with decomposed accents (NFD)."""
     key, _, v = _course(tmp_path)
     export = tmp_path / unicodedata.normalize("NFD", "Übung 3 – Réseaux_export")
-    _put(export, "submission_metadata.yml", _yml({"submission_5": ["s004"], "submission_6": ["s001"]}))
-    _put(export, unicodedata.normalize("NFD", "submission_5/Núñez, José/réponses.ipynb"), right(v["s004"]))
-    _put(export, "submission_6/hw3.ipynb", right(v["s001"]))
+    put(export, "submission_metadata.yml", _yml({"submission_5": ["s004"], "submission_6": ["s001"]}))
+    put(export, unicodedata.normalize("NFD", "submission_5/Núñez, José/réponses.ipynb"), right(v["s004"]))
+    put(export, "submission_6/hw3.ipynb", right(v["s001"]))
     out = tmp_path / "out"
     args = (str(key), str(export), "--out", str(out), "--id-from", "gradescope")
-    result = _grade(*args)
+    result = grade(*args)
     assert result.exit_code == 0, result.output
-    book = _gradebook(out)
+    book = gradebook(out)
     assert book["s004"] == ("graded", "28") and book["s001"] == ("graded", "28") and len(book) == 9
-    again = _grade(*args)  # (a rerun with nothing changed grades nothing)
-    assert again.exit_code == 0 and _gradebook(out) == book
+    again = grade(*args)  # (a rerun with nothing changed grades nothing)
+    assert again.exit_code == 0 and gradebook(out) == book
     assert "(0 graded now, 2 unchanged since the last run)" in again.output, again.output
 
 
@@ -357,14 +332,14 @@ def test_a_folder_with_no_yml_above_and_a_group_s_file_without_metadata(course, 
     key, export, v = course
     yml = _yml({"submission_1": ["s001"], "submission_2": ["s002", "s003"]})
     (export / "submission_metadata.yml").write_text(yml)
-    _put(export, "submission_1/nb.ipynb", right(v["s001"]))
-    _put(export, "submission_2/answers.toml", "[answers]\np_A = 0.5\n")
+    put(export, "submission_1/nb.ipynb", right(v["s001"]))
+    put(export, "submission_2/answers.toml", "[answers]\np_A = 0.5\n")
     loose = tmp_path / "loose"
-    _put(loose, "submission_77/nb.ipynb", right(v["s004"]))
+    put(loose, "submission_77/nb.ipynb", right(v["s004"]))
     out = tmp_path / "out"
-    result = _grade(str(key), str(export), str(loose), "--out", str(out), "--id-from", "gradescope")
+    result = grade(str(key), str(export), str(loose), "--out", str(out), "--id-from", "gradescope")
     assert result.exit_code == 0, result.output
-    book = _gradebook(out)
+    book = gradebook(out)
     assert book["s001"] == ("graded", "28") and book["gradescope-2"] == ("error", "0")
     assert book["gradescope-77"][0] == "unknown"
     assert _message(out, "gradescope-77").startswith(

@@ -37,18 +37,13 @@ import json
 import unicodedata
 
 import pytest
-from click.testing import CliRunner
-from courses import SECRET, right
+from courses import right
+from downloads import grade, gradebook, key_from_roster, put
 from platform_files import canvas_gradebook, moodle_grades
 
 from grader.batch.moodle_names import moodle_participant, read_worksheet
 from grader.batch.run import FEW_HOOK
-from grader.cli import cli
 from grader.errors import BackpropError
-from grader.family import load_family
-from grader.generator import generate_variants
-from grader.key import key_document
-from grader.roster import read_roster
 
 #: (first, last, ID number, email) of the course, as Moodle's grade export lists them
 STUDENTS = [("Jane", "Doe", "s001", "jane@mit.edu"), ("Kim", "Lee", "s002", "kim@mit.edu"),
@@ -111,10 +106,7 @@ def _lines(students=STUDENTS) -> list[tuple[str, str, str, str]]:
 def _course(tmp_path, roster_bytes: bytes, sheet: bytes):
     roster = tmp_path / "moodle-grades.csv"
     roster.write_bytes(roster_bytes)
-    family = load_family("2-2-1-threshold")
-    variants = {v.student: v for v in generate_variants(family, read_roster(roster), SECRET, "hw3", 1)}
-    key = tmp_path / "key.json"
-    key.write_text(json.dumps(key_document(list(variants.values()), family, "hw3")))
+    key, variants = key_from_roster(tmp_path, roster)
     sheet_path = tmp_path / "worksheet.csv"
     sheet_path.write_bytes(sheet)
     subs = tmp_path / "download"
@@ -127,40 +119,25 @@ def course(tmp_path):
     return _course(tmp_path, moodle_grades(STUDENTS), worksheet(_lines()))
 
 
-def _grade(*args: str, jobs: str = "1"):
-    return CliRunner().invoke(cli, ["grade", *args, "--jobs", jobs])
-
-
-def _gradebook(out) -> dict[str, tuple[str, str]]:
-    rows = list(csv.reader(io.StringIO((out / "gradebook.csv").read_text())))
-    return {r[0]: (r[3], r[1]) for r in rows[1:]}  # student -> (status, score)
-
-
-def _put(subs, relative: str, text: str) -> None:
-    path = subs / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-
-
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_moodle_download_is_graded_on_each_participant_s_row(course, tmp_path, jobs, monkeypatch):
     monkeypatch.setenv(FEW_HOOK, "2")  # (workers for these few files, with --jobs 2)
     sheet, key, subs, v = course
-    _put(subs, "Jane Doe_12345_assignsubmission_file/hw3.ipynb", right(v["s001"]))  # folders (Moodle 4)
-    _put(subs, "Kim Lee_12346_assignsubmission_file_my homework (1).ipynb", right(v["s002"]))  # flat
+    put(subs, "Jane Doe_12345_assignsubmission_file/hw3.ipynb", right(v["s001"]))  # folders (Moodle 4)
+    put(subs, "Kim Lee_12346_assignsubmission_file_my homework (1).ipynb", right(v["s002"]))  # flat
     # Max (12347) uploaded Jane's handout, answered: his row, a mismatch (Moodle 3's folder name)
-    _put(subs, "Max Roe_12347_assignsubmission_file_/s001.ipynb", right(v["s001"]))
+    put(subs, "Max Roe_12347_assignsubmission_file_/s001.ipynb", right(v["s001"]))
     # José's folder as a Mac unzips it: the accents decomposed (NFD)
-    _put(subs, unicodedata.normalize("NFD", "José Núñez_12348_assignsubmission_file/hw/nb.ipynb"),
+    put(subs, unicodedata.normalize("NFD", "José Núñez_12348_assignsubmission_file/hw/nb.ipynb"),
          right(v["s004"]))
-    _put(subs, "Lou Fox_99999_assignsubmission_file/x.ipynb", right(v["s003"]))  # not in the worksheet
-    _put(subs, "s005.ipynb", right(v["s005"]))  # added by the instructor: its name's student
-    _put(subs, "zed.ipynb", right(v["s002"]))  # neither Moodle's name nor a student's
+    put(subs, "Lou Fox_99999_assignsubmission_file/x.ipynb", right(v["s003"]))  # not in the worksheet
+    put(subs, "s005.ipynb", right(v["s005"]))  # added by the instructor: its name's student
+    put(subs, "zed.ipynb", right(v["s002"]))  # neither Moodle's name nor a student's
     out = tmp_path / "out"
-    result = _grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle", "--roster", str(sheet),
+    result = grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle", "--roster", str(sheet),
                     jobs=jobs)
     assert result.exit_code == 0, result.output
-    book = _gradebook(out)
+    book = gradebook(out)
     assert book["s001"] == ("graded", "28") and book["s002"] == ("graded", "28")
     assert book["s004"] == ("graded", "28") and book["s005"] == ("graded", "28")
     assert book["s003"][0] == "mismatch"
@@ -177,11 +154,11 @@ def test_a_moodle_download_is_graded_on_each_participant_s_row(course, tmp_path,
 
 def test_a_file_that_cannot_be_read_is_an_error_on_its_participant_s_row(course, tmp_path):
     sheet, key, subs, v = course
-    _put(subs, "Kim Lee_12346_assignsubmission_file/hw3.ipynb", "{not a notebook")
+    put(subs, "Kim Lee_12346_assignsubmission_file/hw3.ipynb", "{not a notebook")
     out = tmp_path / "out"
-    result = _grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle", "--roster", str(sheet))
+    result = grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle", "--roster", str(sheet))
     assert result.exit_code == 0, result.output
-    assert _gradebook(out)["s002"] == ("error", "0")
+    assert gradebook(out)["s002"] == ("error", "0")
 
 
 EMAILS = [email for *_, email in STUDENTS]
@@ -203,11 +180,11 @@ def test_a_line_is_matched_as_the_key_s_ids_were_made(tmp_path, students, fields
     sheet, key, subs, v = _course(tmp_path, moodle_grades(students), worksheet(lines, fields=fields))
     assert sorted(v) == sorted(key_ids)
     for (participant, name, _, _), student in zip(lines, key_ids, strict=True):
-        _put(subs, f"{name}_{participant}_assignsubmission_file/nb.ipynb", right(v[student]))
+        put(subs, f"{name}_{participant}_assignsubmission_file/nb.ipynb", right(v[student]))
     out = tmp_path / "out"
-    result = _grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle", "--roster", str(sheet))
+    result = grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle", "--roster", str(sheet))
     assert result.exit_code == 0, result.output
-    assert _gradebook(out) == {s: ("graded", "28") for s in key_ids}
+    assert gradebook(out) == {s: ("graded", "28") for s in key_ids}
 
 
 def test_anonymous_submissions_with_the_identities_in_the_worksheet(tmp_path):
@@ -215,11 +192,11 @@ def test_anonymous_submissions_with_the_identities_in_the_worksheet(tmp_path):
     (mod/assign:viewblinddetails) gets a worksheet with the names, which maps them."""
     sheet, key, subs, v = _course(tmp_path, moodle_grades(STUDENTS), worksheet(_lines()))
     for student, participant in PARTICIPANT.items():
-        _put(subs, f"Participant_{participant}_assignsubmission_file/nb.ipynb", right(v[student]))
+        put(subs, f"Participant_{participant}_assignsubmission_file/nb.ipynb", right(v[student]))
     out = tmp_path / "out"
-    result = _grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle", "--roster", str(sheet))
+    result = grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle", "--roster", str(sheet))
     assert result.exit_code == 0, result.output
-    assert _gradebook(out) == {s: ("graded", "28") for s in PARTICIPANT}
+    assert gradebook(out) == {s: ("graded", "28") for s in PARTICIPANT}
 
 
 @pytest.mark.parametrize(("header", "cell"), [
@@ -264,10 +241,10 @@ def test_a_worksheet_in_another_language(header, cell):
         "another-course"])
 def test_a_file_that_is_not_this_assignment_s_worksheet_is_one_error(course, tmp_path, sheet, message):
     _, key, subs, v = course
-    _put(subs, "Jane Doe_12345_assignsubmission_file/hw3.ipynb", right(v["s001"]))
+    put(subs, "Jane Doe_12345_assignsubmission_file/hw3.ipynb", right(v["s001"]))
     given = tmp_path / "given.csv"
     given.write_bytes(sheet)
-    result = _grade(str(key), str(subs), "--out", str(tmp_path / "o"), "--id-from", "moodle", "--roster",
+    result = grade(str(key), str(subs), "--out", str(tmp_path / "o"), "--id-from", "moodle", "--roster",
                     str(given))
     assert result.exit_code == 2
     assert result.output == f"Error: {given}: {message}\n"
@@ -275,8 +252,8 @@ def test_a_file_that_is_not_this_assignment_s_worksheet_is_one_error(course, tmp
 
 def test_moodle_ids_need_the_worksheet(course, tmp_path):
     _, key, subs, v = course
-    _put(subs, "Jane Doe_12345_assignsubmission_file/hw3.ipynb", right(v["s001"]))
-    result = _grade(str(key), str(subs), "--out", str(tmp_path / "o"), "--id-from", "moodle")
+    put(subs, "Jane Doe_12345_assignsubmission_file/hw3.ipynb", right(v["s001"]))
+    result = grade(str(key), str(subs), "--out", str(tmp_path / "o"), "--id-from", "moodle")
     assert result.exit_code == 2
     assert result.output == ("Error: --id-from moodle needs --roster: the assignment's grading worksheet "
                              "(View all submissions > Download grading worksheet), whose Identifier column "
@@ -291,17 +268,17 @@ def test_a_worksheet_with_no_participants_is_an_error(tmp_path):
 def test_another_worksheet_is_another_run(course, tmp_path):
     """The participant ids' students are part of the run: a rerun with another worksheet grades again."""
     sheet, key, subs, v = course
-    _put(subs, "Jane Doe_12345_assignsubmission_file/hw3.ipynb", right(v["s001"]))
+    put(subs, "Jane Doe_12345_assignsubmission_file/hw3.ipynb", right(v["s001"]))
     out = tmp_path / "out"
-    assert _grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle",
+    assert grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle",
                   "--roster", str(sheet)).exit_code == 0
-    assert _gradebook(out)["s001"] == ("graded", "28")
+    assert gradebook(out)["s001"] == ("graded", "28")
     swapped = tmp_path / "swapped.csv"  # (12345 is now Kim's participant id)
     swapped.write_bytes(worksheet([("22222", "Jane Doe", "s001", "jane@mit.edu"),
                                    ("12345", "Kim Lee", "s002", "kim@mit.edu")]))
-    again = _grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle", "--roster", str(swapped))
+    again = grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle", "--roster", str(swapped))
     assert again.exit_code == 0, again.output
-    book = _gradebook(out)
+    book = gradebook(out)
     assert book["s002"][0] == "mismatch" and book["s001"] == ("missing", "0")
 
 
@@ -310,9 +287,9 @@ def test_export_lists_the_key_s_students_not_the_worksheet(tmp_path):
     key's students (their ids and emails, from the roster the key was made from)."""
     sheet_bytes = worksheet(_lines(), fields=("Email address",))
     sheet, key, subs, v = _course(tmp_path, moodle_grades(STUDENTS), sheet_bytes)
-    _put(subs, "Jane Doe_12345_assignsubmission_file/hw3.ipynb", right(v["s001"]))
+    put(subs, "Jane Doe_12345_assignsubmission_file/hw3.ipynb", right(v["s001"]))
     out = tmp_path / "out"
-    result = _grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle", "--roster", str(sheet),
+    result = grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle", "--roster", str(sheet),
                     "--export", "moodle")
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(io.StringIO((out / "moodle-grades.csv").read_text())))
@@ -325,11 +302,11 @@ def test_a_participant_the_key_does_not_have_is_unknown_by_the_worksheet_s_id(tm
     """A student enrolled after the handouts were generated: the worksheet names them, the key not."""
     lines = [*_lines(), ("12350", "Lou Fox", "s009", "lou@mit.edu")]
     sheet, key, subs, v = _course(tmp_path, moodle_grades(STUDENTS), worksheet(lines))
-    _put(subs, "Lou Fox_12350_assignsubmission_file/nb.ipynb", right(v["s002"]))  # (a classmate's handout)
+    put(subs, "Lou Fox_12350_assignsubmission_file/nb.ipynb", right(v["s002"]))  # (a classmate's handout)
     out = tmp_path / "out"
-    result = _grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle", "--roster", str(sheet))
+    result = grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle", "--roster", str(sheet))
     assert result.exit_code == 0, result.output
-    assert _gradebook(out)["s009"][0] == "unknown"
+    assert gradebook(out)["s009"][0] == "unknown"
     message = json.loads((out / "results" / "s009.json").read_text())["message"]
     assert message.startswith("its Moodle participant id 12350 is 's009' in the grading worksheet, who is "
                               "not on the key's roster; its metadata names 's002' (scored against s002's "
@@ -338,10 +315,10 @@ def test_a_participant_the_key_does_not_have_is_unknown_by_the_worksheet_s_id(tm
 
 def test_a_file_you_add_is_its_name_s_student_and_says_so(course, tmp_path):
     sheet, key, subs, v = course
-    _put(subs, "s002.ipynb", right(v["s001"]))  # (Jane's handout, under Kim's name)
+    put(subs, "s002.ipynb", right(v["s001"]))  # (Jane's handout, under Kim's name)
     out = tmp_path / "out"
-    result = _grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle", "--roster", str(sheet))
+    result = grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle", "--roster", str(sheet))
     assert result.exit_code == 0, result.output
-    assert _gradebook(out)["s002"][0] == "mismatch"
+    assert gradebook(out)["s002"][0] == "mismatch"
     message = json.loads((out / "results" / "s002.json").read_text())["message"]
     assert message.startswith("its file name says 's002' but its signed metadata names 's001'")

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +42,7 @@ from typing import Any
 import yaml
 
 from ..errors import BackpropError
+from .key_match import fold, key_lookups
 
 #: the name of Gradescope's metadata file, at the export's root
 METADATA = "submission_metadata.yml"
@@ -94,7 +94,7 @@ class GradescopeIds:
         """The key's student the submitter is (after :meth:`for_key`), else their own SID, email or name."""
         name, sid, email = submitter
         cell = sid if self.way == "sid" else email
-        found = self._tables()[1].get(_fold(cell)) if cell else None
+        found = self._tables()[1].get(fold(cell)) if cell else None
         return found or cell or sid or email or name
 
     def _tables(self) -> tuple[dict[tuple[str, str], tuple[Submitter, ...]], dict[str, str]]:
@@ -106,17 +106,12 @@ class GradescopeIds:
     def for_key(self, students: Mapping[str, Any]) -> GradescopeIds:
         """These exports matched to the key's ``students`` (id -> entry with ``email``) the way that
         names the most of them; none named at all is an error (another course's export)."""
-        ids = {_fold(s): s for s in students}
-        emails: dict[str, str] = {}
-        for sid, entry in students.items():
-            mail = _fold(getattr(entry, "email", "") or "")
-            if mail:
-                emails[mail] = sid if mail not in emails else ""  # ("": two students share it)
+        ids, emails = key_lookups(students)
         lookups = {"ids": ids, "emails": emails}
         everyone = [s for _, listed in self.exports for _, subs in listed for s in subs]
         best, most = WAYS[0], -1
         for way in WAYS:  # (the first of equals)
-            cells = {_fold(s[1] if way[0] == "sid" else s[2]) for s in everyone}
+            cells = {fold(s[1] if way[0] == "sid" else s[2]) for s in everyone}
             named = len({lookups[way[1]][c] for c in cells if lookups[way[1]].get(c)})
             if named > most:
                 best, most = way, named
@@ -127,14 +122,11 @@ class GradescopeIds:
         table = lookups[best[1]]
         lookup = {}
         for s in everyone:
-            cell = _fold(s[1] if best[0] == "sid" else s[2])
+            cell = fold(s[1] if best[0] == "sid" else s[2])
             if cell and table.get(cell):
                 lookup[cell] = table[cell]
         return GradescopeIds(self.exports, tuple(sorted(lookup.items())), best[0])
 
-
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFC", text).strip().casefold()
 
 
 def gradescope_student(path: str, ids: GradescopeIds | None, claimed: Any = None) -> str | None:

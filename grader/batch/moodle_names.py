@@ -30,7 +30,6 @@ import csv
 import io
 import os
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +37,7 @@ from typing import Any
 
 from ..errors import BackpropError
 from ..platforms.roster_formats import MOODLE_WORDS, decode, sniff_delimiter
+from .key_match import fold, key_lookups
 
 #: a folder or file name of Moodle's download: <full name>_<participant id>_assignsubmission_<plugin>...
 PATTERN = re.compile(r"^[^_]*_(?P<participant>[0-9]+)_assignsubmission_[a-z]")
@@ -84,12 +84,7 @@ class MoodleIds:
     def for_key(self, students: Mapping[str, Any]) -> MoodleIds:
         """These ids matched to the key's ``students`` (id -> entry with ``email``) the way that
         names the most of them; none named at all is an error (another course's worksheet)."""
-        ids = {_fold(s): s for s in students}
-        emails: dict[str, str] = {}
-        for sid, entry in students.items():
-            mail = _fold(getattr(entry, "email", "") or "")
-            if mail:
-                emails[mail] = sid if mail not in emails else ""  # ("": two students share it)
+        ids, emails = key_lookups(students)
         lookups = {"ID number": ids, "Email address": ids, "email": emails}
         counts = {way: len({s for _, s in _resolve(self.pairs, way, lookups[way]).items() if s in students})
                   for way in WAYS}
@@ -101,9 +96,6 @@ class MoodleIds:
         resolved = _resolve(self.pairs, best, lookups[best])
         return MoodleIds(self.pairs, self.source, tuple(resolved.items()))
 
-
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFC", text).strip().casefold()
 
 
 def _default_way(pairs: Sequence[tuple[str, tuple[str, str]]]) -> str:
@@ -119,7 +111,7 @@ def _resolve(pairs: Sequence[tuple[str, tuple[str, str]]], way: str,
     table = {}
     for participant, (idnumber, email) in pairs:
         cell = idnumber if way == "ID number" else email
-        student = lookup.get(_fold(cell)) if cell else None
+        student = lookup.get(fold(cell)) if cell else None
         table[participant] = student or cell or idnumber or email
     return table
 
