@@ -71,32 +71,48 @@ class Outcome:
 def find_submissions(paths: Iterable[str]) -> list[Path]:
     """Files given, and ``.ipynb``/``.toml`` files under folders given (hidden folders and
     ``.ipynb_checkpoints`` skipped), in a stable order."""
+    return find_files(paths)[0]
+
+
+def find_files(paths: Iterable[str]) -> tuple[list[Path], tuple[str, ...]]:
+    """:func:`find_submissions`, and the other files under the folders given, which are not
+    graded (a PDF or an HTML export handed in for the notebook: the summary names them, or the
+    student would be ``missing`` without a word why); hidden files are neither."""
     found: list[Path] = []
+    others: list[str] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            found += (Path(f) for f in sorted(_walk(str(p))))
+            graded, other = _walk(str(p))
+            found += (Path(f) for f in sorted(graded))
+            others += sorted(other)
         elif p.exists():
             found.append(p)
         else:
             raise BackpropError(f"{raw}: no such file or folder")
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(found)), tuple(dict.fromkeys(others))
 
 
-def _walk(folder: str) -> list[str]:
-    out: list[str] = []
+def _walk(folder: str) -> tuple[list[str], list[str]]:
+    """The submission files under ``folder``, and the other files."""
+    graded: list[str] = []
+    others: list[str] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:
-        return out
+        return graded, others
     for e in entries:
         if e.name.startswith("."):
             continue
         if e.is_dir(follow_symlinks=False):  # (a link to a folder could loop)
-            out += _walk(e.path)
+            more, other = _walk(e.path)
+            graded += more
+            others += other
         elif e.name.lower().endswith(SUFFIXES) and _is_file(e):
-            out.append(e.path)
-    return out
+            graded.append(e.path)
+        else:
+            others.append(e.path)
+    return graded, others
 
 
 def _is_file(entry: os.DirEntry) -> bool:
@@ -144,8 +160,9 @@ def grade_batch(
     from ..key import KEY_MAX_BYTES, load_key
 
     files = None
+    ignored: tuple[str, ...] = ()  # (other files under the folders, not graded: named in the summary)
     if options.id_from == "gradescope" and options.ids is None:  # (the exports' yml: in the fingerprint)
-        files, options = _gradescope_exports(key_path, submissions, options)
+        files, ignored, options = _gradescope_exports(key_path, submissions, options)
     try:  # (the key's bytes are not kept: 166 MB for 100,000 students)
         run = jr.run_fingerprint(read_bytes(key_path, most=KEY_MAX_BYTES),
                                  [options.execute, options.id_from, options.ecf_credit, options.pdf,
@@ -155,39 +172,40 @@ def grade_batch(
         raise
     if not options.force and snapshot.exists(out):  # perhaps a rerun with nothing changed
         try:
-            files = find_submissions(submissions) if files is None else files
+            if files is None:
+                files, ignored = find_files(submissions)
         except BackpropError:
             pass  # (the key's error, if any, comes first: below)
         if files is not None:
             with locked(out, wait=wait):
-                record = snapshot.unchanged(out, run, report, files)
+                record = snapshot.unchanged(out, run, report, files, ignored)
                 if record is not None:
                     return _unchanged(record, key_path, out, len(files), progress)
     key = load_key(key_path)
     if files is None:  # (listed once: 1 s for a MOOC's 100,000 files)
-        files = find_submissions(submissions)
+        files, ignored = find_files(submissions)
     check_key(key, key_path, [str(f) for f in files], _metadata)
     if options.id_from in ("moodle", "gradescope") and options.ids is not None:  # (matched to the key)
         options = replace(options, ids=options.ids.for_key(key.students))
     if scheduler is not None:
-        return _on_cluster(scheduler, key, run, files, out, options, jobs, progress, report, wait)
+        return _on_cluster(scheduler, key, run, files, ignored, out, options, jobs, progress, report, wait)
     jobs = parallel.workers(jobs)
     if jobs > 1 and len(files) >= 4:  # (a fork server, if needed, imports while this reads the journal)
         parallel.start(parallel.context(PRELOAD, direct=True))
     with _writing(out, wait):
-        return _grade(key, run, files, out, options, jobs, progress, report)
+        return _grade(key, run, files, ignored, out, options, jobs, progress, report)
 
 
 def _gradescope_exports(key_path: str, submissions: Sequence[str],
-                        options: Options) -> tuple[list[Path], Options]:
+                        options: Options) -> tuple[list[Path], tuple[str, ...], Options]:
     """The files, and the options with the submitters of the Gradescope exports they are in
     (:mod:`grader.batch.gradescope_names`); a bad key's error comes first."""
     from ..key import load_key
     from .gradescope_names import read_exports
 
     try:
-        files = find_submissions(submissions)
-        return files, replace(options, ids=read_exports([str(f) for f in files]))
+        files, ignored = find_files(submissions)
+        return files, ignored, replace(options, ids=read_exports([str(f) for f in files]))
     except BackpropError:
         load_key(key_path)  # (its message, if it has one)
         raise
@@ -224,12 +242,14 @@ def _unchanged(record: dict[str, Any], key_path: str, out: str, files: int,
 
         key = load_key(key_path)
         rows = tuple(snapshot.rows_of(record, key, out))
-        return rows, summary_of(key, rows, out, files=files, duplicates=duplicates)
+        return rows, summary_of(key, rows, out, files=files, duplicates=duplicates,
+                                ignored=tuple(record.get("ignored", ())))
 
     return Outcome(None, record["text"], 0, files, duplicates, load=load)
 
 
-def _on_cluster(scheduler: str, key: Any, run: str, files: list[Path], out: str, options: Options,
+def _on_cluster(scheduler: str, key: Any, run: str, files: list[Path], ignored: tuple[str, ...], out: str,
+                options: Options,
                 jobs: int | None, progress: Callable[[int], None] | None, report: bool,
                 wait: bool) -> Outcome:
     """:func:`grade_batch` with the files graded on a Dask cluster (see :mod:`grader.cluster`)."""
@@ -237,11 +257,12 @@ def _on_cluster(scheduler: str, key: Any, run: str, files: list[Path], out: str,
 
     sandbox = options.sandbox if options.execute else None
     with connect(scheduler, jobs=jobs, pdf=options.pdf, sandbox=sandbox) as cluster, _writing(out, wait):
-        return _grade(key, run, files, out, options, 1, progress, report, cluster)
+        return _grade(key, run, files, ignored, out, options, 1, progress, report, cluster)
 
 
-def _grade(key: Any, run: str, files: list[Path], out: str, options: Options, jobs: int,
-           progress: Callable[[int], None] | None, report: bool = False, cluster: Any = None) -> Outcome:
+def _grade(key: Any, run: str, files: list[Path], ignored: tuple[str, ...], out: str, options: Options,
+           jobs: int, progress: Callable[[int], None] | None, report: bool = False,
+           cluster: Any = None) -> Outcome:
     """:func:`grade_batch` once OUT is locked."""
     snapshot.forget(out)  # (written again last: see grader.batch.snapshot)
     # a first run into OUT writes without comparing with, or removing, earlier outputs
@@ -288,11 +309,11 @@ def _grade(key: Any, run: str, files: list[Path], out: str, options: Options, jo
     from ..render.class_report import summary_text
     from .summary_files import summary_of, write_class_files
 
-    cs = summary_of(key, rows, out, files=len(files), duplicates=duplicates)
+    cs = summary_of(key, rows, out, files=len(files), duplicates=duplicates, ignored=ignored)
     write_class_files(out, cs, page=report)
     text = summary_text(cs, regraded=len(tasks), reused=len(reused), out=out, page=report, pdf=options.pdf)
     again = summary_text(cs, regraded=0, reused=len(files), out=out, page=report, pdf=options.pdf)
-    snapshot.save(out, run, report, files, entries, rows, duplicates, again)
+    snapshot.save(out, run, report, files, entries, rows, duplicates, again, ignored)
     return Outcome(tuple(rows), text, len(tasks), len(reused), tuple(duplicates), cs)
 
 

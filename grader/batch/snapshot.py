@@ -2,7 +2,8 @@
 
 At the end of every run, ``.cache/rerun.json`` records what that run saw and left: the run's
 hash (the key's bytes and the options, :func:`~grader.batch.journal.run_fingerprint`), every
-submission file with its identity and when it was graded, the rows in order (each student and
+submission file with its identity and when it was graded, the other files found (not graded,
+named in the summary), the rows in order (each student and
 the journal entry of their winning file, or none: missing), the duplicates, the text the run
 prints when nothing changed, and the size and modification time of every output file and of
 the journal's segments. A run
@@ -67,7 +68,7 @@ def _journal(out: str) -> list[list[Any]]:
 
 
 def save(out: str, run: str, page: bool, files: Sequence[Path], entries: Sequence[jr.Entry],
-         rows: Sequence[Any], duplicates: Sequence[Any], text: str) -> None:
+         rows: Sequence[Any], duplicates: Sequence[Any], text: str, ignored: Sequence[str] = ()) -> None:
     """Record this run (see the module); nothing when a file has no identity (it is graded again)."""
     by_file = {e.file: e for e in entries}
     listed = []
@@ -81,7 +82,8 @@ def save(out: str, run: str, page: bool, files: Sequence[Path], entries: Sequenc
     if any(r.status != "missing" and w[1] is None for r, w in zip(rows, winners, strict=True)):
         return
     record = {
-        "run": run, "page": page, "out": out, "files": listed, "rows": winners, "text": text,
+        "run": run, "page": page, "out": out, "files": listed, "ignored": list(ignored), "rows": winners,
+        "text": text,
         "duplicates": [[d.student, d.used, list(d.others)] for d in duplicates],
         "outputs": _outputs(out, [r.student for r in rows]), "journal": _journal(out),
     }
@@ -92,7 +94,8 @@ def exists(out: str) -> bool:
     return os.path.exists(_path(out))
 
 
-def unchanged(out: str, run: str, page: bool, files: Sequence[Path]) -> dict[str, Any] | None:
+def unchanged(out: str, run: str, page: bool, files: Sequence[Path],
+              ignored: Sequence[str] = ()) -> dict[str, Any] | None:
     """The record of the last run when nothing changed since (see the module), else None."""
     try:
         with open(_path(out), "rb") as fh:
@@ -100,6 +103,8 @@ def unchanged(out: str, run: str, page: bool, files: Sequence[Path]) -> dict[str
         if [record["run"], record["page"], record["out"]] != [run, page, out]:
             return None
         if len(record["files"]) != len(files) or record["journal"] != _journal(out):
+            return None
+        if record.get("ignored", []) != list(ignored):  # (the summary names them)
             return None
         for f, (shown, size, mtime, ino, graded_at) in zip(files, record["files"], strict=True):
             if str(f) != shown:

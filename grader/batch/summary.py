@@ -14,7 +14,8 @@ What it counts:
   grouped by kind (:data:`GROUPS`), and every misconception, by the students who made it and by
   the quantities where it was found;
 - the flagged rows (every status but ``graded``), files submitted twice, answers that need
-  ``--execute``, and a line per student with the relative links to their feedback files.
+  ``--execute``, the other files found (not graded: a PDF handed in for the notebook), and a
+  line per student with the relative links to their feedback files.
 
 The rows are :mod:`grader.batch.rows`' typed rows (their items are ``Mark``\ s), the
 duplicates :class:`grader.batch.assemble.Duplicate`\ s.
@@ -176,18 +177,21 @@ class ClassSummary:
     duplicates: tuple[Duplicate, ...]
     needs_execution: int
     table: tuple[StudentLine, ...]
+    #: the other files found under the submissions' folders, not graded (only .ipynb and .toml are)
+    ignored: tuple[str, ...] = ()
 
 
 def summarize(
     rows: Sequence[Any], *, columns: Sequence[str] = (), final: Collection[str] = (), assignment: str = "",
     family: str = "",
     files: int = 0, duplicates: Sequence[Any] = (), feedback_files: Collection[str] = (),
+    ignored: Sequence[str] = (),
 ) -> ClassSummary:
     """The summary of ``rows``.
 
     ``columns``: the asked quantities in the key's order; ``final``: the
     final layer's neurons; ``feedback_files``: the names in ``OUT/feedback`` (the links of the
-    student table point only at files that exist).
+    student table point only at files that exist); ``ignored``: the other files found, not graded.
     """
     counts = Counter(r.status for r in rows)
     scored = [r for r in rows if r.status in SCORED]
@@ -234,6 +238,7 @@ def summarize(
         needs_execution=sum(1 for r in scored if r.needs_execution),
 
         table=tuple(table),
+        ignored=tuple(ignored),
     )
 
 

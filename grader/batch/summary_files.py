@@ -26,7 +26,7 @@ FILES = ("summary.md", "summary.json", "report.html")
 
 
 def summary_of(key: Any, rows: Sequence[Any], out: str, *, files: int = 0,
-                  duplicates: Sequence[Any] = ()) -> ClassSummary:
+                  duplicates: Sequence[Any] = (), ignored: Sequence[str] = ()) -> ClassSummary:
     """The summary of a graded batch (``key``: the loaded key; ``out``: where its results are)."""
     students = list(key.students.values())
     return summarize(
@@ -35,6 +35,7 @@ def summary_of(key: Any, rows: Sequence[Any], out: str, *, files: int = 0,
         final=final_layer(s.raw_instance for s in students),
         assignment=getattr(key, "assignment", ""), family=getattr(key, "family", ""),
         files=files, duplicates=duplicates, feedback_files=_names(os.path.join(out, "feedback")),
+        ignored=ignored,
     )
 
 

@@ -66,6 +66,7 @@ def summary_data(summary: Any) -> dict[str, Any]:
         "flagged": [dataclasses.asdict(f) for f in s.flagged],
         "duplicates": [dataclasses.asdict(d) for d in s.duplicates],
         "needs_execution": s.needs_execution,
+        "ignored": list(s.ignored),
         "table": [
             {"student": r.student, "status": r.status, "score": r.score, "max_score": r.max_score,
              "tally": _tally(r.tally), "misconceptions": list(r.misconceptions), "message": r.message,
@@ -164,8 +165,9 @@ def shown_path(path: str, folder: str) -> str:
 
 
 def flagged_view(summary: Any) -> dict[str, Any]:
-    """``flagged`` and ``duplicates`` of the summary (its :class:`~grader.batch.summary.Flag` and
-    :class:`~grader.batch.summary.Duplicate` lines) with every file named relative to the
+    """``flagged``, ``duplicates`` and ``ignored`` of the summary (its
+    :class:`~grader.batch.summary.Flag` and :class:`~grader.batch.summary.Duplicate` lines, and
+    the files not graded) with every file named relative to the
     submissions' folder (:func:`submissions_folder` of every file the summary names), and a flagged
     row's message without the file's path in front (the table shows the file beside it), for
     summary.md and the report page."""
@@ -173,13 +175,15 @@ def flagged_view(summary: Any) -> dict[str, Any]:
     paths += [f.file for f in summary.flagged]
     for d in summary.duplicates:
         paths += [d.used, *d.others]
+    paths += summary.ignored
     folder = submissions_folder(paths)
     flagged = tuple(dataclasses.replace(f, message=_message(f.message, f.file, folder),
                                         file=shown_path(f.file, folder)) for f in summary.flagged)
     duplicates = tuple(dataclasses.replace(d, used=shown_path(d.used, folder),
                                            others=tuple(shown_path(o, folder) for o in d.others))
                        for d in summary.duplicates)
-    return {"flagged": flagged, "duplicates": duplicates}
+    return {"flagged": flagged, "duplicates": duplicates, "ignored": tuple(shown_path(p, folder)
+                                                                           for p in summary.ignored)}
 
 
 def _message(message: str, file: str, folder: str) -> str:
