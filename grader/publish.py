@@ -66,15 +66,22 @@ def parse_formats(value: str) -> tuple[str, ...]:
     return chosen
 
 
+def answer_format(formats: Sequence[str]) -> str:
+    """Where the handouts to read (Markdown, PDF) tell the student to write their answers: the
+    ``.toml`` handout, or the notebook when only the notebook is handed out with them."""
+    return "ipynb" if "ipynb" in formats and "toml" not in formats else "toml"
+
+
 def renderers(formats: Sequence[str], combined: bool = False) -> dict[str, Callable[[Variant], str | bytes]]:
     """The handout renderer of each format (failing early when a format is unavailable)."""
     from .render import handout
 
+    answer_in = answer_format(formats)
     found: dict[str, Callable[[Variant], str | bytes]] = {}
     if "toml" in formats:
         found["toml"] = handout.handout_toml
     if "md" in formats:
-        found["md"] = handout.handout_markdown
+        found["md"] = partial(handout.handout_markdown, answer_in=answer_in)
     if "ipynb" in formats:
         try:
             from .render.notebook import notebook_handout
@@ -86,7 +93,7 @@ def renderers(formats: Sequence[str], combined: bool = False) -> dict[str, Calla
             from .render.pdf import handout_pdf
         except ImportError:
             raise BackpropError("--format pdf is not available in this version; use toml,md") from None
-        found["pdf"] = handout_pdf
+        found["pdf"] = partial(handout_pdf, answer_in=answer_in)
     if combined and "pdf" not in formats:
         raise BackpropError("--combined needs pdf among the --format values")
     return found
@@ -288,7 +295,7 @@ def publish(target: Target, family: Family, students: Sequence[Student], secret:
         if combined:
             from .render.pdf import class_pdf
 
-            stage.write("handouts/class.pdf", class_pdf(kept + added))
+            stage.write("handouts/class.pdf", class_pdf(kept + added, answer_in=answer_format(formats)))
         document = dict(target.key) if target.key else key_document((), family, assignment)
         document["students"] = entries
         stage.write("key.json", key_text(document))

@@ -164,11 +164,12 @@ def test_an_answer_written_twice_says_which_and_where(runner, tmp_path):
 # --------------------------------------------------------------------------- generate
 
 @pytest.mark.parametrize("formats, note", [
-    ("md,ipynb", "Note: the Markdown handouts tell each student to write their answers in <student>.toml and "
-                 "check them with backprop check <student>.toml, and no .toml was written: add toml to "
-                 "--format to hand those out too.\n"),
+    ("md,pdf", "Note: the Markdown and PDF handouts tell each student to write their answers in "
+               "<student>.toml and check them with backprop check <student>.toml, and no .toml was "
+               "written: add toml (or ipynb) to --format to hand out a file to answer in.\n"),
     ("toml,md", None),
     ("ipynb", None),
+    ("md,ipynb", None),  # (the Markdown handout then says to answer in the notebook)
 ])
 def test_generate_says_when_the_handouts_name_a_file_it_did_not_write(runner, tmp_path, formats, note):
     """`generate --format pdf` (or md without toml) hands out PDFs that say "Write your answers
@@ -181,6 +182,31 @@ def test_generate_says_when_the_handouts_name_a_file_it_did_not_write(runner, tm
     if note:
         text = (tmp_path / "hw" / "handouts" / "student01.md").read_text(encoding="utf-8")
         assert "Write your answers in `student01.toml`" in text  # (what the note is about)
+
+
+TOLD = {"toml": "Write your answers in `student01.toml` under `[answers]` and check them with "
+                "`backprop check student01.toml`.",
+        "ipynb": "Write your answers in the notebook `student01.ipynb`, each in its cell, and check "
+                 "them with its self-check cell (or `backprop check student01.ipynb`)."}
+
+
+@pytest.mark.parametrize("formats, answer_in", [("toml,md,pdf", "toml"), ("md,ipynb,pdf", "ipynb"),
+                                                ("toml,md,ipynb,pdf", "toml")])
+def test_the_handouts_to_read_say_to_answer_in_a_file_handed_out(runner, tmp_path, formats, answer_in):
+    import pypdf
+
+    result = runner.invoke(cli, ["generate", "chain", "--count", "2", "--format", formats, "--combined",
+                                 "--out", str(tmp_path / "hw"), "--secret-file", str(tmp_path / "secret")])
+    assert result.exit_code == 0, result.output
+    handouts = tmp_path / "hw" / "handouts"
+    md = (handouts / "student01.md").read_text(encoding="utf-8")
+    assert TOLD[answer_in] in md
+    assert all(told not in md for told in TOLD.values() if told != TOLD[answer_in])
+    notebook = "the notebook " if answer_in == "ipynb" else ""
+    for pdf in ("student01.pdf", "class.pdf"):
+        text = " ".join("".join(p.extract_text() for p in pypdf.PdfReader(handouts / pdf).pages).split())
+        assert f"Write your answers in {notebook}student01.{answer_in}" in text
+        assert f"backprop check student02.{answer_in}" in text or pdf == "student01.pdf"
 
 
 def test_a_handout_named_without_its_extension_is_pointed_to(runner, tmp_path, monkeypatch):

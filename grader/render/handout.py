@@ -68,10 +68,12 @@ def handout_toml(variant: Variant) -> str:
     return render("handout.toml.j2", **context(variant))
 
 
-def handout_markdown(variant: Variant) -> str:
+def handout_markdown(variant: Variant, answer_in: str = "toml") -> str:
     """The Markdown handout; it shows the net as ``<student>.svg``, the drawing ``generate``
-    writes beside it (:func:`picture_name`, :func:`grader.render.svg.net_svg`)."""
-    return render("handout.md.j2", picture=picture_name(variant.student), **context(variant))
+    writes beside it (:func:`picture_name`, :func:`grader.render.svg.net_svg`). ``answer_in``:
+    the handout the student writes their answers in, ``toml`` or ``ipynb``."""
+    return render("handout.md.j2", picture=picture_name(variant.student), answer_in=answer_in,
+                  **context(variant))
 
 
 def picture_name(markdown_name: str) -> str:

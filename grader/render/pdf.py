@@ -144,7 +144,7 @@ def solution_pdf(trace: Trace, *, student: str | None = None, assignment: str | 
 # --------------------------------------------------------------------------- handouts
 
 
-def _handout_body(variant: Any) -> tuple[str, str]:
+def _handout_body(variant: Any, answer_in: str = "toml") -> tuple[str, str]:
     from .handout import context
 
     inst: Instance = variant.instance
@@ -168,21 +168,23 @@ def _handout_body(variant: Any) -> tuple[str, str]:
         steps=steps, steps_total=inst.steps, epochs=inst.epochs, alpha=_given(inst.alpha),
         bias_input=None if inst.bias_value is None else _given(inst.bias_value),
         bias_sentence=_capitalised(_bias_sentence(inst)),
-        decimals=inst.rounding,
+        decimals=inst.rounding, answer_in=answer_in,
     )
 
 
-def handout_pdf(variant: Any) -> bytes:
+def handout_pdf(variant: Any, answer_in: str = "toml") -> bytes:
     """A student's handout (a :class:`grader.generator.Variant`): the net drawn, the given
-    values, what to compute with the rounding, and a box for every answer."""
-    return compile_typst(document(f"Backpropagation homework: {variant.student}", [_handout_body(variant)]))
+    values, what to compute with the rounding, and a box for every answer (``answer_in``: the
+    handout the student writes their answers in, ``toml`` or ``ipynb``)."""
+    return compile_typst(document(f"Backpropagation homework: {variant.student}",
+                                  [_handout_body(variant, answer_in)]))
 
 
-def class_pdf(variants: Iterable[Any]) -> bytes:
+def class_pdf(variants: Iterable[Any], answer_in: str = "toml") -> bytes:
     """Every handout of a class in one PDF, for printing (each starts on a new page)."""
     variants = list(variants)
     title = "Backpropagation homework" + (f": {variants[0].assignment}" if variants else "")
-    return compile_typst(document(title, [_handout_body(v) for v in variants]))
+    return compile_typst(document(title, [_handout_body(v, answer_in) for v in variants]))
 
 
 # --------------------------------------------------------------------------- feedback
