@@ -293,3 +293,12 @@ def test_the_summary_records_hash_sees_a_change_in_one_table_line():
     assert _digest(changed, True) != _digest(s, True)
     moved = dataclasses.replace(s, table=s.table[::-1])
     assert len(s.table) > 1 and _digest(moved, True) != _digest(s, True)
+
+
+@pytest.mark.parametrize("page", [True, False])
+def test_every_heading_of_summary_md_has_a_blank_line_before_it(page):
+    # (the line above "## Status" ended in a template tag that took its newline: no blank line)
+    lines = summary_md(hand_summary(), page=page).splitlines()
+    headings = [i for i, line in enumerate(lines) if line.startswith("#")]
+    assert len(headings) > 5
+    assert all(lines[i - 1] == "" for i in headings if i > 0)
