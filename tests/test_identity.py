@@ -495,8 +495,25 @@ def test_the_wrong_key_check_reads_a_spread_sample_of_a_large_batch(tmp_path):
     ("jane.doe@uni.example.ipynb", set(), "jane"),  # (on nobody's row: named as before)
     ("jane.doe@uni.example.ipynb", None, "jane"),
     ("x.ipynb", {"x.ipynb"}, "x"),  # (never the whole name with its suffix)
+    ("90000001 (1).toml", {"90000001"}, "90000001"),  # (a browser's second download of the handout)
+    ("jane.doe@uni.example (2).ipynb", {"jane.doe@uni.example"}, "jane.doe@uni.example"),
+    ("90000001 (1).toml", {"90000001 (1)", "90000001"}, "90000001 (1)"),  # (an id as it is, first)
+    ("90000001 (1).toml", set(), "90000001 (1)"),  # (on nobody's row: named as it is)
+    ("90000001(1).toml", {"90000001"}, "90000001(1)"),
 ])
 def test_a_file_names_the_longest_of_its_dotted_parts_that_is_a_key_id(name, students, expected):
     from grader.batch.identity import name_student
 
     assert name_student(name, students) == expected
+
+
+def test_a_handout_saved_twice_by_a_browser_is_its_students(tmp_path):
+    # (a student downloads the handout again: the browser names it "student02 (1).ipynb")
+    key, subs, vs = make_course(tmp_path, 3)
+    ids = sorted(vs)
+    (subs / f"{ids[0]}.ipynb").write_text(right(vs[ids[0]]))
+    (subs / f"{ids[1]} (1).ipynb").write_text(right(vs[ids[1]]))
+    (subs / f"{ids[2]} (1).ipynb").write_text(right(vs[ids[0]]))  # (a classmate's, saved so: a mismatch)
+    outcome = batch.grade_batch(str(key), [str(subs)], str(tmp_path / "out"), jobs=1)
+    status = {r.student: r.status for r in outcome.rows}
+    assert status == {ids[0]: "graded", ids[1]: "graded", ids[2]: "mismatch"}

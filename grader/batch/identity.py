@@ -35,6 +35,7 @@ fix, not a column of ``tampered`` rows.
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Container, Mapping, Sequence
@@ -101,14 +102,22 @@ def name_student(name: str, students: Container[str] | None = None) -> str:
     """The student a file's name names: the name up to its first dot (``student01.ipynb``,
     ``student01.v2.ipynb``), or the longest part of it up to a dot that is one of ``students``
     (the key's ids), for ids that hold dots: an email, which a Gradescope or Moodle roster gives
-    as the id when a student has no SID or ID number (``jane.doe@uni.example.ipynb``)."""
+    as the id when a student has no SID or ID number (``jane.doe@uni.example.ipynb``); a name a
+    browser gave a second download of the handout (``student01 (1).ipynb``) is that student's."""
     parts = name.split(".")
     if students is not None:
-        for end in range(len(parts) - 1, 1, -1):  # (the longest first; never the whole name)
+        for end in range(len(parts) - 1, 0, -1):  # (the longest first; never the whole name)
             candidate = ".".join(parts[:end])
             if candidate in students:
                 return candidate
+            again = BROWSER_COPY.match(candidate)
+            if again and again.group(1) in students:
+                return again.group(1)
     return parts[0]
+
+
+#: a file a browser saved a second time beside the first: ``student01 (1).ipynb``
+BROWSER_COPY = re.compile(r"^(.+) \((\d{1,3})\)$")
 
 
 #: the most characters of a file's own text (what its metadata claims) quoted in a message
