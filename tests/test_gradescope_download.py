@@ -126,6 +126,7 @@ def test_a_gradescope_export_is_graded_on_each_submitter_s_row(course, tmp_path,
     out = tmp_path / "out"
     result = grade(str(key), str(export), "--out", str(out), "--id-from", "gradescope", jobs=jobs)
     assert result.exit_code == 0, result.output
+    assert "Not graded" not in result.output  # (the export's own yml is no student's file)
     book = gradebook(out)
     assert {s: book[s] for s in ("s001", "s002", "s004", "s005", "s009")} == dict.fromkeys(
         ("s001", "s002", "s004", "s005", "s009"), ("graded", "28"))

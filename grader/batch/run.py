@@ -110,9 +110,14 @@ def _walk(folder: str) -> tuple[list[str], list[str]]:
             others += other
         elif e.name.lower().endswith(SUFFIXES) and _is_file(e):
             graded.append(e.path)
-        else:
+        elif e.name not in PLATFORM_FILES:
             others.append(e.path)
     return graded, others
+
+
+#: files a platform writes beside the submissions it exports, which are no student's: not named
+#: among the files not graded (Gradescope's export: grader.batch.gradescope_names)
+PLATFORM_FILES = frozenset({"submission_metadata.yml"})
 
 
 def _is_file(entry: os.DirEntry) -> bool:
