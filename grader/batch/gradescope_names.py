@@ -128,7 +128,6 @@ class GradescopeIds:
         return GradescopeIds(self.exports, tuple(sorted(lookup.items())), best[0])
 
 
-
 def gradescope_student(path: str, ids: GradescopeIds | None, claimed: Any = None) -> str | None:
     """The row's student of the file at ``path``: None when it is in no ``submission_<number>``
     folder (its name's student); ``gradescope-<number>`` for a submission no yml lists; the key's
