@@ -254,8 +254,7 @@ def _unchanged(record: dict[str, Any], key_path: str, out: str, files: int,
 
 
 def _on_cluster(scheduler: str, key: Any, run: str, files: list[Path], ignored: tuple[str, ...], out: str,
-                options: Options,
-                jobs: int | None, progress: Callable[[int], None] | None, report: bool,
+                options: Options, jobs: int | None, progress: Callable[[int], None] | None, report: bool,
                 wait: bool) -> Outcome:
     """:func:`grade_batch` with the files graded on a Dask cluster (see :mod:`grader.cluster`)."""
     from ..cluster import connect
