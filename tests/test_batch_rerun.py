@@ -148,3 +148,11 @@ def test_a_run_killed_after_grading_leaves_no_shortcut(tmp_path, monkeypatch):
     batch.grade_batch(str(key), [str(subs)], str(cold), jobs=1)
     assert outputs(out) == outputs(cold)
     assert next(r for r in again.rows if r.student == sid).status == "graded"
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 10_000])
+def test_the_records_lists_are_written_in_pieces_that_read_back_whole(n):
+    import json
+
+    items = [[f"s{k}", k, None] for k in range(n)]
+    assert json.loads("".join(snapshot._json_list(iter(items), size=8))) == items

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -51,14 +52,14 @@ def _stat(path: str) -> list[int]:
         return [-1, -1]
 
 
-def _outputs(out: str, students: Sequence[str]) -> list[list[int]]:
+def _outputs(out: str, students: Iterable[str]) -> Iterator[list[int]]:
     """Size and modification time of every output file a rerun could have to write."""
-    found = [_stat(os.path.join(out, name)) for name in CLASS_FILES]
+    for name in CLASS_FILES:
+        yield _stat(os.path.join(out, name))
     for s in students:
-        found.append(_stat(os.path.join(out, "results", f"{s}.json")))
+        yield _stat(os.path.join(out, "results", f"{s}.json"))
         for ext in (".md", ".svg", ".pdf"):
-            found.append(_stat(os.path.join(out, "feedback", f"{s}{ext}")))
-    return found
+            yield _stat(os.path.join(out, "feedback", f"{s}{ext}"))
 
 
 def _journal(out: str) -> list[list[Any]]:
@@ -69,25 +70,44 @@ def _journal(out: str) -> list[list[Any]]:
 
 def save(out: str, run: str, page: bool, files: Sequence[Path], entries: Sequence[jr.Entry],
          rows: Sequence[Any], duplicates: Sequence[Any], text: str, ignored: Sequence[str] = ()) -> None:
-    """Record this run (see the module); nothing when a file has no identity (it is graded again)."""
+    """Record this run (see the module); nothing when a file has no identity (it is graded again).
+
+    The record is written as it is made, its long lists a few thousand elements at a time (the
+    size and time of 400,000 output files for a class of 100,000 are never held as one list, nor
+    the record as one text: 72 MB of that run's peak)."""
     by_file = {e.file: e for e in entries}
-    listed = []
-    for f in files:
-        e = by_file.get(str(f))
-        if e is None or not e.identity:
-            return
-        listed.append([str(f), *e.identity, e.graded_at])
+    if any((e := by_file.get(str(f))) is None or not e.identity for f in files):
+        return
     names = {id(e.row): e.name for e in entries}  # (a row is its winning entry's own object)
     winners = [[r.student, None if r.status == "missing" else names.get(id(r))] for r in rows]
     if any(r.status != "missing" and w[1] is None for r, w in zip(rows, winners, strict=True)):
         return
-    record = {
-        "run": run, "page": page, "out": out, "files": listed, "ignored": list(ignored), "rows": winners,
-        "text": text,
-        "duplicates": [[d.student, d.used, list(d.others)] for d in duplicates],
-        "outputs": _outputs(out, [r.student for r in rows]), "journal": _journal(out),
-    }
-    write_atomic(_path(out), json.dumps(record, separators=(",", ":")), private=True)
+    head = {"run": run, "page": page, "out": out, "ignored": list(ignored), "text": text,
+            "duplicates": [[d.student, d.used, list(d.others)] for d in duplicates], "journal": _journal(out)}
+
+    def chunks() -> Iterator[str]:
+        yield json.dumps(head, separators=(",", ":"))[:-1]
+        yield ',"files":'
+        yield from _json_list([str(f), *by_file[str(f)].identity, by_file[str(f)].graded_at] for f in files)
+        yield ',"rows":'
+        yield from _json_list(winners)
+        yield ',"outputs":'
+        yield from _json_list(_outputs(out, (r.student for r in rows)))
+        yield "}"
+
+    write_atomic(_path(out), chunks(), private=True)
+
+
+def _json_list(items: Iterable[Any], size: int = 4096) -> Iterator[str]:
+    """A JSON list of ``items``, as text in pieces of ``size`` elements (each encoded by json's C
+    encoder)."""
+    it = iter(items)
+    yield "["
+    sep = ""
+    while batch := list(islice(it, size)):
+        yield sep + json.dumps(batch, separators=(",", ":"))[1:-1]
+        sep = ","
+    yield "]"
 
 
 def exists(out: str) -> bool:
@@ -115,7 +135,7 @@ def unchanged(out: str, run: str, page: bool, files: Sequence[Path],
                 return None
         if os.path.exists(os.path.join(out, ".cache", "outputs.pending")):
             return None
-        if _outputs(out, [s for s, _ in record["rows"]]) != record["outputs"]:
+        if list(_outputs(out, (s for s, _ in record["rows"]))) != record["outputs"]:
             return None
     except (OSError, ValueError, KeyError, TypeError):
         return None
