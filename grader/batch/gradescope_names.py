@@ -42,7 +42,7 @@ from typing import Any
 import yaml
 
 from ..errors import BackpropError
-from .key_match import fold, key_lookups
+from .key_match import fold, key_lookups, row_id
 
 #: the name of Gradescope's metadata file, at the export's root
 METADATA = "submission_metadata.yml"
@@ -63,7 +63,7 @@ def gradescope_folder(path: str) -> tuple[str, str] | None:
     for i in range(1, len(parts) - 1):  # (folders only: the last part is the file's name)
         found = FOLDER.match(parts[i])
         if found:
-            return os.path.join(*parts[:i]), str(int(found.group("number")))
+            return os.path.join(*parts[:i]), _number(found.group("number"))
     return None
 
 
@@ -91,11 +91,13 @@ class GradescopeIds:
         return any(r == root for r, _ in self.exports)
 
     def student(self, submitter: Submitter) -> str:
-        """The key's student the submitter is (after :meth:`for_key`), else their own SID, email or name."""
+        """The key's student the submitter is (after :meth:`for_key`), else their own SID, email or name
+        when it can name a row (:func:`~grader.batch.key_match.row_id`), else ``""`` (the submission's
+        row is then ``gradescope-<number>``)."""
         name, sid, email = submitter
         cell = sid if self.way == "sid" else email
         found = self._tables()[1].get(fold(cell)) if cell else None
-        return found or cell or sid or email or name
+        return found or row_id(cell, sid, email, name) or ""
 
     def _tables(self) -> tuple[dict[tuple[str, str], tuple[Submitter, ...]], dict[str, str]]:
         if not self._table:  # (built once per process, from the plain tuples that are pickled)
@@ -142,8 +144,8 @@ def gradescope_student(path: str, ids: GradescopeIds | None, claimed: Any = None
         return f"gradescope-{number}"
     students = [ids.student(s) for s in submitters]  # (ids is not None: it listed them)
     if len(students) == 1:
-        return students[0]
-    return claimed if isinstance(claimed, str) and claimed in students else f"gradescope-{number}"
+        return students[0] or f"gradescope-{number}"  # (never the file's name: the student chose it)
+    return claimed if isinstance(claimed, str) and claimed and claimed in students else f"gradescope-{number}"
 
 
 def check_group(path: str, ids: GradescopeIds | None, claimed: Any) -> None:
@@ -153,11 +155,12 @@ def check_group(path: str, ids: GradescopeIds | None, claimed: Any) -> None:
     if not submitters or len(submitters) < 2:
         return
     students = [ids.student(s) for s in submitters]
-    if isinstance(claimed, str) and claimed in students:
+    if isinstance(claimed, str) and claimed and claimed in students:
         return
     from .identity import quoted
 
-    names = ", ".join(f"{s[0] or '?'} ({student})" for s, student in zip(submitters, students, strict=True))
+    names = ", ".join(f"{s[0] or '?'} ({student or '?'})"
+                      for s, student in zip(submitters, students, strict=True))
     said = ("has no backprop metadata to say which of them it is" if claimed is None
             else f"names {quoted(claimed)}, none of them")
     raise BackpropError(f"{path}: Gradescope submission {where[1]} is a group submission of {names}, and the "
@@ -183,6 +186,10 @@ def unknown_message(path: str, student: str, ids: GradescopeIds | None) -> tuple
                     f"its folder submission_{number} is in a folder with no {METADATA} ({root})")
         return ("grade the export as downloaded",
                 f"its Gradescope submission {number} is not in {os.path.join(root, METADATA)}")
+    if student == f"gradescope-{number}":  # (a submitter whose ids cannot name a row: see student)
+        return ("add the student to the key (generate --add)",
+                f"its Gradescope submission {number} is by a submitter whose SID and email name nobody on "
+                "the key's roster")
     name = next((s[0] for s in submitters if ids.student(s) == student), "") or "no name"
     return ("add the student to the key (generate --add)",
             f"its Gradescope submission {number} is by {student!r} ({name}), who is not on the key's roster")
@@ -204,7 +211,13 @@ def read_exports(files: Sequence[str]) -> GradescopeIds:
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """YAML's safe loader, reading an unknown tag as the plain node it tags and a timestamp as text."""
+    """YAML's safe loader, reading an unknown tag as the plain node it tags and a timestamp as text,
+    and a merge key (``<<``, which Gradescope does not write) as a plain key: PyYAML before 6.0.4
+    copied the pairs of every merge, so that 30 lines each merging the line above twice made 2**30
+    pairs (the time and memory of a yml of 1 KB doubled with each line)."""
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        pass
 
 
 def _untagged(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
@@ -248,10 +261,16 @@ def read_metadata(path: str) -> tuple[tuple[str, tuple[Submitter, ...]], ...]:
         if found:
             people = _get(entry, "submitters")
             people = people if isinstance(people, list) else []
-            listed.append((str(int(found.group("number"))),
+            listed.append((_number(found.group("number")),
                            tuple((_text(_get(p, "name")), _text(_get(p, "sid")), _text(_get(p, "email")))
                                  for p in people if isinstance(p, dict))))
     return tuple(listed)
+
+
+def _number(digits: str) -> str:
+    """A submission's number as written without its leading zeros (not through ``int``: a number of
+    thousands of digits, in a bad yml, is an error of Python's there)."""
+    return digits.lstrip("0") or "0"
 
 
 def _get(entry: Any, name: str) -> Any:

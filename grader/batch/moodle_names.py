@@ -37,7 +37,7 @@ from typing import Any
 
 from ..errors import BackpropError
 from ..platforms.roster_formats import MOODLE_WORDS, decode, sniff_delimiter
-from .key_match import fold, key_lookups
+from .key_match import fold, key_lookups, row_id
 
 #: a folder or file name of Moodle's download: <full name>_<participant id>_assignsubmission_<plugin>...
 PATTERN = re.compile(r"^[^_]*_(?P<participant>[0-9]+)_assignsubmission_[a-z]")
@@ -46,7 +46,9 @@ IDENTIFIER_WORDS = {"en": "Identifier", "de": "ID", "fr": "Identifiant", "es": "
                     "it": "Identificativo", "pt": "Identificador", "nl": "Identificatie",
                     "ca": "Identificador"}
 #: a cell of it: ``$string['hiddenuser']`` ("Participant ", "Deelnemer", ...), then the participant id
-IDENTIFIER_CELL = re.compile(r"^(?P<word>[^0-9]+?)\s*(?P<participant>[0-9]+)$")
+IDENTIFIER_CELL = re.compile(r"^(?P<word>[^0-9]*[^0-9\s])\s*(?P<participant>[0-9]+)$")
+# (the word ends in a letter: a word of spaces lazily grown before spaces took time as the square of a
+# long cell's length)
 #: the worksheet's column of an assignment where students submit in groups, ``$string['submissionteam']``
 TEAM_WORDS = ("Group", "Gruppe", "Groupe", "Groep")
 #: how a worksheet line can name the key's student, in the order a tie is decided
@@ -61,8 +63,14 @@ def moodle_participant(path: str) -> str | None:
     for part in Path(os.path.abspath(path)).parts:
         found = PATTERN.match(part)
         if found:
-            return str(int(found.group("participant")))
+            return number(found.group("participant"))
     return None
+
+
+def number(digits: str) -> str:
+    """A participant id as written without its leading zeros (not through ``int``: a number of
+    thousands of digits, in a bad worksheet, is an error of Python's there)."""
+    return digits.lstrip("0") or "0"
 
 
 @dataclass(frozen=True)
@@ -107,12 +115,13 @@ def _default_way(pairs: Sequence[tuple[str, tuple[str, str]]]) -> str:
 def _resolve(pairs: Sequence[tuple[str, tuple[str, str]]], way: str,
              lookup: Mapping[str, str]) -> dict[str, str]:
     """participant id -> student, by ``way``; ``lookup``: folded ID number or email -> the key's
-    student (the key's spelling). A line that names nobody that way keeps its own id."""
+    student (the key's spelling). A line that names nobody that way keeps its own id, when it can name a
+    row (:func:`~grader.batch.key_match.row_id`), else is ``moodle-<participant id>``."""
     table = {}
     for participant, (idnumber, email) in pairs:
         cell = idnumber if way == "ID number" else email
         student = lookup.get(fold(cell)) if cell else None
-        table[participant] = student or cell or idnumber or email
+        table[participant] = student or row_id(cell, idnumber, email) or f"moodle-{participant}"
     return table
 
 
@@ -145,7 +154,7 @@ def read_worksheet(data: bytes, path: str) -> MoodleIds:
     for r in body:
         found = IDENTIFIER_CELL.match(r[at]) if at < len(r) else None
         if found:
-            pairs.append((str(int(found.group("participant"))),
+            pairs.append((number(found.group("participant")),
                           (_cell(r, idnumber), _cell(r, email))))
     if not pairs:
         raise BackpropError(f"{path}: the grading worksheet lists no participants; download it again "
@@ -199,6 +208,10 @@ def unknown_message(path: str, student: str, ids: MoodleIds | None) -> tuple[str
         return ("grade with the grading worksheet of this assignment",
                 f"its Moodle participant id {participant} is not in the grading worksheet given with "
                 "--roster")
+    if student == f"moodle-{participant}":  # (a line whose ids cannot name a row: see _resolve)
+        return ("add the student to the key (generate --add)",
+                f"its Moodle participant id {participant} is in the grading worksheet, on a line whose ID "
+                "number and email address name nobody on the key's roster")
     return ("add the student to the key (generate --add)",
             f"its Moodle participant id {participant} is {student!r} in the grading worksheet, who is not on "
             "the key's roster")
