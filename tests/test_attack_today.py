@@ -214,3 +214,24 @@ def test_check_of_a_family_name_no_file_can_have_is_no_traceback(tmp_path, famil
     result = CliRunner().invoke(cli, ["check", str(handout)])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == 0, result.output
+
+
+def test_a_submitter_s_name_and_a_file_s_name_are_inert_on_the_report_page(tmp_path):
+    """A Gradescope account's name (its owner's to choose) is in the message of a group's file, and
+    a file's name in the list of files not graded: the page escaped their markup but kept a
+    terminal's escapes and the bidirectional override that shows the text after it reversed."""
+    key, export, v = gradescope_course(tmp_path)
+    evil = "<b>Eve</b> \x1b]0;pwn\x07 \u202egnp.exe"
+    people = {**BY_SID, "s001": (evil, "s001", "jane@mit.edu")}
+    yml = _yml({"submission_1": ["s001", "s002"]}, people=people)
+    yml = yml.replace(f":name: {evil}", f":name: {json.dumps(evil)}")
+    (export / "submission_metadata.yml").write_text(yml, encoding="utf-8")
+    put(export, "submission_1/nb.ipynb", right(v["s003"]))
+    put(export, "submission_1/\u202efdp.exe", "")
+    out = tmp_path / "out"
+    result = grade(str(key), str(export), "--out", str(out), "--id-from", "gradescope")
+    assert result.exit_code == 0, result.output
+    page = (out / "report.html").read_text()
+    assert "\x1b" not in page and "\u202e" not in page
+    assert "group submission of &lt;b&gt;Eve&lt;/b&gt; \\x1b]0;pwn\\x07 \\u202egnp.exe (s001)" in page
+    assert "<li><code>\\u202efdp.exe</code></li>" in page
