@@ -8,6 +8,7 @@ course's own family under a built-in's name making check call its answered lines
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -235,3 +236,42 @@ def test_a_submitter_s_name_and_a_file_s_name_are_inert_on_the_report_page(tmp_p
     assert "\x1b" not in page and "\u202e" not in page
     assert "group submission of &lt;b&gt;Eve&lt;/b&gt; \\x1b]0;pwn\\x07 \\u202egnp.exe (s001)" in page
     assert "<li><code>\\u202efdp.exe</code></li>" in page
+
+
+def _shared_email(tmp_path):
+    """Max (participant 12347) gave his Moodle account Kim's email address; the worksheet shows the
+    emails only."""
+    lines = [line if line[0] != "12347" else (*line[:3], "kim@mit.edu") for line in _lines()]
+    return _course(tmp_path, moodle_grades(STUDENTS), worksheet(lines, fields=("Email address",)))
+
+
+def test_a_worksheet_line_that_names_a_classmate_too_does_not_take_their_row(tmp_path):
+    """Both lines named Kim: Max's file, the newest, took her row (a mismatch, her own file graded
+    28 / 28 set aside as an older duplicate). The line another shares names the student only for a
+    file whose metadata claims them."""
+    sheet, key, subs, v = _shared_email(tmp_path)
+    put(subs, "Kim Lee_12346_assignsubmission_file/nb.ipynb", right(v["s002"]))
+    put(subs, "Max Roe_12347_assignsubmission_file/nb.ipynb", right(v["s003"]))
+    age = subs / "Kim Lee_12346_assignsubmission_file" / "nb.ipynb"
+    os.utime(age, (age.stat().st_mtime - 60,) * 2)  # (Kim's is the older)
+    out = tmp_path / "out"
+    result = grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle", "--roster", str(sheet))
+    assert result.exit_code == 0, result.output
+    book = gradebook(out)
+    assert book["s002"] == ("graded", "28") and book["moodle-12347"][0] == "unknown"
+    assert "submitted 2 files" not in result.output
+    message = json.loads((out / "results" / "moodle-12347.json").read_text())["message"]
+    assert message.startswith("its Moodle participant id 12347 is 's002' in the grading worksheet, and so is "
+                              "participant 12346: which of them is s002 the worksheet does not say, and the "
+                              "file's metadata does not claim it; its metadata names 's003'")
+
+
+def test_two_accounts_of_one_student_are_still_their_row(tmp_path):
+    """(one student enrolled with two accounts of one email: each file claims them)"""
+    sheet, key, subs, v = _shared_email(tmp_path)
+    put(subs, "Kim Lee_12346_assignsubmission_file/nb.ipynb", right(v["s002"]))
+    put(subs, "Max Roe_12347_assignsubmission_file/nb.ipynb", right(v["s002"]))
+    out = tmp_path / "out"
+    result = grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle", "--roster", str(sheet))
+    assert result.exit_code == 0, result.output
+    assert gradebook(out)["s002"] == ("graded", "28") and "s002 submitted 2 files" in result.output

@@ -80,6 +80,8 @@ class MoodleIds:
     pairs: tuple[tuple[str, tuple[str, str]], ...]  # (participant id, (ID number, email address)) a line
     source: str = ""  # the worksheet's path, for messages
     resolved: tuple[tuple[str, str], ...] = ()  # (participant id, student), by for_key; () until then
+    #: (participant id, the key's student) of the lines that name a student another line names too
+    shared: tuple[tuple[str, str], ...] = ()
     _table: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def student(self, participant: str) -> str | None:
@@ -89,9 +91,17 @@ class MoodleIds:
             self._table.update(self.resolved or _resolve(self.pairs, _default_way(self.pairs), {}))
         return self._table.get(participant)
 
+    def claimed(self, participant: str, claimed: Any) -> str | None:
+        """The key's student of a participant whose line names the same student as another line does
+        (two accounts with one ID number, or an email address a student gave their account), when
+        the file's metadata claims that student; else None (the row is ``moodle-<participant id>``:
+        whose it is, the worksheet does not say, and the newest file no longer takes the row)."""
+        return next((s for p, s in self.shared if p == participant and s == claimed), None)
+
     def for_key(self, students: Mapping[str, Any]) -> MoodleIds:
         """These ids matched to the key's ``students`` (id -> entry with ``email``) the way that
-        names the most of them; none named at all is an error (another course's worksheet)."""
+        names the most of them; none named at all is an error (another course's worksheet). A
+        student several lines name is no line's (see :meth:`claimed`)."""
         ids, emails = key_lookups(students)
         lookups = {"ID number": ids, "Email address": ids, "email": emails}
         counts = {way: len({s for _, s in _resolve(self.pairs, way, lookups[way]).items() if s in students})
@@ -102,7 +112,14 @@ class MoodleIds:
                                 "key's roster (matched by ID number and by email address); give the "
                                 "worksheet of this assignment, or the key generated from its course's roster")
         resolved = _resolve(self.pairs, best, lookups[best])
-        return MoodleIds(self.pairs, self.source, tuple(resolved.items()))
+        lines: dict[str, list[str]] = {}
+        for participant, student in resolved.items():
+            if student in students:
+                lines.setdefault(student, []).append(participant)
+        shared = tuple((p, s) for s, ps in lines.items() if len(ps) > 1 for p in ps)
+        for p, _ in shared:
+            resolved[p] = f"moodle-{p}"
+        return MoodleIds(self.pairs, self.source, tuple(resolved.items()), shared)
 
 
 
@@ -208,6 +225,14 @@ def unknown_message(path: str, student: str, ids: MoodleIds | None) -> tuple[str
         return ("grade with the grading worksheet of this assignment",
                 f"its Moodle participant id {participant} is not in the grading worksheet given with "
                 "--roster")
+    same = [s for p, s in ids.shared if p == participant]
+    if same:
+        others = ", ".join(p for p, s in ids.shared if s == same[0] and p != participant)
+        return ("give each account its own ID number and email address in Moodle and download the worksheet "
+                "again",
+                f"its Moodle participant id {participant} is {same[0]!r} in the grading worksheet, and so is "
+                f"participant {others}: which of them is {same[0]} the worksheet does not say, and the "
+                "file's metadata does not claim it")
     if student == f"moodle-{participant}":  # (a line whose ids cannot name a row: see _resolve)
         return ("add the student to the key (generate --add)",
                 f"its Moodle participant id {participant} is in the grading worksheet, on a line whose ID "
