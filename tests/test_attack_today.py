@@ -275,3 +275,32 @@ def test_two_accounts_of_one_student_are_still_their_row(tmp_path):
     result = grade(str(key), str(subs), "--out", str(out), "--id-from", "moodle", "--roster", str(sheet))
     assert result.exit_code == 0, result.output
     assert gradebook(out)["s002"] == ("graded", "28") and "s002 submitted 2 files" in result.output
+
+
+@pytest.mark.parametrize("max_claims", ["s003", "s002"], ids=["his-own-handout", "hers"])
+def test_an_sid_two_submissions_give_does_not_take_a_classmate_s_row(tmp_path, max_claims):
+    """Max's account carries Kim's SID: his submission, the newest, took her row (a mismatch, her
+    graded file set aside). A student another submission lists too is the row of a file that claims
+    them; Max's own handout is then gradescope-<number>, unknown, saying why."""
+    key, export, v = gradescope_course(tmp_path)
+    # (the accounts' emails are not the roster's: the SIDs match)
+    people = {"s002": ("Kim Lee", "s002", "kim@gmail.com"), "max": ("Max Roe", "max", "m@gmail.com")}
+    yml = _yml({"submission_1": ["s002"], "submission_2": ["max"]}, people=people)
+    (export / "submission_metadata.yml").write_text(yml.replace(":sid: 'max'", ":sid: 's002'"))
+    put(export, "submission_1/nb.ipynb", right(v["s002"]))
+    put(export, "submission_2/nb.ipynb", right(v[max_claims]))
+    kim = export / "submission_1" / "nb.ipynb"
+    os.utime(kim, (kim.stat().st_mtime - 60,) * 2)  # (Kim's is the older)
+    out = tmp_path / "out"
+    result = grade(str(key), str(export), "--out", str(out), "--id-from", "gradescope")
+    assert result.exit_code == 0, result.output
+    book = gradebook(out)
+    assert book["s002"] == ("graded", "28")
+    if max_claims == "s002":  # (her own handout: hers, as two accounts of one student are)
+        assert "s002 submitted 2 files" in result.output and "gradescope-2" not in book
+        return
+    assert book["gradescope-2"][0] == "unknown" and "submitted 2 files" not in result.output
+    assert json.loads((out / "results" / "gradescope-2.json").read_text())["message"].startswith(
+        "its Gradescope submission 2 is by 's002', and so is another submission of the export: which is "
+        "s002's the export does not say, and the file's metadata does not claim it; its metadata names "
+        "'s003'")

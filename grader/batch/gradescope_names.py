@@ -76,6 +76,8 @@ class GradescopeIds:
     exports: tuple[tuple[str, tuple[tuple[str, tuple[Submitter, ...]], ...]], ...]
     lookup: tuple[tuple[str, str], ...] = ()  # (folded SID or email, the key's student), by for_key
     way: str = "sid"  # the field the lookup is of
+    #: the key's students whom several submissions list (by for_key): a file of theirs must claim them
+    shared: tuple[str, ...] = ()
     _table: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -127,7 +129,13 @@ class GradescopeIds:
             cell = fold(s[1] if best[0] == "sid" else s[2])
             if cell and table.get(cell):
                 lookup[cell] = table[cell]
-        return GradescopeIds(self.exports, tuple(sorted(lookup.items())), best[0])
+        listed: dict[str, int] = {}  # (a student in two submissions: an SID or email given to two accounts)
+        for _, submissions in self.exports:
+            for _, subs in submissions:
+                for student in {lookup.get(fold(s[1] if best[0] == "sid" else s[2])) for s in subs} - {None}:
+                    listed[student] = listed.get(student, 0) + 1
+        shared = tuple(sorted(s for s, n in listed.items() if n > 1))
+        return GradescopeIds(self.exports, tuple(sorted(lookup.items())), best[0], shared)
 
 
 def gradescope_student(path: str, ids: GradescopeIds | None, claimed: Any = None) -> str | None:
@@ -143,8 +151,11 @@ def gradescope_student(path: str, ids: GradescopeIds | None, claimed: Any = None
     if not submitters:
         return f"gradescope-{number}"
     students = [ids.student(s) for s in submitters]  # (ids is not None: it listed them)
-    if len(students) == 1:
-        return students[0] or f"gradescope-{number}"  # (never the file's name: the student chose it)
+    if len(students) == 1:  # (never the file's name, which the student chose; one another submission
+        # lists too only for a file that claims them: whose the submission is, the export does not say)
+        if not students[0] or (students[0] in ids.shared and claimed != students[0]):
+            return f"gradescope-{number}"
+        return students[0]
     return claimed if isinstance(claimed, str) and claimed and claimed in students else f"gradescope-{number}"
 
 
@@ -186,6 +197,12 @@ def unknown_message(path: str, student: str, ids: GradescopeIds | None) -> tuple
                     f"its folder submission_{number} is in a folder with no {METADATA} ({root})")
         return ("grade the export as downloaded",
                 f"its Gradescope submission {number} is not in {os.path.join(root, METADATA)}")
+    named = [ids.student(s) for s in submitters if ids.student(s) in ids.shared]
+    if student == f"gradescope-{number}" and named and len(submitters) == 1:
+        return ("give each account its own SID in Gradescope's roster and export again",
+                f"its Gradescope submission {number} is by {named[0]!r}, and so is another submission of the "
+                f"export: which is {named[0]}'s the export does not say, and the file's metadata does not "
+                "claim it")
     if student == f"gradescope-{number}":  # (a submitter whose ids cannot name a row: see student)
         return ("add the student to the key (generate --add)",
                 f"its Gradescope submission {number} is by a submitter whose SID and email name nobody on "
