@@ -24,6 +24,11 @@ The rule:
   naming the submitters (the handouts are personal variants: it is nobody's in particular).
 - A ``submission_<number>`` folder the yml does not list (or with no yml above it) is
   ``unknown`` ``gradescope-<number>``.
+- A key's student whom two submissions list (an SID or email given to two accounts) is the row
+  only of a file whose signed metadata claims them; another file of those submissions is
+  ``unknown`` ``gradescope-<number>`` (the newest file would otherwise take the row). So is a
+  submitter the key does not have whose SID, email and name cannot be a file name, or are empty
+  (never the name of the file, which the student chose).
 
 The yml is read once per export (:func:`read_exports`, before grading), with a safe loader that
 reads Ruby's tags (``!ruby/object:...``, ``!ruby/hash:...``) as the plain maps, lists and strings

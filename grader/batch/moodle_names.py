@@ -21,7 +21,11 @@ uploads comes after it), so it is as trustworthy as a folder of an LMS export.
 A worksheet line is matched to the key's student the way the key's ids were made from the
 roster: by the worksheet column that names the most of the key's students, the ``ID number``
 or the ``Email address`` (as the key's ids, or as the key's emails: a roster whose ids are
-something else), decided once for the whole worksheet (:meth:`MoodleIds.for_key`).
+something else), decided once for the whole worksheet (:meth:`MoodleIds.for_key`). A key's student
+that two lines name (one ID number or email address for two accounts) is the row only of a file
+whose signed metadata claims them (:meth:`MoodleIds.claimed`); a line the key does not have keeps
+its ID number or email as its row's student when that can be a file name, else is
+``moodle-<participant id>``.
 """
 
 from __future__ import annotations
