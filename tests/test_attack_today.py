@@ -304,3 +304,12 @@ def test_an_sid_two_submissions_give_does_not_take_a_classmate_s_row(tmp_path, m
         "its Gradescope submission 2 is by 's002', and so is another submission of the export: which is "
         "s002's the export does not say, and the file's metadata does not claim it; its metadata names "
         "'s003'")
+
+
+def test_check_counts_a_deleted_line_beside_a_line_of_a_kind_not_asked(tmp_path):
+    """(a p_A line added to a handout that asks no p: the deleted delta_A is still missing)"""
+    handout = Path(_filled_handout(tmp_path))
+    text = re.sub(r"(?m)^delta_A = .*\n", "", handout.read_text())
+    handout.write_text(text.replace("[answers]\n", "[answers]\np_A = 0.75\n"))
+    report = json.loads(CliRunner().invoke(cli, ["check", str(handout), "--json"]).output)
+    assert [i["id"] for i in report["items"] if i["verdict"] == "missing"] == ["delta_A"]

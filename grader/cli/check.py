@@ -122,10 +122,10 @@ def _asked(sub, family) -> tuple[str, ...] | None:
     """The ids graded: the file's own list (a notebook's metadata), else the lines of its
     ``[answers]``; for a TOML handout of a family this installation has, also every id the family
     asks of the kinds the handout's lines ask, as the key does for ``grade``: a line the student
-    deleted or whose id they mistyped is then ``missing``, not left out of the maximum. A family
-    of this name that asks what the handout does not (a course's own family with a built-in's
-    name, a family changed since the handout was made) is not the handout's: its kinds not asked
-    there, or all of it when the handout asks a kind it does not, are not added."""
+    deleted or whose id they mistyped is then ``missing``, not left out of the maximum. A kind the
+    family asks and no line of the handout does is not added: the family of this name is then not
+    the one the handout was made from (a course's own family under a built-in's name, a family
+    changed since), whose every line would be ``missing``."""
     if family is None or sub.meta.get("asked") is not None:
         return sub.asked
     from ..solver import solve
@@ -134,7 +134,5 @@ def _asked(sub, family) -> tuple[str, ...] | None:
     kind = {p[0]: p[1] for p in trace.derivation.plan}
     lines = set(sub.asked or ())
     kinds = {kind[q] for q in lines if q in kind}
-    if not kinds <= set(family.ask):
-        return sub.asked
     wanted = set(trace.derivation.asked_of_kinds(tuple(k for k in family.ask if k in kinds))) | lines
     return tuple(qid for qid in trace.ids if qid in wanted)
