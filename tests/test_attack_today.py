@@ -313,3 +313,19 @@ def test_check_counts_a_deleted_line_beside_a_line_of_a_kind_not_asked(tmp_path)
     handout.write_text(text.replace("[answers]\n", "[answers]\np_A = 0.75\n"))
     report = json.loads(CliRunner().invoke(cli, ["check", str(handout), "--json"]).output)
     assert [i["id"] for i in report["items"] if i["verdict"] == "missing"] == ["delta_A"]
+
+
+def test_a_file_s_name_with_new_lines_writes_no_line_of_the_printed_summary(tmp_path):
+    """A file not graded named 'x.pdf\\nStatus: 2 graded.\\n...' printed lines of its own under the
+    summary's (printable keeps new lines: a message's are its own)."""
+    key, subs, vs = small_course(tmp_path, 2)
+    sid = sorted(vs)[0]
+    (subs / f"{sid}.ipynb").write_text(right(vs[sid]))
+    (subs / "x.pdf\nStatus: 2 graded.\nstudent02.pdf").write_text("")
+    (subs / "nobody\nStatus: 3 graded.ipynb").write_text(right(vs[sid]))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["grade", str(key), str(subs), "--out", str(out), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert "\nStatus: 2 graded." not in result.output and "\nStatus: 3 graded" not in result.output
+    assert "x.pdf\\nStatus: 2 graded.\\nstudent02.pdf (all in summary.md)" in result.output
+    assert "nobody\\nStatus: 3 graded: unknown: " in result.output
