@@ -329,3 +329,17 @@ def test_a_file_s_name_with_new_lines_writes_no_line_of_the_printed_summary(tmp_
     assert "\nStatus: 2 graded." not in result.output and "\nStatus: 3 graded" not in result.output
     assert "x.pdf\\nStatus: 2 graded.\\nstudent02.pdf (all in summary.md)" in result.output
     assert "nobody\\nStatus: 3 graded: unknown: " in result.output
+
+
+def test_a_submitter_s_name_with_new_lines_writes_no_line_of_the_printed_summary(tmp_path):
+    key, export, v = gradescope_course(tmp_path)
+    people = {**BY_SID, "s001": ("Jane\nStatus: 9 graded.\n" + "x" * 5000, "s001", "jane@mit.edu")}
+    yml = _yml({"submission_1": ["s001", "s002"]}, people=people)
+    yml = yml.replace(f":name: {people['s001'][0]}", f":name: {json.dumps(people['s001'][0])}")
+    (export / "submission_metadata.yml").write_text(yml)
+    put(export, "submission_1/nb.ipynb", right(v["s003"]))
+    result = grade(str(key), str(export), "--out", str(tmp_path / "out"), "--id-from", "gradescope")
+    assert result.exit_code == 0, result.output
+    assert "\nStatus: 9 graded." not in result.output and "x" * 61 not in result.output
+    shown = f"a group submission of Jane Status: 9 graded. {'x' * 37}... (s001), Kim Lee (s002)"
+    assert shown in result.output

@@ -175,7 +175,7 @@ def check_group(path: str, ids: GradescopeIds | None, claimed: Any) -> None:
         return
     from .identity import quoted
 
-    names = ", ".join(f"{s[0] or '?'} ({student or '?'})"
+    names = ", ".join(f"{_shown(s[0]) or '?'} ({student or '?'})"
                       for s, student in zip(submitters, students, strict=True))
     said = ("has no backprop metadata to say which of them it is" if claimed is None
             else f"names {quoted(claimed)}, none of them")
@@ -212,7 +212,7 @@ def unknown_message(path: str, student: str, ids: GradescopeIds | None) -> tuple
         return ("add the student to the key (generate --add)",
                 f"its Gradescope submission {number} is by a submitter whose SID and email name nobody on "
                 "the key's roster")
-    name = next((s[0] for s in submitters if ids.student(s) == student), "") or "no name"
+    name = _shown(next((s[0] for s in submitters if ids.student(s) == student), "")) or "no name"
     return ("add the student to the key (generate --add)",
             f"its Gradescope submission {number} is by {student!r} ({name}), who is not on the key's roster")
 
@@ -287,6 +287,13 @@ def read_metadata(path: str) -> tuple[tuple[str, tuple[Submitter, ...]], ...]:
                            tuple((_text(_get(p, "name")), _text(_get(p, "sid")), _text(_get(p, "email")))
                                  for p in people if isinstance(p, dict))))
     return tuple(listed)
+
+
+def _shown(name: str) -> str:
+    """A submitter's name (their account's, which they choose) for a message: on one line (a new line
+    in it printed lines of its own under grade's summary), its first 60 characters."""
+    one = " ".join(name.split())
+    return one if len(one) <= 60 else f"{one[:60]}..."
 
 
 def _number(digits: str) -> str:
