@@ -24,6 +24,11 @@ The rule:
   naming the submitters (the handouts are personal variants: it is nobody's in particular).
 - A ``submission_<number>`` folder the yml does not list (or with no yml above it) is
   ``unknown`` ``gradescope-<number>``.
+- A key's student whom two submissions list (an SID or email given to two accounts) is the row
+  only of a file whose signed metadata claims them; another file of those submissions is
+  ``unknown`` ``gradescope-<number>`` (the newest file would otherwise take the row). So is a
+  submitter the key does not have whose SID, email and name cannot be a file name, or are empty
+  (never the name of the file, which the student chose).
 
 The yml is read once per export (:func:`read_exports`, before grading), with a safe loader that
 reads Ruby's tags (``!ruby/object:...``, ``!ruby/hash:...``) as the plain maps, lists and strings
@@ -42,7 +47,7 @@ from typing import Any
 import yaml
 
 from ..errors import BackpropError
-from .key_match import fold, key_lookups
+from .key_match import fold, key_lookups, row_id
 
 #: the name of Gradescope's metadata file, at the export's root
 METADATA = "submission_metadata.yml"
@@ -63,7 +68,7 @@ def gradescope_folder(path: str) -> tuple[str, str] | None:
     for i in range(1, len(parts) - 1):  # (folders only: the last part is the file's name)
         found = FOLDER.match(parts[i])
         if found:
-            return os.path.join(*parts[:i]), str(int(found.group("number")))
+            return os.path.join(*parts[:i]), _number(found.group("number"))
     return None
 
 
@@ -76,6 +81,8 @@ class GradescopeIds:
     exports: tuple[tuple[str, tuple[tuple[str, tuple[Submitter, ...]], ...]], ...]
     lookup: tuple[tuple[str, str], ...] = ()  # (folded SID or email, the key's student), by for_key
     way: str = "sid"  # the field the lookup is of
+    #: the key's students whom several submissions list (by for_key): a file of theirs must claim them
+    shared: tuple[str, ...] = ()
     _table: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -91,11 +98,13 @@ class GradescopeIds:
         return any(r == root for r, _ in self.exports)
 
     def student(self, submitter: Submitter) -> str:
-        """The key's student the submitter is (after :meth:`for_key`), else their own SID, email or name."""
+        """The key's student the submitter is (after :meth:`for_key`), else their own SID, email or name
+        when it can name a row (:func:`~grader.batch.key_match.row_id`), else ``""`` (the submission's
+        row is then ``gradescope-<number>``)."""
         name, sid, email = submitter
         cell = sid if self.way == "sid" else email
         found = self._tables()[1].get(fold(cell)) if cell else None
-        return found or cell or sid or email or name
+        return found or row_id(cell, sid, email, name) or ""
 
     def _tables(self) -> tuple[dict[tuple[str, str], tuple[Submitter, ...]], dict[str, str]]:
         if not self._table:  # (built once per process, from the plain tuples that are pickled)
@@ -125,7 +134,13 @@ class GradescopeIds:
             cell = fold(s[1] if best[0] == "sid" else s[2])
             if cell and table.get(cell):
                 lookup[cell] = table[cell]
-        return GradescopeIds(self.exports, tuple(sorted(lookup.items())), best[0])
+        listed: dict[str, int] = {}  # (a student in two submissions: an SID or email given to two accounts)
+        for _, submissions in self.exports:
+            for _, subs in submissions:
+                for student in {lookup.get(fold(s[1] if best[0] == "sid" else s[2])) for s in subs} - {None}:
+                    listed[student] = listed.get(student, 0) + 1
+        shared = tuple(sorted(s for s, n in listed.items() if n > 1))
+        return GradescopeIds(self.exports, tuple(sorted(lookup.items())), best[0], shared)
 
 
 def gradescope_student(path: str, ids: GradescopeIds | None, claimed: Any = None) -> str | None:
@@ -141,9 +156,12 @@ def gradescope_student(path: str, ids: GradescopeIds | None, claimed: Any = None
     if not submitters:
         return f"gradescope-{number}"
     students = [ids.student(s) for s in submitters]  # (ids is not None: it listed them)
-    if len(students) == 1:
+    if len(students) == 1:  # (never the file's name, which the student chose; one another submission
+        # lists too only for a file that claims them: whose the submission is, the export does not say)
+        if not students[0] or (students[0] in ids.shared and claimed != students[0]):
+            return f"gradescope-{number}"
         return students[0]
-    return claimed if isinstance(claimed, str) and claimed in students else f"gradescope-{number}"
+    return claimed if isinstance(claimed, str) and claimed and claimed in students else f"gradescope-{number}"
 
 
 def check_group(path: str, ids: GradescopeIds | None, claimed: Any) -> None:
@@ -153,11 +171,12 @@ def check_group(path: str, ids: GradescopeIds | None, claimed: Any) -> None:
     if not submitters or len(submitters) < 2:
         return
     students = [ids.student(s) for s in submitters]
-    if isinstance(claimed, str) and claimed in students:
+    if isinstance(claimed, str) and claimed and claimed in students:
         return
     from .identity import quoted
 
-    names = ", ".join(f"{s[0] or '?'} ({student})" for s, student in zip(submitters, students, strict=True))
+    names = ", ".join(f"{_shown(s[0]) or '?'} ({student or '?'})"
+                      for s, student in zip(submitters, students, strict=True))
     said = ("has no backprop metadata to say which of them it is" if claimed is None
             else f"names {quoted(claimed)}, none of them")
     raise BackpropError(f"{path}: Gradescope submission {where[1]} is a group submission of {names}, and the "
@@ -183,7 +202,17 @@ def unknown_message(path: str, student: str, ids: GradescopeIds | None) -> tuple
                     f"its folder submission_{number} is in a folder with no {METADATA} ({root})")
         return ("grade the export as downloaded",
                 f"its Gradescope submission {number} is not in {os.path.join(root, METADATA)}")
-    name = next((s[0] for s in submitters if ids.student(s) == student), "") or "no name"
+    named = [ids.student(s) for s in submitters if ids.student(s) in ids.shared]
+    if student == f"gradescope-{number}" and named and len(submitters) == 1:
+        return ("give each account its own SID in Gradescope's roster and export again",
+                f"its Gradescope submission {number} is by {named[0]!r}, and so is another submission of the "
+                f"export: which is {named[0]}'s the export does not say, and the file's metadata does not "
+                "claim it")
+    if student == f"gradescope-{number}":  # (a submitter whose ids cannot name a row: see student)
+        return ("add the student to the key (generate --add)",
+                f"its Gradescope submission {number} is by a submitter whose SID and email name nobody on "
+                "the key's roster")
+    name = _shown(next((s[0] for s in submitters if ids.student(s) == student), "")) or "no name"
     return ("add the student to the key (generate --add)",
             f"its Gradescope submission {number} is by {student!r} ({name}), who is not on the key's roster")
 
@@ -204,7 +233,13 @@ def read_exports(files: Sequence[str]) -> GradescopeIds:
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """YAML's safe loader, reading an unknown tag as the plain node it tags and a timestamp as text."""
+    """YAML's safe loader, reading an unknown tag as the plain node it tags and a timestamp as text,
+    and a merge key (``<<``, which Gradescope does not write) as a plain key: PyYAML before 6.0.4
+    copied the pairs of every merge, so that 30 lines each merging the line above twice made 2**30
+    pairs (the time and memory of a yml of 1 KB doubled with each line)."""
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        pass
 
 
 def _untagged(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
@@ -248,10 +283,23 @@ def read_metadata(path: str) -> tuple[tuple[str, tuple[Submitter, ...]], ...]:
         if found:
             people = _get(entry, "submitters")
             people = people if isinstance(people, list) else []
-            listed.append((str(int(found.group("number"))),
+            listed.append((_number(found.group("number")),
                            tuple((_text(_get(p, "name")), _text(_get(p, "sid")), _text(_get(p, "email")))
                                  for p in people if isinstance(p, dict))))
     return tuple(listed)
+
+
+def _shown(name: str) -> str:
+    """A submitter's name (their account's, which they choose) for a message: on one line (a new line
+    in it printed lines of its own under grade's summary), its first 60 characters."""
+    one = " ".join(name.split())
+    return one if len(one) <= 60 else f"{one[:60]}..."
+
+
+def _number(digits: str) -> str:
+    """A submission's number as written without its leading zeros (not through ``int``: a number of
+    thousands of digits, in a bad yml, is an error of Python's there)."""
+    return digits.lstrip("0") or "0"
 
 
 def _get(entry: Any, name: str) -> Any:

@@ -156,9 +156,12 @@ def identify(meta: Any, path: str, key: Any, id_from: str, ids: Any = None) -> I
     if id_from == "moodle":  # (a file in no folder Moodle's download gives is its name's student)
         from .moodle_names import moodle_participant
 
-        where = "file name" if moodle_participant(path) is None else "Moodle participant id"
+        participant = moodle_participant(path)
+        where = "file name" if participant is None else "Moodle participant id"
     student = on_roster(fallback_id(path, id_from, ids, key.students), key)
     claimed = meta.get("student") if isinstance(meta, dict) else None
+    if id_from == "moodle" and participant is not None and ids is not None:  # (a line another shares)
+        student = ids.claimed(participant, claimed) or student
     if id_from == "gradescope":  # (of a group's submitters, the one the file names: see the module)
         from .gradescope_names import check_group, gradescope_folder, gradescope_student
 

@@ -21,7 +21,11 @@ uploads comes after it), so it is as trustworthy as a folder of an LMS export.
 A worksheet line is matched to the key's student the way the key's ids were made from the
 roster: by the worksheet column that names the most of the key's students, the ``ID number``
 or the ``Email address`` (as the key's ids, or as the key's emails: a roster whose ids are
-something else), decided once for the whole worksheet (:meth:`MoodleIds.for_key`).
+something else), decided once for the whole worksheet (:meth:`MoodleIds.for_key`). A key's student
+that two lines name (one ID number or email address for two accounts) is the row only of a file
+whose signed metadata claims them (:meth:`MoodleIds.claimed`); a line the key does not have keeps
+its ID number or email as its row's student when that can be a file name, else is
+``moodle-<participant id>``.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from typing import Any
 
 from ..errors import BackpropError
 from ..platforms.roster_formats import MOODLE_WORDS, decode, sniff_delimiter
-from .key_match import fold, key_lookups
+from .key_match import fold, key_lookups, row_id
 
 #: a folder or file name of Moodle's download: <full name>_<participant id>_assignsubmission_<plugin>...
 PATTERN = re.compile(r"^[^_]*_(?P<participant>[0-9]+)_assignsubmission_[a-z]")
@@ -46,7 +50,9 @@ IDENTIFIER_WORDS = {"en": "Identifier", "de": "ID", "fr": "Identifiant", "es": "
                     "it": "Identificativo", "pt": "Identificador", "nl": "Identificatie",
                     "ca": "Identificador"}
 #: a cell of it: ``$string['hiddenuser']`` ("Participant ", "Deelnemer", ...), then the participant id
-IDENTIFIER_CELL = re.compile(r"^(?P<word>[^0-9]+?)\s*(?P<participant>[0-9]+)$")
+IDENTIFIER_CELL = re.compile(r"^(?P<word>[^0-9]*[^0-9\s])\s*(?P<participant>[0-9]+)$")
+# (the word ends in a letter: a word of spaces lazily grown before spaces took time as the square of a
+# long cell's length)
 #: the worksheet's column of an assignment where students submit in groups, ``$string['submissionteam']``
 TEAM_WORDS = ("Group", "Gruppe", "Groupe", "Groep")
 #: how a worksheet line can name the key's student, in the order a tie is decided
@@ -61,8 +67,14 @@ def moodle_participant(path: str) -> str | None:
     for part in Path(os.path.abspath(path)).parts:
         found = PATTERN.match(part)
         if found:
-            return str(int(found.group("participant")))
+            return number(found.group("participant"))
     return None
+
+
+def number(digits: str) -> str:
+    """A participant id as written without its leading zeros (not through ``int``: a number of
+    thousands of digits, in a bad worksheet, is an error of Python's there)."""
+    return digits.lstrip("0") or "0"
 
 
 @dataclass(frozen=True)
@@ -72,6 +84,8 @@ class MoodleIds:
     pairs: tuple[tuple[str, tuple[str, str]], ...]  # (participant id, (ID number, email address)) a line
     source: str = ""  # the worksheet's path, for messages
     resolved: tuple[tuple[str, str], ...] = ()  # (participant id, student), by for_key; () until then
+    #: (participant id, the key's student) of the lines that name a student another line names too
+    shared: tuple[tuple[str, str], ...] = ()
     _table: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def student(self, participant: str) -> str | None:
@@ -81,9 +95,17 @@ class MoodleIds:
             self._table.update(self.resolved or _resolve(self.pairs, _default_way(self.pairs), {}))
         return self._table.get(participant)
 
+    def claimed(self, participant: str, claimed: Any) -> str | None:
+        """The key's student of a participant whose line names the same student as another line does
+        (two accounts with one ID number, or an email address a student gave their account), when
+        the file's metadata claims that student; else None (the row is ``moodle-<participant id>``:
+        whose it is, the worksheet does not say, and the newest file no longer takes the row)."""
+        return next((s for p, s in self.shared if p == participant and s == claimed), None)
+
     def for_key(self, students: Mapping[str, Any]) -> MoodleIds:
         """These ids matched to the key's ``students`` (id -> entry with ``email``) the way that
-        names the most of them; none named at all is an error (another course's worksheet)."""
+        names the most of them; none named at all is an error (another course's worksheet). A
+        student several lines name is no line's (see :meth:`claimed`)."""
         ids, emails = key_lookups(students)
         lookups = {"ID number": ids, "Email address": ids, "email": emails}
         counts = {way: len({s for _, s in _resolve(self.pairs, way, lookups[way]).items() if s in students})
@@ -94,7 +116,14 @@ class MoodleIds:
                                 "key's roster (matched by ID number and by email address); give the "
                                 "worksheet of this assignment, or the key generated from its course's roster")
         resolved = _resolve(self.pairs, best, lookups[best])
-        return MoodleIds(self.pairs, self.source, tuple(resolved.items()))
+        lines: dict[str, list[str]] = {}
+        for participant, student in resolved.items():
+            if student in students:
+                lines.setdefault(student, []).append(participant)
+        shared = tuple((p, s) for s, ps in lines.items() if len(ps) > 1 for p in ps)
+        for p, _ in shared:
+            resolved[p] = f"moodle-{p}"
+        return MoodleIds(self.pairs, self.source, tuple(resolved.items()), shared)
 
 
 
@@ -107,12 +136,13 @@ def _default_way(pairs: Sequence[tuple[str, tuple[str, str]]]) -> str:
 def _resolve(pairs: Sequence[tuple[str, tuple[str, str]]], way: str,
              lookup: Mapping[str, str]) -> dict[str, str]:
     """participant id -> student, by ``way``; ``lookup``: folded ID number or email -> the key's
-    student (the key's spelling). A line that names nobody that way keeps its own id."""
+    student (the key's spelling). A line that names nobody that way keeps its own id, when it can name a
+    row (:func:`~grader.batch.key_match.row_id`), else is ``moodle-<participant id>``."""
     table = {}
     for participant, (idnumber, email) in pairs:
         cell = idnumber if way == "ID number" else email
         student = lookup.get(fold(cell)) if cell else None
-        table[participant] = student or cell or idnumber or email
+        table[participant] = student or row_id(cell, idnumber, email) or f"moodle-{participant}"
     return table
 
 
@@ -145,7 +175,7 @@ def read_worksheet(data: bytes, path: str) -> MoodleIds:
     for r in body:
         found = IDENTIFIER_CELL.match(r[at]) if at < len(r) else None
         if found:
-            pairs.append((str(int(found.group("participant"))),
+            pairs.append((number(found.group("participant")),
                           (_cell(r, idnumber), _cell(r, email))))
     if not pairs:
         raise BackpropError(f"{path}: the grading worksheet lists no participants; download it again "
@@ -199,6 +229,18 @@ def unknown_message(path: str, student: str, ids: MoodleIds | None) -> tuple[str
         return ("grade with the grading worksheet of this assignment",
                 f"its Moodle participant id {participant} is not in the grading worksheet given with "
                 "--roster")
+    same = [s for p, s in ids.shared if p == participant]
+    if same:
+        others = ", ".join(p for p, s in ids.shared if s == same[0] and p != participant)
+        return ("give each account its own ID number and email address in Moodle and download the worksheet "
+                "again",
+                f"its Moodle participant id {participant} is {same[0]!r} in the grading worksheet, and so is "
+                f"participant {others}: which of them is {same[0]} the worksheet does not say, and the "
+                "file's metadata does not claim it")
+    if student == f"moodle-{participant}":  # (a line whose ids cannot name a row: see _resolve)
+        return ("add the student to the key (generate --add)",
+                f"its Moodle participant id {participant} is in the grading worksheet, on a line whose ID "
+                "number and email address name nobody on the key's roster")
     return ("add the student to the key (generate --add)",
             f"its Moodle participant id {participant} is {student!r} in the grading worksheet, who is not on "
             "the key's roster")

@@ -74,16 +74,23 @@ def find_submissions(paths: Iterable[str]) -> list[Path]:
     return find_files(paths)[0]
 
 
-def find_files(paths: Iterable[str]) -> tuple[list[Path], tuple[str, ...]]:
+def find_files(paths: Iterable[str], out: str | None = None) -> tuple[list[Path], tuple[str, ...]]:
     """:func:`find_submissions`, and the other files under the folders given, which are not
     graded (a PDF or an HTML export handed in for the notebook: the summary names them, or the
-    student would be ``missing`` without a word why); hidden files are neither."""
+    student would be ``missing`` without a word why); hidden files are neither, nor is the folder
+    ``out`` (the run's own outputs, when OUT is among the submissions' folders: its feedback and
+    results were named as files not graded, and a rerun saw more of them than the run before)."""
     found: list[Path] = []
     others: list[str] = []
+    try:
+        st = os.stat(out) if out is not None else None
+    except OSError:  # (not made yet: nothing of it to find)
+        st = None
+    skip = (st.st_ino, st.st_dev) if st is not None else None
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            graded, other = _walk(str(p))
+            graded, other = _walk(str(p), skip)
             found += (Path(f) for f in sorted(graded))
             others += sorted(other)
         elif p.exists():
@@ -93,8 +100,9 @@ def find_files(paths: Iterable[str]) -> tuple[list[Path], tuple[str, ...]]:
     return list(dict.fromkeys(found)), tuple(dict.fromkeys(others))
 
 
-def _walk(folder: str) -> tuple[list[str], list[str]]:
-    """The submission files under ``folder``, and the other files."""
+def _walk(folder: str, skip: tuple[int, int] | None = None) -> tuple[list[str], list[str]]:
+    """The submission files under ``folder``, and the other files (``skip``: the inode and device of a
+    folder not walked)."""
     graded: list[str] = []
     others: list[str] = []
     try:
@@ -105,7 +113,9 @@ def _walk(folder: str) -> tuple[list[str], list[str]]:
         if e.name.startswith("."):
             continue
         if e.is_dir(follow_symlinks=False):  # (a link to a folder could loop)
-            more, other = _walk(e.path)
+            if skip is not None and e.inode() == skip[0] and e.stat(follow_symlinks=False).st_dev == skip[1]:
+                continue
+            more, other = _walk(e.path, skip)
             graded += more
             others += other
         elif e.name.lower().endswith(SUFFIXES) and _is_file(e):
@@ -167,7 +177,7 @@ def grade_batch(
     files = None
     ignored: tuple[str, ...] = ()  # (other files under the folders, not graded: named in the summary)
     if options.id_from == "gradescope" and options.ids is None:  # (the exports' yml: in the fingerprint)
-        files, ignored, options = _gradescope_exports(key_path, submissions, options)
+        files, ignored, options = _gradescope_exports(key_path, submissions, options, out)
     try:  # (the key's bytes are not kept: 166 MB for 100,000 students)
         run = jr.run_fingerprint(read_bytes(key_path, most=KEY_MAX_BYTES),
                                  [options.execute, options.id_from, options.ecf_credit, options.pdf,
@@ -178,7 +188,7 @@ def grade_batch(
     if not options.force and snapshot.exists(out):  # perhaps a rerun with nothing changed
         try:
             if files is None:
-                files, ignored = find_files(submissions)
+                files, ignored = find_files(submissions, out)
         except BackpropError:
             pass  # (the key's error, if any, comes first: below)
         if files is not None:
@@ -188,7 +198,7 @@ def grade_batch(
                     return _unchanged(record, key_path, out, len(files), progress)
     key = load_key(key_path)
     if files is None:  # (listed once: 1 s for a MOOC's 100,000 files)
-        files, ignored = find_files(submissions)
+        files, ignored = find_files(submissions, out)
     check_key(key, key_path, [str(f) for f in files], _metadata)
     if options.id_from in ("moodle", "gradescope") and options.ids is not None:  # (matched to the key)
         options = replace(options, ids=options.ids.for_key(key.students))
@@ -201,15 +211,15 @@ def grade_batch(
         return _grade(key, run, files, ignored, out, options, jobs, progress, report)
 
 
-def _gradescope_exports(key_path: str, submissions: Sequence[str],
-                        options: Options) -> tuple[list[Path], tuple[str, ...], Options]:
+def _gradescope_exports(key_path: str, submissions: Sequence[str], options: Options,
+                        out: str) -> tuple[list[Path], tuple[str, ...], Options]:
     """The files, and the options with the submitters of the Gradescope exports they are in
     (:mod:`grader.batch.gradescope_names`); a bad key's error comes first."""
     from ..key import load_key
     from .gradescope_names import read_exports
 
     try:
-        files, ignored = find_files(submissions)
+        files, ignored = find_files(submissions, out)
         return files, ignored, replace(options, ids=read_exports([str(f) for f in files]))
     except BackpropError:
         load_key(key_path)  # (its message, if it has one)

@@ -114,19 +114,25 @@ def _family(meta):  # -> Family | None
 
     try:
         return load_family(family)
-    except BackpropError:  # an unknown or custom family: the default credit, the file's own ids
-        return None
+    except (BackpropError, OSError, ValueError):  # an unknown or custom family (or a name no file can
+        return None  # have: too long, a NUL): the default credit, the file's own ids
 
 
 def _asked(sub, family) -> tuple[str, ...] | None:
     """The ids graded: the file's own list (a notebook's metadata), else the lines of its
     ``[answers]``; for a TOML handout of a family this installation has, also every id the family
-    asks, as the key does for ``grade``: a line the student deleted or whose id they mistyped
-    is then ``missing``, not left out of the maximum."""
+    asks of the kinds the handout's lines ask, as the key does for ``grade``: a line the student
+    deleted or whose id they mistyped is then ``missing``, not left out of the maximum. A kind the
+    family asks and no line of the handout does is not added: the family of this name is then not
+    the one the handout was made from (a course's own family under a built-in's name, a family
+    changed since), whose every line would be ``missing``."""
     if family is None or sub.meta.get("asked") is not None:
         return sub.asked
     from ..solver import solve
 
     trace = solve(sub.instance)
-    wanted = set(trace.derivation.asked_of_kinds(tuple(family.ask))) | set(sub.asked or ())
+    kind = {p[0]: p[1] for p in trace.derivation.plan}
+    lines = set(sub.asked or ())
+    kinds = {kind[q] for q in lines if q in kind}
+    wanted = set(trace.derivation.asked_of_kinds(tuple(k for k in family.ask if k in kinds))) | lines
     return tuple(qid for qid in trace.ids if qid in wanted)
