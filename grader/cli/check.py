@@ -60,9 +60,11 @@ def command(submission: str, as_json: bool, reveal: bool, fmt: str, ecf_credit: 
     family = _family(sub.meta)
     credit = ecf_credit if ecf_credit is not None else (float(family.ecf_credit) if family else 1.0)
     from ..grading import grade
+    from ..solver import solve
 
-    report = grade(sub.instance, sub.answers, asked=_asked(sub, family), ecf_credit=credit,
-                   unknown=sub.unknown).with_warnings(sub.warnings)
+    trace = solve(sub.instance)  # (once: for the ids asked and for grading)
+    report = grade(sub.instance, sub.answers, asked=_asked(sub, family, trace), ecf_credit=credit,
+                   unknown=sub.unknown, trace=trace).with_warnings(sub.warnings)
     student = sub.meta.get("student") if isinstance(sub.meta.get("student"), str) else None
     if as_json:
         text = json.dumps(report.to_json(reveal=reveal), indent=2) + "\n"
@@ -118,19 +120,16 @@ def _family(meta):  # -> Family | None
         return None  # have: too long, a NUL): the default credit, the file's own ids
 
 
-def _asked(sub, family) -> tuple[str, ...] | None:
+def _asked(sub, family, trace) -> tuple[str, ...] | None:
     """The ids graded: the file's own list (a notebook's metadata), else the lines of its
     ``[answers]``; for a TOML handout of a family this installation has, also every id the family
     asks of the kinds the handout's lines ask, as the key does for ``grade``: a line the student
     deleted or whose id they mistyped is then ``missing``, not left out of the maximum. A kind the
     family asks and no line of the handout does is not added: the family of this name is then not
     the one the handout was made from (a course's own family under a built-in's name, a family
-    changed since), whose every line would be ``missing``."""
+    changed since), whose every line would be ``missing``. ``trace``: the handout's instance solved."""
     if family is None or sub.meta.get("asked") is not None:
         return sub.asked
-    from ..solver import solve
-
-    trace = solve(sub.instance)
     kind = {p[0]: p[1] for p in trace.derivation.plan}
     lines = set(sub.asked or ())
     kinds = {kind[q] for q in lines if q in kind}
