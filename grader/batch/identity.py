@@ -25,7 +25,7 @@ The rule:
   ``tampered`` (graded against the key's problem all the same).
 - ``--id-from metadata`` trusts the file: the metadata's student decides (for files named
   arbitrarily), the file's name only when the metadata names nobody on the roster; two files
-  that name the same student are duplicates, and the newest counts.
+  that name the same student are duplicates (:func:`grader.batch.assemble.assemble` says which counts).
 
 A whole batch whose signatures the key does not hold is refused before anything is graded
 (:func:`check_key`): the instructor picked the wrong assignment's key, which is one error to
