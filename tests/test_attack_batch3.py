@@ -116,3 +116,50 @@ def test_the_signed_file_wins_also_when_graded_by_separate_runs(tmp_path):
     _grade(key, subs, out=out)
     assert gradebook(out)["student01"] == ("graded", "28")
     assert json.loads((out / "results" / "student01.json").read_text())["status"] == "graded"
+
+
+# --------------------------------------------------------------------------- 2. ids in another case
+
+
+def _email_course(tmp_path: Path, ids: tuple[str, ...]):
+    from courses import SECRET
+
+    from grader.family import load_family
+    from grader.generator import Student, generate_variants
+    from grader.key import key_document
+
+    family = load_family("2-2-1-threshold")
+    variants = generate_variants(family, tuple(Student(i) for i in ids), SECRET, "hw1", 1)
+    key = tmp_path / "key.json"
+    key.write_text(json.dumps(key_document(variants, family, "hw1")))
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    return key, subs, {v.student: v for v in variants}
+
+
+def test_an_email_id_in_another_case_is_the_student_s(tmp_path):
+    """``Jane.Doe@Uni.example.ipynb`` against the key's ``jane.doe@uni.example`` was unknown (its
+    name's dotted prefixes were matched in their case, then only the part up to the first dot
+    folded), where ``STUDENT02.ipynb`` is student02's."""
+    key, subs, vs = _email_course(tmp_path, ("jane.doe@uni.example", "kim@uni.example"))
+    (subs / "Jane.Doe@Uni.example.ipynb").write_text(right(vs["jane.doe@uni.example"]))
+    (subs / "KIM@uni.example (1).ipynb").write_text(right(vs["kim@uni.example"]))
+    out = tmp_path / "out"
+    _grade(key, subs, out=out)
+    book = gradebook(out)
+    assert book == {"jane.doe@uni.example": ("graded", "28"), "kim@uni.example": ("graded", "28")}
+
+
+def test_two_ids_that_differ_only_in_case_are_never_mixed_up(tmp_path):
+    """Two key ids that fold alike: a file named exactly as one is that one's; a file in a third
+    case is neither's, and its row says why."""
+    key, subs, vs = _email_course(tmp_path, ("jd@uni.example", "JD@uni.example"))
+    (subs / "JD@uni.example.ipynb").write_text(right(vs["JD@uni.example"]))
+    (subs / "Jd@uni.example.ipynb").write_text(right(vs["jd@uni.example"]))
+    out = tmp_path / "out"
+    printed = _grade(key, subs, out=out)
+    book = gradebook(out)
+    assert book["JD@uni.example"] == ("graded", "28") and book["jd@uni.example"] == ("missing", "0")
+    assert book["Jd@uni.example"][0] == "unknown"
+    message = json.loads((out / "results" / "Jd@uni.example.json").read_text())["message"]
+    assert "differs only in case from 'JD@uni.example' and 'jd@uni.example'" in message, printed

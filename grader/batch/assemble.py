@@ -6,11 +6,11 @@ One row per student of the key, then one per location that names nobody on its r
 (:mod:`grader.batch.identity`), and of a student's several files one whose signed metadata names
 the student wins over one that does not, and one that does not over one that could not be graded;
 among those alike, the newest (by modification time, then path): a classmate's later file dropped
-under the student's name does not displace the student's own (:func:`_precedence`). The process that graded a file wrote its student's outputs
-already; they are written again here when the winner's are not the last written (several of
-the student's files graded in this run, or the winner reused from the journal), and as
-``missing`` for students with no file. The gradebook is written last, from the rows, so nothing
-is counted twice.
+under the student's name does not displace the student's own (:func:`_precedence`). The process
+that graded a file wrote its student's outputs already; they are written again here when the
+winner's are not the last written (several of the student's files graded in this run, or the
+winner reused from the journal), and as ``missing`` for students with no file. The gradebook is
+written last, from the rows, so nothing is counted twice.
 
 A rerun with nothing changed writes nothing and draws nothing: ``.cache/outputs.record`` records,
 at the end of every run, each student's winning entry (its name and when it was graded, or
