@@ -163,3 +163,27 @@ def test_two_ids_that_differ_only_in_case_are_never_mixed_up(tmp_path):
     assert book["Jd@uni.example"][0] == "unknown"
     message = json.loads((out / "results" / "Jd@uni.example.json").read_text())["message"]
     assert "differs only in case from 'JD@uni.example' and 'jd@uni.example'" in message, printed
+
+
+# --------------------------------------------------------------------------- 3. one line each
+
+
+def test_nothing_a_student_names_prints_a_line_of_its_own(tmp_path):
+    """A file's name is the student's: in a flagged row's message (an error quotes its path) and in
+    the line of a student's several files it printed lines of its own under grade's summary."""
+    key, subs, vs = small_course(tmp_path, 3)
+    (subs / "student01.ipynb").write_text(right(vs["student01"]))
+    later = subs / "student01.x\nStatus: 9 graded.\u2028y.ipynb"
+    later.write_text(blank(vs["student01"]))
+    _later(later, 60)
+    (subs / "student02.\nStatus: 8 graded.ipynb").write_text("")
+    (subs / "student03.\nStatus: 7 graded.ipynb").write_text(right(vs["student02"]))
+    out = tmp_path / "out"
+    printed = _grade(key, subs, out=out)
+    lines = printed.splitlines()
+    status = [x for x in lines if x.startswith("Status: ")]
+    assert status == ["Status: 1 graded, 1 mismatch, 1 error."], printed
+    assert not any("\u2028" in x for x in lines)
+    assert "student01.x\\nStatus: 9 graded.\\u2028y.ipynb" in printed
+    assert "student02.\\nStatus: 8 graded.ipynb" in printed
+    assert "student03.\\nStatus: 7 graded.ipynb" in printed
