@@ -187,3 +187,31 @@ def test_nothing_a_student_names_prints_a_line_of_its_own(tmp_path):
     assert "student01.x\\nStatus: 9 graded.\\u2028y.ipynb" in printed
     assert "student02.\\nStatus: 8 graded.ipynb" in printed
     assert "student03.\\nStatus: 7 graded.ipynb" in printed
+
+
+# --------------------------------------------------------------------------- 4. a yml's size
+
+
+def test_a_gradescope_yml_over_the_cap_is_one_error_naming_it_and_the_cap(tmp_path):
+    """A yml of 50 MB took 27 s and 2.3 GB to read (PyYAML builds all of it); 10,000 submitters
+    with their earlier submissions are about 4.5 MB. Over the cap: one line, before any reading."""
+    from test_gradescope_download import _course as gradescope_course
+    from test_gradescope_download import _yml
+
+    from grader.batch import gradescope_names
+
+    METADATA_MOST = getattr(gradescope_names, "METADATA_MOST", 16 << 20)  # noqa: N806
+    key, export, v = gradescope_course(tmp_path)
+    yml = _yml({"submission_1": ["s001"]})
+    with open(export / "submission_metadata.yml", "w") as fh:
+        fh.write(yml)
+        fh.write(("# " + "x" * 1000 + "\n") * (METADATA_MOST // 1000 + 1))
+    (export / "submission_1").mkdir()
+    (export / "submission_1" / "nb.ipynb").write_text(right(v["s001"]))
+    result = CliRunner().invoke(cli, ["grade", str(key), str(export), "--out", str(tmp_path / "out"),
+                                      "--id-from", "gradescope", "--jobs", "1"])
+    assert result.exit_code == 2
+    cap = METADATA_MOST // (1024 * 1024)
+    assert result.output == (f"Error: {export / 'submission_metadata.yml'}: is {cap} MB; Gradescope "
+                             f"submission_metadata.yml files over {cap} MB are not read (10,000 submissions "
+                             "with their history are about 5 MB: give the export's own)\n")
