@@ -324,10 +324,31 @@ class _Grading:
             o = value if q.kind == "o" else _sigmoid(value)
             if o == 0.5:
                 return "neutral"
-            return "flat" if abs(o * (1 - o)) < u else ""
+            if abs(o * (1 - o)) < u:
+                return "flat"
+            own = from_own if q.kind == "o" else _sigmoid(from_own)
+            return "flat" if self._stills(q, o, own) else ""
         if q.kind in ("delta", "dw"):
             return "flat" if abs(value) <= u < abs(from_own) - u else ""
         return ""
+
+    def _stills(self, q: Quantity, o: float, own: float) -> bool:
+        """Whether the output ``o`` (of the neuron of ``q``, an o or a p) makes its neuron's delta
+        about 0 where the student's own output ``own`` does not: an output made up next to its
+        target (``o (1 - o) (d - o)`` rounds to 0, and with it every later delta and dw)."""
+        for delta in self.trace.quantities:
+            if delta.kind != "delta" or delta.subject != q.subject or delta.step != q.step:
+                continue
+            at = [i for i, a in enumerate(delta.args)
+                  if a in self.trace and self.trace[a].kind == "o" and self.trace[a].subject == q.subject]
+            if not at:
+                continue
+            args = list(delta.arg_values)
+            args[at[0]] = o
+            slipped = OPS[delta.op].compute(args)
+            args[at[0]] = own
+            return abs(slipped) <= self.u < abs(OPS[delta.op].compute(args)) - self.u
+        return False
 
     def _free(self, q: Quantity, value: float, own_args: Sequence[float]) -> bool:
         """Whether an answer is one a flattening slip makes free: a flat output, a delta or

@@ -215,3 +215,56 @@ def test_a_gradescope_yml_over_the_cap_is_one_error_naming_it_and_the_cap(tmp_pa
     assert result.output == (f"Error: {export / 'submission_metadata.yml'}: is {cap} MB; Gradescope "
                              f"submission_metadata.yml files over {cap} MB are not read (10,000 submissions "
                              "with their history are about 5 MB: give the export's own)\n")
+
+
+# --------------------------------------------------------------------------- carried-forward credit
+
+
+def _forward(v, overrides: dict[str, float]) -> dict[str, float]:
+    """Every quantity of ``v`` computed from the ones before it, with ``overrides`` written in
+    place of what they compute (a student's made-up values, and what follows from them)."""
+    from grader.solver import givens
+
+    trace = v.trace()
+    values = dict(givens(v.instance))
+    for q in trace.quantities:
+        values[q.id] = overrides[q.id] if q.id in overrides else q.recompute(values)
+    return values
+
+
+def _check(tmp_path: Path, v, values: dict[str, float]) -> dict:
+    from grader.batch.demo_class import fill
+    from grader.render.notebook import notebook_handout
+
+    d = v.instance.rounding
+    nb = tmp_path / "x.ipynb"
+    nb.write_text(fill(notebook_handout(v), {q: f"{values[q]:.{d}f}" for q in v.asked}))
+    result = CliRunner().invoke(cli, ["check", str(nb), "--json"])
+    return json.loads(result.output)
+
+
+@pytest.mark.parametrize("slip", [{"o_C": 0.9999}, {"o_C": 0.999}, {"p_C": 7.0}, {"p_C": 9.5}],
+                         ids=["o-0.9999", "o-0.999", "p-7", "p-9.5"])
+def test_an_output_made_up_as_its_target_earns_nothing_on_the_zeros_it_makes(tmp_path, slip):
+    """The output o_C made up next to its target (d_C = 1: 0.999, or p_C = 7) and the rest worked
+    from it: delta_C = o (1 - o) (d - o) rounds to 0, and with it every delta and dw, and every new
+    weight is the old one. The backward pass was zeros and copied weights, and earned 27 of 28
+    (o (1 - o) is 0.001, so the slip was not 'flattening'). It is now: the items it makes free
+    earn nothing, as after an output whose o (1 - o) rounds to 0."""
+    key, subs, vs = small_course(tmp_path, 1)
+    v = vs["student01"]
+    assert dict(v.instance.samples[0].desired)["C"] == 1.0  # (the slip's target)
+    report = _check(tmp_path, v, _forward(v, slip))
+    by = {i["id"]: i for i in report["items"]}
+    assert abs(by["delta_C"]["given"]) < 1e-4 and by["delta_C"]["verdict"] != "correct"
+    free = [q for q in by if q.startswith(("delta", "dw", "new_w"))]
+    assert [q for q in free if by[q]["verdict"] == "carried-forward"] == []
+    assert report["score"] <= 6, report["score"]
+
+
+def test_a_made_up_output_far_from_its_target_still_carries_credit_forward(tmp_path):
+    """(an honest slip in o_C: the backward pass still takes work, and earns its credit)"""
+    key, subs, vs = small_course(tmp_path, 1)
+    v = vs["student01"]
+    report = _check(tmp_path, v, _forward(v, {"o_C": 0.9}))
+    assert report["score"] == 27
