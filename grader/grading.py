@@ -37,8 +37,9 @@ mistakes: every explained and precision root is; an unexplained slip is when it 
 unexplained slip the item depends on (two unrelated values replaced at once are not a slip)
 and it does not trivialize the rest. A slip to the neutral ``p = 0`` or ``o = 0.5`` (every
 later ``o (1 - o)`` is 0.25) earns nothing after it; a *flattening* slip (an output, or a ``p``
-whose output, with ``o (1 - o)`` rounding to 0, or a delta or dw of about 0 where the student's
-own numbers do not give 0) earns nothing on the items it makes free (a flat output, a delta or
+whose output, with ``o (1 - o)`` rounding to 0 or making its neuron's delta about 0, as an output
+made up next to its target does, or a delta or dw of about 0, where the student's own numbers do
+not give 0) earns nothing on the items it makes free (a flat output, a delta or
 dw of 0, a new weight equal to the old one), and carried-forward credit on the others (a
 factor-10 slip in ``p`` saturates the output; the next layer's ``p`` still takes work). No
 rule denies a consequence because the student's own numbers honestly give 0.
@@ -316,9 +317,10 @@ class _Grading:
 
     def _trivial(self, q: Quantity, value: float, from_own: float) -> str:
         """How a slip makes the rest trivial: ``neutral`` (``p = 0`` or ``o = 0.5``: every later
-        ``o (1 - o)`` is 0.25), ``flat`` (an output with ``o (1 - o)`` rounding to 0, from the
-        output itself or from a ``p``, or a delta or dw of about 0 where the student's own
-        numbers do not give 0), or not at all (the empty string)."""
+        ``o (1 - o)`` is 0.25), ``flat`` (an output with ``o (1 - o)`` rounding to 0, or making
+        its neuron's delta about 0 where the student's own output does not (:meth:`_stills`),
+        from the output itself or from a ``p``, or a delta or dw of about 0 where the student's
+        own numbers do not give 0), or not at all (the empty string)."""
         u = self.u
         if q.kind in ("o", "p"):
             o = value if q.kind == "o" else _sigmoid(value)
