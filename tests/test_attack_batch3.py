@@ -262,6 +262,27 @@ def test_an_output_made_up_as_its_target_earns_nothing_on_the_zeros_it_makes(tmp
     assert report["score"] <= 6, report["score"]
 
 
+@pytest.mark.parametrize("slip", [0.0001, -0.0001])
+def test_a_made_up_tiny_delta_earns_nothing_on_the_zeros_it_makes(tmp_path, slip):
+    """delta_C made up tiny, not 0 (0.0001 where it is 0.0706): every hidden delta and dw is then
+    0 and every hidden weight unchanged, which earned 27 of 28 (only a delta of 0 itself was a
+    flattening slip). A step that a slip makes free (a delta or dw of 0, an unchanged weight)
+    where the right one is not earns nothing: a delta or dw made a hundred times smaller than the
+    student's own numbers give is a flattening slip (a factor of 10 is an honest one); the output
+    layer's items, which still take a product, are carried forward."""
+    key, subs, vs = small_course(tmp_path, 1)
+    v = vs["student01"]
+    report = _check(tmp_path, v, _forward(v, {"delta_C": slip}))
+    by = {i["id"]: i for i in report["items"]}
+    hidden = [q for q in by if q.startswith(("delta_A", "delta_B", "dw_", "new_w_"))
+              and q.endswith(("_A", "_B"))]
+    assert len(hidden) == 14
+    assert [q for q in hidden if by[q]["verdict"] != "incorrect"] == []
+    assert "makes the rest trivial" in by["dw_x1_A"]["message"]
+    assert by["dw_A_C"]["verdict"] == "carried-forward"
+    assert report["score"] <= 14, report["score"]
+
+
 def test_a_made_up_output_far_from_its_target_still_carries_credit_forward(tmp_path):
     """(an honest slip in o_C: the backward pass still takes work, and earns its credit)"""
     key, subs, vs = small_course(tmp_path, 1)
