@@ -289,3 +289,21 @@ def test_a_made_up_output_far_from_its_target_still_carries_credit_forward(tmp_p
     v = vs["student01"]
     report = _check(tmp_path, v, _forward(v, {"o_C": 0.9}))
     assert report["score"] == 27
+
+
+# --------------------------------------------------------------------------- what an answer says
+
+
+def test_an_answer_of_thousands_of_digits_says_so(tmp_path):
+    """``p_A = 999...9`` (5,000 digits) was 'has a syntax error; write a number' (Python reads no
+    integer of more than 4,300 digits, and says so as a syntax error): it is a number."""
+    key, subs, vs = small_course(tmp_path, 1)
+    v = vs["student01"]
+    report = _check(tmp_path, v, {**_forward(v, {}), "p_A": 0.0})
+    nb = tmp_path / "x.ipynb"
+    nb.write_text(nb.read_text().replace("p_A = 0.0000", "p_A = " + "9" * 5000))
+    report = json.loads(CliRunner().invoke(cli, ["check", str(nb), "--json"]).output)
+    item = next(i for i in report["items"] if i["id"] == "p_A")
+    assert item["verdict"] == "invalid"
+    assert item["message"].startswith("your answer has a number of thousands of digits (code cell ")
+    assert item["message"].endswith("); write an ordinary number such as 0.5")
