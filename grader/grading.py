@@ -37,10 +37,12 @@ mistakes: every explained and precision root is; an unexplained slip is when it 
 unexplained slip the item depends on (two unrelated values replaced at once are not a slip)
 and it does not trivialize the rest. A slip to the neutral ``p = 0`` or ``o = 0.5`` (every
 later ``o (1 - o)`` is 0.25) earns nothing after it; a *flattening* slip (an output, or a ``p``
-whose output, with ``o (1 - o)`` rounding to 0, or a delta or dw of about 0 where the student's
-own numbers do not give 0) earns nothing on the items it makes free (a flat output, a delta or
-dw of 0, a new weight equal to the old one), and carried-forward credit on the others (a
-factor-10 slip in ``p`` saturates the output; the next layer's ``p`` still takes work). No
+whose output, with ``o (1 - o)`` rounding to 0 or making its neuron's delta about 0, as an output
+made up next to its target does, or a delta or dw of about 0, within a unit of 0 or a hundred
+times smaller, where the student's own numbers do not give 0) earns nothing on the items it
+makes free (a flat output, a delta or dw of 0, a new weight equal to the old one), and
+carried-forward credit on the others (a factor-10 slip in ``p`` saturates the output; the next
+layer's ``p`` still takes work). No
 rule denies a consequence because the student's own numbers honestly give 0.
 
 **Verdicts** (:func:`verdict`): right -> ``correct``; a consequence of plausible roots ->
@@ -316,18 +318,40 @@ class _Grading:
 
     def _trivial(self, q: Quantity, value: float, from_own: float) -> str:
         """How a slip makes the rest trivial: ``neutral`` (``p = 0`` or ``o = 0.5``: every later
-        ``o (1 - o)`` is 0.25), ``flat`` (an output with ``o (1 - o)`` rounding to 0, from the
-        output itself or from a ``p``, or a delta or dw of about 0 where the student's own
-        numbers do not give 0), or not at all (the empty string)."""
+        ``o (1 - o)`` is 0.25), ``flat`` (an output with ``o (1 - o)`` rounding to 0, or making
+        its neuron's delta about 0 where the student's own output does not (:meth:`_stills`),
+        from the output itself or from a ``p``, or a delta or dw of about 0 where the student's
+        own numbers do not give 0: :func:`_stilled`), or not at all (the empty string)."""
         u = self.u
         if q.kind in ("o", "p"):
             o = value if q.kind == "o" else _sigmoid(value)
             if o == 0.5:
                 return "neutral"
-            return "flat" if abs(o * (1 - o)) < u else ""
+            if abs(o * (1 - o)) < u:
+                return "flat"
+            own = from_own if q.kind == "o" else _sigmoid(from_own)
+            return "flat" if self._stills(q, o, own) else ""
         if q.kind in ("delta", "dw"):
-            return "flat" if abs(value) <= u < abs(from_own) - u else ""
+            return "flat" if _stilled(value, from_own, u) else ""
         return ""
+
+    def _stills(self, q: Quantity, o: float, own: float) -> bool:
+        """Whether the output ``o`` (of the neuron of ``q``, an o or a p) makes its neuron's delta
+        about 0 where the student's own output ``own`` does not: an output made up next to its
+        target (``o (1 - o) (d - o)`` rounds to 0, and with it every later delta and dw)."""
+        for delta in self.trace.quantities:
+            if delta.kind != "delta" or delta.subject != q.subject or delta.step != q.step:
+                continue
+            at = [i for i, a in enumerate(delta.args)
+                  if a in self.trace and self.trace[a].kind == "o" and self.trace[a].subject == q.subject]
+            if not at:
+                continue
+            args = list(delta.arg_values)
+            args[at[0]] = o
+            slipped = OPS[delta.op].compute(args)
+            args[at[0]] = own
+            return _stilled(slipped, OPS[delta.op].compute(args), self.u)
+        return False
 
     def _free(self, q: Quantity, value: float, own_args: Sequence[float]) -> bool:
         """Whether an answer is one a flattening slip makes free: a flat output, a delta or
@@ -340,6 +364,18 @@ class _Grading:
         if q.kind == "new_w":
             return abs(value - own_args[0]) <= u
         return False
+
+
+#: a delta or dw this many times smaller than the student's own is made to vanish, not slipped: a
+#: factor of 10 (a decimal place) is an honest slip; 100 leaves every later delta about 0
+STILLED = 100
+
+
+def _stilled(value: float, own: float, u: float) -> bool:
+    """Whether a delta or dw of ``value`` is about 0 where the student's own numbers give ``own``,
+    which is not: within a rounding unit ``u`` of 0, or :data:`STILLED` times smaller (delta_C =
+    0.0001 where it is 0.0706: every hidden delta and dw 0, each of their weights unchanged)."""
+    return abs(value) <= max(u, abs(own) / STILLED) < abs(own) - u
 
 
 def _sigmoid(p: float) -> float:

@@ -150,7 +150,7 @@ def test_duplicate_regraded_later_does_not_take_over_the_outputs(tmp_path):
     again = batch.grade_batch(str(key), [str(subs)], str(out), jobs=1)
     assert again.regraded == 1
     assert outputs(out) == reference
-    assert f"{sid} submitted 2 files; the newest counts: {new}" in again.summary
+    assert f"{sid} submitted 2 files; the one that counts: {new}" in again.summary
 
 
 def test_damaged_journal_line_regrades_only_that_file(tmp_path):

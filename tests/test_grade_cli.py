@@ -67,7 +67,7 @@ def test_every_case_gets_its_status_and_message(runner, course, tmp_path):
     changed = json.loads((out / "results" / f"{s[1]}.json").read_text())
     assert changed["message"] == "the problem (instance) was changed"
     assert json.loads((out / "results" / f"{s[5]}.json").read_text())["status"] == "missing"
-    assert f"{s[4]} submitted 2 files; the newest counts" in result.output
+    assert f"{s[4]} submitted 2 files; the one that counts" in result.output
     assert "Status: 3 graded, 1 tampered, 1 error, 1 missing." in result.output
     assert (out / "feedback" / f"{s[0]}.md").read_text().startswith("# Feedback for")
     assert not (out / "feedback" / f"{s[5]}.md").exists()

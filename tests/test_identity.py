@@ -290,7 +290,7 @@ def test_id_from_metadata_trusts_the_file_and_flags_duplicates(tmp_path):
     forged = subs / "x.ipynb"
     forged.write_text(blank(vs["student02"]))
     result = grade(key, subs, out, "--id-from", "metadata")
-    assert f"student02 submitted 2 files; the newest counts: {forged} (not: {mine})" in result.output
+    assert f"student02 submitted 2 files; the one that counts: {forged} (not: {mine})" in result.output
 
 
 # --------------------------------------------------------------------------- copies

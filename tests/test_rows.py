@@ -110,8 +110,10 @@ def test_a_journal_line_reads_back_as_the_entry_that_wrote_it():
 
 def test_the_journal_format_is_that_of_version_3():
     """Lines written before the rows were typed (format 3) read back as the same rows, so the
-    format needed no new version: a rerun after the upgrade reuses the last run's work."""
-    assert journal.VERSION == "3"
+    format needed no new version for them. (Format 4 adds whether the file's signed metadata
+    agrees with its row, which decides among a student's files: a rerun after that upgrade grades
+    every file again once; a line without it reads back as a file that does not agree.)"""
+    assert journal.VERSION == "4"
     v3 = ('{"name":"n","file":"s01.ipynb","identity":[1,2,3],"mtime":2,"graded_at":9,"sha":"",'
           '"student":"s01","status":"graded","message":"","needs_execution":false,"feedback":"# F",'
           '"pdf":false,"result":'
@@ -119,6 +121,7 @@ def test_the_journal_format_is_that_of_version_3():
     back = journal.saved(json.loads(v3), lambda s: 28.0)
     assert back.entry.row == GradedRow.of("s01", "graded", RESULT, file="s01.ipynb")
     assert (back.entry.identity, back.entry.mtime, back.feedback) == ((1, 2, 3), 2, "# F")
+    assert back.entry.agrees is False
     error = ('{"name":"n","file":"x.ipynb","identity":[],"mtime":2,"graded_at":9,"sha":"","student":"x",'
              '"status":"error","message":"x.ipynb: is empty","result":null,"needs_execution":false,'
              '"feedback":null}')

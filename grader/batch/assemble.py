@@ -3,12 +3,14 @@ reused from the journal (:mod:`grader.batch.journal`).
 
 One row per student of the key, then one per location that names nobody on its roster
 (``unknown``); every file is on the row of the student its location names
-(:mod:`grader.batch.identity`), and of a student's several files the newest wins (by
-modification time, then path). The process that graded a file wrote its student's outputs
-already; they are written again here when the winner's are not the last written (several of
-the student's files graded in this run, or the winner reused from the journal), and as
-``missing`` for students with no file. The gradebook is written last, from the rows, so nothing
-is counted twice.
+(:mod:`grader.batch.identity`), and of a student's several files one whose signed metadata names
+the student wins over one that does not, and one that does not over one that could not be graded;
+among those alike, the newest (by modification time, then path): a classmate's later file dropped
+under the student's name does not displace the student's own (:func:`_precedence`). The process
+that graded a file wrote its student's outputs already; they are written again here when the
+winner's are not the last written (several of the student's files graded in this run, or the
+winner reused from the journal), and as ``missing`` for students with no file. The gradebook is
+written last, from the rows, so nothing is counted twice.
 
 A rerun with nothing changed writes nothing and draws nothing: ``.cache/outputs.record`` records,
 at the end of every run, each student's winning entry (its name and when it was graded, or
@@ -32,12 +34,12 @@ from ..errors import BackpropError
 from ..files import write_atomic
 from . import journal as jr
 from .outputs import gradebook_csv, write_if_changed, write_student
-from .rows import MissingRow, Row, max_score
+from .rows import GradedRow, MissingRow, Row, max_score
 
 
 @dataclass(frozen=True)
 class Duplicate:
-    """A student with several files: the one used (the newest) and the others."""
+    """A student with several files: the one used (see :func:`_precedence`) and the others."""
 
     student: str
     used: str
@@ -69,7 +71,7 @@ def assemble(key: Any, entries: Sequence[jr.Entry], written: Collection[str], re
     pending = _load_pending(out)
     winners: dict[str, list[Any]] = {}
     for sid in students:
-        found = sorted(by_student.get(sid, []), key=lambda e: (e.mtime, e.file))
+        found = sorted(by_student.get(sid, []), key=_precedence)
         if not found:
             row = MissingRow(sid, max_score(key, sid))
             rows.append(row)
@@ -105,6 +107,15 @@ def assemble(key: Any, entries: Sequence[jr.Entry], written: Collection[str], re
     write_if_changed(os.path.join(out, "gradebook.csv"), gradebook_csv(rows, columns))
     _save_record(out, winners)
     return rows, duplicates
+
+
+def _precedence(entry: jr.Entry) -> tuple[int, int, str]:
+    """The order of a student's files, the one that counts last: a file whose signed metadata names
+    the student (as the key holds them) before one that does not (a classmate's handout, one that
+    names nobody or has no metadata: anyone can drop a file under another's name), which comes
+    before one that could not be graded; then the newest (then by path)."""
+    rank = 2 if entry.agrees else 1 if isinstance(entry.row, GradedRow) else 0
+    return rank, entry.mtime, entry.file
 
 
 RECORD, PENDING = "outputs.record", "outputs.pending"

@@ -25,7 +25,7 @@ The rule:
   ``tampered`` (graded against the key's problem all the same).
 - ``--id-from metadata`` trusts the file: the metadata's student decides (for files named
   arbitrarily), the file's name only when the metadata names nobody on the roster; two files
-  that name the same student are duplicates, and the newest counts.
+  that name the same student are duplicates (:func:`grader.batch.assemble.assemble` says which counts).
 
 A whole batch whose signatures the key does not hold is refused before anything is graded
 (:func:`check_key`): the instructor picked the wrong assignment's key, which is one error to
@@ -103,17 +103,53 @@ def name_student(name: str, students: Container[str] | None = None) -> str:
     ``student01.v2.ipynb``), or the longest part of it up to a dot that is one of ``students``
     (the key's ids), for ids that hold dots: an email, which a Gradescope or Moodle roster gives
     as the id when a student has no SID or ID number (``jane.doe@uni.example.ipynb``); a name a
-    browser gave a second download of the handout (``student01 (1).ipynb``) is that student's."""
+    browser gave a second download of the handout (``student01 (1).ipynb``) is that student's.
+    A part that differs from an id only in case or Unicode form (``Jane.Doe@Uni.example.ipynb``)
+    is that id's when no part is an id as it is (:func:`on_roster`); one that two ids fold to
+    (``jd@x`` and ``JD@x`` on the roster, ``Jd@x.ipynb``) is returned as it is: nobody's."""
     parts = name.split(".")
     if students is not None:
+        candidates = []
         for end in range(len(parts) - 1, 0, -1):  # (the longest first; never the whole name)
             candidate = ".".join(parts[:end])
+            again = BROWSER_COPY.match(candidate)
+            candidates += [candidate, again.group(1)] if again else [candidate]
+        for candidate in candidates:
             if candidate in students:
                 return candidate
-            again = BROWSER_COPY.match(candidate)
-            if again and again.group(1) in students:
-                return again.group(1)
+        if isinstance(students, Mapping | set | frozenset | list | tuple):  # (one that can be listed)
+            folded = folded_ids(students)
+            for candidate in candidates:
+                found = folded.get(fold(candidate))
+                if found is not None:
+                    return found or candidate
     return parts[0]
+
+
+def fold(text: str) -> str:
+    """An id as compared with the roster's: NFC (a Mac's decomposed accents composed), case-folded."""
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+#: the last roster folded: (its ids, folded id -> id, or "" for a fold two ids share)
+_FOLDED: list[Any] = [None, {}]
+
+
+def folded_ids(students: Any) -> dict[str, str]:
+    """The key's ids by :func:`fold` (``""``: two ids fold alike, so it names neither); kept for the
+    last roster asked (the same object: a batch asks for one key's)."""
+    if _FOLDED[0] is not students:
+        found: dict[str, str] = {}
+        for s in students:
+            found[fold(s)] = "" if fold(s) in found else s
+        _FOLDED[:] = [students, found]
+    return _FOLDED[1]
+
+
+def alike(student: str, students: Any) -> list[str]:
+    """The ids of ``students`` that differ from ``student`` only in case or Unicode form."""
+    name = fold(student)
+    return sorted(s for s in students if fold(s) == name)
 
 
 #: a file a browser saved a second time beside the first: ``student01 (1).ipynb``
@@ -142,9 +178,7 @@ def on_roster(student: str, key: Any) -> str:
     accent: NFD, where rosters write NFC)."""
     if student in key.students:
         return student
-    name = unicodedata.normalize("NFC", student).casefold()
-    same = [s for s in key.students if unicodedata.normalize("NFC", s).casefold() == name]  # (off the roster)
-    return same[0] if len(same) == 1 else student
+    return folded_ids(key.students).get(fold(student)) or student  # (two ids that fold alike: neither)
 
 
 def identify(meta: Any, path: str, key: Any, id_from: str, ids: Any = None) -> Identity:
@@ -171,6 +205,10 @@ def identify(meta: Any, path: str, key: Any, id_from: str, ids: Any = None) -> I
     if student not in key.students:
         fix = {"file name": "rename the file", "folder": "move it to the student's folder"}.get(where)
         what = f"its {where} says {student!r}, who is not on the key's roster"
+        if folded_ids(key.students).get(fold(student)) == "":
+            what = (f"its {where} says {student!r}, which differs only in case from "
+                    f"{' and '.join(map(repr, alike(student, key.students)))}, each on the key's roster")
+            fix = "rename the file to the student's id exactly"
         if id_from == "canvas":
             fix, what = _canvas_unknown(path, student)
         if id_from == "moodle":

@@ -18,7 +18,7 @@ a line read back is a :class:`Saved` (the entry and the outputs it wrote, which 
 again). A line is one JSON object (format ``VERSION``)::
 
     {"name", "file", "identity": [size, mtime_ns, inode], "mtime", "graded_at", "sha",
-     "student", "status", "message", "needs_execution", "pdf", "feedback", "result"}
+     "student", "status", "message", "needs_execution", "pdf", "agrees", "feedback", "result"}
 
 ``result`` is the ``check --json`` object (null: an error row), ``feedback`` the Markdown (null:
 the error row's own). Lines of another format are never read: the format is part of every
@@ -41,7 +41,7 @@ from . import journal_index as ix
 from .rows import ErrorRow, GradedRow
 
 #: bump when entries change shape: older entries are then regraded
-VERSION = "3"  # 3: a file is its location's student's (identity), copies flagged
+VERSION = "4"  # 3: a file is its location's student's (identity), copies flagged; 4: agrees
 #: an identity this close to the time the file was read is checked against the bytes' hash
 RACY_NS = 3_000_000_000
 #: the outputs of a line not read yet (see :class:`Saved`)
@@ -74,11 +74,14 @@ class Entry:
 
     name: str  # the run's hash and the file's path (:func:`entry_name`)
     identity: tuple[int, ...]  # (size, mtime ns, inode) when graded; (): graded again by the next run
-    mtime: int  # ns; of a student's several files, the newest counts
+    mtime: int  # ns; of a student's several files alike, the newest counts
     graded_at: int  # ns
     sha: str  # the bytes' hash, taken only when the identity was racy ("" otherwise)
     row: ErrorRow | GradedRow
     pdf: bool = False  # its feedback PDF is kept as ``.cache/<name>.pdf``
+    #: its signed metadata names the row's student, with the key's problem and signature: of a
+    #: student's files these count before the others (grader.batch.assemble)
+    agrees: bool = False
 
     @property
     def file(self) -> str:
@@ -156,7 +159,7 @@ def line(entry: Entry, result: str, feedback: str | None) -> str:
         "name": entry.name, "file": row.file, "identity": list(entry.identity), "mtime": entry.mtime,
         "graded_at": entry.graded_at, "sha": entry.sha, "student": row.student, "status": row.status,
         "message": row.message, "needs_execution": row.needs_execution, "pdf": entry.pdf,
-        "feedback": feedback,
+        "agrees": entry.agrees, "feedback": feedback,
     }, separators=(",", ":"))
     return f'{head[:-1]},"result":{result}}}'
 
@@ -171,7 +174,7 @@ def saved(d: Mapping[str, Any], max_score: Callable[[str], float]) -> Saved:
         row = GradedRow.of(student, d["status"], result, message=message, file=file,
                            needs_execution=d["needs_execution"])
     entry = Entry(d["name"], tuple(d["identity"]), d["mtime"], d["graded_at"], d["sha"], row,
-                  d.get("pdf", False))
+                  d.get("pdf", False), d.get("agrees") is True)
     return Saved(entry, result, d["feedback"])
 
 

@@ -18,7 +18,7 @@ on disk. One JSON document::
     {"format", "segments": {segment: bytes indexed}, "lines": lines indexed,
      "marks": [[id, verdict, points, max_points, misconception], ...],
      "entries": [[name, file, identity, mtime, graded_at, sha, pdf, student, status, message,
-                  needs_execution, score, max_score, [mark, ...], segment, offset, length], ...]}
+                  needs_execution, agrees, score, max_score, [mark, ...], segment, offset, length], ...]}
 
 ``score`` and ``max_score`` are null on an error row (its max_score is the key's), and ``marks``
 names each distinct mark once (a class's rows share most of theirs).
@@ -100,8 +100,8 @@ def load(folder: str | os.PathLike[str], sizes: Mapping[str, int], format: str,
             return None
         marks = [Mark(i, v, p, mp, m) for i, v, p, mp, m in doc["marks"]]
         found: dict[str, tuple[Any, Where]] = {}
-        for (name, file, identity, mtime, graded_at, sha, pdf, student, status, message, needs_execution,
-             score, most, row_marks, segment, offset, length) in doc["entries"]:
+        for (name, file, identity, mtime, graded_at, sha, pdf, student, status, message,
+             needs_execution, agrees, score, most, row_marks, segment, offset, length) in doc["entries"]:
             same = known.get(name)
             if same is not None and same.graded_at == graded_at:
                 found[name] = (same, (segment, offset, length))
@@ -111,7 +111,7 @@ def load(folder: str | os.PathLike[str], sizes: Mapping[str, int], format: str,
             else:
                 row = GradedRow(student, status, score, most, tuple([marks[k] for k in row_marks]), message,
                                 file, needs_execution)
-            fields = (name, tuple(identity), mtime, graded_at, sha, row, pdf)
+            fields = (name, tuple(identity), mtime, graded_at, sha, row, pdf, agrees is True)
             found[name] = (fields, (segment, offset, length))
         return found, covered, int(doc["lines"])
     except (OSError, ValueError, KeyError, TypeError, IndexError):
@@ -140,7 +140,7 @@ def save(folder: str | os.PathLike[str], format: str, covered: Mapping[str, int]
             ids = [marks[(m.id, m.verdict, m.points, m.max_points, m.misconception, type(m.points),
                           type(m.max_points))] for m in row.items] if graded else []
             yield sep + json.dumps([name, row.file, list(e.identity), e.mtime, e.graded_at, e.sha, e.pdf,
-                                    row.student, row.status, row.message, row.needs_execution,
+                                    row.student, row.status, row.message, row.needs_execution, e.agrees,
                                     row.score if graded else None, row.max_score if graded else None, ids,
                                     segment, offset, length], separators=(",", ":"), ensure_ascii=False)
             sep = ","

@@ -42,7 +42,7 @@ __all__ = ["Duplicate", "Options", "Outcome", "Row", "find_submissions", "grade_
 class Outcome:
     """What a batch gives: a row per student (:mod:`grader.batch.rows`), the summary text,
     how many files were graded now and how many reused from the last run, and the students who
-    handed in several files (the newest counts). After a rerun with nothing changed
+    handed in several files (and the one that counts). After a rerun with nothing changed
     (:mod:`grader.batch.snapshot`) the rows and the class summary are read when first asked for."""
 
     def __init__(self, rows: Any, summary: str, regraded: int, reused: int,

@@ -48,6 +48,9 @@ class Graded:
     feedback: str
     svg: str | None  # None: no picture (a row that is nobody's on the roster)
     pdf: bytes | None
+    #: the file's signed metadata names its row's student, with the key's problem and signature
+    #: (of a student's several files, these count first: grader.batch.assemble)
+    agrees: bool = False
 
 
 Reader = Callable[[Sequence[str], Any], tuple[dict, list[str]]]
@@ -156,7 +159,8 @@ def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_o
         else:
             pdf = feedback_pdf(report, entry.instance, student=student, assignment=key.assignment,
                                notice=notice)
-    return Graded(student, status, message, report.to_json(), needs, feedback, svg, pdf)
+    agrees = meta is not None and who.status == "graded"
+    return Graded(student, status, message, report.to_json(), needs, feedback, svg, pdf, agrees)
 
 
 def feedback_text(status: str, student: str, file: str, message: str, report_md: str, has_svg: bool,

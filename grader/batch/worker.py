@@ -110,7 +110,7 @@ def grade_bytes(task: Task, data: bytes | None, graded_at: int,
         return error_entry(task, graded_at, sha, message, st), None
     row = GradedRow.of(graded.student, graded.status, graded.result, message=graded.message, file=task.path,
                        needs_execution=graded.needs_execution)
-    return _entry(task, graded_at, sha, row, pdf=graded.pdf is not None), graded
+    return _entry(task, graded_at, sha, row, pdf=graded.pdf is not None, agrees=graded.agrees), graded
 
 
 def error_entry(task: Task, graded_at: int, sha: str, message: str, state: State | None = None,
@@ -133,8 +133,9 @@ def keep(task: Task, entry: jr.Entry, graded: Graded | None) -> jr.Entry:
         return record(error_entry(task, entry.graded_at, entry.sha, message, student=entry.student), None)
 
 
-def _entry(task: Task, graded_at: int, sha: str, row: ErrorRow | GradedRow, pdf: bool = False) -> jr.Entry:
-    return jr.Entry(task.name, task.identity, task.mtime, graded_at, sha, row, pdf)
+def _entry(task: Task, graded_at: int, sha: str, row: ErrorRow | GradedRow, pdf: bool = False,
+           agrees: bool = False) -> jr.Entry:
+    return jr.Entry(task.name, task.identity, task.mtime, graded_at, sha, row, pdf, agrees)
 
 
 def _failed(path: str, what: str, exc: BaseException) -> str:

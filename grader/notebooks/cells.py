@@ -113,6 +113,10 @@ def _dynamic(name: str) -> str:
             "with --execute to run the notebook")
 
 
+#: a run of digits longer than Python reads as one integer (sys.get_int_max_str_digits)
+_LONG_DIGITS = re.compile(r"[0-9_]{4301}")
+
+
 def _lost_answer(qid: str, line: str, where: str) -> Answer:
     """The answer on a line that does not parse: what Python did not read, and the fix."""
     value = line.split("=", 1)[1].strip()
@@ -125,6 +129,8 @@ def _lost_answer(qid: str, line: str, where: str) -> Answer:
         message = f"{comma.replace(': ', f': {qid} = ', 1)} ({where})"
     elif (digits := foreign_digits(value, f"{qid} = ")) is not None:
         message = digits.replace(";", f", which Python does not read ({where});", 1)
+    elif _LONG_DIGITS.search(value):  # (Python reads no integer of more than 4300 digits)
+        message = (f"has a number of thousands of digits ({where}); write an ordinary number such as 0.5")
     else:
         message = f"has a syntax error ({where}); write a number or an arithmetic expression"
     return Answer(qid, value[:60], None, message)

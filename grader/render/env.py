@@ -9,7 +9,7 @@ import jinja2
 
 from ..resources import templates_dir
 from . import numbers
-from .inert import md_inline, printable
+from .inert import md_inline, printable, printable_line
 from .math import latex_formula, latex_name
 from .template_cache import bytecode_cache, describe
 
@@ -36,6 +36,7 @@ def environment() -> jinja2.Environment:
     env.filters["tex"] = latex_name
     env.filters["printable"] = printable  # student text on a terminal (grader/render/inert.py)
     env.filters["md"] = md_inline  # student text in Markdown
+    env.filters["line"] = printable_line  # student text in a line of grade's printed summary
     env.globals["latex_formula"] = latex_formula
     return env
 

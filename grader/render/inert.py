@@ -8,6 +8,8 @@ as text, never run as something else:
 - :func:`printable`: control characters (a terminal's escape sequences: colours, the window's
   title, OSC 52 writing the clipboard) and the bidirectional overrides that reorder what is shown
   are written as their escapes (``\\x1b``); new lines and tabs stay;
+- :func:`printable_line`: the same, with new lines (and the Unicode line and paragraph separators)
+  written as escapes too: a student's text in a line of grade's printed summary;
 - :func:`md_inline`: the same, on one line, with the characters that open a link, an image, HTML,
   a code span, a table cell or maths backslash-escaped (rendered, the text reads as written);
 - :func:`md_code`: the same as a code span (a file's name in the feedback);
@@ -20,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-__all__ = ["md_code", "md_inline", "md_inline_all", "printable", "spreadsheet_text"]
+__all__ = ["md_code", "md_inline", "md_inline_all", "printable", "printable_line", "spreadsheet_text"]
 
 #: C0 controls but tab and new line, DEL, C1 controls, and the bidirectional embeddings,
 #: overrides and isolates
@@ -40,6 +42,19 @@ def _escape(m: re.Match[str]) -> str:
 def printable(text: str) -> str:
     """``text`` with every control character but new line and tab written as its escape."""
     return _CONTROL.sub(_escape, text)
+
+
+#: what ends a line on a terminal or for Python's ``splitlines``, beside the controls above
+_NEW_LINE = re.compile("[\n\u2028\u2029]")
+
+
+def printable_line(text: str) -> str:
+    """:func:`printable`, on one line: new lines written ``\\n`` (``\\u2028``, ``\\u2029``)."""
+    return _NEW_LINE.sub(_escape_line, printable(text))
+
+
+def _escape_line(m: re.Match[str]) -> str:
+    return "\\n" if m.group() == "\n" else f"\\u{ord(m.group()):04x}"
 
 
 def md_inline(text: str) -> str:
