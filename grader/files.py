@@ -6,6 +6,7 @@ unreadable into one :class:`~grader.errors.BackpropError` line.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -23,17 +24,18 @@ MAX_BYTES = 50 * 1024 * 1024
 
 
 def read_bytes(path: str | os.PathLike[str], *, noun: str = "file", plural: str = "files",
-               size_hint: str = "", most: int = 0) -> bytes:
+               size_hint: str = "", most: int = 0, follow: bool = True) -> bytes:
     """The file's bytes, or an error saying why it cannot be read (no such file, a folder,
     over :data:`MAX_BYTES` or ``most``, no permission); ``noun``/``plural``/``size_hint`` word the
-    message."""
+    message. ``follow=False``: a symbolic link is not read but refused (a batch's submissions: see
+    :data:`LINK_REFUSED`)."""
     limit = most or MAX_BYTES
     p = os.fspath(path)
     try:
         # (os-level: a batch reads thousands of files). O_NONBLOCK: a named pipe opens at once
         # instead of waiting for a writer; then reads block again, so a pipe being written
         # (``check <(...)``) is read whole, and one nobody writes to reads as empty, at once
-        fd = os.open(p, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+        fd = os.open(p, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | (0 if follow else os.O_NOFOLLOW))
         try:
             st = os.fstat(fd)
             if stat.S_ISFIFO(st.st_mode):
@@ -68,7 +70,17 @@ def read_bytes(path: str | os.PathLike[str], *, noun: str = "file", plural: str 
     except PermissionError:
         raise BackpropError(f"{p}: not allowed to read this file (check its permissions)") from None
     except OSError as exc:
+        if not follow and exc.errno == errno.ELOOP and os.path.islink(p):
+            raise BackpropError(f"{p}: {LINK_REFUSED}") from None
         raise BackpropError(f"{p}: cannot be read ({exc.strerror or exc})") from None
+
+
+#: why a batch reads no submission that is a symbolic link: whoever made the link (a student, in
+#: a folder of theirs that the instructor's download or a shared hub links to) would have the
+#: grader read, with the instructor's rights, any file the link names (a classmate's notebook,
+#: whose answers would then show in the linker's feedback)
+LINK_REFUSED = ("is a symbolic link, and a batch reads only the files themselves (a link could name a "
+                "classmate's file); copy the file there in its place (cp -L) to grade it")
 
 
 def _with_suffix(path: str) -> str:

@@ -52,7 +52,7 @@ def _read(chunk: list[worker.Task]) -> list[Item]:
     for t in chunk:
         graded_at = time.time_ns()
         try:
-            data = read_bytes(t.path, noun="submission file", plural="submissions")
+            data = read_bytes(t.path, noun="submission file", plural="submissions", follow=False)
             items.append((t, data, graded_at, None))
         except BackpropError as exc:
             items.append((t, None, graded_at, exc.message))

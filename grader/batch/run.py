@@ -346,7 +346,7 @@ def _regrade(entry: jr.Entry) -> jr.Entry:
 
 def _metadata(path: str) -> Any:
     """The file's metadata (None: none), for :func:`~grader.batch.identity.check_key`."""
-    return parse(path, read_bytes(path, noun="submission file", plural="submissions"))[0]
+    return parse(path, read_bytes(path, noun="submission file", plural="submissions", follow=False))[0]
 
 
 def _remove_debris(out: str) -> None:

@@ -97,7 +97,7 @@ def grade_bytes(task: Task, data: bytes | None, graded_at: int,
     graded: Graded | None = None
     try:
         if data is None:
-            data = read_bytes(task.path, noun="submission file", plural="submissions")
+            data = read_bytes(task.path, noun="submission file", plural="submissions", follow=False)
         if task.mtime >= graded_at - jr.RACY_NS:  # only a racy entry is ever checked by its hash
             sha = jr.content_hash(data)
         graded = grade_submission(task.path, data, st.key, st.options, partial(_solved, st.key), st.copies,
