@@ -20,6 +20,9 @@ The rules, in the order they apply:
   to be deleted.
 - **Private.** ``key.json`` is written 0600, ``solutions/`` 0700 and its files 0600 (kept
   files too); handouts are as readable as the umask makes them.
+- **The checker named.** Every handout says how to install the checker with one line, and
+  ``checker/`` holds that line and the wheel it names (:mod:`grader.checker`): made once per
+  generate, in this process (never on a Dask worker), or the one there reused.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from . import checks
+from .checker import Checker, Provision, own_wheel, parse_spec, provide
 from .errors import BackpropError
 from .family import Family
 from .files import read_text
@@ -49,7 +53,7 @@ DEFAULT_FORMATS = ("toml", "md")
 #: what to do with an OUT that holds a generate's files: refuse, replace them, add students
 MODES = ("new", "replace", "add")
 #: what a generate writes into OUT: the key first out, last in
-OWN = ("key.json", "handouts", "solutions")
+OWN = ("key.json", "handouts", "solutions", "checker")
 #: of those, the instructor's only
 PRIVATE = ("key.json", "solutions")
 
@@ -72,28 +76,31 @@ def answer_format(formats: Sequence[str]) -> str:
     return "ipynb" if "ipynb" in formats and "toml" not in formats else "toml"
 
 
-def renderers(formats: Sequence[str], combined: bool = False) -> dict[str, Callable[[Variant], str | bytes]]:
-    """The handout renderer of each format (failing early when a format is unavailable)."""
+def renderers(formats: Sequence[str], combined: bool = False,
+              checker: Checker | None = None) -> dict[str, Callable[[Variant], str | bytes]]:
+    """The handout renderer of each format (failing early when a format is unavailable), each
+    naming ``checker`` (default: this package's wheel) as what to install."""
     from .render import handout
 
+    checker = checker or own_wheel()
     answer_in = answer_format(formats)
     found: dict[str, Callable[[Variant], str | bytes]] = {}
     if "toml" in formats:
-        found["toml"] = handout.handout_toml
+        found["toml"] = partial(handout.handout_toml, checker=checker)
     if "md" in formats:
-        found["md"] = partial(handout.handout_markdown, answer_in=answer_in)
+        found["md"] = partial(handout.handout_markdown, answer_in=answer_in, checker=checker)
     if "ipynb" in formats:
         try:
             from .render.notebook import notebook_handout
         except ImportError:
             raise BackpropError("--format ipynb is not available in this version; use toml,md") from None
-        found["ipynb"] = notebook_handout
+        found["ipynb"] = partial(notebook_handout, checker=checker)
     if "pdf" in formats:
         try:
             from .render.pdf import handout_pdf
         except ImportError:
             raise BackpropError("--format pdf is not available in this version; use toml,md") from None
-        found["pdf"] = partial(handout_pdf, answer_in=answer_in)
+        found["pdf"] = partial(handout_pdf, answer_in=answer_in, checker=checker)
     if combined and "pdf" not in formats:
         raise BackpropError("--combined needs pdf among the --format values")
     return found
@@ -226,7 +233,8 @@ def spread(stats: Iterable[tuple[int, int, float]]) -> Spread:
 @dataclass(frozen=True)
 class Published:
     """What a generate wrote: the students drawn now (in roster order), how many of the old
-    key's were kept as they were, and the spread of difficulty over the whole key."""
+    key's were kept as they were, the spread of difficulty over the whole key, and the checker
+    the new handouts name (None when nothing was written)."""
 
     out: Path
     mode: str
@@ -235,6 +243,7 @@ class Published:
     added: tuple[Variant, ...]
     kept: int
     spread: Spread
+    checker: Provision | None = None
 
     @property
     def students(self) -> int:
@@ -246,10 +255,13 @@ class Published:
 
 def publish(target: Target, family: Family, students: Sequence[Student], secret: bytes, *, assignment: str,
             formats: Sequence[str] | None = None, combined: bool = False,
-            jobs: int | None = None, imap: Callable[..., Any] | None = None) -> Published:
+            jobs: int | None = None, imap: Callable[..., Any] | None = None,
+            checker: str | None = None) -> Published:
     """Draw the variants of ``students`` (for ``add``: those not in the old key) and write
     their handouts (``formats``; for ``add`` by default those of the handouts there),
-    worked solutions, the class PDF (``combined``) and the key, by the rules of the module.
+    worked solutions, the class PDF (``combined``), the checker (``checker``: the
+    ``--checker`` value, else this package's wheel, :func:`grader.checker.provide`) and the key,
+    by the rules of the module.
 
     The worker process that draws a variant also renders its files and its entry of the key
     (:func:`_render_student`: the trace is at hand, so there is no second solve and no second
@@ -271,14 +283,17 @@ def publish(target: Target, family: Family, students: Sequence[Student], secret:
     added: list[Variant] = []
     if target.mode == "add" and not new:
         return Published(target.path, target.mode, formats, combined, (), len(kept), spread(stats))
+    provision = provide(target.path, checker, add=target.mode == "add")
     try:
         stage = Stage(target.path, OWN, PRIVATE)
     except OSError as exc:
         raise BackpropError(f"{target.path}: cannot write ({exc.strerror or exc})") from None
     try:
-        if kept:
-            stage.keep(target.path, skip={"handouts/class.pdf"})
-        render = partial(_render_student, formats, assignment)
+        if kept:  # (not the files written below: a kept file is a link to OUT's)
+            stage.keep(target.path, skip={"handouts/class.pdf", *(rel for rel, _ in provision.files)})
+        for rel, content in provision.files:
+            stage.write(rel, content)
+        render = partial(_render_student, formats, assignment, provision.checker)
         drawn = iter_variants(family, new, secret, assignment, jobs, then=render,
                               taken={canonical(v.instance) for v in kept},
                               alpha_counts=Counter(v.instance.alpha for v in kept),
@@ -295,7 +310,8 @@ def publish(target: Target, family: Family, students: Sequence[Student], secret:
         if combined:
             from .render.pdf import class_pdf
 
-            stage.write("handouts/class.pdf", class_pdf(kept + added, answer_in=answer_format(formats)))
+            stage.write("handouts/class.pdf", class_pdf(kept + added, answer_in=answer_format(formats),
+                                                        checker=provision.checker))
         document = dict(target.key) if target.key else key_document((), family, assignment)
         document["students"] = entries
         stage.write("key.json", key_text(document))
@@ -304,24 +320,28 @@ def publish(target: Target, family: Family, students: Sequence[Student], secret:
         raise BackpropError(f"{target.path}: cannot write ({exc.strerror or exc})") from None
     finally:
         stage.discard()
-    return Published(target.path, target.mode, formats, combined, tuple(added), len(kept), spread(stats))
+    return Published(target.path, target.mode, formats, combined, tuple(added), len(kept), spread(stats),
+                     provision)
 
 
 def generate(family: str, out: str | os.PathLike[str], *, roster: str | None = None, count: int | None = None,
              assignment: str = "hw", formats: str | None = None, secret_file: str | None = None,
              problems: str | None = None, combined: bool = False, jobs: int | None = None,
-             force: bool = False, add: bool = False,
-             scheduler: str | None = None) -> tuple[Published, str | Path]:
+             force: bool = False, add: bool = False, scheduler: str | None = None,
+             checker: str | None = None) -> tuple[Published, str | Path]:
     """``backprop generate`` with its options as given: the family and roster (a CSV, or
     ``count`` numbered students) loaded, the secret read (made when missing), OUT opened for
     ``force`` (replace) or ``add`` (late students) and :func:`publish`; returns what was
     written and the secret's path. Every problem with the options is a :class:`BackpropError`.
     ``scheduler``: the students' files are made on the workers of that Dask scheduler (``jobs``:
-    how many chunks of students in flight there)."""
+    how many chunks of students in flight there). ``checker``: what the handouts tell students
+    to install (``--checker``; default: this package's wheel, written into OUT/checker)."""
     from .family import load_family
     from .roster import default_secret_path, load_or_create_secret, numbered_roster, read_roster
 
     chosen = parse_formats(formats) if formats is not None else None
+    if checker is not None:
+        parse_spec(checker)  # (a bad value fails before anything is read or written)
     if (roster is None) == (count is None):
         raise BackpropError("give exactly one of --roster CSV or --count N")
     if force and add:
@@ -334,13 +354,13 @@ def generate(family: str, out: str | os.PathLike[str], *, roster: str | None = N
     secret = secret_file or default_secret_path()  # (shown as given)
     if scheduler is None:
         done = publish(target, fam, students, load_or_create_secret(secret), assignment=assignment,
-                       formats=chosen, combined=combined, jobs=jobs)
+                       formats=chosen, combined=combined, jobs=jobs, checker=checker)
         return done, secret
     from .cluster import connect
 
     with connect(scheduler, jobs=jobs, pdf="pdf" in chosen if chosen is not None else add) as cluster:
         done = publish(target, fam, students, load_or_create_secret(secret), assignment=assignment,
-                       formats=chosen, combined=combined, imap=cluster.imap)
+                       formats=chosen, combined=combined, imap=cluster.imap, checker=checker)
     return done, secret
 
 
@@ -348,15 +368,16 @@ def generate(family: str, out: str | os.PathLike[str], *, roster: str | None = N
 Rendered = tuple[list[tuple[str, str | bytes]], dict[str, Any], tuple[int, int, float]]
 
 
-def _render_student(formats: tuple[str, ...], assignment: str, v: Variant) -> Rendered:
-    """One student's handouts and worked solutions as (path under OUT, content), their entry
-    of the key, and their row of the spread."""
+def _render_student(formats: tuple[str, ...], assignment: str, checker: Checker, v: Variant) -> Rendered:
+    """One student's handouts (naming ``checker``) and worked solutions as (path under OUT,
+    content), their entry of the key, and their row of the spread."""
     from .render.handout import picture_name
     from .render.solution import solution_markdown
     from .render.svg import net_svg
 
+    handouts = renderers(formats, checker=checker)
     files: list[tuple[str, str | bytes]] = [
-        (f"handouts/{v.student}.{ext}", render(v)) for ext, render in renderers(formats).items()
+        (f"handouts/{v.student}.{ext}", render(v)) for ext, render in handouts.items()
     ]
     trace, sid = v.trace(), v.student
     picture = net_svg(v.instance)  # the drawing of the net the Markdown files link to, beside them

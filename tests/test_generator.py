@@ -563,7 +563,8 @@ def test_generate_in_parallel_writes_the_same_files(runner, tmp_path):
         outs.append({p.relative_to(tmp_path / jobs): p.read_bytes()
                      for p in sorted((tmp_path / jobs).rglob("*")) if p.is_file()})
         assert stat.S_IMODE(os.stat(tmp_path / jobs / "key.json").st_mode) == 0o600
-    assert len(outs[0]) == 5 * 120 + 1  # handout .toml, .md and .svg, solution .md and .svg; the key
+    # handout .toml, .md and .svg, solution .md and .svg; the key; the checker (its wheel and line)
+    assert len(outs[0]) == 5 * 120 + 1 + 2
     assert outs[0] == outs[1]
 
 

@@ -61,8 +61,9 @@ def test_generate_into_a_folder_with_a_key_is_refused_and_changes_nothing(gen, t
     result = gen("--count", "5", "--out", str(out))
     assert result.exit_code == 2
     assert result.output == (
-        f"Error: {out}: already holds a key for 3 students, handouts/ and solutions/; add the roster's new "
-        "students with --add (everyone else keeps their variant), or replace it all with --force\n"
+        f"Error: {out}: already holds a key for 3 students, handouts/, solutions/ and checker/; add the "
+        "roster's new students with --add (everyone else keeps their variant), or replace it all with "
+        "--force\n"
     )
     assert files_of(out) == before
 
@@ -423,6 +424,6 @@ def test_into_a_mount_point_the_stage_is_made_inside_out(gen, tmp_path, monkeypa
         result = gen(*args, "--out", str(out))
         assert result.exit_code == 0, result.output
     assert [root.parent for root in roots] == [out] * 3
-    assert sorted(p.name for p in out.iterdir()) == ["handouts", "key.json", "solutions"]
+    assert sorted(p.name for p in out.iterdir()) == ["checker", "handouts", "key.json", "solutions"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["secret", "volume"]
     assert list(json.loads((out / "key.json").read_text())["students"]) == ["student01"]

@@ -29,25 +29,35 @@ import click
 @click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
               help="Make the students' files on the workers of this Dask scheduler (pip install "
                    "'backprop-grader[dask]'; see the README); OUT stays on this machine.")
-@click.option("--force", is_flag=True, help="Replace the handouts, solutions and key already in OUT.")
+@click.option("--checker", metavar="URL|PATH|REQUIREMENT", default=None,
+              help="What the handouts tell students to install the checker from: the wheel's URL on your "
+                   "course's site, a path, or a requirement such as backprop-grader==0.1.0 (only once you "
+                   "know the package of that name is this one). Default: this package's wheel, written "
+                   "into OUT/checker/ for you to hand out with the handouts.")
+@click.option("--force", is_flag=True,
+              help="Replace the handouts, solutions, key and checker already in OUT.")
 @click.option("--add", is_flag=True,
               help="Late students: add the roster's students missing from OUT/key.json; everyone in it keeps "
                    "their variant.")
 def command(family: str, out: str, roster: str | None, count: int | None, assignment: str, fmt: str | None,
             secret_file: str | None, problems: str | None, combined: bool, jobs: int | None, force: bool,
-            add: bool, scheduler: str | None) -> None:
+            add: bool, scheduler: str | None, checker: str | None) -> None:
     """Generate a personal variant of FAMILY for every student.
 
     Writes OUT/handouts/<student>.toml and .md (and .ipynb, .pdf), the instructor key
-    OUT/key.json and worked solutions OUT/solutions/<student>.md (both readable by you only).
+    OUT/key.json and worked solutions OUT/solutions/<student>.md (both readable by you only),
+    and the checker's wheel OUT/checker/backprop_grader-<version>-py3-none-any.whl, to hand out
+    with the handouts: every handout says to install it (or what --checker names).
     The same secret and roster always give the same files. An OUT that already holds a key
     is left alone unless you say --add (late students) or --force (replace it all).
 
-    Example: the second command, run later, adds the students who joined late.
+    Example: the second command, run later, adds the students who joined late; the third
+    hands out handouts that install the checker from the course's site.
 
     \b
         backprop generate 2-2-1-threshold --roster roster.csv --assignment hw3 --out hw3
         backprop generate 2-2-1-threshold --roster roster.csv --assignment hw3 --out hw3 --add
+        backprop generate xor --count 30 --out hw4 --checker https://example.edu/nn/backprop_grader-0.1.0-py3-none-any.whl
     """
     from ..publish import generate
     from ..render.env import render
@@ -58,5 +68,7 @@ def command(family: str, out: str, roster: str | None, count: int | None, assign
         require_distributed()
     done, secret = generate(family, out, roster=roster, count=count, assignment=assignment, formats=fmt,
                             secret_file=secret_file, problems=problems, combined=combined, jobs=jobs,
-                            force=force, add=add, scheduler=scheduler)
+                            force=force, add=add, scheduler=scheduler, checker=checker)
+    if done.checker is not None and done.checker.warning:
+        click.echo(done.checker.warning, err=True)
     click.echo(render("summary_generate.txt.j2", done=done, secret=secret), nl=False)

@@ -17,6 +17,7 @@ from collections.abc import Collection
 from operator import itemgetter
 
 from ..answers import Answer, Names
+from ..checker import SAFE, Checker
 from ..expr import MAX_MAGNITUDE, TOO_LARGE
 from ..render.env import render
 from .nbfile import SURROGATE_RE
@@ -55,10 +56,12 @@ _USUAL_LINE_RE = re.compile(
     r"|(-?(?:[1-9][0-9]{0,11}+|0))|\.\.\.)"
     r"(?: *+#.*+)?+"
     r"|)$", re.MULTILINE)
-#: the handout's self-check cell exactly as handed out (any file name): it binds no name an
-#: answer may use (``check`` is imported), so both readers read nothing in it
-_SELFCHECK_RE = re.compile(re.escape(render("notebook_selfcheck.py.j2", filename="\x00").rstrip("\n"))
-                           .replace(re.escape("\x00"), '[^"\\\\\n]*+'))
+#: the handout's self-check cell exactly as handed out (any file name, any checker named): it
+#: binds no name an answer may use (``check`` is imported), so both readers read nothing in it
+_SELFCHECK_RE = re.compile(re.escape(render("notebook_selfcheck.py.j2", filename="\x00",
+                                            checker=Checker("\x01")).rstrip("\n"))
+                           .replace(re.escape("\x00"), '[^"\\\\\n]*+')
+                           .replace(re.escape("\x01"), f"[{re.escape(''.join(sorted(SAFE)))}]++"))
 _KEYWORDS = frozenset(keyword.kwlist)
 _INF_TEXT = "1e" + repr(sys.float_info.max_10_exp + 1)  # how ast.unparse writes an infinite float
 

@@ -5,6 +5,7 @@ Neither ever contains an answer: only the instance, the ids to fill in and the i
 
 from __future__ import annotations
 
+from ..checker import Checker, own_wheel
 from ..derivation import Derivation, derive
 from ..generator import Variant
 from ..solver import split_id
@@ -64,16 +65,19 @@ def context(variant: Variant) -> dict:
     }
 
 
-def handout_toml(variant: Variant) -> str:
-    return render("handout.toml.j2", **context(variant))
+def handout_toml(variant: Variant, checker: Checker | None = None) -> str:
+    """The TOML answer file; its head says how to check it and to install ``checker`` (default:
+    this package's wheel, :mod:`grader.checker`)."""
+    return render("handout.toml.j2", checker=checker or own_wheel(), **context(variant))
 
 
-def handout_markdown(variant: Variant, answer_in: str = "toml") -> str:
+def handout_markdown(variant: Variant, answer_in: str = "toml", checker: Checker | None = None) -> str:
     """The Markdown handout; it shows the net as ``<student>.svg``, the drawing ``generate``
     writes beside it (:func:`picture_name`, :func:`grader.render.svg.net_svg`). ``answer_in``:
-    the handout the student writes their answers in, ``toml`` or ``ipynb``."""
+    the handout the student writes their answers in, ``toml`` or ``ipynb``; ``checker``: what
+    its "Check your answers" says to install (default: this package's wheel)."""
     return render("handout.md.j2", picture=picture_name(variant.student), answer_in=answer_in,
-                  **context(variant))
+                  checker=checker or own_wheel(), **context(variant))
 
 
 def picture_name(markdown_name: str) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 import nbformat
 from nbformat import v4
 
+from ..checker import Checker, own_wheel
 from ..model import Instance
 from ..solver import givens, plan, step_id
 from .env import render
@@ -76,9 +77,12 @@ def build_notebook(
     student: str,
     signature: str,
     student_name: str = "",
+    checker: Checker | None = None,
 ) -> nbformat.NotebookNode:
-    """The handout notebook as an nbformat node (validated by ``nbformat.validate``)."""
+    """The handout notebook as an nbformat node (validated by ``nbformat.validate``); its
+    self-check cells say to install ``checker`` (default: this package's wheel)."""
     asked = tuple(asked)
+    checker = checker or own_wheel()
     filename = f"{student}.ipynb"
     statement = render(
         "notebook_statement.md.j2",
@@ -108,8 +112,10 @@ def build_notebook(
                         decimals=instance.rounding, inputs=inputs, desired=desired, weights=weights,
                         bias=instance.bias)
         cells.append(v4.new_code_cell(source.rstrip("\n"), metadata={"tags": ["answer"]}))
-    cells.append(v4.new_markdown_cell(render("notebook_selfcheck.md.j2", filename=filename).rstrip("\n")))
-    cells.append(v4.new_code_cell(render("notebook_selfcheck.py.j2", filename=filename).rstrip("\n"),
+    cells.append(v4.new_markdown_cell(render("notebook_selfcheck.md.j2", filename=filename,
+                                             checker=checker).rstrip("\n")))
+    cells.append(v4.new_code_cell(render("notebook_selfcheck.py.j2", filename=filename,
+                                         checker=checker).rstrip("\n"),
                                   metadata={"tags": ["selfcheck"]}))
     for i, cell in enumerate(cells, 1):
         cell["id"] = f"cell-{i}"
@@ -133,11 +139,12 @@ def notebook_text(nb: Any) -> str:
     return json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def notebook_handout(variant: Any) -> str:
-    """The notebook JSON text of a :class:`grader.generator.Variant`."""
+def notebook_handout(variant: Any, checker: Checker | None = None) -> str:
+    """The notebook JSON text of a :class:`grader.generator.Variant` (``checker``: what its
+    self-check cells say to install; default: this package's wheel)."""
     nb = build_notebook(
         variant.instance, variant.asked,
         assignment=variant.assignment, student=variant.student, signature=variant.signature,
-        student_name=getattr(variant, "name", "") or "",
+        student_name=getattr(variant, "name", "") or "", checker=checker,
     )
     return notebook_text(nb)

@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 import typst
 
+from ..checker import Checker, own_wheel
 from ..drawing import Drawing
 from ..model import Instance
 from ..rules import MISCONCEPTIONS
@@ -144,7 +145,7 @@ def solution_pdf(trace: Trace, *, student: str | None = None, assignment: str | 
 # --------------------------------------------------------------------------- handouts
 
 
-def _handout_body(variant: Any, answer_in: str = "toml") -> tuple[str, str]:
+def _handout_body(variant: Any, answer_in: str = "toml", checker: Checker | None = None) -> tuple[str, str]:
     from .handout import context
 
     inst: Instance = variant.instance
@@ -168,23 +169,24 @@ def _handout_body(variant: Any, answer_in: str = "toml") -> tuple[str, str]:
         steps=steps, steps_total=inst.steps, epochs=inst.epochs, alpha=_given(inst.alpha),
         bias_input=None if inst.bias_value is None else _given(inst.bias_value),
         bias_sentence=_capitalised(_bias_sentence(inst)),
-        decimals=inst.rounding, answer_in=answer_in,
+        decimals=inst.rounding, answer_in=answer_in, checker=checker or own_wheel(),
     )
 
 
-def handout_pdf(variant: Any, answer_in: str = "toml") -> bytes:
+def handout_pdf(variant: Any, answer_in: str = "toml", checker: Checker | None = None) -> bytes:
     """A student's handout (a :class:`grader.generator.Variant`): the net drawn, the given
-    values, what to compute with the rounding, and a box for every answer (``answer_in``: the
-    handout the student writes their answers in, ``toml`` or ``ipynb``)."""
+    values, what to compute with the rounding, a box for every answer (``answer_in``: the
+    handout the student writes their answers in, ``toml`` or ``ipynb``) and how to check them
+    (``checker``: what to install; default: this package's wheel)."""
     return compile_typst(document(f"Backpropagation homework: {variant.student}",
-                                  [_handout_body(variant, answer_in)]))
+                                  [_handout_body(variant, answer_in, checker)]))
 
 
-def class_pdf(variants: Iterable[Any], answer_in: str = "toml") -> bytes:
+def class_pdf(variants: Iterable[Any], answer_in: str = "toml", checker: Checker | None = None) -> bytes:
     """Every handout of a class in one PDF, for printing (each starts on a new page)."""
     variants = list(variants)
     title = "Backpropagation homework" + (f": {variants[0].assignment}" if variants else "")
-    return compile_typst(document(title, [_handout_body(v, answer_in) for v in variants]))
+    return compile_typst(document(title, [_handout_body(v, answer_in, checker) for v in variants]))
 
 
 # --------------------------------------------------------------------------- feedback
