@@ -40,7 +40,9 @@ from .errors import BackpropError
 T = TypeVar("T")
 R = TypeVar("R")
 
-INSTALL = "pip install 'backprop-grader[dask]'"
+#: what installs Dask's part where backprop-grader is (never the PyPI name backprop-grader, which
+#: this project has not published: anyone could, and ``pip`` would install theirs)
+INSTALL = "pip install 'distributed>=2024.1'"
 #: how long to try to reach the scheduler at most (s; less when Dask's configuration says so)
 CONNECT_TIMEOUT = 10.0
 #: how long to wait for a first worker when connecting (s)

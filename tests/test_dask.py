@@ -339,7 +339,7 @@ def test_without_distributed_scheduler_names_the_pip_command(runner, tmp_path, m
     done = runner.invoke(cli, [*args, "--out", str(tmp_path / "out"), "--scheduler", "tcp://127.0.0.1:8786"])
     assert done.exit_code == 2
     assert done.output == ("Error: --scheduler needs Dask's distributed package, which is not installed "
-                           "here; install it with: pip install 'backprop-grader[dask]'\n")
+                           "here; install it with: pip install 'distributed>=2024.1'\n")
 
 
 def test_every_task_checks_the_workers_code_against_the_clients():

@@ -27,8 +27,9 @@ import click
               help="Processes to use (default: all cores); with --scheduler, tasks in flight on the cluster "
                    "(default: twice its threads).")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
-              help="Make the students' files on the workers of this Dask scheduler (pip install "
-                   "'backprop-grader[dask]'; see the README); OUT stays on this machine.")
+              help="Make the students' files on the workers of this Dask scheduler (needs Dask's "
+                   "distributed here and this package on the workers; see the README); OUT stays on this "
+                   "machine.")
 @click.option("--checker", metavar="URL|PATH|REQUIREMENT", default=None,
               help="What the handouts tell students to install the checker from: the wheel's URL on your "
                    "course's site, a path, or a requirement such as backprop-grader==0.1.0 (only once you "

@@ -21,8 +21,8 @@ FORMATS = ("md", "pdf")
               help="Parallel workers (default: all cores); with --scheduler, tasks in flight on the cluster "
                    "(default: twice its threads).")
 @click.option("--scheduler", metavar="tcp://HOST:PORT", default=None,
-              help="Grade on the workers of this Dask scheduler (pip install 'backprop-grader[dask]'; see "
-                   "the README); OUT and the journal stay on this machine.")
+              help="Grade on the workers of this Dask scheduler (needs Dask's distributed here and this "
+                   "package on the workers; see the README); OUT and the journal stay on this machine.")
 @click.option("--execute", is_flag=True, help="Run notebooks in a sandbox and read the values they compute.")
 @click.option("--sandbox", type=click.Choice(SANDBOXES), default="bwrap", show_default=True,
               help="With --execute: bwrap isolates each notebook with bubblewrap; none accepts weaker "
