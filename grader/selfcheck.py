@@ -192,6 +192,7 @@ def mistyped(ids: tuple[str, ...], absent: list[str], given: Mapping[str, float]
     only variables holding an answer's kind of value (a number, text, ``...``), neither a given
     value nor an id, close to one of ``absent``: the student's own helpers and the kernel's
     names say nothing."""
+    from .answer_hints import transposed
     from .answers import unknown_message
     from .errors import did_you_mean
 
@@ -201,7 +202,7 @@ def mistyped(ids: tuple[str, ...], absent: list[str], given: Mapping[str, float]
     return [unknown_message(name, absent) for name, value in namespace.items()
             if isinstance(name, str) and not name.startswith("_") and name not in known
             and (isinstance(value, (int, float, str)) and not isinstance(value, bool) or value is ...)
-            and did_you_mean(name, absent)]
+            and (transposed(name, absent) or did_you_mean(name, absent))]
 
 
 def _kernel_namespace() -> Mapping[str, Any]:

@@ -1,0 +1,211 @@
+"""The student at midnight: a hand calculation of the chain handout (x1 -> A -> B), answered
+with a calculator, checked with ``backprop check`` after each attempt. Does the check say which
+step went wrong, and what to type, in words the student understands?
+
+The problem (the chain family's variant of student01 in hw1): x1 = -1, w_x1_A = 0.5,
+w_A_B = -0.75, d_B = 1, alpha = 1.5, 4 decimals. The student's calculator, every value rounded
+to 4 decimals and carried on rounded:
+
+    p_A = 0.5 * -1 = -0.5                       o_A = 1 / (1 + e^0.5) = 0.3775
+    p_B = -0.75 * 0.3775 = -0.2831              o_B = 1 / (1 + e^0.2831) = 0.4297
+    P = -1/2 (1 - 0.4297)^2 = -0.1626
+    delta_B = 0.4297 * 0.5703 * 0.5703: o(1-o) = 0.2451, * 0.5703 = 0.1398
+    delta_A = 0.3775 * 0.6225 * (-0.75 * 0.1398): 0.2350 * -0.1049 = -0.0246
+    dw_x1_A = 1.5 * -1 * -0.0246 = 0.0369       new_w_x1_A = 0.5 + 0.0369 = 0.5369
+    dw_A_B = 1.5 * 0.3775 * 0.1398 = 0.0792     new_w_A_B = -0.75 + 0.0792 = -0.6708
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from grader.answers import read_answer
+from grader.cli import cli
+
+HANDOUT = """\
+[meta]
+assignment = "hw1"
+student = "student01"
+
+[instance]
+alpha = 1.5
+bias = "none"
+epochs = 1
+decimals = 4
+inputs = ["x1"]
+layers = [["A"], ["B"]]
+
+[instance.weights]
+x1_A = 0.5
+A_B = -0.75
+
+[[instance.samples]]
+inputs = { x1 = -1.0 }
+desired = { B = 1.0 }
+
+[answers]
+"""
+
+#: the hand calculation of the module docstring, as the student typed it
+BY_HAND = {"p_A": "-0.5", "o_A": "0.3775", "p_B": "-0.2831", "o_B": "0.4297", "P": "-0.1626",
+           "delta_B": "0.1398", "delta_A": "-0.0246", "dw_x1_A": "0.0369", "new_w_x1_A": "0.5369",
+           "dw_A_B": "0.0792", "new_w_A_B": "-0.6708"}
+
+
+def handout(tmp_path: Path, changes: dict[str, str] | None = None, name: str = "student01.toml") -> Path:
+    """The handout with the hand calculation typed in, ``changes`` replacing lines (written as
+    they stand on the right of ``=``)."""
+    answers = {**BY_HAND, **(changes or {})}
+    path = tmp_path / name
+    path.write_text(HANDOUT + "".join(f"{k} = {v}\n" for k, v in answers.items()), encoding="utf-8")
+    return path
+
+
+def check(path: Path, *args: str):
+    return CliRunner().invoke(cli, ["check", str(path), *args], env={"NO_COLOR": None})
+
+
+def test_the_hand_calculation_carried_at_4_decimals_is_all_correct(tmp_path):
+    """Does the honest calculator session of the docstring earn every point?"""
+    result = check(handout(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "Score: 11 / 11  (11 correct)" in result.output
+
+
+# --------------------------------------------------------------------------- answers as typed
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    # a note in parentheses read as a call of the number: "uses 0.6708(), a function" before
+    ("-0.6708 (rounded)", "has text after the number ((rounded)); write the number alone: -0.6708"),
+    ("-0.6708 units", "has text after the number (units); write the number alone: -0.6708"),
+    ("-0.6708;", "has text after the number (;); write the number alone: -0.6708"),
+    ("-67.08%", "is a percentage (-67.08%); write the number alone: -0.6708"),
+    ("≈ -0.6708", "has ≈ before the number; write the number alone: -0.6708"),
+    ("-0.75 + 0.0792 = -0.6708", "is an equation; write the number alone: -0.6708"),
+    ("\u201c-0.6708\u201d", "is in typographic quotes (as a word processor types them); "
+                            "write the number alone: -0.6708"),
+    ("-0.6708 // rounded", "has text after the number (// rounded); write the number alone: -0.6708"),
+], ids=["note", "unit", "semicolon", "percent", "approx", "equation", "smart-quotes", "slashes"])
+def test_an_answer_typed_as_people_write_it_says_what_to_write(typed, message):
+    """Is an answer with a note, a unit, a percent sign or an equation in it invalid (it is not
+    a number), with the number to write instead?"""
+    answer = read_answer("new_w_A_B", typed)
+    assert answer.invalid
+    assert answer.error == message
+
+
+@pytest.mark.parametrize("typed", ["2 exp(-1)", "foo(1)", "1/3 (exact)", "abc", "1j", "7 // 2", "e^-1"])
+def test_no_fix_is_offered_where_none_is_sure(typed):
+    """Is no number suggested where the answer's meaning is unclear (a product without its *, a
+    call, an expression with a note)?"""
+    answer = read_answer("new_w_A_B", typed)
+    assert answer.invalid and "write the number alone" not in answer.error
+
+
+def test_an_answer_with_a_note_costs_only_that_answer_and_says_so_on_the_terminal(tmp_path):
+    result = check(handout(tmp_path, {"new_w_A_B": '"-0.6708 (rounded)"'}))
+    assert result.exit_code == 1
+    assert "Score: 10 / 11  (10 correct, 1 invalid)" in result.output
+    assert ("new_w_A_B: your answer has text after the number ((rounded)); write the number alone: -0.6708"
+            in result.output)
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    (".6708", "needs a 0 before the point in TOML: new_w_A_B = 0.6708"),
+    ("-.6708", "needs a 0 before the point in TOML: new_w_A_B = -0.6708"),
+    ("-67.08%", "is a percentage (-67.08%); write new_w_A_B = -0.6708"),
+    ("-0.6708 (rounded)", "has text after the number ((rounded)); write new_w_A_B = -0.6708"),
+    ("-0.6708 // rounded", "has text after the number (// rounded); write new_w_A_B = -0.6708"),
+    ("\u201c-0.6708\u201d", "is in typographic quotes (as a word processor types them); "
+                            "write new_w_A_B = -0.6708"),
+    ("-0.75 + 0.0792 = -0.6708", "is an equation; write new_w_A_B = -0.6708"),
+    ("e^-1", 'uses ^ for a power; write new_w_A_B = "e**-1"'),
+], ids=["dot", "minus-dot", "percent", "note", "slashes", "smart-quotes", "equation", "caret"])
+def test_a_bare_toml_answer_gets_a_fix_that_reads(tmp_path, line, message):
+    """Is the line the error suggests one that then reads (quoting "-67.08%" as the error used
+    to suggest makes it an invalid answer: a second trip at midnight)?"""
+    result = check(handout(tmp_path, {"new_w_A_B": line}))
+    assert result.exit_code == 2
+    assert result.output == (f"Error: {tmp_path / 'student01.toml'}: is not valid TOML: line 32: "
+                             f"new_w_A_B = {line} {message}\n")
+    fixed = message.rsplit("new_w_A_B = ", 1)[1]
+    assert check(handout(tmp_path, {"new_w_A_B": fixed})).exit_code != 2
+
+
+# --------------------------------------------------------------------------- a file a word processor saved
+
+
+def _mangled(tmp_path: Path, old: str, new: str) -> Path:
+    path = handout(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ('assignment = "hw1"', "assignment = \u201chw1\u201d",
+     "line 2: assignment = \u201chw1\u201d has typographic quotes (as a word processor types them); "
+     'TOML needs straight quotes: assignment = "hw1"'),
+    ("o_A = 0.3775", "o_A =\u00a00.3775",
+     "line 23 has a non-breaking space (U+00A0, as a word processor types it) where TOML needs an "
+     "ordinary space: o_A = 0.3775"),
+    ("o_A = 0.3775", "o_A 0.3775", "line 23: o_A 0.3775 has no '='; write o_A = 0.3775"),
+    ("o_A = 0.3775", "o_A: 0.3775", "line 23: o_A: 0.3775 has ':' where TOML needs '='; write o_A = 0.3775"),
+    ("new_w_A_B = -0.6708\n", "\n[answers]\nnew_w_A_B = -0.6708\n",
+     "line 33: [answers] is given twice (first on line 21); keep one [answers] table with every line "
+     "of it under it"),
+], ids=["smart-quotes", "nbsp", "no-equals", "colon", "two-answers-tables"])
+def test_a_handout_saved_by_a_word_processor_names_the_line_and_its_fix(tmp_path, old, new, message):
+    """Does a file broken by Word (typographic quotes, a non-breaking space) or by hand (no =, a
+    second [answers]) get the line and what to type, not the parser's "Invalid value"?"""
+    result = check(_mangled(tmp_path, old, new))
+    assert result.exit_code == 2
+    assert result.output == f"Error: {tmp_path / 'student01.toml'}: is not valid TOML: {message}\n"
+
+
+def test_a_tab_a_bom_and_crlf_are_read_as_written(tmp_path):
+    path = handout(tmp_path)
+    text = path.read_text(encoding="utf-8").replace("o_A = ", "o_A\t=\t")
+    path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    assert check(path).exit_code == 0
+
+
+# --------------------------------------------------------------------------- the wrong file
+
+
+def test_the_key_is_named_as_the_key(tmp_path):
+    key = tmp_path / "key.json"
+    key.write_text(json.dumps({"format": 1, "assignment": "hw1", "family": "chain", "ecf_credit": 1.0,
+                               "students": {}}))
+    result = check(key)
+    assert result.exit_code == 2
+    assert result.output == (f"Error: {key}: is an assignment's key (the instructor's file, with every "
+                             "student's answers), not a filled-in handout; check your own handout .toml "
+                             "(or .ipynb)\n")
+
+
+def test_a_bare_problem_is_named_as_a_problem_not_an_unknown_table_alpha(tmp_path):
+    problem = tmp_path / "problem.toml"
+    body = HANDOUT.split("[instance]\n", 1)[1].split("[answers]")[0]
+    problem.write_text(body.replace("[instance.", "[").replace("[[instance.", "[["))
+    result = check(problem)
+    assert result.exit_code == 2
+    assert "unknown table" not in result.output
+    assert result.output.startswith(f"Error: {problem}: is a problem (alpha, weights, samples) "
+                                    "without answers")
+
+
+def test_a_transposed_weight_name_suggests_the_weight_it_names(tmp_path):
+    """dw_B_A for dw_A_B: is the student pointed to dw_A_B (not to dw_x1_A, the closest spelling)?"""
+    path = handout(tmp_path)
+    text = path.read_text().replace("dw_A_B =", "dw_B_A =")
+    path.write_text(text)
+    result = check(path)
+    assert ("'dw_B_A' is not a quantity of this problem (did you mean 'dw_A_B'? a weight is named from "
+            "its source to its target: w_A_B is on A -> B); it was not graded") in result.output
