@@ -290,10 +290,19 @@ class _Grading:
                 message = (f"right to {precision} decimals; {self.d} are asked: "
                            f"write {qid} to {self.d} decimals")
             else:
-                message = f"does not follow from {qid} = {formula} with your numbers; recompute this step"
+                message = (f"does not follow from {qid} = {formula} with your numbers{self._where(q)}; "
+                           "recompute this step")
         return make_item(qid, result, points, 1.0, None if answer is None else answer.given, name, message,
                          q.value, width(), formula, q.args, tuple(own_args), from_own,
                          None if answer is None else answer.value, q.op)
+
+    def _where(self, q: Quantity) -> str:
+        """``, where p_A_step2 (not written) = new_w_x1_A * x1_step2 + ...`` for the arguments of
+        ``q`` the student did not write: what was asked (``o_A_step2``) is all they see of a step
+        whose unwritten part (the weights in ``p``) may be where it went wrong."""
+        unwritten = [a for a in q.args if a in self.trace and a not in self.values.written]
+        parts = [f"{a} (not written) = {self.trace.derivation.formulas[a]}" for a in unwritten]
+        return f", where {' and '.join(parts)}" if parts else ""
 
     def _precision(self, q: Quantity, value: float) -> int | None:
         """The decimals (d - 1 or d - 2) at which ``value``, as written, is an honest value of

@@ -209,3 +209,25 @@ def test_a_transposed_weight_name_suggests_the_weight_it_names(tmp_path):
     result = check(path)
     assert ("'dw_B_A' is not a quantity of this problem (did you mean 'dw_A_B'? a weight is named from "
             "its source to its target: w_A_B is on A -> B); it was not graded") in result.output
+
+
+# --------------------------------------------------------------------------- which step went wrong
+
+
+def test_a_step_whose_sum_was_not_asked_shows_the_sum(tmp_path):
+    """Two samples, only outputs, deltas and new weights asked (as xor asks): a student who
+    starts step 2 from the weights before step 1's update writes o_A_step2 = 1/(1+e^-0.5) =
+    0.6225 (p_A_step2 = 0.5 * 1), where p_A_step2 = new_w_x1_A * x1_step2 = 0.5369 gives 0.6311.
+    The message must show what p_A_step2 is made of: new_w_x1_A, which the student never sees in
+    o_A_step2 = 1 / (1 + exp(-p_A_step2))."""
+    text = HANDOUT.replace("[answers]\n", "[[instance.samples]]\ninputs = { x1 = 1.0 }\n"
+                                          "desired = { B = 0.0 }\n\n[answers]\n")
+    asked = {k: v for k, v in BY_HAND.items() if k.startswith(("o_", "delta_", "new_w_"))}
+    path = tmp_path / "student01.toml"
+    path.write_text(text + "".join(f"{k} = {v}\n" for k, v in asked.items()) + "o_A_step2 = 0.6225\n")
+    items = {i["id"]: i for i in json.loads(check(path, "--json").output)["items"]}
+    assert items["new_w_x1_A"]["verdict"] == "correct"
+    assert items["o_A_step2"]["verdict"] == "incorrect"
+    assert items["o_A_step2"]["message"] == (
+        "does not follow from o_A_step2 = 1 / (1 + exp(-p_A_step2)) with your numbers, where p_A_step2 "
+        "(not written) = new_w_x1_A * x1_step2; recompute this step")
