@@ -21,10 +21,14 @@ import json
 from pathlib import Path
 
 import pytest
+import test_notebook_selfcheck as with_kernel
 from click.testing import CliRunner
 
 from grader.answers import read_answer
 from grader.cli import cli
+
+#: a kernel spec for this Python in a temporary JUPYTER_PATH (the notebook tests' fixture)
+kernel = with_kernel.kernel
 
 HANDOUT = """\
 [meta]
@@ -231,3 +235,62 @@ def test_a_step_whose_sum_was_not_asked_shows_the_sum(tmp_path):
     assert items["o_A_step2"]["message"] == (
         "does not follow from o_A_step2 = 1 / (1 + exp(-p_A_step2)) with your numbers, where p_A_step2 "
         "(not written) = new_w_x1_A * x1_step2; recompute this step")
+
+
+# --------------------------------------------------------------------------- the notebook's own check
+
+
+def _notebook(tmp_path: Path, values: dict[str, str]):
+    from grader.batch.demo_class import fill
+    from grader.family import load_family
+    from grader.generator import generate_variants
+    from grader.render.notebook import notebook_handout
+    from grader.roster import numbered_roster
+
+    v = generate_variants(load_family("chain"), numbered_roster(1), b"midnight", "hw1", 1)[0]
+    path = tmp_path / f"{v.student}.ipynb"
+    path.write_text(fill(notebook_handout(v), values))
+    return v, path
+
+
+def test_a_cell_stopped_by_a_syntax_error_is_checked_as_check_reads_it(tmp_path):
+    """o_A = 37.75% stops its cell with a SyntaxError: the kernel then has none of that cell's
+    answers. The self-check called them all unanswered (6 missing, no word why) where
+    ``backprop check`` says o_A has a syntax error and grades the others. Now it says the same,
+    and why the kernel lacks them."""
+    from grader.selfcheck import report
+
+    v0, _ = _notebook(tmp_path, {})
+    exact = {q: repr(v0.trace().value(q)) for q in v0.asked}
+    v, path = _notebook(tmp_path, {**exact, "o_A": "37.75%"})
+    forward = {"p_A", "o_A", "p_B", "o_B"}  # the forward pass cell: not run
+    namespace = {**dict(v.trace().givens), **{q: float(x) for q, x in exact.items() if q not in forward}}
+    result = report(path, namespace).report
+    terminal = check(path, "--json")
+    assert {i["id"]: i["verdict"] for i in json.loads(terminal.output)["items"]} == \
+        {i.id: i.verdict for i in result.items}
+    assert result["o_A"].verdict == "invalid" and "syntax error" in result["o_A"].message
+    assert result.count("missing") == 0
+    assert any(w.startswith("p_A, o_A, p_B, o_B are not defined in the kernel (checked here as the saved "
+                            "notebook has them): their cell has not run, or stopped at an error")
+               for w in result.warnings)
+
+
+@pytest.mark.slow
+def test_the_self_check_cell_in_a_real_kernel_says_what_check_says(kernel, tmp_path):
+    """The notebook run top to bottom in a real kernel, its forward-pass cell stopped by
+    ``o_A = 37.75%``: does the self-check cell's report give check's verdicts and score?"""
+    import nbformat
+    from nbclient import NotebookClient
+
+    v0, _ = _notebook(tmp_path, {})
+    exact = {q: repr(v0.trace().value(q)) for q in v0.asked}
+    v, path = _notebook(tmp_path, {**exact, "o_A": "37.75%"})
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, kernel_name=kernel, timeout=120, allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    _, text = with_kernel.selfcheck_output(nb)
+    n = len(v.asked)
+    assert f"Score: {n - 1} / {n}  ({n - 1} correct, 1 invalid)" in text
+    assert f"Score: {n - 1} / {n}  ({n - 1} correct, 1 invalid)" in check(path).output
+    assert "o_A: your answer has a syntax error" in text
