@@ -237,3 +237,32 @@ def transposed(qid: str, options: Collection[str]) -> str:
         return ""
     return (f" (did you mean '{swapped}'? a weight is named from its source to its target: w_{b}_{a} is "
             f"on {b} -> {a})")
+
+
+#: what a student types for a given name's symbol (``α`` for ``alpha``, ``Δw_A_B`` for ``dw_A_B``)
+SYMBOLS = {"α": "alpha", "δ": "delta", "Δw": "dw", "Δ": "d", "σ": "o"}
+
+
+def unknown_name(text: str, known: Collection[str]) -> str:
+    """`` (did you mean 'w_A_B'?)`` for the first name of ``text`` that is not among ``known``
+    (the given values and the answers above), the closest known one; ``""`` when none is close
+    or every name is known."""
+    from .errors import did_you_mean
+
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return ""
+    calls = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Name) and id(node) not in calls and node.id not in known
+                and node.id not in ("e", "pi")):
+            name = node.id
+            for symbol, word in SYMBOLS.items():
+                if name.startswith(symbol):
+                    name = word + name[len(symbol):]
+                    break
+            if name in known:
+                return f" (did you mean '{name}'?)"
+            return did_you_mean(name, known)
+    return ""

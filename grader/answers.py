@@ -144,7 +144,8 @@ def read_text(qid: str, text: str, shown: str | float, names: Mapping[str, float
     except ExprError as exc:
         message = exc.message if exc.call is None else call_message(exc.call, runnable=False)
         if exc.absent is None:  # (-0.6708 (rounded) is no call of 0.6708: answer_hints)
-            message = answer_hints.message(text) or message
+            message = (answer_hints.message(text)
+                       or message + answer_hints.unknown_name(text, [*names, *absent]))
         return Answer(qid, shown, None, foreign_digits(text) or message)
 
 

@@ -161,21 +161,21 @@ def _check(path: Path, namespace: Mapping[str, Any]) -> SelfCheck:
         # they are read from the saved notebook as `backprop check` reads it (which says which line
         # is unreadable), not called unanswered
         saved = {q: sub.answers[q] for q in undefined if q in sub.answers and not sub.answers[q].missing}
-        answers.update(saved)
-        warnings.append(not_run_message(undefined, bool(saved)))
+        if saved:  # (an id with no answer saved either is unanswered, or mistyped: see mistyped())
+            answers.update(saved)
+            warnings.append(not_run_message(list(saved)))
     student = nb.meta.get("student") if nb.meta and isinstance(nb.meta.get("student"), str) else None
     result = grade(instance, answers, asked=asked, ecf_credit=1.0).with_warnings(warnings)
     return SelfCheck(result, instance, student)
 
 
-def not_run_message(undefined: list[str], saved: bool) -> str:
-    """The warning for asked answers the kernel does not have (not even as ``...``); ``saved``:
-    some were read from the saved notebook instead."""
+def not_run_message(undefined: list[str]) -> str:
+    """The warning for asked answers the kernel does not have (not even as ``...``), read from
+    the saved notebook instead."""
     shown = ", ".join(undefined[:5]) + (f" and {len(undefined) - 5} more" if len(undefined) > 5 else "")
-    read = " (checked here as the saved notebook has them)" if saved else ""
-    return (f"{shown} {'is' if len(undefined) == 1 else 'are'} not defined in the kernel{read}: their cell "
-            "has not run, or stopped at an error (shown under it); fix the error, run the cell, then this "
-            "check again")
+    return (f"{shown} {'is' if len(undefined) == 1 else 'are'} not defined in the kernel (checked here as "
+            "the saved notebook has them): their cell has not run, or stopped at an error (shown under it); "
+            "fix the error, run the cell, then this check again")
 
 
 def kernel_answers(ids: tuple[str, ...], asked: tuple[str, ...], given: Mapping[str, float],

@@ -119,6 +119,21 @@ def test_an_answer_with_a_note_costs_only_that_answer_and_says_so_on_the_termina
             in result.output)
 
 
+@pytest.mark.parametrize(("typed", "message"), [
+    ("w_AB + dw_A_B", "your answer: unknown name 'w_AB' (did you mean 'w_A_B'?)"),
+    ("W_A_B + dw_A_B", "your answer: unknown name 'W_A_B' (did you mean 'w_A_B'?)"),
+    ("w_A_B + α*o_A*delta_B", "your answer: unknown name 'α' (did you mean 'alpha'?)"),
+    ("w_A_B + Δw_A_B", "your answer: unknown name 'Δw_A_B' (did you mean 'dw_A_B'?)"),
+    ("w_A_B + xyzzy", "your answer: unknown name 'xyzzy'"),
+], ids=["no-underscores", "capital", "alpha-symbol", "delta-symbol", "nothing-close"])
+def test_a_misspelt_name_in_an_expression_suggests_the_given_name(tmp_path, typed, message):
+    """An expression over the given values with a name typed as on paper: is the name meant
+    suggested (as for an unknown id), not only "unknown name"?"""
+    result = check(handout(tmp_path, {"new_w_A_B": json.dumps(typed, ensure_ascii=False)}), "--json")
+    item = next(i for i in json.loads(result.output)["items"] if i["id"] == "new_w_A_B")
+    assert (item["verdict"], item["message"]) == ("invalid", message)
+
+
 @pytest.mark.parametrize(("line", "message"), [
     (".6708", "needs a 0 before the point in TOML: new_w_A_B = 0.6708"),
     ("-.6708", "needs a 0 before the point in TOML: new_w_A_B = -0.6708"),
