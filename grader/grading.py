@@ -230,8 +230,11 @@ class _Grading:
             if qid in fast:
                 items.append(fast[qid])
                 continue
+            # a misconception that agrees at the asked decimals but that the evidence does not name
+            # (it acts on other items too, where the student did not make it): a hint, no name
+            maybe = next((x.m for x in matches.get(qid, ()) if x.strict), None)
             items.append(self._item(q, judged[qid], roots_of.get(qid, frozenset()), roots,
-                                    explained.get(qid), precision.get(qid)))
+                                    explained.get(qid), precision.get(qid), maybe))
         return items
 
     def _acts(self, matches: Mapping[str, Sequence[Match]]) -> dict[str, tuple[int, int]]:
@@ -262,7 +265,8 @@ class _Grading:
         return out
 
     def _item(self, q: Quantity, judged: tuple, depends: frozenset[str], roots: Mapping[str, Root],
-              misconception: Misconception | None, precision: int | None) -> Item:
+              misconception: Misconception | None, precision: int | None,
+              maybe: Misconception | None = None) -> Item:
         kind, from_own, width, own_args, bad = judged
         qid = q.id
         answer = self.answers.get(qid)
@@ -292,6 +296,8 @@ class _Grading:
             else:
                 message = (f"does not follow from {qid} = {formula} with your numbers{self._where(q)}; "
                            "recompute this step")
+                if maybe is not None:
+                    message += f" (your value is what it gives if {maybe.mistake.split(';')[0]})"
         return make_item(qid, result, points, 1.0, None if answer is None else answer.given, name, message,
                          q.value, width(), formula, q.args, tuple(own_args), from_own,
                          None if answer is None else answer.value, q.op)

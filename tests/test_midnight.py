@@ -309,3 +309,30 @@ def test_the_self_check_cell_in_a_real_kernel_says_what_check_says(kernel, tmp_p
     assert f"Score: {n - 1} / {n}  ({n - 1} correct, 1 invalid)" in text
     assert f"Score: {n - 1} / {n}  ({n - 1} correct, 1 invalid)" in check(path).output
     assert "o_A: your answer has a syntax error" in text
+
+
+def test_a_known_mistake_made_once_is_hinted_without_being_named(tmp_path):
+    """delta_B = 1 - 0.4297 = 0.5703, without o_B (1 - o_B), but delta_A worked right (0.2350 *
+    -0.75 * 0.5703 = -0.1005, carried forward): missing-derivative acts on both deltas and shows
+    on one, so the evidence rule does not name it (a slip lands in its band about 3 times in
+    1,000). The value agrees with it at the asked decimals (0.5703 exactly): the student is told
+    what it matches, the misconception stays null and the verdicts stay as they were."""
+    changes = {"delta_B": "0.5703", "delta_A": "-0.1005", "dw_x1_A": "0.1507", "new_w_x1_A": "0.6507",
+               "dw_A_B": "0.3229", "new_w_A_B": "-0.4271"}
+    result = json.loads(check(handout(tmp_path, changes), "--json").output)
+    items = {i["id"]: i for i in result["items"]}
+    assert (items["delta_B"]["verdict"], items["delta_B"]["misconception"]) == ("incorrect", None)
+    assert items["delta_B"]["message"] == (
+        "does not follow from delta_B = o_B * (1 - o_B) * (d_B - o_B) with your numbers; recompute this "
+        "step (your value is what it gives if the delta lacks the sigmoid's derivative o (1 - o))")
+    assert [items[q]["verdict"] for q in changes][1:] == ["carried-forward"] * 5
+    assert result["score"] == 10
+
+
+def test_a_slip_that_matches_no_known_mistake_gets_no_hint(tmp_path):
+    """alpha squared (dw = 2.25 * o * delta) is no misconception of the contract: no hint."""
+    path = handout(tmp_path, {"dw_A_B": "0.1187", "new_w_A_B": "-0.6313"})
+    result = json.loads(check(path, "--json").output)
+    item = next(i for i in result["items"] if i["id"] == "dw_A_B")
+    assert item["message"] == ("does not follow from dw_A_B = alpha * o_A * delta_B with your numbers; "
+                               "recompute this step")
