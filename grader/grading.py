@@ -58,11 +58,11 @@ from .answers import Answer, unknown_messages
 from .checks import changed_ids
 from .diagnosis import Diagnoser, Match, choose
 from .hand import exact_values, near, point, step_values
-from .model import Instance
+from .model import BIAS, Instance
 from .ops import OPS
 from .policy import Root, named, plausible, standing, verdict
 from .report import VERDICTS, Item, Report, correct_item, make_item
-from .rules import MISCONCEPTIONS, Misconception
+from .rules import CORRECT, MISCONCEPTIONS, Misconception
 from .solver import Quantity, Trace, solve
 from .student_values import Reach, Stands, StudentValues
 from .tolerance import EPS, unit, written_decimals
@@ -290,6 +290,8 @@ class _Grading:
                 message = _denied(bad, held, self.values.own, free)
             elif misconception is not None:
                 name, message = misconception.id, f"{misconception.mistake}. Right: {misconception.right}"
+                if misconception.rules.bias_input != CORRECT.bias_input:  # which of the two is this problem's
+                    message += f" (in this problem: {self.diagnoser.givens[BIAS]:+g})"
             elif precision is not None:
                 message = (f"right to {precision} decimals; {self.d} are asked: "
                            f"write {qid} to {self.d} decimals")

@@ -336,3 +336,25 @@ def test_a_slip_that_matches_no_known_mistake_gets_no_hint(tmp_path):
     item = next(i for i in result["items"] if i["id"] == "dw_A_B")
     assert item["message"] == ("does not follow from dw_A_B = alpha * o_A * delta_B with your numbers; "
                                "recompute this step")
+
+
+@pytest.mark.parametrize(("bias", "constant", "wrong"), [("threshold", -1.0, 1.0), ("bias", 1.0, -1.0)])
+def test_the_bias_input_mistake_says_which_constant_this_problem_uses(tmp_path, bias, constant, wrong):
+    """One neuron A on x1 = 1 with w_x1_A = 0.5, w_bias_A = 0.5, alpha = 1, d_A = 1: the right
+    p_A = 0.5 + 0.5 * constant; the student takes the other constant (p_A = 0.5 + 0.5 * wrong)
+    and carries it on. "-1 for a threshold and +1 for a bias": which is this problem?"""
+    import math
+
+    r = lambda x: round(x, 4)  # noqa: E731
+    p = r(0.5 + 0.5 * wrong)
+    o = r(1 / (1 + math.exp(-p)))
+    delta = r(r(o * (1 - o)) * (1 - o))
+    answers = {"p_A": p, "o_A": o, "delta_A": delta, "dw_x1_A": delta, "dw_bias_A": r(wrong * delta)}
+    path = tmp_path / "one.toml"
+    path.write_text(f'[instance]\nalpha = 1.0\nbias = "{bias}"\ndecimals = 4\ninputs = ["x1"]\n'
+                    'layers = [["A"]]\n[instance.weights]\nx1_A = 0.5\nbias_A = 0.5\n'
+                    '[[instance.samples]]\ninputs = { x1 = 1.0 }\ndesired = { A = 1.0 }\n[answers]\n'
+                    + "".join(f"{k} = {v}\n" for k, v in answers.items()))
+    items = {i["id"]: i for i in json.loads(check(path, "--json").output)["items"]}
+    assert items["p_A"]["misconception"] == "bias-input"
+    assert items["p_A"]["message"].endswith(f"+1 for a bias (in this problem: {constant:+g})")
