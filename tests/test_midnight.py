@@ -358,3 +358,20 @@ def test_the_bias_input_mistake_says_which_constant_this_problem_uses(tmp_path, 
     items = {i["id"]: i for i in json.loads(check(path, "--json").output)["items"]}
     assert items["p_A"]["misconception"] == "bias-input"
     assert items["p_A"]["message"].endswith(f"+1 for a bias (in this problem: {constant:+g})")
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("37.75%", "o_A: your answer is a percentage (37.75%), which Python does not read (code cell 2, "
+               "line 6); write o_A = 0.3775"),
+    # Python reads this as a call of 0.3775: "needs execution: calls 0.3775(); check with --execute"
+    ("0.3775 (rounded)", "o_A: your answer has text after the number ((rounded)); write the number "
+                         "alone: 0.3775"),
+], ids=["percent", "note"])
+def test_a_notebook_answer_typed_as_people_write_it_says_what_to_write(tmp_path, typed, message):
+    v0, _ = _notebook(tmp_path, {})
+    exact = {q: repr(v0.trace().value(q)) for q in v0.asked}
+    _, path = _notebook(tmp_path, {**exact, "o_A": typed})
+    result = check(path)
+    assert result.exit_code == 1
+    assert f"  {message}\n" in result.output
+    assert "--execute" not in result.output
