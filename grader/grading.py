@@ -298,7 +298,12 @@ class _Grading:
             else:
                 message = (f"does not follow from {qid} = {formula} with your numbers{self._where(q)}; "
                            "recompute this step")
-                if maybe is not None:
+                coarse = self._coarse(q, answer.value)
+                if coarse is not None:
+                    k, ids = coarse
+                    message += (f" (your value is what it gives from {', '.join(ids)} rounded to {k} "
+                                f"decimals: carry {'it' if len(ids) == 1 else 'them'} on as written)")
+                elif maybe is not None:
                     message += f" (your value is what it gives if {maybe.mistake.split(';')[0]})"
         return make_item(qid, result, points, 1.0, None if answer is None else answer.given, name, message,
                          q.value, width(), formula, q.args, tuple(own_args), from_own,
@@ -311,6 +316,23 @@ class _Grading:
         unwritten = [a for a in q.args if a in self.trace and a not in self.values.written]
         parts = [f"{a} (not written) = {self.trace.derivation.formulas[a]}" for a in unwritten]
         return f", where {' and '.join(parts)}" if parts else ""
+
+    def _coarse(self, q: Quantity, value: float) -> tuple[int, list[str]] | None:
+        """(k, the ids) when ``value`` is, at the asked decimals, an honest value of the step from
+        the student's written arguments rounded to ``k`` = d - 1 or d - 2 decimals (o_A written
+        0.3775, then p_B = -0.75 * 0.378 = -0.2835): values carried on rounded further than
+        written. A hint for the message only: the answer stays a slip."""
+        own, written = self.values.own, self.values.written
+        for k in (self.d - 1, self.d - 2):
+            if k < 0:
+                continue
+            ids = [a for a in q.args if a in written and round(own[a], k) != own[a]]
+            if not ids:
+                continue
+            args = [point(round(own[a], k)) if a in ids else self.values.held(a) for a in q.args]
+            if near(value, step_values(q.op, args, self.d), self.d):
+                return k, ids
+        return None
 
     def _precision(self, q: Quantity, value: float) -> int | None:
         """The decimals (d - 1 or d - 2) at which ``value``, as written, is an honest value of
