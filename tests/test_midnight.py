@@ -285,7 +285,7 @@ def test_a_cell_stopped_by_a_syntax_error_is_checked_as_check_reads_it(tmp_path)
     assert {i["id"]: i["verdict"] for i in json.loads(terminal.output)["items"]} == \
         {i.id: i.verdict for i in result.items}
     assert result["o_A"].verdict == "invalid"
-    assert result["o_A"].message.startswith("your answer is a percentage (37.75%), which Python does not read")
+    assert result["o_A"].message.startswith("your answer is a percentage (37.75%), which Python does not")
     assert result.count("missing") == 0
     assert any(w.startswith("p_A, o_A, p_B, o_B are not defined in the kernel (checked here as the saved "
                             "notebook has them): their cell has not run, or stopped at an error")
