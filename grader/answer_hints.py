@@ -203,7 +203,10 @@ def toml_line_hint(text: str) -> str | None:
                     f"types it) where TOML needs an ordinary space: {_clip(fixed)}")
         key, eq, value = stripped.partition("=")
         value = value.split("#", 1)[0].strip() if not value.lstrip().startswith('"') else value.strip()
-        if eq and value[:1] in SMART_QUOTES:
+        if eq and not value and section == "answers":
+            return (f"line {number}: {_clip(stripped)} has no value after the =; write a number (or \"\" to "
+                    "leave it unanswered)")
+        if eq and value and value[0] in SMART_QUOTES:
             inner = value.strip(SMART_QUOTES)
             return (f"line {number}: {_clip(stripped)} has typographic quotes (as a word processor types "
                     f"them); TOML needs straight quotes: {key.strip()} = \"{_clip(inner)}\"")

@@ -388,3 +388,24 @@ def test_a_value_carried_on_rounded_further_than_written_is_named(tmp_path):
     assert item["message"] == ("does not follow from p_B = w_A_B * o_A with your numbers; recompute this "
                                "step (your value is what it gives from o_A rounded to 3 decimals: carry it "
                                "on as written)")
+
+
+def test_a_handout_under_another_name_is_warned_of(tmp_path):
+    """A classmate's handout filled in, or one's own renamed: ``grade`` takes the student from
+    the file's name, so check says whose handout this is and what the name says."""
+    result = check(handout(tmp_path, name="my answers.toml"))
+    assert result.exit_code == 0  # (a warning: the answers are all right for this problem)
+    assert ("this handout is student01's (its [meta] says so), but the file is named my answers.toml: if "
+            "it is yours, hand it in as it was handed out (student01 in its name); if it is a classmate's, "
+            "your answers are checked against their problem, not yours") in result.output
+    assert "Warnings" not in check(handout(tmp_path, name="Student01.toml")).output
+
+
+def test_an_answer_line_cut_short_says_it_has_no_value(tmp_path):
+    """``o_A =`` and nothing after it (a file cut short, or a value deleted): the line, not the
+    parser's "Invalid value (at end of document)", and no talk of typographic quotes."""
+    path = handout(tmp_path)
+    path.write_text(path.read_text().replace("o_A = 0.3775", "o_A ="))
+    result = check(path)
+    assert result.output == (f"Error: {path}: is not valid TOML: line 23: o_A = has no value after the =; "
+                             'write a number (or "" to leave it unanswered)\n')
