@@ -22,6 +22,8 @@ import re
 from collections.abc import Callable, Collection
 from decimal import Decimal, InvalidOperation
 
+from .expr import MAX_LENGTH
+
 #: quotes a word processor types for "..." and '...' (and the guillemets some keyboards give)
 SMART_QUOTES = "\u201c\u201d\u201e\u201f\u2018\u2019\u201a\u201b\u00ab\u00bb\u2033\u2032"
 #: spaces a word processor puts in that TOML does not read as a space
@@ -30,7 +32,7 @@ ODD_SPACES = {"\u00a0": "a non-breaking space", "\u202f": "a narrow non-breaking
               "\u2003": "an em space", "\u200a": "a hair space", "\u200b": "a zero-width space",
               "\ufeff": "a zero-width no-break space", "\u2060": "a word joiner"}
 _NUMBER = r"[+-]?\s*(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
-_LEADING_NUMBER = re.compile(rf"\s*({_NUMBER})\s*(.*?)\s*\Z", re.S)
+_LEADING_NUMBER = re.compile(rf"\s*({_NUMBER})\s*(.*)\Z", re.S)
 _APPROX = re.compile(r"\s*(?:≈|~|approx\.?|about|ca\.)\s*(.*)\Z", re.S | re.I)
 _PERCENT = re.compile(rf"\s*({_NUMBER})\s*%\s*\Z")
 _LEADING_DOT = re.compile(r"\s*([+-]?)\.(\d.*)\Z", re.S)
@@ -86,9 +88,9 @@ def _equation(text: str) -> tuple[str, str] | None:
 def _trailing_text(text: str) -> tuple[str, str] | None:
     """A number followed by words, a unit, a note in parentheses, a ``;`` or a ``//`` comment."""
     m = _LEADING_NUMBER.match(text)
-    if m is None or not m.group(2):
+    if m is None or not m.group(2).strip():
         return None
-    rest = m.group(2)
+    rest = m.group(2).rstrip()
     if re.match(r"\(\s*[A-Za-z]|[A-Za-z;]|//\s*[A-Za-z]|,\s*[A-Za-z]", rest) is None:
         return None  # arithmetic (2 * 3, 2 (3)), or a number with a space in it: not a note
     if _reads(rest) and any(isinstance(n, (ast.Call, ast.BinOp))
@@ -125,8 +127,9 @@ def fix(text: str, *, toml: bool = False) -> tuple[str, str] | None:
     that reads. Cleanups apply one after the other (``“≈ 0.25”``), at most once each. ``toml``: a
     bare TOML value, where ``e^-1`` is also given its ``**`` (in quotes, the grader's own message
     says to use ``**``)."""
-    if _reads(text):
-        return None  # an expression the grader reads, or refuses for its own reason (1j, a call)
+    if len(text) > MAX_LENGTH or _reads(text):
+        return None  # too long for an answer; or an expression the grader reads, or refuses for its
+        # own reason (1j, a call)
     reasons = []
     current = text
     for cleanup in (*CLEANUPS, _power) if toml else CLEANUPS:
@@ -161,8 +164,10 @@ def leading_dot(value: str) -> str | None:
 
 # --------------------------------------------------------------------------- TOML lines
 
+#: lines longer than this are no line a word processor broke (and are not matched: time)
+_LONGEST_LINE = 500
 _HEADER = re.compile(r"\s*\[\s*([A-Za-z0-9_.\- ]+?)\s*\]\s*(?:#.*)?\Z")
-_BARE_KEY = re.compile(r"\s*([A-Za-z0-9_-]+)\s*(:|\s)\s*(\S.*?)\s*\Z")
+_BARE_KEY = re.compile(r"\s*([A-Za-z0-9_-]+)\s*(:|\s)\s*(\S.*)\Z")
 
 
 def _odd_space(line: str) -> str | None:
@@ -186,7 +191,7 @@ def toml_line_hint(text: str) -> str | None:
     headers: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
+        if not stripped or stripped.startswith("#") or len(line) > _LONGEST_LINE:
             continue
         header = _HEADER.match(line)
         if header is not None and not stripped.startswith("[["):
@@ -214,7 +219,8 @@ def toml_line_hint(text: str) -> str | None:
             m = _BARE_KEY.match(line)
             if m is not None and _reads(m.group(3).split("#", 1)[0]):
                 what = "':' where TOML needs '='" if m.group(2) == ":" else "no '='"
-                return f"line {number}: {_clip(stripped)} has {what}; write {m.group(1)} = {m.group(3)}"
+                fixed = f"{m.group(1)} = {m.group(3).rstrip()}"
+                return f"line {number}: {_clip(stripped)} has {what}; write {fixed}"
     return None
 
 
@@ -252,6 +258,8 @@ def unknown_name(text: str, known: Collection[str]) -> str:
     or every name is known."""
     from .errors import did_you_mean
 
+    if len(text) > MAX_LENGTH:
+        return ""
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError):

@@ -312,7 +312,7 @@ def _clip(text: str, most: int = 40) -> str:
     return text if len(text) <= most else f"{text[:most - 3]}..."
 
 
-_TOML_LINE = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=\s*(.*?)\s*\Z")
+_TOML_LINE = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=\s*(.*)\Z")  # (not (.*?)\s*\Z: quadratic in spaces)
 
 
 def toml_answer_hint(text: str) -> str | None:
