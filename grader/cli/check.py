@@ -156,4 +156,3 @@ def _named_for_another(path: str, student: str | None) -> str | None:
     return (f"this handout is {shown}'s (its [meta] says so), but the file is named {file}: "
             f"if it is yours, hand it in as it was handed out ({shown} in its name); if it is a classmate's, "
             "your answers are checked against their problem, not yours")
-
