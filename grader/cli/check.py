@@ -148,8 +148,10 @@ def _named_for_another(path: str, student: str | None) -> str | None:
     against another problem."""
     if not student or path == "-":
         return None
-    name = os.path.basename(path).split(".", 1)[0]
-    if not name or name.casefold() == student.casefold():
+    from ..batch.identity import name_student
+
+    # grade's rule (an id with dots, a browser's "student01 (1).toml"), case aside
+    if name_student(os.path.basename(path).casefold(), {student.casefold()}) == student.casefold():
         return None
     shown = student if len(student) <= 60 else student[:57] + "..."
     file = os.path.basename(path)[:60]
