@@ -391,8 +391,10 @@ def _denied(bad: Sequence[str], held: Sequence[Root], own: Mapping[str, float], 
                if r.kind == "slip" and (r.trivial == "neutral" or (r.trivial == "flat" and free))]
     if trivial:
         r = trivial[0]
+        why = ("an output of 0.5, whose o (1 - o) is 0.25 whatever follows" if r.trivial == "neutral"
+               else "a flat output or a zero delta")
         return (f"follows from your earlier {shown}, but {r.id} = {own[r.id]:g} makes the rest trivial "
-                "(a flat output or a zero delta), so no credit is carried forward")
+                f"({why}), so no credit is carried forward")
     slips = ", ".join(r.id for r in held if r.kind == "slip")
     return (f"follows from your earlier {shown}, but those rest on several unrelated wrong values ({slips}), "
             "so no credit is carried forward")

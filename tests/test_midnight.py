@@ -426,3 +426,16 @@ def test_a_line_of_spaces_is_hinted_in_linear_time():
     hint = toml_answer_hint(text)
     assert time.process_time() - start < 2.0
     assert hint is not None and hint.startswith("line 2: o_A = 1")
+
+
+def test_a_neutral_slip_says_why_the_rest_is_trivial(tmp_path):
+    """p_A = 0 (a slip: the right p_A is 0.5 * -1 = -0.5) and everything after it worked from
+    it: o_A = 0.5. The policy denies credit after a neutral slip (README, rule 4); the message
+    said "(a flat output or a zero delta)", which 0.5 is not."""
+    changes = {"p_A": "0.0", "o_A": "0.5", "p_B": "-0.375", "o_B": "0.4073", "P": "-0.1756",
+               "delta_B": "0.1431", "delta_A": "-0.0268", "dw_x1_A": "0.0402", "new_w_x1_A": "0.5402",
+               "dw_A_B": "0.1073", "new_w_A_B": "-0.6427"}
+    items = {i["id"]: i for i in json.loads(check(handout(tmp_path, changes), "--json").output)["items"]}
+    assert items["p_B"]["message"] == (
+        "follows from your earlier o_A, but p_A = 0 makes the rest trivial (an output of 0.5, whose "
+        "o (1 - o) is 0.25 whatever follows), so no credit is carried forward")
