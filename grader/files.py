@@ -85,6 +85,8 @@ def read_text(path: str | os.PathLike[str], *, most: int = 0) -> str:
     read, :data:`MAX_BYTES` unless given)."""
     p = Path(path)
     data = read_bytes(p, most=most)
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # (Windows Notepad's "Unicode")
+        raise BackpropError(f"{p}: is UTF-16 text; save it as UTF-8")
     if b"\x00" in data:
         raise BackpropError(f"{p}: is a binary file, not text; give the .toml (or .json) file")
     try:

@@ -439,3 +439,11 @@ def test_a_neutral_slip_says_why_the_rest_is_trivial(tmp_path):
     assert items["p_B"]["message"] == (
         "follows from your earlier o_A, but p_A = 0 makes the rest trivial (an output of 0.5, whose "
         "o (1 - o) is 0.25 whatever follows), so no credit is carried forward")
+
+
+def test_a_handout_saved_as_unicode_by_notepad_is_named_utf16(tmp_path):
+    """Notepad's "Unicode" is UTF-16 with a byte-order mark: "is a binary file, not text" told
+    the student nothing they could act on."""
+    path = handout(tmp_path)
+    path.write_bytes(path.read_text().encode("utf-16"))
+    assert check(path).output == f"Error: {path}: is UTF-16 text; save it as UTF-8\n"
