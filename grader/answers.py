@@ -30,6 +30,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import answer_hints
 from .errors import BackpropError, did_you_mean
 from .expr import MAX_MAGNITUDE, TOO_LARGE, TYPOGRAPHIC, ExprError, decimal_comma, evaluate, normalize
 from .model import Instance
@@ -78,7 +79,8 @@ class Submission:
 
 def unknown_message(qid: str, options: Collection[str]) -> str:
     shown = repr(qid) if len(qid) <= 60 else f"{qid[:57]!r}... ({len(qid):,} characters)"
-    return f"{shown} is not a quantity of this problem{did_you_mean(qid, options)}; it was not graded"
+    closest = answer_hints.transposed(qid, options) or did_you_mean(qid, options)
+    return f"{shown} is not a quantity of this problem{closest}; it was not graded"
 
 
 #: unknown ids named one by one in the warnings (each with its closest valid id); the rest counted
@@ -141,6 +143,9 @@ def read_text(qid: str, text: str, shown: str | float, names: Mapping[str, float
         return Answer(qid, shown, evaluate(text, names, absent))
     except ExprError as exc:
         message = exc.message if exc.call is None else call_message(exc.call, runnable=False)
+        if exc.absent is None:  # (-0.6708 (rounded) is no call of 0.6708: answer_hints)
+            message = (answer_hints.message(text)
+                       or message + answer_hints.unknown_name(text, [*names, *absent]))
         return Answer(qid, shown, None, foreign_digits(text) or message)
 
 
@@ -236,6 +241,13 @@ def submission_from_data(data: Mapping[str, Any], source: str) -> Submission:
     if looks_like_family(data):
         raise BackpropError(f"{source}: is a problem family (the ranges each student's variant is drawn "
                             "from), not a filled-in handout; check the handout .toml you were given")
+    if "students" in data and "format" in data:
+        raise BackpropError(f"{source}: is an assignment's key (the instructor's file, with every student's "
+                            "answers), not a filled-in handout; check your own handout .toml (or .ipynb)")
+    if "instance" not in data and "weights" in data and "layers" in data:
+        raise BackpropError(f"{source}: is a problem (alpha, weights, samples) without answers, not a "
+                            "filled-in handout; check the handout .toml you were given, which holds the "
+                            "problem under [instance] and your answers under [answers]")
     for key in data:
         if key not in ("instance", "answers", "meta"):
             raise BackpropError(
@@ -300,7 +312,7 @@ def _clip(text: str, most: int = 40) -> str:
     return text if len(text) <= most else f"{text[:most - 3]}..."
 
 
-_TOML_LINE = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=\s*(.*?)\s*\Z")
+_TOML_LINE = re.compile(r"\s*([A-Za-z0-9_-]+)\s*=\s*(.*)\Z")  # (not (.*?)\s*\Z: quadratic in spaces)
 
 
 def toml_answer_hint(text: str) -> str | None:
@@ -334,14 +346,22 @@ def toml_answer_hint(text: str) -> str | None:
         digits = foreign_digits(value, f"{key} = ")
         if digits is not None:
             return f"{written} {digits}"
+        dot = answer_hints.leading_dot(value)
+        if dot is not None:
+            return f"{written} needs a 0 before the point in TOML: {key} = {dot}"
+        fixed = answer_hints.fix(value, toml=True)
+        if fixed is not None and _is_toml_value(fixed[1]):
+            return f"{written} {fixed[0]}; write {key} = {fixed[1]}"
         plain = normalize(value)
         if plain != value and _is_toml_value(plain):
             sign = next(c for c in value if c in TYPOGRAPHIC)
             return (f"{written} uses the sign {sign} (U+{ord(sign):04X}, as printed); type it in ASCII: "
                     f"{key} = {plain}")
+        if fixed is not None:  # e^-1: in quotes, with **
+            return f"{written} {fixed[0]}; write {key} = {json.dumps(fixed[1], ensure_ascii=False)}"
         return (f"{written} is an expression, which TOML reads only in quotes: write "
                 f"{key} = {json.dumps(value, ensure_ascii=False)}")
-    return None
+    return answer_hints.toml_line_hint(text)
 
 
 def _is_toml_value(value: str) -> bool:

@@ -97,6 +97,8 @@ def read_text(path: str | os.PathLike[str], *, most: int = 0) -> str:
     read, :data:`MAX_BYTES` unless given)."""
     p = Path(path)
     data = read_bytes(p, most=most)
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") and _mostly_ascii_utf16(data):  # (Notepad's "Unicode")
+        raise BackpropError(f"{p}: is UTF-16 text; save it as UTF-8")
     if b"\x00" in data:
         raise BackpropError(f"{p}: is a binary file, not text; give the .toml (or .json) file")
     try:
@@ -105,6 +107,16 @@ def read_text(path: str | os.PathLike[str], *, most: int = 0) -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         raise BackpropError(f"{p}: is not UTF-8 text (line {line}, byte {exc.start}); "
                             "save it as UTF-8") from None
+
+
+def _mostly_ascii_utf16(data: bytes) -> bool:
+    """Whether ``data`` (with a UTF-16 byte-order mark) reads as UTF-16 text that is mostly
+    ASCII, as a handout is: not bytes that merely begin as a byte-order mark does."""
+    try:
+        text = data.decode("utf-16")
+    except UnicodeDecodeError:
+        return False
+    return len(text) > 0 and sum(c.isascii() for c in text) >= 0.9 * len(text)
 
 
 def read_data(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -60,11 +60,11 @@ from .answers import Answer, unknown_messages
 from .checks import changed_ids
 from .diagnosis import Diagnoser, Match, choose
 from .hand import exact_values, near, point, step_values
-from .model import Instance
+from .model import BIAS, Instance
 from .ops import OPS
 from .policy import Root, named, plausible, standing, verdict
 from .report import VERDICTS, Item, Report, correct_item, make_item
-from .rules import MISCONCEPTIONS, Misconception
+from .rules import CORRECT, MISCONCEPTIONS, Misconception
 from .solver import Quantity, Trace, solve
 from .student_values import Reach, Stands, StudentValues
 from .tolerance import EPS, unit, written_decimals
@@ -232,8 +232,11 @@ class _Grading:
             if qid in fast:
                 items.append(fast[qid])
                 continue
+            # a misconception that agrees at the asked decimals but that the evidence does not name
+            # (it acts on other items too, where the student did not make it): a hint, no name
+            maybe = next((x.m for x in matches.get(qid, ()) if x.strict), None)
             items.append(self._item(q, judged[qid], roots_of.get(qid, frozenset()), roots,
-                                    explained.get(qid), precision.get(qid)))
+                                    explained.get(qid), precision.get(qid), maybe))
         return items
 
     def _acts(self, matches: Mapping[str, Sequence[Match]]) -> dict[str, tuple[int, int]]:
@@ -264,7 +267,8 @@ class _Grading:
         return out
 
     def _item(self, q: Quantity, judged: tuple, depends: frozenset[str], roots: Mapping[str, Root],
-              misconception: Misconception | None, precision: int | None) -> Item:
+              misconception: Misconception | None, precision: int | None,
+              maybe: Misconception | None = None) -> Item:
         kind, from_own, width, own_args, bad = judged
         qid = q.id
         answer = self.answers.get(qid)
@@ -288,14 +292,49 @@ class _Grading:
                 message = _denied(bad, held, self.values.own, free)
             elif misconception is not None:
                 name, message = misconception.id, f"{misconception.mistake}. Right: {misconception.right}"
+                if misconception.rules.bias_input != CORRECT.bias_input:  # which of the two is this problem's
+                    message += f" (in this problem: {self.diagnoser.givens[BIAS]:+g})"
             elif precision is not None:
                 message = (f"right to {precision} decimals; {self.d} are asked: "
                            f"write {qid} to {self.d} decimals")
             else:
-                message = f"does not follow from {qid} = {formula} with your numbers; recompute this step"
+                message = (f"does not follow from {qid} = {formula} with your numbers{self._where(q)}; "
+                           "recompute this step")
+                coarse = self._coarse(q, answer.value)
+                if coarse is not None:
+                    k, ids = coarse
+                    message += (f" (your value is what it gives from {', '.join(ids)} rounded to {k} "
+                                f"decimals: carry {'it' if len(ids) == 1 else 'them'} on as written)")
+                elif maybe is not None:
+                    message += f" (your value is what it gives if {maybe.mistake.split(';')[0]})"
         return make_item(qid, result, points, 1.0, None if answer is None else answer.given, name, message,
                          q.value, width(), formula, q.args, tuple(own_args), from_own,
                          None if answer is None else answer.value, q.op)
+
+    def _where(self, q: Quantity) -> str:
+        """``, where p_A_step2 (not written) = new_w_x1_A * x1_step2 + ...`` for the arguments of
+        ``q`` the student did not write: what was asked (``o_A_step2``) is all they see of a step
+        whose unwritten part (the weights in ``p``) may be where it went wrong."""
+        unwritten = [a for a in q.args if a in self.trace and a not in self.values.written]
+        parts = [f"{a} (not written) = {self.trace.derivation.formulas[a]}" for a in unwritten]
+        return f", where {' and '.join(parts)}" if parts else ""
+
+    def _coarse(self, q: Quantity, value: float) -> tuple[int, list[str]] | None:
+        """(k, the ids) when ``value`` is, at the asked decimals, an honest value of the step from
+        the student's written arguments rounded to ``k`` = d - 1 or d - 2 decimals (o_A written
+        0.3775, then p_B = -0.75 * 0.378 = -0.2835): values carried on rounded further than
+        written. A hint for the message only: the answer stays a slip."""
+        own, written = self.values.own, self.values.written
+        for k in (self.d - 1, self.d - 2):
+            if k < 0:
+                continue
+            ids = [a for a in q.args if a in written and round(own[a], k) != own[a]]
+            if not ids:
+                continue
+            args = [point(round(own[a], k)) if a in ids else self.values.held(a) for a in q.args]
+            if near(value, step_values(q.op, args, self.d), self.d):
+                return k, ids
+        return None
 
     def _precision(self, q: Quantity, value: float) -> int | None:
         """The decimals (d - 1 or d - 2) at which ``value``, as written, is an honest value of
@@ -388,8 +427,10 @@ def _denied(bad: Sequence[str], held: Sequence[Root], own: Mapping[str, float], 
                if r.kind == "slip" and (r.trivial == "neutral" or (r.trivial == "flat" and free))]
     if trivial:
         r = trivial[0]
+        why = ("an output of 0.5, whose o (1 - o) is 0.25 whatever follows" if r.trivial == "neutral"
+               else "a flat output or a zero delta")
         return (f"follows from your earlier {shown}, but {r.id} = {own[r.id]:g} makes the rest trivial "
-                "(a flat output or a zero delta), so no credit is carried forward")
+                f"({why}), so no credit is carried forward")
     slips = ", ".join(r.id for r in held if r.kind == "slip")
     return (f"follows from your earlier {shown}, but those rest on several unrelated wrong values ({slips}), "
             "so no credit is carried forward")

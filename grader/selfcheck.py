@@ -153,10 +153,29 @@ def _check(path: Path, namespace: Mapping[str, Any]) -> SelfCheck:
     instance = sub.instance
     trace = solve(instance)
     asked = asked_ids(nb, trace.ids) or trace.ids
-    answers, warnings = kernel_answers(trace.ids, asked, givens(instance), namespace)
+    given = givens(instance)
+    answers, warnings = kernel_answers(trace.ids, asked, given, namespace)
+    undefined = [q for q in asked if q not in namespace]
+    if undefined and any(name in namespace for name in given):
+        # a cell that stopped at an error (o_A = 37.75%: a SyntaxError) defines none of its answers:
+        # they are read from the saved notebook as `backprop check` reads it (which says which line
+        # is unreadable), not called unanswered
+        saved = {q: sub.answers[q] for q in undefined if q in sub.answers and not sub.answers[q].missing}
+        if saved:  # (an id with no answer saved either is unanswered, or mistyped: see mistyped())
+            answers.update(saved)
+            warnings.append(not_run_message(list(saved)))
     student = nb.meta.get("student") if nb.meta and isinstance(nb.meta.get("student"), str) else None
     result = grade(instance, answers, asked=asked, ecf_credit=1.0).with_warnings(warnings)
     return SelfCheck(result, instance, student)
+
+
+def not_run_message(undefined: list[str]) -> str:
+    """The warning for asked answers the kernel does not have (not even as ``...``), read from
+    the saved notebook instead."""
+    shown = ", ".join(undefined[:5]) + (f" and {len(undefined) - 5} more" if len(undefined) > 5 else "")
+    return (f"{shown} {'is' if len(undefined) == 1 else 'are'} not defined in the kernel (checked here as "
+            "the saved notebook has them): their cell has not run, or stopped at an error (shown under it); "
+            "fix the error, run the cell, then this check again")
 
 
 def kernel_answers(ids: tuple[str, ...], asked: tuple[str, ...], given: Mapping[str, float],
@@ -192,6 +211,7 @@ def mistyped(ids: tuple[str, ...], absent: list[str], given: Mapping[str, float]
     only variables holding an answer's kind of value (a number, text, ``...``), neither a given
     value nor an id, close to one of ``absent``: the student's own helpers and the kernel's
     names say nothing."""
+    from .answer_hints import transposed
     from .answers import unknown_message
     from .errors import did_you_mean
 
@@ -201,7 +221,7 @@ def mistyped(ids: tuple[str, ...], absent: list[str], given: Mapping[str, float]
     return [unknown_message(name, absent) for name, value in namespace.items()
             if isinstance(name, str) and not name.startswith("_") and name not in known
             and (isinstance(value, (int, float, str)) and not isinstance(value, bool) or value is ...)
-            and did_you_mean(name, absent)]
+            and (transposed(name, absent) or did_you_mean(name, absent))]
 
 
 def _kernel_namespace() -> Mapping[str, Any]:

@@ -66,6 +66,9 @@ def command(submission: str, as_json: bool, reveal: bool, fmt: str, ecf_credit: 
     report = grade(sub.instance, sub.answers, asked=_asked(sub, family, trace), ecf_credit=credit,
                    unknown=sub.unknown, trace=trace).with_warnings(sub.warnings)
     student = sub.meta.get("student") if isinstance(sub.meta.get("student"), str) else None
+    named = _named_for_another(submission, student)
+    if named is not None:
+        report = report.with_warnings([named])
     if as_json:
         text = json.dumps(report.to_json(reveal=reveal), indent=2) + "\n"
     elif fmt == "md":
@@ -135,3 +138,23 @@ def _asked(sub, family, trace) -> tuple[str, ...] | None:
     kinds = {kind[q] for q in lines if q in kind}
     wanted = set(trace.derivation.asked_of_kinds(tuple(k for k in family.ask if k in kinds))) | lines
     return tuple(qid for qid in trace.ids if qid in wanted)
+
+
+def _named_for_another(path: str, student: str | None) -> str | None:
+    """A warning when the file's name says another student than the handout's ``[meta]``: a
+    classmate's handout filled in, or one's own renamed. ``grade`` takes the student from the
+    file's name by default (``--id-from name``: up to the first dot, case aside) and grades a
+    ``mismatch`` against the name's own problem, so the answers checked here would be graded
+    against another problem."""
+    if not student or path == "-":
+        return None
+    from ..batch.identity import name_student
+
+    # grade's rule (an id with dots, a browser's "student01 (1).toml"), case aside
+    if name_student(os.path.basename(path).casefold(), {student.casefold()}) == student.casefold():
+        return None
+    shown = student if len(student) <= 60 else student[:57] + "..."
+    file = os.path.basename(path)[:60]
+    return (f"this handout is {shown}'s (its [meta] says so), but the file is named {file}: "
+            f"if it is yours, hand it in as it was handed out ({shown} in its name); if it is a classmate's, "
+            "your answers are checked against their problem, not yours")

@@ -21,6 +21,8 @@ import math
 import re
 from collections.abc import Collection, Mapping
 
+from ..answer_hints import fix
+from ..answer_hints import message as hint_message
 from ..answers import Answer, Names, call_message, foreign_digits, read_text
 from ..expr import TYPOGRAPHIC, ExprError, decimal_comma, evaluate_node, normalize, unparse
 from .plain import plain_rows, read_plain, read_usual_notebook
@@ -101,6 +103,9 @@ def read_node(name: str, node: ast.expr, known: Names) -> tuple[Answer, bool]:
         if value is None:
             value = evaluate_node(node, known.values, known.absent)
     except ExprError as exc:
+        if exc.call is not None and not exc.call.isidentifier():  # 0.3775 (rounded): no call to run
+            message = hint_message(unparse(node)) or exc.message
+            return Answer(name, shown, None, message), False
         message = exc.message if exc.call is None else call_message(exc.call, runnable=True)
         needs = exc.call is not None or exc.absent in known.dynamic
         return Answer(name, shown, None, message, needs), exc.call is not None
@@ -131,6 +136,8 @@ def _lost_answer(qid: str, line: str, where: str) -> Answer:
         message = digits.replace(";", f", which Python does not read ({where});", 1)
     elif _LONG_DIGITS.search(value):  # (Python reads no integer of more than 4300 digits)
         message = (f"has a number of thousands of digits ({where}); write an ordinary number such as 0.5")
+    elif (fixed := fix(value)) is not None:  # 37.75%, ≈ 0.3775, 0.3775 units
+        message = f"{fixed[0]}, which Python does not read ({where}); write {qid} = {fixed[1]}"
     else:
         message = f"has a syntax error ({where}); write a number or an arithmetic expression"
     return Answer(qid, value[:60], None, message)
