@@ -1,0 +1,111 @@
+"""Is the problem in a handout still the one handed out? (``backprop check`` and the notebook's
+self-check ask; grading never does: it grades against the key.)
+
+The rules, in the order they apply:
+
+- **The digest.** ``generate`` writes, beside the signature, a public digest of the handout's
+  problem: ``[meta] problem_digest`` in the TOML, ``metadata.backprop.problem_digest`` in the
+  notebook, ``"sha256:"`` and the SHA-256 of the problem's canonical text (:func:`canonical_text`:
+  the validated instance as compact JSON with sorted keys, every number as the float it is,
+  ``-0.0`` as ``0.0``). The canonical text does not depend on how the file spells the problem
+  (TOML or JSON, ``1`` or ``1.0``, key order, an optional value written at its default), so a
+  problem and its digest match exactly when ``grade`` would find the problem unchanged. The
+  signature (an HMAC under the instructor's secret) cannot be checked on the student's
+  machine; the digest can, and proves nothing: anyone can make one. It only tells an edit
+  from the handout as it was, and it never makes a submission pass.
+- **A mismatch** (:func:`digest_mismatch`): the file holds a digest of the form ``generate``
+  writes and its problem's digest is another. A file without a digest (handed out before
+  there was one) or with one the student's editor mangled is compared with nothing.
+- **The cell of given values** (:func:`changed_givens`): in a notebook, the cell tagged
+  ``givens`` defines the given values as Python variables, which answers computed in code use
+  (statically read and run alike). Each top-level ``name = value`` there whose name is a given
+  of the problem and whose value (a number, or an arithmetic expression over numbers) is not
+  the problem's is reported with both values; a value that is no number is reported as such.
+  Other cells are not read: an answer cell's own variables are the student's.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+from .model import Instance
+
+#: the name of the digest in ``[meta]`` and in ``metadata.backprop``
+DIGEST_FIELD = "problem_digest"
+_DIGEST_RE = re.compile(r"sha256:([0-9a-fA-F]{64})\Z")
+
+
+def canonical_text(instance: Instance) -> str:
+    """The problem as the text its digest is made of (see the module)."""
+    return json.dumps(_plain(instance.to_dict()), sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+                      allow_nan=False)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float):
+        return value + 0.0  # (-0.0 + 0.0 is 0.0)
+    return value
+
+
+def problem_digest(instance: Instance) -> str:
+    """``sha256:<hex>`` of the problem's canonical text: what ``generate`` writes into handouts."""
+    return "sha256:" + hashlib.sha256(canonical_text(instance).encode("ascii")).hexdigest()
+
+
+def digest_mismatch(meta: Mapping[str, Any] | None, instance: Instance) -> bool:
+    """Whether ``meta`` holds a digest of the usual form that is not ``instance``'s (the problem
+    was changed after the handout was made); False without one."""
+    written = meta.get(DIGEST_FIELD) if isinstance(meta, Mapping) else None
+    found = _DIGEST_RE.match(written) if isinstance(written, str) else None
+    return found is not None and "sha256:" + found.group(1).lower() != problem_digest(instance)
+
+
+class Changed(NamedTuple):
+    """A given value the cell of given values defines otherwise than the problem."""
+
+    name: str
+    #: the value in the cell; None when it is no number
+    written: float | None
+    handed: float
+
+
+def changed_givens(code: Sequence[tuple[str, Sequence[str]]], instance: Instance) -> tuple[Changed, ...]:
+    """The given values that the cells tagged ``givens`` of ``code`` ((source, tags) per code cell,
+    :class:`grader.notebooks.nbfile.Notebook`) set otherwise than ``instance``, in the cell's order
+    (the last assignment of a name counts)."""
+    from .solver import givens
+
+    handed = givens(instance)
+    found: dict[str, float | None] = {}
+    for source, tags in code:
+        if "givens" not in tags:
+            continue
+        try:
+            body = ast.parse(source).body
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            continue  # (the static reading of answers says which line it lost)
+        for stmt in body:
+            target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None
+            if isinstance(target, ast.Name) and target.id in handed:
+                found[target.id] = _number(stmt.value)
+    return tuple(Changed(name, value, handed[name]) for name, value in found.items() if value != handed[name])
+
+
+def _number(node: ast.expr) -> float | None:
+    """The number an assignment in the cell of givens gives (plain arithmetic over numbers), else None."""
+    from .errors import BackpropError
+    from .expr import evaluate_node
+
+    try:
+        return float(evaluate_node(node))
+    except (BackpropError, ValueError, TypeError, ArithmeticError, RecursionError):
+        return None
