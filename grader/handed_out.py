@@ -21,7 +21,9 @@ The rules, in the order they apply:
   (statically read and run alike). Each top-level ``name = value`` there whose name is a given
   of the problem and whose value (a number, or an arithmetic expression over numbers) is not
   the problem's is reported with both values; a value that is no number is reported as such.
-  Other cells are not read: an answer cell's own variables are the student's.
+  The cell is parsed as the static reading of answers parses it (a line with a syntax error is
+  left out, the rest read). Other cells are not read: an answer cell's own variables are the
+  student's.
 """
 
 from __future__ import annotations
@@ -82,6 +84,7 @@ def changed_givens(code: Sequence[tuple[str, Sequence[str]]], instance: Instance
     """The given values that the cells tagged ``givens`` of ``code`` ((source, tags) per code cell,
     :class:`grader.notebooks.nbfile.Notebook`) set otherwise than ``instance``, in the cell's order
     (the last assignment of a name counts)."""
+    from .notebooks.cells import parse_cell
     from .solver import givens
 
     handed = givens(instance)
@@ -89,10 +92,7 @@ def changed_givens(code: Sequence[tuple[str, Sequence[str]]], instance: Instance
     for source, tags in code:
         if "givens" not in tags:
             continue
-        try:
-            body = ast.parse(source).body
-        except (SyntaxError, ValueError, MemoryError, RecursionError):
-            continue  # (the static reading of answers says which line it lost)
+        body, _lost = parse_cell(source)  # (as the static reading of answers parses it; it says what it lost)
         for stmt in body:
             target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None
             if isinstance(target, ast.Name) and target.id in handed:

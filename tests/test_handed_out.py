@@ -371,3 +371,11 @@ def test_the_self_check_of_an_untouched_notebook_has_no_notice(v, tmp_path):
     result = selfcheck_report(path, _namespace(v.instance, v.asked))
     assert result.report is not None and result.report.all_correct
     assert "warning" not in result.text().lower() and "handed out" not in result.html()
+
+
+def test_a_line_with_a_syntax_error_does_not_hide_the_rest_of_the_cell(v):
+    """x1 typed with a decimal comma (a syntax error in that line: x1 = 2,,5) and w_x1_A changed:
+    the cell is read as the static reading reads it, the broken line left out."""
+    text = _edit_givens(_edit_givens(notebook_handout(v), "x1", "2,,5"), "w_x1_A", "7")
+    cells = load_notebook("nb.ipynb", text.encode()).code
+    assert changed_givens(cells, v.instance) == (("w_x1_A", 7.0, givens(v.instance)["w_x1_A"]),)
