@@ -56,6 +56,8 @@ class SelfCheck:
     error: str | None = None
     #: what is said first: the problem is not as handed out (:mod:`grader.handed_out`), each two lines
     notices: tuple[str, ...] = ()
+    #: the problem is not the one its digest says was handed out (the score is then never shown green)
+    edited: bool = False
 
     def text(self) -> str:
         """The report as plain text (as ``backprop check`` prints it, without colour)."""
@@ -85,7 +87,7 @@ class SelfCheck:
         return render(
             "notebook_selfcheck.html.j2", error=None, colours=COLOURS, student=self.student,
             score=f"{self.report.score:g}", max_score=f"{self.report.max_score:g}",
-            all_correct=self.report.all_correct, counts=counts,
+            all_correct=self.report.all_correct and not self.edited, counts=counts,
             rows=[item_view(i, decimals) for i in self.report.items],
             wrong=[i for i in self.report.items if i.verdict in ("incorrect", "invalid")],
             warnings=list(self.report.warnings), svg=net_svg(self.instance, marked), notices=self.notices,
@@ -157,7 +159,7 @@ def _check(path: Path, namespace: Mapping[str, Any]) -> SelfCheck:
     trace = solve(instance)
     asked = asked_ids(nb, trace.ids) or trace.ids
     given = givens(instance)
-    _edited, changed, notices = _not_as_handed_out(nb, instance)
+    edited, changed, notices = _not_as_handed_out(nb, instance)
     answers, warnings = kernel_answers(trace.ids, asked, given, namespace,
                                        said={c.name: c.written for c in changed})
     undefined = [q for q in asked if q not in namespace]
@@ -171,7 +173,7 @@ def _check(path: Path, namespace: Mapping[str, Any]) -> SelfCheck:
             warnings.append(not_run_message(list(saved)))
     student = nb.meta.get("student") if nb.meta and isinstance(nb.meta.get("student"), str) else None
     result = grade(instance, answers, asked=asked, ecf_credit=1.0).with_warnings(warnings)
-    return SelfCheck(result, instance, student, notices=notices)
+    return SelfCheck(result, instance, student, notices=notices, edited=edited)
 
 
 def _not_as_handed_out(nb: Any, instance: Instance) -> tuple[bool, tuple[Any, ...], tuple[str, ...]]:

@@ -348,6 +348,12 @@ def test_the_self_check_says_first_that_the_problem_was_edited(v, tmp_path):
     html = result.html()
     assert "the numbers of the problem in this notebook were changed" in html
     assert html.index("were changed after it was handed out") < html.index("<table")
+    n = len(v.asked)
+    assert result.edited and f"{n} / {n}</strong>" in html
+    assert f'#1e7b34;">{n} / {n}' not in html  # the score not in green
+    clean = tmp_path / "clean.ipynb"
+    clean.write_text(notebook_handout(v))
+    assert f'#1e7b34;">{n} / {n}' in selfcheck_report(clean, _namespace(v.instance, v.asked)).html()
 
 
 def test_the_self_check_names_an_edited_given_once(v, tmp_path):
