@@ -181,7 +181,7 @@ def _not_as_handed_out(nb: Any, instance: Instance) -> tuple[bool, tuple[Any, ..
     problem is not the one its digest says was handed out, the given values its cell of given
     values sets otherwise (compared only with a problem as handed out), and the notices."""
     from .handed_out import changed_givens, digest_mismatch
-    from .render.handed_out import problem_notices
+    from .render.problem_notice import problem_notices
 
     edited = digest_mismatch(nb.meta, instance)
     changed = () if edited else changed_givens(nb.code, instance)

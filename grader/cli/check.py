@@ -97,7 +97,7 @@ def _not_as_handed_out(sub, code) -> tuple[bool, list[str]]:  # (Submission, not
     said first (:mod:`grader.handed_out`): that, or a notebook's cell of given values that sets a
     given otherwise than the problem. For ``--json`` and ``--format md`` each notice is one line."""
     from ..handed_out import changed_givens, digest_mismatch
-    from ..render.handed_out import problem_notices
+    from ..render.problem_notice import problem_notices
 
     edited = digest_mismatch(sub.meta, sub.instance)
     changed = changed_givens(code, sub.instance) if code is not None and not edited else ()
