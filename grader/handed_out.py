@@ -23,7 +23,8 @@ The rules, in the order they apply:
   the problem's is reported with both values; a value that is no number is reported as such.
   The cell is parsed as the static reading of answers parses it (a line with a syntax error is
   left out, the rest read). Other cells are not read: an answer cell's own variables are the
-  student's.
+  student's. :func:`compare` compares the cell only with a problem that matches its digest (or
+  has none): against a problem known to be edited, it would name the wrong values.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from .model import Instance
@@ -78,6 +80,24 @@ class Changed(NamedTuple):
     #: the value in the cell; None when it is no number
     written: float | None
     handed: float
+
+
+@dataclass(frozen=True)
+class Found:
+    """What :func:`compare` finds: the problem does not match its digest (``edited``), or else
+    the given values a notebook's cell of given values sets otherwise (``changed``)."""
+
+    edited: bool
+    changed: tuple[Changed, ...] = ()
+
+
+def compare(meta: Mapping[str, Any] | None, instance: Instance,
+            code: Sequence[tuple[str, Sequence[str]]] | None = None) -> Found:
+    """The file's problem ``instance`` against the digest in its ``meta``; and, for a notebook
+    (``code``: its code cells), when the problem is as handed out (or has no digest), its cell of
+    given values against the problem."""
+    edited = digest_mismatch(meta, instance)
+    return Found(edited, changed_givens(code, instance) if code is not None and not edited else ())
 
 
 def changed_givens(code: Sequence[tuple[str, Sequence[str]]], instance: Instance) -> tuple[Changed, ...]:

@@ -150,7 +150,9 @@ def find_notebook(name: str | os.PathLike[str] | None, namespace: Mapping[str, A
 
 def _check(path: Path, namespace: Mapping[str, Any]) -> SelfCheck:
     from .grading import grade
+    from .handed_out import compare
     from .notebooks.read import asked_ids, load_notebook, submission_from_notebook
+    from .render.problem_notice import problem_notices
     from .solver import givens, solve
 
     nb = load_notebook(path)
@@ -159,9 +161,9 @@ def _check(path: Path, namespace: Mapping[str, Any]) -> SelfCheck:
     trace = solve(instance)
     asked = asked_ids(nb, trace.ids) or trace.ids
     given = givens(instance)
-    edited, changed, notices = _not_as_handed_out(nb, instance)
+    found = compare(nb.meta, instance, nb.code)  # as `backprop check` finds it in the saved notebook
     answers, warnings = kernel_answers(trace.ids, asked, given, namespace,
-                                       said={c.name: c.written for c in changed})
+                                       said={c.name: c.written for c in found.changed})
     undefined = [q for q in asked if q not in namespace]
     if undefined and any(name in namespace for name in given):
         # a cell that stopped at an error (o_A = 37.75%: a SyntaxError) defines none of its answers:
@@ -173,19 +175,8 @@ def _check(path: Path, namespace: Mapping[str, Any]) -> SelfCheck:
             warnings.append(not_run_message(list(saved)))
     student = nb.meta.get("student") if nb.meta and isinstance(nb.meta.get("student"), str) else None
     result = grade(instance, answers, asked=asked, ecf_credit=1.0).with_warnings(warnings)
-    return SelfCheck(result, instance, student, notices=notices, edited=edited)
-
-
-def _not_as_handed_out(nb: Any, instance: Instance) -> tuple[bool, tuple[Any, ...], tuple[str, ...]]:
-    """As ``backprop check`` finds it in the saved notebook (:mod:`grader.handed_out`): whether its
-    problem is not the one its digest says was handed out, the given values its cell of given
-    values sets otherwise (compared only with a problem as handed out), and the notices."""
-    from .handed_out import changed_givens, digest_mismatch
-    from .render.problem_notice import problem_notices
-
-    edited = digest_mismatch(nb.meta, instance)
-    changed = () if edited else changed_givens(nb.code, instance)
-    return edited, changed, problem_notices(edited=edited, changed=changed, notebook=True)
+    return SelfCheck(result, instance, student, notices=problem_notices(found, notebook=True),
+                     edited=found.edited)
 
 
 def not_run_message(undefined: list[str]) -> str:

@@ -69,7 +69,11 @@ def command(submission: str, as_json: bool, reveal: bool, fmt: str, ecf_credit: 
     named = _named_for_another(submission, student)
     if named is not None:
         report = report.with_warnings([named])
-    edited, notices = _not_as_handed_out(sub, code)
+    from ..handed_out import compare
+    from ..render.problem_notice import problem_notices
+
+    found = compare(sub.meta, sub.instance, code)  # (the problem against its digest; a notebook's givens)
+    notices = problem_notices(found, notebook=code is not None)
     if as_json:
         text = json.dumps(report.with_warnings([_one_line(n) for n in notices]).to_json(reveal=reveal),
                           indent=2) + "\n"
@@ -85,23 +89,12 @@ def command(submission: str, as_json: bool, reveal: bool, fmt: str, ecf_credit: 
         text = report_terminal(report, color=colour, reveal=reveal, student=student)
         text = "".join(f"Warning: {n}\n\n" for n in notices) + text
     write_output(text, output)
-    sys.exit(0 if report.all_correct and not edited else 1)
+    sys.exit(0 if report.all_correct and not found.edited else 1)
 
 
 def _one_line(text: str) -> str:
+    """A notice (two lines) as one: a warning of ``--json``, the note of ``--format md``."""
     return " ".join(text.split())
-
-
-def _not_as_handed_out(sub, code) -> tuple[bool, list[str]]:  # (Submission, notebook cells | None)
-    """Whether the file's problem is not the one its digest says was handed out, and the notices
-    said first (:mod:`grader.handed_out`): that, or a notebook's cell of given values that sets a
-    given otherwise than the problem. For ``--json`` and ``--format md`` each notice is one line."""
-    from ..handed_out import changed_givens, digest_mismatch
-    from ..render.problem_notice import problem_notices
-
-    edited = digest_mismatch(sub.meta, sub.instance)
-    changed = changed_givens(code, sub.instance) if code is not None and not edited else ()
-    return edited, list(problem_notices(edited=edited, changed=changed, notebook=code is not None))
 
 
 #: what a handout that is read, not answered, is called (``generate --format md,pdf``)

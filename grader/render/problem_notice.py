@@ -3,9 +3,7 @@ is not as handed out (:mod:`grader.handed_out`), from ``templates/problem_notice
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from ..handed_out import Changed
+from ..handed_out import Found
 from .env import render
 from .numbers import fmt
 
@@ -13,14 +11,12 @@ from .numbers import fmt
 SHOWN = 4
 
 
-def problem_notices(*, edited: bool, changed: Sequence[Changed] = (),
-                    notebook: bool = False) -> tuple[str, ...]:
-    """The notices, each two lines (what was found; what it means and what to do): ``edited``,
-    the problem does not match its digest (then the cell of given values, compared with that
-    edited problem, is not mentioned); else ``changed``, the given values the notebook's cell of
-    given values changes."""
-    if edited:
+def problem_notices(found: Found, *, notebook: bool = False) -> tuple[str, ...]:
+    """The notices of what :func:`grader.handed_out.compare` found, each two lines (what was
+    found; what it means and what to do); ``notebook``: the file is a notebook, not a TOML handout."""
+    if found.edited:
         return (_render(kind="digest", notebook=notebook),)
+    changed = found.changed
     if not changed:
         return ()
     shown = [{"name": c.name, "written": "no number" if c.written is None else _given(c.written),
