@@ -32,6 +32,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -121,10 +122,20 @@ def changed_givens(code: Sequence[tuple[str, Sequence[str]]], instance: Instance
 
 
 def _number(node: ast.expr) -> float | None:
-    """The number an assignment in the cell of givens gives (plain arithmetic over numbers), else None."""
+    """The number an assignment in the cell of givens gives: a number as written (however large),
+    or plain arithmetic over numbers; else None (``float('nan')``, text, a name)."""
     from .errors import BackpropError
     from .expr import evaluate_node
 
+    sign, operand = 1.0, node
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        sign, operand = (-1.0 if isinstance(node.op, ast.USub) else 1.0), node.operand
+    if isinstance(operand, ast.Constant) and type(operand.value) in (int, float):
+        try:
+            value = sign * float(operand.value)
+        except OverflowError:  # (an integer of more digits than a float holds)
+            return None
+        return value if math.isfinite(value) else None
     try:
         return float(evaluate_node(node))
     except (BackpropError, ValueError, TypeError, ArithmeticError, RecursionError):

@@ -385,3 +385,33 @@ def test_a_line_with_a_syntax_error_does_not_hide_the_rest_of_the_cell(v):
     text = _edit_givens(_edit_givens(notebook_handout(v), "x1", "2,,5"), "w_x1_A", "7")
     cells = load_notebook("nb.ipynb", text.encode()).code
     assert changed_givens(cells, v.instance) == (("w_x1_A", 7.0, givens(v.instance)["w_x1_A"]),)
+
+
+def test_the_values_in_the_cell_are_shown_as_written(v):
+    """A huge number is a number (shown in the fewest digits), NaN and text are none, and whole
+    numbers are written as the cell writes them (2, not 2.0)."""
+    from grader.handed_out import Found
+    from grader.render.problem_notice import problem_notices
+
+    text = notebook_handout(v)
+    for name, value in (("alpha", "1e308"), ("x1", "float('nan')"), ("x2", "-123456.789")):
+        text = _edit_givens(text, name, value)
+    found = changed_givens(load_notebook("nb.ipynb", text.encode()).code, v.instance)
+    assert [(c.name, c.written) for c in found] == [("alpha", 1e308), ("x1", None), ("x2", -123456.789)]
+    [notice] = problem_notices(Found(False, found), notebook=True)
+    given = givens(v.instance)
+    assert notice.splitlines()[0] == (
+        f"the cell of given values was changed: alpha is 1e+308 there but {given['alpha']:g} in your problem "
+        f"as handed out, x1 is no number there but {given['x1']:g}, x2 is -123456.789 there but "
+        f"{given['x2']:g}.")
+    assert problem_notices(Found(False, ())) == ()
+
+
+def test_a_notice_names_at_most_four_values():
+    from grader.handed_out import Changed, Found
+    from grader.render.problem_notice import problem_notices
+
+    changed = tuple(Changed(f"x{i}", float(i), 0.5) for i in range(1, 7))
+    [notice] = problem_notices(Found(False, changed), notebook=True)
+    assert notice.splitlines()[0].endswith("x4 is 4 there but 0.5 and 2 more.")
+    assert "x5" not in notice and "put them back" in notice

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from ..handed_out import Found
 from .env import render
-from .numbers import fmt
 
 #: the most changed given values a notice names (then "and N more")
 SHOWN = 4
@@ -26,9 +25,9 @@ def problem_notices(found: Found, *, notebook: bool = False) -> tuple[str, ...]:
 
 
 def _given(x: float) -> str:
-    """A given value as the notebook's cell writes it (``1``, ``-0.5``; :func:`.notebook.exact`)."""
-    text = fmt(x, 15)
-    return text if float(text) == x else repr(x)
+    """A given value as the notebook's cell writes it (``1``, ``-0.5``), and any other number in
+    the fewest digits that are it (``123456.789``, ``1e+308``)."""
+    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
 
 
 def _render(**context: object) -> str:
