@@ -17,6 +17,7 @@ import re
 import tomllib
 
 import pytest
+import test_notebook_selfcheck as with_kernel
 from click.testing import CliRunner
 
 from grader.batch.demo_class import _tampered, fill
@@ -31,6 +32,8 @@ from grader.selfcheck import report as selfcheck_report
 from grader.solver import givens, solve
 from grader.validation import instance_from_dict
 
+#: a kernel spec for this Python in a temporary JUPYTER_PATH (the notebook tests' fixture)
+kernel = with_kernel.kernel
 SECRET = b"handed-out test secret"
 DIGEST_RE = re.compile(r"sha256:[0-9a-f]{64}\Z")
 #: the first line of check's notice about a problem edited after it was handed out
@@ -415,3 +418,14 @@ def test_a_notice_names_at_most_four_values():
     [notice] = problem_notices(Found(False, changed), notebook=True)
     assert notice.splitlines()[0].endswith("x4 is 4 there but 0.5 and 2 more.")
     assert "x5" not in notice and "put them back" in notice
+
+
+@pytest.mark.slow
+def test_the_self_check_cell_says_it_in_a_real_kernel(v, kernel, tmp_path):
+    """The demo's student08 notebook run top to bottom under nbclient: the self-check cell's
+    output (HTML and text) opens with the notice."""
+    path = tmp_path / "alice.ipynb"
+    path.write_text(_tampered(notebook_handout(v), v.asked))
+    html, text = with_kernel.selfcheck_output(with_kernel.run(path, kernel))
+    assert text.startswith(EDITED_NOTEBOOK + "\n" + CONSEQUENCE)
+    assert html.index("were changed after it was handed out") < html.index("<table")
