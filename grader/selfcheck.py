@@ -54,6 +54,10 @@ class SelfCheck:
     student: str | None = None
     #: why there is no report, in one line
     error: str | None = None
+    #: what is said first: the problem is not as handed out (:mod:`grader.handed_out`), each two lines
+    notices: tuple[str, ...] = ()
+    #: the problem is not the one its digest says was handed out (the score is then never shown green)
+    edited: bool = False
 
     def text(self) -> str:
         """The report as plain text (as ``backprop check`` prints it, without colour)."""
@@ -61,7 +65,8 @@ class SelfCheck:
             return f"Self-check: {self.error}\n"
         from .render.feedback import report_terminal
 
-        return (report_terminal(self.report, color=False, student=self.student)
+        return ("".join(f"Warning: {n}\n\n" for n in self.notices)
+                + report_terminal(self.report, color=False, student=self.student)
                 + "\nExpected values are not shown.\n")
 
     def html(self) -> str:
@@ -69,7 +74,7 @@ class SelfCheck:
         from .render.env import render
 
         if self.report is None or self.instance is None:
-            return render("notebook_selfcheck.html.j2", error=self.error, colours=COLOURS)
+            return render("notebook_selfcheck.html.j2", error=self.error, colours=COLOURS, notices=())
         from .render.feedback import item_view
         from .render.svg import net_svg
         from .solver import solve
@@ -82,10 +87,10 @@ class SelfCheck:
         return render(
             "notebook_selfcheck.html.j2", error=None, colours=COLOURS, student=self.student,
             score=f"{self.report.score:g}", max_score=f"{self.report.max_score:g}",
-            all_correct=self.report.all_correct, counts=counts,
+            all_correct=self.report.all_correct and not self.edited, counts=counts,
             rows=[item_view(i, decimals) for i in self.report.items],
             wrong=[i for i in self.report.items if i.verdict in ("incorrect", "invalid")],
-            warnings=list(self.report.warnings), svg=net_svg(self.instance, marked),
+            warnings=list(self.report.warnings), svg=net_svg(self.instance, marked), notices=self.notices,
         )
 
     def _repr_html_(self) -> str:
@@ -145,7 +150,9 @@ def find_notebook(name: str | os.PathLike[str] | None, namespace: Mapping[str, A
 
 def _check(path: Path, namespace: Mapping[str, Any]) -> SelfCheck:
     from .grading import grade
+    from .handed_out import compare
     from .notebooks.read import asked_ids, load_notebook, submission_from_notebook
+    from .render.problem_notice import problem_notices
     from .solver import givens, solve
 
     nb = load_notebook(path)
@@ -154,7 +161,9 @@ def _check(path: Path, namespace: Mapping[str, Any]) -> SelfCheck:
     trace = solve(instance)
     asked = asked_ids(nb, trace.ids) or trace.ids
     given = givens(instance)
-    answers, warnings = kernel_answers(trace.ids, asked, given, namespace)
+    found = compare(nb.meta, instance, nb.code)  # as `backprop check` finds it in the saved notebook
+    answers, warnings = kernel_answers(trace.ids, asked, given, namespace,
+                                       said={c.name: c.written for c in found.changed})
     undefined = [q for q in asked if q not in namespace]
     if undefined and any(name in namespace for name in given):
         # a cell that stopped at an error (o_A = 37.75%: a SyntaxError) defines none of its answers:
@@ -166,7 +175,8 @@ def _check(path: Path, namespace: Mapping[str, Any]) -> SelfCheck:
             warnings.append(not_run_message(list(saved)))
     student = nb.meta.get("student") if nb.meta and isinstance(nb.meta.get("student"), str) else None
     result = grade(instance, answers, asked=asked, ecf_credit=1.0).with_warnings(warnings)
-    return SelfCheck(result, instance, student)
+    return SelfCheck(result, instance, student, notices=problem_notices(found, notebook=True),
+                     edited=found.edited)
 
 
 def not_run_message(undefined: list[str]) -> str:
@@ -179,16 +189,20 @@ def not_run_message(undefined: list[str]) -> str:
 
 
 def kernel_answers(ids: tuple[str, ...], asked: tuple[str, ...], given: Mapping[str, float],
-                   namespace: Mapping[str, Any]) -> tuple[dict[str, Answer], list[str]]:
+                   namespace: Mapping[str, Any], said: Mapping[str, float | None] | None = None,
+                   ) -> tuple[dict[str, Answer], list[str]]:
     """The answers in ``namespace`` (in the order of the derivation, each read as the answer files
-    and the static reading of notebooks read it), and warnings about the given values."""
+    and the static reading of notebooks read it), and warnings about the given values (but one
+    the saved cell of given values sets to the value the kernel has: ``said``, named first)."""
     warnings = []
+    said = said or {}
     shown = [name for name in given if name in namespace]
     if not shown:
         warnings.append("the cell of given values has not run: run the notebook from the top")
     for name in shown:
         value = namespace[name]
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value) != given[name]:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value) != given[name] \
+                and said.get(name) != float(value):
             warnings.append(f"{name} is {value:g} here but {given[name]:g} in your problem: run the cell of "
                             "given values as it was handed out")
     known = Names(given, ids)

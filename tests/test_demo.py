@@ -23,7 +23,8 @@ def _answers(notebook_text: str) -> dict[str, str]:
 
 def test_the_tampered_student_is_graded_against_the_key(runner, tmp_path):
     """student08 edited every weight to 1 and answered that easier problem right: `check` of
-    the file (against its own, edited problem) says 28 / 28; the grade is the score of the same
+    the file (against its own, edited problem) says 28 / 28, but first that the numbers were
+    changed after the handout was handed out (exit status 1); the grade is the score of the same
     answers in the student's real handout, and the row says tampered."""
     files, outcome = run_demo(tmp_path / "demo", jobs=1)
     row = next(r for r in outcome.rows if r.student == "student08")
@@ -31,6 +32,8 @@ def test_the_tampered_student_is_graded_against_the_key(runner, tmp_path):
     submitted = (files.submissions / "student08.ipynb").read_text()
     own = runner.invoke(cli, ["check", str(files.submissions / "student08.ipynb"), "--json"])
     assert json.loads(own.output)["score"] == json.loads(own.output)["max_score"] == 28
+    assert own.exit_code == 1 and json.loads(own.output)["warnings"][0].startswith(
+        "the numbers of the problem in this notebook were changed after it was handed out")
 
     honest = tmp_path / "student08.ipynb"  # the same answers in the handout as it was given
     honest.write_text(fill((files.handouts / "student08.ipynb").read_text(), _answers(submitted)))

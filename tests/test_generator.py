@@ -23,6 +23,7 @@ from grader.generator import (
     rejection,
     sign,
 )
+from grader.handed_out import problem_digest
 from grader.rules import MISCONCEPTIONS
 from grader.solver import solve
 from grader.tolerance import tolerances
@@ -164,7 +165,8 @@ def test_handout_toml_is_valid_and_lists_every_asked_id(runner, tmp_path):
     assert set(data["answers"].values()) == {""}
     assert instance_from_dict(data["instance"]).to_dict() == key["instance"]
     assert data["meta"] == {"assignment": "hw", "student": "student01", "family": "xor",
-                            "signature": key["signature"]}
+                            "signature": key["signature"],
+                            "problem_digest": problem_digest(instance_from_dict(key["instance"]))}
     # xor asks o, delta and new_w of all four steps
     assert "new_w_bias_C_step4" in data["answers"] and "dw_A_C" not in data["answers"]
 

@@ -51,7 +51,7 @@ def command(submission: str, as_json: bool, reveal: bool, fmt: str, ecf_credit: 
     require_sandbox(execute, sandbox)
     if (secret_file or key_file) and not reveal:
         raise InputError("--secret and --key apply only with --reveal")
-    sub = _read(submission, execute, sandbox)
+    sub, code = _read(submission, execute, sandbox)
     if reveal:
         from ..reveal import require_instructor
 
@@ -69,26 +69,39 @@ def command(submission: str, as_json: bool, reveal: bool, fmt: str, ecf_credit: 
     named = _named_for_another(submission, student)
     if named is not None:
         report = report.with_warnings([named])
+    from ..handed_out import compare
+    from ..render.problem_notice import problem_notices
+
+    found = compare(sub.meta, sub.instance, code)  # (the problem against its digest; a notebook's givens)
+    notices = problem_notices(found, notebook=code is not None)
     if as_json:
-        text = json.dumps(report.to_json(reveal=reveal), indent=2) + "\n"
+        text = json.dumps(report.with_warnings([_one_line(n) for n in notices]).to_json(reveal=reveal),
+                          indent=2) + "\n"
     elif fmt == "md":
         from ..render.feedback import report_markdown
 
-        text = report_markdown(report, student=student, reveal=reveal)
+        notice = _one_line(" ".join(notices)) or None
+        text = report_markdown(report, student=student, reveal=reveal, notice=notice)
     else:
         from ..render.feedback import report_terminal, use_colour
 
         colour = output is None and use_colour(sys.stdout.isatty())
         text = report_terminal(report, color=colour, reveal=reveal, student=student)
+        text = "".join(f"Warning: {n}\n\n" for n in notices) + text
     write_output(text, output)
-    sys.exit(0 if report.all_correct else 1)
+    sys.exit(0 if report.all_correct and not found.edited else 1)
+
+
+def _one_line(text: str) -> str:
+    """A notice (two lines) as one: a warning of ``--json``, the note of ``--format md``."""
+    return " ".join(text.split())
 
 
 #: what a handout that is read, not answered, is called (``generate --format md,pdf``)
 READ_ONLY = {".md": "the Markdown handout", ".pdf": "the PDF handout", ".svg": "the picture of the net"}
 
 
-def _read(path: str, execute: bool = False, sandbox: str = "bwrap"):  # -> Submission
+def _read(path: str, execute: bool = False, sandbox: str = "bwrap"):  # -> (Submission, notebook cells | None)
     kind = READ_ONLY.get(os.path.splitext(path)[1].lower())
     if kind is not None:
         from ..errors import BackpropError
@@ -96,14 +109,17 @@ def _read(path: str, execute: bool = False, sandbox: str = "bwrap"):  # -> Submi
         raise BackpropError(f"{path}: is {kind}, for reading; your answers go in the .toml (or the .ipynb "
                             "notebook) handout: check that file")
     if path.lower().endswith(".ipynb"):
-        from ..notebooks.read import read_notebook_submission
+        from ..notebooks.read import load_notebook, read_notebook_submission, submission_from_notebook
 
-        return read_notebook_submission(path, execute=execute, sandbox=sandbox)
+        nb = load_notebook(path)  # (its code cells: the cell of given values is compared with the problem)
+        if execute:
+            return read_notebook_submission(path, execute=execute, sandbox=sandbox), nb.code
+        return submission_from_notebook(nb), nb.code
     if execute:
         raise InputError("--execute applies to notebooks (.ipynb) only")
     from ..answers import read_answer_file
 
-    return read_answer_file(path)
+    return read_answer_file(path), None
 
 
 def _family(meta):  # -> Family | None

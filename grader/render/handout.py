@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..checker import Checker, own_wheel
 from ..derivation import Derivation, derive
 from ..generator import Variant
+from ..handed_out import problem_digest
 from ..solver import split_id
 from .env import render
 from .math import latex_name
@@ -67,8 +68,10 @@ def context(variant: Variant) -> dict:
 
 def handout_toml(variant: Variant, checker: Checker | None = None) -> str:
     """The TOML answer file; its head says how to check it and to install ``checker`` (default:
-    this package's wheel, :mod:`grader.checker`)."""
-    return render("handout.toml.j2", checker=checker or own_wheel(), **context(variant))
+    this package's wheel, :mod:`grader.checker`). ``[meta]`` holds the assignment, student,
+    family, signature and the public digest of the problem (:mod:`grader.handed_out`)."""
+    return render("handout.toml.j2", checker=checker or own_wheel(),
+                  problem_digest=problem_digest(variant.instance), **context(variant))
 
 
 def handout_markdown(variant: Variant, answer_in: str = "toml", checker: Checker | None = None) -> str:

@@ -7,7 +7,8 @@ quantity in working order (the forward pass neuron by neuron, the performance, t
 the output back, then the updates; so an answer may use any answer above it, and the notebook
 runs from top to bottom as handed out and as answered), and a closing self-check cell that
 checks the answers in the running kernel (:mod:`grader.selfcheck`). ``metadata.backprop``
-carries the assignment, student, instance and signature. No answer appears anywhere: the cells
+carries the assignment, student, instance, signature, the public digest of the instance
+(``problem_digest``, :mod:`grader.handed_out`) and the asked ids. No answer appears anywhere: the cells
 are built from the instance and the asked ids only, never from the solver's values.
 
 Cell ids are deterministic (``cell-1``, ...), so generating twice gives the same file.
@@ -23,6 +24,7 @@ import nbformat
 from nbformat import v4
 
 from ..checker import Checker, own_wheel
+from ..handed_out import DIGEST_FIELD, problem_digest
 from ..model import Instance
 from ..solver import givens, plan, step_id
 from .env import render
@@ -127,6 +129,7 @@ def build_notebook(
             "student": student,
             "instance": instance.to_dict(),
             "signature": signature,
+            DIGEST_FIELD: problem_digest(instance),
             "asked": list(asked),
         },
     })
