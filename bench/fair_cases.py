@@ -329,6 +329,29 @@ def slip_override(qid: str, decimals: int, rng: random.Random, kind: str | None 
     return override
 
 
+def neutral_override(qid: str) -> Override:
+    """A neutral slip on ``qid``: its ``p`` written 0 or its ``o`` written 0.5 (then every later
+    ``o (1 - o)`` of that neuron is 0.25); later steps follow from it."""
+
+    def override(q: Quantity, v: float, written: Mapping[str, float]) -> float:
+        if q.id != qid:
+            return v
+        return 0.0 if q.kind == "p" else 0.5
+
+    return override
+
+
+def combined(*overrides: Override) -> Override:
+    """The overrides applied in turn (slips on several items of one chain)."""
+
+    def override(q: Quantity, v: float, written: Mapping[str, float]) -> float:
+        for o in overrides:
+            v = o(q, v, written)
+        return v
+
+    return override
+
+
 def mutant_value(mutant: Trace, qid: str, values: Mapping[str, float]) -> float:
     """``qid`` as the derivation ``mutant`` (a misconception's) computes it from ``values`` (the
     student's values by id); an argument not among them follows ``mutant``'s rules from them."""

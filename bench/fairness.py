@@ -27,9 +27,12 @@ What is measured (per family; the last column is the worst family, or the total 
   marked incorrect (target 0 in at least 10,000 items per family);
 - each misconception worked consistently by hand: items after the first one it changes, not
   changed by it, neither correct nor carried-forward (target 0);
-- one slip (digit swap, sign, factor, 10 to 50 units) on a random asked item, the rest worked
-  consistently by hand: points lost per slip (target at most 1.1); slips on which some
-  misconception is named (target at most 1 in 10,000);
+- slips (:mod:`fair_slips`): one slip (digit swap, sign, factor, 10 to 50 units) on a random
+  asked item, the rest worked consistently by hand: points lost per slip (target at most 1.1);
+  slips on which some misconception is named (target at most 1 in 10,000); one neutral slip (a
+  ``p`` written 0 or an ``o`` 0.5): points lost, and lost beyond the slip and what the 0.5
+  makes free (target at most 0.1); two slips on different items of one submission: points
+  lost per slip (target at most 1.1), also among the pairs that meet in a later item;
 - variants with a free answer group (a dw that is 0, so dw and new_w are free) in 1,000
   students per family (target 0).
 
@@ -40,7 +43,6 @@ Run: python bench/fairness.py [--variants N] [--sampled-variants M] [--seed S] [
 from __future__ import annotations
 
 import argparse
-import inspect
 import math
 import random
 import sys
@@ -53,13 +55,13 @@ if __package__ in (None, ""):  # run as a script: fair_cases is beside this file
     sys.path.append(str(Path(__file__).resolve().parent))
 
 import fair_cases as fc  # noqa: E402
+from fair_slips import grade_variant, mimicry, neutral_slips, random_policy, slips, two_slips  # noqa: E402,F401
 from fair_table import Share, Tally, details, figures, table  # noqa: E402
 
 from grader.answers import Answer  # noqa: E402
 from grader.errors import BackpropError  # noqa: E402
 from grader.family import Family, builtin_family_ids, load_family  # noqa: E402
 from grader.generator import Variant, generate_variants  # noqa: E402
-from grader.grading import grade  # noqa: E402
 from grader.ops import OPS  # noqa: E402
 from grader.rules import MISCONCEPTIONS  # noqa: E402
 from grader.solver import solve  # noqa: E402
@@ -67,17 +69,6 @@ from grader.solver import solve  # noqa: E402
 SECRET = b"backprop-grader fairness bench (issue 11)"
 ASSIGNMENT = "fairness"
 WRONG = ("incorrect", "invalid", "missing")
-_TAKES_TRACE = "trace" in inspect.signature(grade).parameters
-
-
-def grade_variant(variant: Variant, answers: Mapping[str, Answer], ecf_credit: float):
-    """The grader's report on ``answers`` to ``variant`` (the one call into the policy)."""
-    if _TAKES_TRACE:
-        return grade(variant.instance, answers, asked=variant.asked, ecf_credit=ecf_credit,
-                     trace=variant.exact)
-    return grade(variant.instance, answers, asked=variant.asked, ecf_credit=ecf_credit)
-
-
 def unfair_share(report, answers: Mapping[str, Answer], variant: Variant,
                  fair: Callable[[str], bool] | None = None) -> Share:
     """The credit of ``report`` on answers that are not right at the asked decimals (and not
@@ -181,14 +172,6 @@ def off_by(family: Family, variants: Sequence[Variant], tally: Tally, rng: rando
                     r.hits += item.points > 0
 
 
-def random_policy(rng: random.Random) -> fc.HandPolicy:
-    """A student's habits: half the students round every sub-result (the largest honest
-    deviations), the others each with a chance of their own; some keep calculator values."""
-    return fc.HandPolicy(round_sub=rng.choice((1.0, rng.random())),
-                         use_full=rng.choice((0.0, 0.5 * rng.random())),
-                         round_unasked=rng.choice((1.0, rng.random())))
-
-
 def honest(family: Family, variants: Sequence[Variant], tally: Tally, rng: random.Random, items: int) -> None:
     per_variant = math.ceil(items / max(1, sum(len(v.asked) for v in variants)))
     for v in variants:
@@ -224,40 +207,6 @@ def misconceptions(family: Family, variants: Sequence[Variant], tally: Tally, rn
                     r = tally.rate(key)
                     r.total += len(later)
                     r.hits += denied
-
-
-def slips(family: Family, variants: Sequence[Variant], tally: Tally, rng: random.Random, count: int) -> None:
-    mimics = [mimicry(v) for v in variants]
-    for _ in range(count):
-        i = rng.randrange(len(variants))
-        v = variants[i]
-        qid = rng.choice(v.asked)
-        kinds: list[str] = []
-        override = fc.slip_override(qid, v.instance.rounding, rng, record=kinds, mimics=mimics[i])
-        chain = fc.hand_chain(v.exact, v.asked, v.instance.rounding, rng, random_policy(rng), override)
-        report = grade_variant(v, chain.answers(v.asked), family.ecf_credit)
-        lost = tally.rate("slip: points lost per slip")
-        lost.total += 1
-        lost.hits += report.max_score - report.score
-        named = tally.rate("slip: misconception named")
-        named.total += 1
-        named.hits += any(i.misconception for i in report.items)
-        tally.notes["slips drawn again (a misconception's value)"] += kinds.count("mimic")
-
-
-def mimicry(v: Variant) -> fc.Mimic:
-    """Whether a slipped value is, within one unit of the last decimal, what some misconception
-    gives at that step from the student's values (then it is that misconception's answer)."""
-    mutants = [solve(v.instance, rules=m.rules) for m in MISCONCEPTIONS.values()]
-    u = fc.unit(v.instance.rounding)
-
-    def mimics(q, value: float, written: Mapping[str, float]) -> bool:
-        for mutant in mutants:
-            if q.id in mutant and abs(fc.mutant_value(mutant, q.id, written) - value) <= u * (1 + 1e-9):
-                return True
-        return False
-
-    return mimics
 
 
 def free_groups(family: Family, students: int, tally: Tally) -> None:
@@ -315,6 +264,8 @@ def run(families: Sequence[str], settings: Settings, out: Callable[[str], None] 
         honest(family, sampled, t, rng, s.honest_items)
         misconceptions(family, sampled, t, rng, s.chains)
         slips(family, sampled, t, rng, s.slips)
+        neutral_slips(family, sampled, t, rng, s.slips)
+        two_slips(family, sampled, t, rng, s.slips)
         if s.students:
             free_groups(family, s.students, t)
         notes = ", ".join(f"{k} {v}" for k, v in sorted(t.notes.items()))
@@ -374,6 +325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(details(tallies, "2 units off, accepted", "rate")))
     print("\n".join(details(tallies, "1% off, accepted", "rate")))
     print("\n".join(details(tallies, "later items denied", "count")))
+    print("\n".join(details(tallies, "neutral slip, points lost", "mean")))
     if args.json:
         import json
 
