@@ -443,10 +443,17 @@ def reference_grade(instance, answers, asked, ecf_credit=1.0):
         else:
             held = [roots[r] for r in sorted(roots_of.get(q.id, ())) if r != q.id]
             x = a.value
-            free = kind == "consequence" and (
-                (q.kind == "o" and abs(x * (1 - x)) < u) or (q.kind in ("delta", "dw") and abs(x) <= u)
-                or (q.kind == "new_w" and abs(x - own_args[0]) <= u))
-            v = verdict(kind, plausible(held, free))
+            free = set()  # what a flattening (flat) or neutral slip makes free
+            if kind == "consequence" and (
+                    (q.kind == "o" and abs(x * (1 - x)) < u) or (q.kind in ("delta", "dw") and abs(x) <= u)
+                    or (q.kind == "new_w" and abs(x - own_args[0]) <= u)):
+                free.add("flat")
+            if kind == "consequence" and (
+                    (q.kind == "o" and abs(x - 0.5) <= u)
+                    or (q.op == "delta_out" and abs(own_args[0] - 0.5) <= u)
+                    or (q.kind == "P" and all(abs(o - 0.5) <= u for o in own_args[1::2]))):
+                free.add("neutral")
+            v = verdict(kind, plausible(held, free, list(roots.values())))
             points = {"correct": 1.0, "carried-forward": ecf_credit}.get(v, 0.0)
             name = explained[q.id].id if v == "incorrect" and kind == "root" and q.id in explained else None
             out.append((q.id, v, points, name, kind, q.id in precision))
