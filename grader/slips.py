@@ -4,9 +4,10 @@
 Pure functions of a quantity, the student's numbers and the rounding unit ``u``:
 
 - :func:`trivial`: how an unexplained slip makes the rest trivial: ``neutral`` (``p = 0`` or
-  ``o = 0.5``: that neuron's ``o (1 - o)`` is 0.25 whatever follows), ``flat`` (an output
-  with ``o (1 - o)`` about 0 or a delta about 0 where the student's own numbers do not give it),
-  or not at all;
+  ``o = 0.5``, or near them (:func:`neutral`): that neuron's ``o (1 - o)`` is 0.25 whatever
+  follows, where the student's own numbers do not make it so), ``flat`` (an output with
+  ``o (1 - o)`` about 0 or a delta about 0 where the student's own numbers do not give it), or
+  not at all;
 - :func:`free`: which of those an item's step is made free by (``flat``: a flat output, a
   delta or dw of about 0, an unchanged weight; ``neutral``: an output of 0.5, a final delta
   ``0.25 (d - 0.5)`` from an output of 0.5, a ``P`` whose every output is 0.5: numbers that are
@@ -60,16 +61,23 @@ def stills(trace: Trace, q: Quantity, o: float, own: float, u: float) -> bool:
     return False
 
 
+def neutral(o: float, u: float) -> bool:
+    """Whether the output ``o`` is neutral: its ``o (1 - o)`` rounds to 0.25 at the asked decimals
+    (one unit ``u``), as the output 0.5 of ``p = 0`` does (and 0.5001, or the output of
+    ``p = 0.0001``: made-up outputs a unit off 0.5 save the same work)."""
+    return abs(o * (1 - o) - 0.25) < u / 2
+
+
 def trivial(trace: Trace, q: Quantity, value: float, from_own: float, u: float) -> str:
     """How a slip of ``q`` to ``value`` (the step gives ``from_own`` from the student's own
     values) makes the rest trivial: ``neutral``, ``flat`` or not at all (the empty string)."""
     if q.kind in ("o", "p"):
         o = value if q.kind == "o" else sigmoid(value)
-        if o == NEUTRAL:
+        own = from_own if q.kind == "o" else sigmoid(from_own)
+        if neutral(o, u) and not neutral(own, u):
             return "neutral"
         if abs(o * (1 - o)) < u:
             return "flat"
-        own = from_own if q.kind == "o" else sigmoid(from_own)
         return "flat" if stills(trace, q, o, own, u) else ""
     if q.kind in ("delta", "dw"):
         return "flat" if stilled(value, from_own, u) else ""

@@ -145,13 +145,35 @@ def test_three_slips_carry_forward_one_at_a_time():
 # --------------------------------------------------------------------------- the exploits stay closed
 
 
-@pytest.mark.parametrize("made", [{"p_A": 0.0, "p_B": 0.0}, {"o_A": 0.5, "o_B": 0.5}], ids=["every p = 0",
-                                                                                          "every o = 0.5"])
+NEUTRAL = {"every p = 0": {"p_A": 0.0, "p_B": 0.0}, "every o = 0.5": {"o_A": 0.5, "o_B": 0.5},
+           # a unit off 0.5 saves the same work (o (1 - o) = 0.24999999, written 0.2500): two made-up
+           # values that are not neutral would be two slips, carried forward
+           "every o = 0.5001": {"o_A": 0.5001, "o_B": 0.5001},
+           "every p = 0.0001": {"p_A": 0.0001, "p_B": 0.0001},
+           "every o = 0.505": {"o_A": 0.505, "o_B": 0.495}}
+
+
+@pytest.mark.parametrize("made", NEUTRAL.values(), ids=NEUTRAL)
 def test_two_neutral_values_are_a_pattern_and_earn_nothing_after_them(made):
     got, report = verdicts(chain(**made))
     assert [q for q, v in got.items() if v == "carried-forward"] == []
     assert report.score == (0 if "p_A" in made else 1)  # p_A = -0.5 is right in "every o = 0.5"
     assert "more than one such value is a pattern" in report["dw_A_B"].message
+
+
+def test_a_slip_near_0_5_where_the_students_own_output_is_near_it_too_is_no_neutral_slip():
+    """w_x1_A = 0.01: the right o_A = sigmoid(-0.01) = 0.4975 has o (1 - o) = 0.2500 already; o_A
+    written 0.5 (a slip of 25 units) makes nothing trivial that was not, and one more slip
+    (o_B) beside it leaves two ordinary slips, both carried forward."""
+    inst = instance_from_dict({
+        "alpha": 1.5, "bias": "none", "decimals": 4, "inputs": ["x1"], "layers": [["A"], ["B"]],
+        "weights": {"x1_A": 0.01, "A_B": -0.75}, "samples": [{"inputs": {"x1": -1.0}, "desired": {"B": 1.0}}],
+    })
+    values = honest_answers(inst, random.Random(0), keep=0.0, override={"o_A": 0.5, "o_B": 0.45})
+    assert round(solve(inst).value("o_A"), 4) == 0.4975
+    got, report = verdicts(values, inst)
+    assert [q for q, v in got.items() if v == "incorrect"] == ["o_A", "o_B"]
+    assert report.score == 9
 
 
 def test_a_neutral_slip_beside_another_neutral_one_still_earns_nothing():

@@ -424,9 +424,11 @@ def reference_grade(instance, answers, asked, ecf_credit=1.0):
             roots[qid] = Root(qid, "precision")
         else:
             o = v if q.kind == "o" else OPS["sigmoid"].compute([v])
+            own_o = from_own if q.kind == "o" else OPS["sigmoid"].compute([from_own])
             trivial = ""
-            if q.kind in ("o", "p"):
-                trivial = "neutral" if o == 0.5 else ("flat" if abs(o * (1 - o)) < u else "")
+            if q.kind in ("o", "p"):  # neutral: o (1 - o) rounds to 0.25 where the own one does not
+                quarter = [abs(x * (1 - x) - 0.25) < u / 2 for x in (o, own_o)]
+                trivial = "neutral" if quarter == [True, False] else ("flat" if abs(o * (1 - o)) < u else "")
             elif q.kind in ("delta", "dw") and abs(v) <= u < abs(from_own) - u:
                 trivial = "flat"
             roots[qid] = Root(qid, "slip", trivial)
