@@ -261,9 +261,15 @@ def first_new_w_half(q: Quantity, v: float, written: Mapping[str, float]) -> flo
     return 0.5 if q.kind == "new_w" and q.step == 1 else v
 
 
+def every_o_a_unit_above_half(q: Quantity, v: float, written: Mapping[str, float]) -> float:
+    """The exploit "every o = 0.5001" (at 4 decimals: o (1 - o) = 0.24999999 is still 0.25)."""
+    return 0.5001 if q.kind == "o" else v
+
+
 EXPLOITS: dict[str, Override] = {
     "every p = 0": every_p_zero,
     "every o = 0.5": every_o_half,
+    "every o = 0.5001": every_o_a_unit_above_half,
     "step-1 new_w = 0.5": first_new_w_half,
 }
 
@@ -325,29 +331,6 @@ def slip_override(qid: str, decimals: int, rng: random.Random, kind: str | None 
         if record is not None:
             record.append(k)
         return new
-
-    return override
-
-
-def neutral_override(qid: str) -> Override:
-    """A neutral slip on ``qid``: its ``p`` written 0 or its ``o`` written 0.5 (then every later
-    ``o (1 - o)`` of that neuron is 0.25); later steps follow from it."""
-
-    def override(q: Quantity, v: float, written: Mapping[str, float]) -> float:
-        if q.id != qid:
-            return v
-        return 0.0 if q.kind == "p" else 0.5
-
-    return override
-
-
-def combined(*overrides: Override) -> Override:
-    """The overrides applied in turn (slips on several items of one chain)."""
-
-    def override(q: Quantity, v: float, written: Mapping[str, float]) -> float:
-        for o in overrides:
-            v = o(q, v, written)
-        return v
 
     return override
 

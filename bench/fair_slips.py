@@ -30,7 +30,7 @@ from grader.family import Family
 from grader.generator import Variant
 from grader.grading import grade
 from grader.rules import MISCONCEPTIONS
-from grader.solver import Trace, solve
+from grader.solver import Quantity, Trace, solve
 
 _TAKES_TRACE = "trace" in inspect.signature(grade).parameters
 
@@ -64,6 +64,29 @@ def mimicry(v: Variant) -> fc.Mimic:
         return False
 
     return mimics
+
+
+def neutral_override(qid: str) -> fc.Override:
+    """A neutral slip on ``qid``: its ``p`` written 0 or its ``o`` written 0.5 (then every later
+    ``o (1 - o)`` of that neuron is 0.25); later steps follow from it."""
+
+    def override(q: Quantity, v: float, written: Mapping[str, float]) -> float:
+        if q.id != qid:
+            return v
+        return 0.0 if q.kind == "p" else 0.5
+
+    return override
+
+
+def combined(*overrides: fc.Override) -> fc.Override:
+    """The overrides applied in turn (slips on several items of one chain)."""
+
+    def override(q: Quantity, v: float, written: Mapping[str, float]) -> float:
+        for o in overrides:
+            v = o(q, v, written)
+        return v
+
+    return override
 
 
 def _lost(tally: Tally, key: str, report, slips: int) -> None:
@@ -106,7 +129,7 @@ def neutral_slips(family: Family, variants: Sequence[Variant], tally: Tally, rng
     finals = {v.student: {f"o_{n}" for n in v.instance.final_layer} for v in variants}
     for _ in range(count):
         v, qid = rng.choice(choices)
-        override = fc.neutral_override(qid)
+        override = neutral_override(qid)
         chain = fc.hand_chain(v.exact, v.asked, v.instance.rounding, rng, random_policy(rng), override)
         report = grade_variant(v, chain.answers(v.asked), family.ecf_credit)
         _lost(tally, "neutral slip: points lost per slip", report, 1)
@@ -159,7 +182,7 @@ def two_slips(family: Family, variants: Sequence[Variant], tally: Tally, rng: ra
             continue
         first, second = rng.sample(list(v.asked), 2)
         d = v.instance.rounding
-        override = fc.combined(fc.slip_override(first, d, rng, mimics=mimics[i]),
+        override = combined(fc.slip_override(first, d, rng, mimics=mimics[i]),
                                fc.slip_override(second, d, rng, mimics=mimics[i]))
         chain = fc.hand_chain(v.exact, v.asked, d, rng, random_policy(rng), override)
         report = grade_variant(v, chain.answers(v.asked), family.ecf_credit)

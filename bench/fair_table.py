@@ -61,7 +61,12 @@ class Row:
 ROWS = (
     Row("exploit: every p = 0  (credit not right, %)", "exploit: every p = 0", "unfair", 25),
     Row("exploit: every o = 0.5", "exploit: every o = 0.5", "unfair", 25),
+    Row("exploit: every o = 0.5001", "exploit: every o = 0.5001", "unfair", 25),
     Row("exploit: step-1 new_w = 0.5", "exploit: step-1 new_w = 0.5", "unfair", 25),
+    Row("exploit: outputs next to targets, step 1", "exploit: outputs next to targets, step 1", "unfair", 25),
+    Row("  over the whole submission", "exploit: outputs next to targets", "unfair", None),
+    Row("exploit: tiny final deltas, step 1", "exploit: tiny final deltas, step 1", "unfair", 25),
+    Row("  over the whole submission", "exploit: tiny final deltas", "unfair", None),
     Row("exploit: a classmate's answers", "exploit: a classmate's answers", "unfair", 25),
     Row("coarse: one decimal fewer (%)", "coarse: one decimal fewer", "unfair", 20),
     Row("one item 2 units off: accepted (%)", "accepted: 2 units off", "rate", 10),

@@ -8,11 +8,16 @@ from ``sys.path``: run it with another tree first on the path to measure that tr
 
 What is measured (per family; the last column is the worst family, or the total for counts):
 
-- exploits (every p = 0; every o = 0.5, p following from the student's own values; in families
-  of more than one step every step-1 new weight = 0.5; a classmate's right answers, same family,
-  same alpha where possible), the rest computed consistently by hand from those numbers: the
-  credit earned on answers that are *not* the right value at the asked decimals, as a share of
-  the maximum score (target at most 25%), beside the plain share of the maximum score;
+- exploits (every p = 0; every o = 0.5, p following from the student's own values; every
+  o = 0.5001; in families of more than one step every step-1 new weight = 0.5; every final
+  output of step 1 made up next to its target, 0.999 or 0.001; every final delta of step 1 made
+  up 0.0001; a classmate's right answers, same family, same alpha where possible), the rest
+  computed consistently by hand from those numbers: the credit earned on answers that are *not*
+  the right value at the asked decimals, as a share of the maximum score (target at most 25%),
+  beside the plain share of the maximum score. The two exploits that flatten step 1's backward
+  pass are held to the target on step 1's items (what they make free); over the whole
+  submission they are shown without one: step 2, worked from the unchanged weights a flattened
+  step 1 leaves, takes as much work as from the right ones, and is carried forward;
 - a whole submission rounded to one decimal fewer than asked, each step from the student's own
   coarse earlier answers: credit on answers not right at the asked decimals, leaving out those
   within one unit (of the asked decimals: ``--coarse-unit``) of what the right formula gives from
@@ -55,6 +60,7 @@ if __package__ in (None, ""):  # run as a script: fair_cases is beside this file
     sys.path.append(str(Path(__file__).resolve().parent))
 
 import fair_cases as fc  # noqa: E402
+from fair_exploits import TRACE_EXPLOITS  # noqa: E402
 from fair_slips import grade_variant, mimicry, neutral_slips, random_policy, slips, two_slips  # noqa: E402,F401
 from fair_table import Share, Tally, details, figures, table  # noqa: E402
 
@@ -69,13 +75,18 @@ from grader.solver import solve  # noqa: E402
 SECRET = b"backprop-grader fairness bench (issue 11)"
 ASSIGNMENT = "fairness"
 WRONG = ("incorrect", "invalid", "missing")
+
+
 def unfair_share(report, answers: Mapping[str, Answer], variant: Variant,
-                 fair: Callable[[str], bool] | None = None) -> Share:
+                 fair: Callable[[str], bool] | None = None, step: int | None = None) -> Share:
     """The credit of ``report`` on answers that are not right at the asked decimals (and not
-    ``fair``), and all its credit, with the maximum score."""
+    ``fair``), and all its credit, with the maximum score; ``step``: of that update step's items
+    only."""
     d = variant.instance.rounding
     out = Share()
     for item in report.items:
+        if step is not None and variant.exact[item.id].step != step:
+            continue
         out.points += item.points
         out.max_points += item.max_points
         a = answers.get(item.id)
@@ -104,13 +115,16 @@ def from_own(variant: Variant, answers: Mapping[str, Answer]) -> dict[str, float
 
 def exploits(family: Family, variants: Sequence[Variant], tally: Tally, rng: random.Random) -> None:
     for v in variants:
-        for name, override in fc.EXPLOITS.items():
+        built = {name: make(v.exact) for name, make in TRACE_EXPLOITS.items()}
+        for name, override in {**fc.EXPLOITS, **built}.items():
             if name.startswith("step-1") and v.instance.steps < 2:
                 continue
             chain = fc.hand_chain(v.exact, v.asked, v.instance.rounding, rng, fc.PLAIN, override)
             answers = chain.answers(v.asked)
             report = grade_variant(v, answers, family.ecf_credit)
             tally.share(f"exploit: {name}").add(unfair_share(report, answers, v))
+            if name in built:  # what the made-up step-1 values flatten is step 1's
+                tally.share(f"exploit: {name}, step 1").add(unfair_share(report, answers, v, step=1))
         mate = classmate(v, variants)
         answers = fc.exact_answers(mate.exact, v.asked, v.instance.rounding)
         tally.share("exploit: a classmate's answers").add(

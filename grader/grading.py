@@ -43,9 +43,10 @@ when those roots are plausible mistakes:
   or more, credit is carried forward from one slip at a time (an item behind two or more earns
   nothing): made-up values come many at once (a classmate's answers, every step-1 weight 0.5);
 - a *neutral* slip (``p = 0`` or ``o = 0.5``, or near them: an output whose ``o (1 - o)``
-  rounds to 0.25, as 0.5001 or the output of ``p = 0.0001`` do, where the student's own numbers'
-  does not; that neuron's ``o (1 - o)`` is 0.25 whatever follows): one is a slip, and earns nothing only on what it makes free, numbers that are the
-  same in every variant, written without reading the problem (an output of 0.5, a final delta
+  rounds to 0.25, as 0.5001 or the output of ``p = 0.0001`` do, where the output of the
+  student's own numbers does not; that neuron's ``o (1 - o)`` is then 0.25 whatever follows):
+  one is a slip, and earns nothing only on what it makes free, numbers that are the same in
+  every variant, written without reading the problem (an output of 0.5, a final delta
   ``0.25 (d - 0.5)`` from an output of 0.5, a ``P`` whose every output is 0.5); what still
   takes work from the student's values is carried forward (``p_B = w_A_B * 0.5``, a hidden delta
   ``0.25 * sum w delta``, each dw and new weight). More than one neutral slip in a submission is
