@@ -60,8 +60,10 @@ when those roots are plausible mistakes:
 - a *flattening* slip (an output, or a ``p`` whose output, with ``o (1 - o)`` rounding to 0 or
   making its neuron's delta about 0, as an output made up next to its target does, or a delta
   or dw of about 0, within a unit of 0 or a hundred times smaller, where the student's own
-  numbers do not give 0) earns nothing on the items it makes free (a flat output, a delta or dw
-  of 0, a new weight equal to the old one), and carried-forward credit on the others (a
+  numbers do not give 0) earns nothing on the items it makes free (a flat output; a delta or dw
+  of about 0: 0 at the asked decimals, or a hundred times smaller than the right one, as the
+  hidden deltas of 0.0001 that final deltas made up 0.0001 leave; a weight changed by about 0),
+  and carried-forward credit on the others (a
   factor-10 slip in ``p`` saturates the output; the next layer's ``p`` still takes work), also
   beside a second slip.
 

@@ -9,7 +9,9 @@ Pure functions of a quantity, the student's numbers and the rounding unit ``u``:
   ``o (1 - o)`` about 0 or a delta about 0 where the student's own numbers do not give it), or
   not at all;
 - :func:`free`: which of those an item's step is made free by (``flat``: a flat output, a
-  delta or dw of about 0, an unchanged weight; ``neutral``: an output of 0.5, a final delta
+  delta or dw of about 0 (0 at the asked decimals, or :data:`STILLED` times smaller than the
+  right one: the hidden deltas of 0.0001 that final deltas made up 0.0001 leave), an unchanged
+  weight (changed by about 0 in the same sense); ``neutral``: an output of 0.5, a final delta
   ``0.25 (d - 0.5)`` from an output of 0.5, a ``P`` whose every output is 0.5: numbers that are
   the same in every variant, written without reading the problem);
 - :func:`denied`: the message of a consequence that earns no carried-forward credit.
@@ -63,9 +65,10 @@ def stills(trace: Trace, q: Quantity, o: float, own: float, u: float) -> bool:
 
 def neutral(o: float, u: float) -> bool:
     """Whether the output ``o`` is neutral: its ``o (1 - o)`` rounds to 0.25 at the asked decimals
-    (one unit ``u``), as the output 0.5 of ``p = 0`` does (and 0.5001, or the output of
-    ``p = 0.0001``: made-up outputs a unit off 0.5 save the same work)."""
-    return abs(o * (1 - o) - 0.25) < u / 2
+    (``u``: the error of one rounding, half the last decimal), as the output 0.5 of ``p = 0``
+    does (and 0.5001, or the output of ``p = 0.0001``: made-up outputs a unit off 0.5 save the
+    same work)."""
+    return abs(o * (1 - o) - 0.25) < u
 
 
 def trivial(trace: Trace, q: Quantity, value: float, from_own: float, u: float) -> str:
@@ -98,12 +101,13 @@ def free(q: Quantity, value: float, own_args: Sequence[float], u: float) -> froz
         if _half(value, u):
             out.add("neutral")
     elif q.kind in ("delta", "dw"):
-        if abs(value) <= u:
+        if abs(value) <= u or stilled(value, q.value, u):
             out.add("flat")
         if q.op == "delta_out" and _half(own_args[0], u):
             out.add("neutral")
     elif q.kind == "new_w":
-        if abs(value - own_args[0]) <= u:
+        change = value - own_args[0]
+        if abs(change) <= u or stilled(change, q.arg_values[1], u):
             out.add("flat")
     elif q.kind == "P" and all(_half(o, u) for o in own_args[1::2]):
         out.add("neutral")

@@ -235,3 +235,23 @@ def test_the_exploits_earn_at_most_a_quarter(family):
             values = honest_answers(v.instance, random.Random(1), keep=0.0, override=override)
             shares.append(_unfair(v, values))
         assert sum(shares) / len(shares) <= 0.25, (name, shares)
+
+
+def test_two_tiny_final_deltas_earn_nothing_on_the_near_zeros_they_make():
+    """2-2-2-bias: both final deltas made up 0.0001 (two flattening slips): the hidden deltas, dws
+    and weight changes they leave are ±0.0001 or ±0.0002, not 0 at the asked decimals, but a
+    hundred times smaller than the right ones: made free, no credit. (Main carried forward those
+    behind one of the two, the final layer's dws and weights; with two slips carried forward
+    where they meet, the hidden layer's were too, until "about 0" meant this.)"""
+    family = "2-2-2-bias"
+    for v in _variants(family, 3):
+        trace = solve(v.instance)
+        finals = [q for q in trace.quantities if q.kind == "delta" and q.op == "delta_out" and q.step == 1]
+        assert len(finals) == 2
+        override = {q.id: math.copysign(0.0001, q.value) for q in finals}
+        values = honest_answers(v.instance, random.Random(1), keep=0.0, override=override)
+        report = grade(v.instance, {k: Answer(k, repr(values[k]), values[k]) for k in v.asked}, asked=v.asked)
+        credited = [i.id for i in report.items if i.verdict == "carried-forward"
+                    and i.id.startswith(("delta", "dw", "new_w"))]
+        assert credited == [], [(q, values[q], trace.value(q)) for q in credited]
+        assert _unfair(v, values) <= 0.1

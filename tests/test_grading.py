@@ -427,7 +427,7 @@ def reference_grade(instance, answers, asked, ecf_credit=1.0):
             own_o = from_own if q.kind == "o" else OPS["sigmoid"].compute([from_own])
             trivial = ""
             if q.kind in ("o", "p"):  # neutral: o (1 - o) rounds to 0.25 where the own one does not
-                quarter = [abs(x * (1 - x) - 0.25) < u / 2 for x in (o, own_o)]
+                quarter = [abs(x * (1 - x) - 0.25) < u for x in (o, own_o)]
                 trivial = "neutral" if quarter == [True, False] else ("flat" if abs(o * (1 - o)) < u else "")
             elif q.kind in ("delta", "dw") and abs(v) <= u < abs(from_own) - u:
                 trivial = "flat"
@@ -446,9 +446,12 @@ def reference_grade(instance, answers, asked, ecf_credit=1.0):
             held = [roots[r] for r in sorted(roots_of.get(q.id, ())) if r != q.id]
             x = a.value
             free = set()  # what a flattening (flat) or neutral slip makes free
+            # about 0: 0 at the asked decimals, or a hundred times smaller than the right value
+            tiny = lambda y, right: abs(y) <= u or abs(y) <= max(u, abs(right) / 100) < abs(right) - u  # noqa: E731
             if kind == "consequence" and (
-                    (q.kind == "o" and abs(x * (1 - x)) < u) or (q.kind in ("delta", "dw") and abs(x) <= u)
-                    or (q.kind == "new_w" and abs(x - own_args[0]) <= u)):
+                    (q.kind == "o" and abs(x * (1 - x)) < u)
+                    or (q.kind in ("delta", "dw") and tiny(x, q.value))
+                    or (q.kind == "new_w" and tiny(x - own_args[0], q.arg_values[1]))):
                 free.add("flat")
             if kind == "consequence" and (
                     (q.kind == "o" and abs(x - 0.5) <= u)
