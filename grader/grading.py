@@ -58,13 +58,14 @@ when those roots are plausible mistakes:
   ``new_w_A_B = -0.6427``: all carried forward, 9 of 11 (tests/test_fair_slips.py); with
   ``p_B = 0`` too, 0 of 11;
 - a *flattening* slip (an output, or a ``p`` whose output, with ``o (1 - o)`` rounding to 0 or
-  making its neuron's delta about 0, as an output made up next to its target does, or a delta
+  making its neuron's delta about 0, as an output made up next to its target does; or a delta
   or dw of about 0, within a unit of 0 or a hundred times smaller, where the student's own
-  numbers do not give 0) earns nothing on the items it makes free (a flat output; a delta or dw
-  of about 0: 0 at the asked decimals, or a hundred times smaller than the right one, as the
-  hidden deltas of 0.0001 that final deltas made up 0.0001 leave; a weight changed by about 0),
-  and carried-forward credit on the others (a
-  factor-10 slip in ``p`` saturates the output; the next layer's ``p`` still takes work), also
+  numbers do not give 0) earns nothing on the items it makes free: a flat output, a delta or
+  dw of 0 at the asked decimals, a new weight equal to the old one; after a delta or dw made
+  about 0, also a delta or dw a hundred times smaller than the right one and a weight changed
+  by that little (the hidden deltas of 0.0001 that final deltas made up 0.0001 leave, and
+  ``dw_A_C = alpha * o_A * 0.0001``); carried-forward credit on the others (a factor-10 slip in
+  ``p`` saturates the output, an honest slip: the next layer's ``p`` still takes work), also
   beside a second slip.
 
 No rule denies a consequence because the student's own numbers honestly give 0.

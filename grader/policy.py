@@ -25,7 +25,8 @@ def standing(*, near_exact: bool, args_right: bool, near_own: bool) -> str:
 class Root:
     """A written answer that does not follow from the student's numbers: ``kind`` is
     ``explained``, ``precision`` or ``slip``; ``trivial``: for a slip that makes the rest
-    trivial, ``neutral`` (p = 0, o = 0.5) or ``flat`` (see the module docstring)."""
+    trivial, ``neutral`` (p = 0, o = 0.5), ``flat`` (an output) or ``tiny`` (a delta or dw of
+    about 0): see :mod:`grader.slips`."""
 
     id: str
     kind: str
@@ -43,9 +44,10 @@ def plausible(roots: Iterable[Root], free: Collection[str] = (), every: Iterable
     """Whether a consequence of ``roots`` earns carried-forward credit: every explained and
     precision root is plausible; of the unexplained slips, up to :data:`SLIPS` when ``every``
     root of the submission holds no more than that many slips (else one); never when a slip
-    that trivializes makes this item free (``free``: the kinds, ``flat`` or ``neutral``, whose
-    slips make the step free); and never after a neutral slip when the submission has more than
-    one (every ``p`` = 0 is a pattern). ``every`` None: ``roots`` are all the roots."""
+    that trivializes makes this item free (``free``: the kinds, ``flat``, ``tiny`` or
+    ``neutral``, whose slips make the step free); and never after a neutral slip when the
+    submission has more than one (every ``p`` = 0 is a pattern). ``every`` None: ``roots`` are
+    all the roots."""
     slips = [r for r in roots if r.kind == "slip"]
     if not slips:
         return True

@@ -6,12 +6,13 @@ Pure functions of a quantity, the student's numbers and the rounding unit ``u``:
 - :func:`trivial`: how an unexplained slip makes the rest trivial: ``neutral`` (``p = 0`` or
   ``o = 0.5``, or near them (:func:`neutral`): that neuron's ``o (1 - o)`` is 0.25 whatever
   follows, where the student's own numbers do not make it so), ``flat`` (an output with
-  ``o (1 - o)`` about 0 or a delta about 0 where the student's own numbers do not give it), or
-  not at all;
-- :func:`free`: which of those an item's step is made free by (``flat``: a flat output, a
-  delta or dw of about 0 (0 at the asked decimals, or :data:`STILLED` times smaller than the
-  right one: the hidden deltas of 0.0001 that final deltas made up 0.0001 leave), an unchanged
-  weight (changed by about 0 in the same sense); ``neutral``: an output of 0.5, a final delta
+  ``o (1 - o)`` about 0, or one that makes its delta about 0, where the student's own numbers
+  do not), ``tiny`` (a delta or dw of about 0 where the student's own numbers do not give it),
+  or not at all;
+- :func:`free`: which of those an item's step is made free by (``flat``: a flat output, a delta
+  or dw of 0 at the asked decimals, an unchanged weight; ``tiny``: those, and a delta or dw
+  :data:`STILLED` times smaller than the right one, or a weight changed by that little: the
+  hidden deltas of 0.0001 that final deltas made up 0.0001 leave; ``neutral``: an output of 0.5, a final delta
   ``0.25 (d - 0.5)`` from an output of 0.5, a ``P`` whose every output is 0.5: numbers that are
   the same in every variant, written without reading the problem);
 - :func:`denied`: the message of a consequence that earns no carried-forward credit.
@@ -83,7 +84,7 @@ def trivial(trace: Trace, q: Quantity, value: float, from_own: float, u: float) 
             return "flat"
         return "flat" if stills(trace, q, o, own, u) else ""
     if q.kind in ("delta", "dw"):
-        return "flat" if stilled(value, from_own, u) else ""
+        return "tiny" if stilled(value, from_own, u) else ""
     return ""
 
 
@@ -97,18 +98,22 @@ def free(q: Quantity, value: float, own_args: Sequence[float], u: float) -> froz
     out = set()
     if q.kind == "o":
         if abs(value * (1 - value)) < u:
-            out.add("flat")
+            out |= {"flat", "tiny"}
         if _half(value, u):
             out.add("neutral")
     elif q.kind in ("delta", "dw"):
-        if abs(value) <= u or stilled(value, q.value, u):
-            out.add("flat")
+        if abs(value) <= u:
+            out |= {"flat", "tiny"}
+        elif stilled(value, q.value, u):
+            out.add("tiny")
         if q.op == "delta_out" and _half(own_args[0], u):
             out.add("neutral")
     elif q.kind == "new_w":
         change = value - own_args[0]
-        if abs(change) <= u or stilled(change, q.arg_values[1], u):
-            out.add("flat")
+        if abs(change) <= u:
+            out |= {"flat", "tiny"}
+        elif stilled(change, q.arg_values[1], u):
+            out.add("tiny")
     elif q.kind == "P" and all(_half(o, u) for o in own_args[1::2]):
         out.add("neutral")
     return frozenset(out)
@@ -131,8 +136,9 @@ def denied(bad: Sequence[str], held: Sequence[Root], every: Sequence[Root], own:
             if r.trivial == "neutral":
                 return (f"follows from your earlier {shown}, but {r.id} = {own[r.id]:g} makes this step "
                         f"trivial (an output of 0.5, {half}), so no credit is carried forward")
+            why = "a delta or dw of about 0" if r.trivial == "tiny" else "a flat output or a zero delta"
             return (f"follows from your earlier {shown}, but {r.id} = {own[r.id]:g} makes the rest trivial "
-                    "(a flat output or a zero delta), so no credit is carried forward")
+                    f"({why}), so no credit is carried forward")
     ids = ", ".join(r.id for r in slips)
     if len(slips) > SLIPS:
         return (f"follows from your earlier {shown}, but those rest on {len(slips)} wrong values that do not "

@@ -430,7 +430,7 @@ def reference_grade(instance, answers, asked, ecf_credit=1.0):
                 quarter = [abs(x * (1 - x) - 0.25) < u for x in (o, own_o)]
                 trivial = "neutral" if quarter == [True, False] else ("flat" if abs(o * (1 - o)) < u else "")
             elif q.kind in ("delta", "dw") and abs(v) <= u < abs(from_own) - u:
-                trivial = "flat"
+                trivial = "tiny"
             roots[qid] = Root(qid, "slip", trivial)
     out = []
     for q in trace.quantities:
@@ -449,10 +449,13 @@ def reference_grade(instance, answers, asked, ecf_credit=1.0):
             # about 0: 0 at the asked decimals, or a hundred times smaller than the right value
             tiny = lambda y, right: abs(y) <= u or abs(y) <= max(u, abs(right) / 100) < abs(right) - u  # noqa: E731
             if kind == "consequence" and (
-                    (q.kind == "o" and abs(x * (1 - x)) < u)
-                    or (q.kind in ("delta", "dw") and tiny(x, q.value))
+                    (q.kind == "o" and abs(x * (1 - x)) < u) or (q.kind in ("delta", "dw") and abs(x) <= u)
+                    or (q.kind == "new_w" and abs(x - own_args[0]) <= u)):
+                free |= {"flat", "tiny"}
+            if kind == "consequence" and (
+                    (q.kind in ("delta", "dw") and tiny(x, q.value))
                     or (q.kind == "new_w" and tiny(x - own_args[0], q.arg_values[1]))):
-                free.add("flat")
+                free.add("tiny")
             if kind == "consequence" and (
                     (q.kind == "o" and abs(x - 0.5) <= u)
                     or (q.op == "delta_out" and abs(own_args[0] - 0.5) <= u)
