@@ -261,9 +261,15 @@ def first_new_w_half(q: Quantity, v: float, written: Mapping[str, float]) -> flo
     return 0.5 if q.kind == "new_w" and q.step == 1 else v
 
 
+def every_o_a_unit_above_half(q: Quantity, v: float, written: Mapping[str, float]) -> float:
+    """The exploit "every o = 0.5001" (at 4 decimals: o (1 - o) = 0.24999999 is still 0.25)."""
+    return 0.5001 if q.kind == "o" else v
+
+
 EXPLOITS: dict[str, Override] = {
     "every p = 0": every_p_zero,
     "every o = 0.5": every_o_half,
+    "every o = 0.5001": every_o_a_unit_above_half,
     "step-1 new_w = 0.5": first_new_w_half,
 }
 

@@ -52,7 +52,8 @@ class Row:
     #: "unfair": a Share's unfair credit in %; "rate": hits/total in %; "count": hits; "mean": hits/total;
     #: "per10k": hits per 10,000
     kind: str
-    target: float
+    #: None: a figure shown beside others, with no target of its own
+    target: float | None
     #: the last column: "max" over families, "sum" of the counts, "pool": the rate of all families pooled
     worst: str = "max"
 
@@ -60,7 +61,12 @@ class Row:
 ROWS = (
     Row("exploit: every p = 0  (credit not right, %)", "exploit: every p = 0", "unfair", 25),
     Row("exploit: every o = 0.5", "exploit: every o = 0.5", "unfair", 25),
+    Row("exploit: every o = 0.5001", "exploit: every o = 0.5001", "unfair", 25),
     Row("exploit: step-1 new_w = 0.5", "exploit: step-1 new_w = 0.5", "unfair", 25),
+    Row("exploit: outputs next to targets, step 1", "exploit: outputs next to targets, step 1", "unfair", 25),
+    Row("  over the whole submission", "exploit: outputs next to targets", "unfair", None),
+    Row("exploit: tiny final deltas, step 1", "exploit: tiny final deltas, step 1", "unfair", 25),
+    Row("  over the whole submission", "exploit: tiny final deltas", "unfair", None),
     Row("exploit: a classmate's answers", "exploit: a classmate's answers", "unfair", 25),
     Row("coarse: one decimal fewer (%)", "coarse: one decimal fewer", "unfair", 20),
     Row("one item 2 units off: accepted (%)", "accepted: 2 units off", "rate", 10),
@@ -71,6 +77,11 @@ ROWS = (
     Row("misconceptions: later items denied", "misconceptions: later items denied", "count", 0, "sum"),
     Row("one slip: points lost per slip", "slip: points lost per slip", "mean", 1.1),
     Row("slips naming a misconception (/10,000)", "slip: misconception named", "per10k", 1, "pool"),
+    Row("one neutral slip (p = 0, o = 0.5): points lost", "neutral slip: points lost per slip", "mean", None),
+    Row("  beyond the slip and what it makes free", "neutral slip: points lost beyond the slip and what it "
+        "makes free", "mean", 0.1),
+    Row("two slips: points lost per slip", "two slips: points lost per slip", "mean", 1.1),
+    Row("  of those, two that meet", "two slips: points lost per slip, where they meet", "mean", 1.1),
     Row("variants with free answers (count)", "variants with free answers", "count", 0, "sum"),
 )
 
@@ -100,7 +111,7 @@ def figure(row: Row, t: Tally) -> tuple[float, str] | None:
 
 def details(tallies: Mapping[str, Tally], prefix: str, kind: str) -> list[str]:
     """A table of the rates whose keys start with ``prefix`` (one row per key), per family:
-    "rate" in %, "count" as hits/total."""
+    "rate" in %, "count" as hits/total, "mean" as hits/total."""
     names = list(tallies)
     keys = list(dict.fromkeys(k for t in tallies.values() for k in t.rates if k.startswith(prefix)))
     width = max(12, *(len(n) + 1 for n in names))
@@ -112,7 +123,8 @@ def details(tallies: Mapping[str, Tally], prefix: str, kind: str) -> list[str]:
             if r is None or not r.total:
                 cells.append(f"{'n/a':>{width}}")
             else:
-                text = f"{100 * r.hits / r.total:.1f}" if kind == "rate" else f"{r.hits:.0f}/{r.total:.0f}"
+                text = (f"{100 * r.hits / r.total:.1f}" if kind == "rate" else f"{r.hits / r.total:.2f}"
+                        if kind == "mean" else f"{r.hits:.0f}/{r.total:.0f}")
                 cells.append(f"{text:>{width}}")
         lines.append(f"{'  ' + key[len(prefix):].lstrip(': '):42}" + "".join(cells))
     return lines
@@ -150,7 +162,10 @@ def table(tallies: Mapping[str, Tally]) -> list[str]:
         else:
             worst = max(values)
             text = f"{worst:.2f}" if row.kind == "mean" else f"{worst:.1f}"
-        ok = "n/a" if worst is None else ("yes" if worst <= row.target + 1e-12 else "NO")
-        target = f"<= {row.target:g}" if row.target else "0"
+        if row.target is None:
+            ok, target = "", "-"
+        else:
+            ok = "n/a" if worst is None else ("yes" if worst <= row.target + 1e-12 else "NO")
+            target = f"<= {row.target:g}" if row.target else "0"
         lines.append(f"{row.label:42}" + "".join(cells) + f"{text:>14}{target:>9}  {ok}")
     return lines

@@ -8,11 +8,16 @@ from ``sys.path``: run it with another tree first on the path to measure that tr
 
 What is measured (per family; the last column is the worst family, or the total for counts):
 
-- exploits (every p = 0; every o = 0.5, p following from the student's own values; in families
-  of more than one step every step-1 new weight = 0.5; a classmate's right answers, same family,
-  same alpha where possible), the rest computed consistently by hand from those numbers: the
-  credit earned on answers that are *not* the right value at the asked decimals, as a share of
-  the maximum score (target at most 25%), beside the plain share of the maximum score;
+- exploits (every p = 0; every o = 0.5, p following from the student's own values; every
+  o = 0.5001; in families of more than one step every step-1 new weight = 0.5; every final
+  output of step 1 made up next to its target, 0.999 or 0.001; every final delta of step 1 made
+  up 0.0001; a classmate's right answers, same family, same alpha where possible), the rest
+  computed consistently by hand from those numbers: the credit earned on answers that are *not*
+  the right value at the asked decimals, as a share of the maximum score (target at most 25%),
+  beside the plain share of the maximum score. The two exploits that flatten step 1's backward
+  pass are held to the target on step 1's items (what they make free); over the whole
+  submission they are shown without one: step 2, worked from the unchanged weights a flattened
+  step 1 leaves, takes as much work as from the right ones, and is carried forward;
 - a whole submission rounded to one decimal fewer than asked, each step from the student's own
   coarse earlier answers: credit on answers not right at the asked decimals, leaving out those
   within one unit (of the asked decimals: ``--coarse-unit``) of what the right formula gives from
@@ -27,9 +32,12 @@ What is measured (per family; the last column is the worst family, or the total 
   marked incorrect (target 0 in at least 10,000 items per family);
 - each misconception worked consistently by hand: items after the first one it changes, not
   changed by it, neither correct nor carried-forward (target 0);
-- one slip (digit swap, sign, factor, 10 to 50 units) on a random asked item, the rest worked
-  consistently by hand: points lost per slip (target at most 1.1); slips on which some
-  misconception is named (target at most 1 in 10,000);
+- slips (:mod:`fair_slips`): one slip (digit swap, sign, factor, 10 to 50 units) on a random
+  asked item, the rest worked consistently by hand: points lost per slip (target at most 1.1);
+  slips on which some misconception is named (target at most 1 in 10,000); one neutral slip (a
+  ``p`` written 0 or an ``o`` 0.5): points lost, and lost beyond the slip and what the 0.5
+  makes free (target at most 0.1); two slips on different items of one submission: points
+  lost per slip (target at most 1.1), also among the pairs that meet in a later item;
 - variants with a free answer group (a dw that is 0, so dw and new_w are free) in 1,000
   students per family (target 0).
 
@@ -40,7 +48,6 @@ Run: python bench/fairness.py [--variants N] [--sampled-variants M] [--seed S] [
 from __future__ import annotations
 
 import argparse
-import inspect
 import math
 import random
 import sys
@@ -53,13 +60,14 @@ if __package__ in (None, ""):  # run as a script: fair_cases is beside this file
     sys.path.append(str(Path(__file__).resolve().parent))
 
 import fair_cases as fc  # noqa: E402
+from fair_exploits import TRACE_EXPLOITS  # noqa: E402
+from fair_slips import grade_variant, mimicry, neutral_slips, random_policy, slips, two_slips  # noqa: E402,F401
 from fair_table import Share, Tally, details, figures, table  # noqa: E402
 
 from grader.answers import Answer  # noqa: E402
 from grader.errors import BackpropError  # noqa: E402
 from grader.family import Family, builtin_family_ids, load_family  # noqa: E402
 from grader.generator import Variant, generate_variants  # noqa: E402
-from grader.grading import grade  # noqa: E402
 from grader.ops import OPS  # noqa: E402
 from grader.rules import MISCONCEPTIONS  # noqa: E402
 from grader.solver import solve  # noqa: E402
@@ -67,24 +75,18 @@ from grader.solver import solve  # noqa: E402
 SECRET = b"backprop-grader fairness bench (issue 11)"
 ASSIGNMENT = "fairness"
 WRONG = ("incorrect", "invalid", "missing")
-_TAKES_TRACE = "trace" in inspect.signature(grade).parameters
-
-
-def grade_variant(variant: Variant, answers: Mapping[str, Answer], ecf_credit: float):
-    """The grader's report on ``answers`` to ``variant`` (the one call into the policy)."""
-    if _TAKES_TRACE:
-        return grade(variant.instance, answers, asked=variant.asked, ecf_credit=ecf_credit,
-                     trace=variant.exact)
-    return grade(variant.instance, answers, asked=variant.asked, ecf_credit=ecf_credit)
 
 
 def unfair_share(report, answers: Mapping[str, Answer], variant: Variant,
-                 fair: Callable[[str], bool] | None = None) -> Share:
+                 fair: Callable[[str], bool] | None = None, step: int | None = None) -> Share:
     """The credit of ``report`` on answers that are not right at the asked decimals (and not
-    ``fair``), and all its credit, with the maximum score."""
+    ``fair``), and all its credit, with the maximum score; ``step``: of that update step's items
+    only."""
     d = variant.instance.rounding
     out = Share()
     for item in report.items:
+        if step is not None and variant.exact[item.id].step != step:
+            continue
         out.points += item.points
         out.max_points += item.max_points
         a = answers.get(item.id)
@@ -111,15 +113,24 @@ def from_own(variant: Variant, answers: Mapping[str, Answer]) -> dict[str, float
 # --------------------------------------------------------------------------- the measurements
 
 
+#: the exploits of issue 11, drawing from the family's stream of random numbers; those added since
+#: draw their own (so that every other figure keeps its sample)
+FIRST_EXPLOITS = ("every p = 0", "every o = 0.5", "step-1 new_w = 0.5")
+
+
 def exploits(family: Family, variants: Sequence[Variant], tally: Tally, rng: random.Random) -> None:
     for v in variants:
-        for name, override in fc.EXPLOITS.items():
+        built = {name: make(v.exact) for name, make in TRACE_EXPLOITS.items()}
+        for name, override in {**fc.EXPLOITS, **built}.items():
             if name.startswith("step-1") and v.instance.steps < 2:
                 continue
-            chain = fc.hand_chain(v.exact, v.asked, v.instance.rounding, rng, fc.PLAIN, override)
+            draws = rng if name in FIRST_EXPLOITS else random.Random(f"{name}/{v.family}/{v.student}")
+            chain = fc.hand_chain(v.exact, v.asked, v.instance.rounding, draws, fc.PLAIN, override)
             answers = chain.answers(v.asked)
             report = grade_variant(v, answers, family.ecf_credit)
             tally.share(f"exploit: {name}").add(unfair_share(report, answers, v))
+            if name in built:  # what the made-up step-1 values flatten is step 1's
+                tally.share(f"exploit: {name}, step 1").add(unfair_share(report, answers, v, step=1))
         mate = classmate(v, variants)
         answers = fc.exact_answers(mate.exact, v.asked, v.instance.rounding)
         tally.share("exploit: a classmate's answers").add(
@@ -181,14 +192,6 @@ def off_by(family: Family, variants: Sequence[Variant], tally: Tally, rng: rando
                     r.hits += item.points > 0
 
 
-def random_policy(rng: random.Random) -> fc.HandPolicy:
-    """A student's habits: half the students round every sub-result (the largest honest
-    deviations), the others each with a chance of their own; some keep calculator values."""
-    return fc.HandPolicy(round_sub=rng.choice((1.0, rng.random())),
-                         use_full=rng.choice((0.0, 0.5 * rng.random())),
-                         round_unasked=rng.choice((1.0, rng.random())))
-
-
 def honest(family: Family, variants: Sequence[Variant], tally: Tally, rng: random.Random, items: int) -> None:
     per_variant = math.ceil(items / max(1, sum(len(v.asked) for v in variants)))
     for v in variants:
@@ -224,40 +227,6 @@ def misconceptions(family: Family, variants: Sequence[Variant], tally: Tally, rn
                     r = tally.rate(key)
                     r.total += len(later)
                     r.hits += denied
-
-
-def slips(family: Family, variants: Sequence[Variant], tally: Tally, rng: random.Random, count: int) -> None:
-    mimics = [mimicry(v) for v in variants]
-    for _ in range(count):
-        i = rng.randrange(len(variants))
-        v = variants[i]
-        qid = rng.choice(v.asked)
-        kinds: list[str] = []
-        override = fc.slip_override(qid, v.instance.rounding, rng, record=kinds, mimics=mimics[i])
-        chain = fc.hand_chain(v.exact, v.asked, v.instance.rounding, rng, random_policy(rng), override)
-        report = grade_variant(v, chain.answers(v.asked), family.ecf_credit)
-        lost = tally.rate("slip: points lost per slip")
-        lost.total += 1
-        lost.hits += report.max_score - report.score
-        named = tally.rate("slip: misconception named")
-        named.total += 1
-        named.hits += any(i.misconception for i in report.items)
-        tally.notes["slips drawn again (a misconception's value)"] += kinds.count("mimic")
-
-
-def mimicry(v: Variant) -> fc.Mimic:
-    """Whether a slipped value is, within one unit of the last decimal, what some misconception
-    gives at that step from the student's values (then it is that misconception's answer)."""
-    mutants = [solve(v.instance, rules=m.rules) for m in MISCONCEPTIONS.values()]
-    u = fc.unit(v.instance.rounding)
-
-    def mimics(q, value: float, written: Mapping[str, float]) -> bool:
-        for mutant in mutants:
-            if q.id in mutant and abs(fc.mutant_value(mutant, q.id, written) - value) <= u * (1 + 1e-9):
-                return True
-        return False
-
-    return mimics
 
 
 def free_groups(family: Family, students: int, tally: Tally) -> None:
@@ -315,6 +284,8 @@ def run(families: Sequence[str], settings: Settings, out: Callable[[str], None] 
         honest(family, sampled, t, rng, s.honest_items)
         misconceptions(family, sampled, t, rng, s.chains)
         slips(family, sampled, t, rng, s.slips)
+        neutral_slips(family, sampled, t, rng, s.slips)
+        two_slips(family, sampled, t, rng, s.slips)
         if s.students:
             free_groups(family, s.students, t)
         notes = ", ".join(f"{k} {v}" for k, v in sorted(t.notes.items()))
@@ -374,6 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(details(tallies, "2 units off, accepted", "rate")))
     print("\n".join(details(tallies, "1% off, accepted", "rate")))
     print("\n".join(details(tallies, "later items denied", "count")))
+    print("\n".join(details(tallies, "neutral slip, points lost", "mean")))
     if args.json:
         import json
 

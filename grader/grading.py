@@ -30,20 +30,45 @@ them, every choice of rounded sub-results and calculator digits (:mod:`grader.ha
 
 A quantity the student did not write is right when all its arguments are, else a consequence.
 
-**Carried-forward credit** (:func:`plausible`). A consequence depends on the roots reached
-from it through chains of the student's wrong values (a root's own wrong arguments included).
-It earns the carried-forward credit (``ecf_credit``) only when those roots are plausible
-mistakes: every explained and precision root is; an unexplained slip is when it is the *only*
-unexplained slip the item depends on (two unrelated values replaced at once are not a slip)
-and it does not trivialize the rest. A slip to the neutral ``p = 0`` or ``o = 0.5`` (every
-later ``o (1 - o)`` is 0.25) earns nothing after it; a *flattening* slip (an output, or a ``p``
-whose output, with ``o (1 - o)`` rounding to 0 or making its neuron's delta about 0, as an output
-made up next to its target does, or a delta or dw of about 0, within a unit of 0 or a hundred
-times smaller, where the student's own numbers do not give 0) earns nothing on the items it
-makes free (a flat output, a delta or dw of 0, a new weight equal to the old one), and
-carried-forward credit on the others (a factor-10 slip in ``p`` saturates the output; the next
-layer's ``p`` still takes work). No
-rule denies a consequence because the student's own numbers honestly give 0.
+**Carried-forward credit** (:func:`plausible`; the slips that trivialize: :mod:`grader.slips`). A
+consequence depends on the roots reached from it through chains of the student's wrong values (a
+root's own wrong arguments included). It earns the carried-forward credit (``ecf_credit``) only
+when those roots are plausible mistakes:
+
+- every explained and precision root is;
+- *two slips*: up to :data:`~grader.policy.SLIPS` = 2 unexplained slips behind one item, when the
+  submission holds no more than two in all: a teacher takes a point for each of two slips and
+  carries both forward, whether the second follows from the first (``p_A`` slipped, then ``p_B``
+  slipped from its ``o_A``) or they meet later (``o_A`` and ``delta_C`` in ``dw_A_C``). With three
+  or more, credit is carried forward from one slip at a time (an item behind two or more earns
+  nothing): made-up values come many at once (a classmate's answers, every step-1 weight 0.5);
+- a *neutral* slip (``p = 0`` or ``o = 0.5``, or near them: an output whose ``o (1 - o)``
+  rounds to 0.25, as 0.5001 or the output of ``p = 0.0001`` do, where the output of the
+  student's own numbers does not; that neuron's ``o (1 - o)`` is then 0.25 whatever follows):
+  one is a slip, and earns nothing only on what it makes free, numbers that are the same in
+  every variant, written without reading the problem (an output of 0.5, a final delta
+  ``0.25 (d - 0.5)`` from an output of 0.5, a ``P`` whose every output is 0.5); what still
+  takes work from the student's values is carried forward (``p_B = w_A_B * 0.5``, a hidden delta
+  ``0.25 * sum w delta``, each dw and new weight). More than one neutral slip in a submission is
+  a pattern, not a slip (every ``p = 0``, every ``o = 0.5``): nothing after any of them earns.
+  *Example* (chain, x1 = -1, w_x1_A = 0.5, w_A_B = -0.75, d_B = 1, alpha = 1.5): ``p_A = 0`` by
+  slip (right: -0.5), so ``o_A = 0.5`` (free: no credit), then ``p_B = -0.375``, ``o_B = 0.4073``,
+  ``P = -0.1756``, ``delta_B = 0.1431``, ``delta_A = 0.25 * -0.75 * 0.1431 = -0.0268``,
+  ``dw_x1_A = 0.0402``, ``new_w_x1_A = 0.5402``, ``dw_A_B = 1.5 * 0.5 * 0.1431 = 0.1073``,
+  ``new_w_A_B = -0.6427``: all carried forward, 9 of 11 (tests/test_fair_slips.py); with
+  ``p_B = 0`` too, 0 of 11;
+- a *flattening* slip (an output, or a ``p`` whose output, with ``o (1 - o)`` rounding to 0 or
+  making its neuron's delta about 0, as an output made up next to its target does; or a delta
+  or dw of about 0, within a unit of 0 or a hundred times smaller, where the student's own
+  numbers do not give 0) earns nothing on the items it makes free: a flat output, a delta or
+  dw of 0 at the asked decimals, a new weight equal to the old one; after a delta or dw made
+  about 0, also a delta or dw a hundred times smaller than the right one and a weight changed
+  by that little (the hidden deltas of 0.0001 that final deltas made up 0.0001 leave, and
+  ``dw_A_C = alpha * o_A * 0.0001``); carried-forward credit on the others (a factor-10 slip in
+  ``p`` saturates the output, an honest slip: the next layer's ``p`` still takes work), also
+  beside a second slip.
+
+No rule denies a consequence because the student's own numbers honestly give 0.
 
 **Verdicts** (:func:`verdict`): right -> ``correct``; a consequence of plausible roots ->
 ``carried-forward``; roots and other consequences -> ``incorrect`` (0 points, with a message
@@ -65,11 +90,13 @@ from .ops import OPS
 from .policy import Root, named, plausible, standing, verdict
 from .report import VERDICTS, Item, Report, correct_item, make_item
 from .rules import CORRECT, MISCONCEPTIONS, Misconception
+from .slips import STILLED, denied, free, trivial
 from .solver import Quantity, Trace, solve
 from .student_values import Reach, Stands, StudentValues
 from .tolerance import EPS, unit, written_decimals
 
-__all__ = ["VERDICTS", "Item", "Report", "Root", "grade", "named", "plausible", "standing", "verdict"]
+__all__ = ["STILLED", "VERDICTS", "Item", "Report", "Root", "grade", "named", "plausible", "standing",
+           "verdict"]
 
 _COMPUTE = {name: op.compute for name, op in OPS.items()}
 
@@ -223,7 +250,8 @@ class _Grading:
                 precision[qid] = k
                 roots[qid] = Root(qid, "precision")
             else:
-                roots[qid] = Root(qid, "slip", self._trivial(q, value, from_own))
+                roots[qid] = Root(qid, "slip", trivial(trace, q, value, from_own, self.u))
+        every = tuple(roots.values())
         items = []
         for q in trace.quantities:
             qid = q.id
@@ -235,7 +263,7 @@ class _Grading:
             # a misconception that agrees at the asked decimals but that the evidence does not name
             # (it acts on other items too, where the student did not make it): a hint, no name
             maybe = next((x.m for x in matches.get(qid, ()) if x.strict), None)
-            items.append(self._item(q, judged[qid], roots_of.get(qid, frozenset()), roots,
+            items.append(self._item(q, judged[qid], roots_of.get(qid, frozenset()), roots, every,
                                     explained.get(qid), precision.get(qid), maybe))
         return items
 
@@ -267,7 +295,7 @@ class _Grading:
         return out
 
     def _item(self, q: Quantity, judged: tuple, depends: frozenset[str], roots: Mapping[str, Root],
-              misconception: Misconception | None, precision: int | None,
+              every: Sequence[Root], misconception: Misconception | None, precision: int | None,
               maybe: Misconception | None = None) -> Item:
         kind, from_own, width, own_args, bad = judged
         qid = q.id
@@ -280,8 +308,8 @@ class _Grading:
             result, message = "missing", "not answered"
         else:
             held = [roots[r] for r in sorted(depends) if r != qid]
-            free = kind == "consequence" and self._free(q, answer.value, own_args)
-            result = verdict(kind, plausible(held, free))
+            made_free = free(q, answer.value, own_args, self.u) if kind == "consequence" else frozenset()
+            result = verdict(kind, plausible(held, made_free, every))
             if result == "correct":
                 step = (qid, q.op, q.args, formula)
                 return correct_item(qid, answer.given, q.value, width, step, self.values.own)
@@ -289,7 +317,7 @@ class _Grading:
                 points = self.ecf_credit
                 message = f"consistent with your earlier {', '.join(bad)}; the mistake is counted there"
             elif kind == "consequence":
-                message = _denied(bad, held, self.values.own, free)
+                message = denied(bad, held, every, self.values.own, made_free)
             elif misconception is not None:
                 name, message = misconception.id, f"{misconception.mistake}. Right: {misconception.right}"
                 if misconception.rules.bias_input != CORRECT.bias_input:  # which of the two is this problem's
@@ -354,86 +382,6 @@ class _Grading:
             if near(value, step_values(q.op, held, k), k) or near(value, step_values(q.op, exact, k), k):
                 return k
         return None
-
-    def _trivial(self, q: Quantity, value: float, from_own: float) -> str:
-        """How a slip makes the rest trivial: ``neutral`` (``p = 0`` or ``o = 0.5``: every later
-        ``o (1 - o)`` is 0.25), ``flat`` (an output with ``o (1 - o)`` rounding to 0, or making
-        its neuron's delta about 0 where the student's own output does not (:meth:`_stills`),
-        from the output itself or from a ``p``, or a delta or dw of about 0 where the student's
-        own numbers do not give 0: :func:`_stilled`), or not at all (the empty string)."""
-        u = self.u
-        if q.kind in ("o", "p"):
-            o = value if q.kind == "o" else _sigmoid(value)
-            if o == 0.5:
-                return "neutral"
-            if abs(o * (1 - o)) < u:
-                return "flat"
-            own = from_own if q.kind == "o" else _sigmoid(from_own)
-            return "flat" if self._stills(q, o, own) else ""
-        if q.kind in ("delta", "dw"):
-            return "flat" if _stilled(value, from_own, u) else ""
-        return ""
-
-    def _stills(self, q: Quantity, o: float, own: float) -> bool:
-        """Whether the output ``o`` (of the neuron of ``q``, an o or a p) makes its neuron's delta
-        about 0 where the student's own output ``own`` does not: an output made up next to its
-        target (``o (1 - o) (d - o)`` rounds to 0, and with it every later delta and dw)."""
-        for delta in self.trace.quantities:
-            if delta.kind != "delta" or delta.subject != q.subject or delta.step != q.step:
-                continue
-            at = [i for i, a in enumerate(delta.args)
-                  if a in self.trace and self.trace[a].kind == "o" and self.trace[a].subject == q.subject]
-            if not at:
-                continue
-            args = list(delta.arg_values)
-            args[at[0]] = o
-            slipped = OPS[delta.op].compute(args)
-            args[at[0]] = own
-            return _stilled(slipped, OPS[delta.op].compute(args), self.u)
-        return False
-
-    def _free(self, q: Quantity, value: float, own_args: Sequence[float]) -> bool:
-        """Whether an answer is one a flattening slip makes free: a flat output, a delta or
-        dw of about 0, a new weight within a unit of the old one."""
-        u = self.u
-        if q.kind == "o":
-            return abs(value * (1 - value)) < u
-        if q.kind in ("delta", "dw"):
-            return abs(value) <= u
-        if q.kind == "new_w":
-            return abs(value - own_args[0]) <= u
-        return False
-
-
-#: a delta or dw this many times smaller than the student's own is made to vanish, not slipped: a
-#: factor of 10 (a decimal place) is an honest slip; 100 leaves every later delta about 0
-STILLED = 100
-
-
-def _stilled(value: float, own: float, u: float) -> bool:
-    """Whether a delta or dw of ``value`` is about 0 where the student's own numbers give ``own``,
-    which is not: within a rounding unit ``u`` of 0, or :data:`STILLED` times smaller (delta_C =
-    0.0001 where it is 0.0706: every hidden delta and dw 0, each of their weights unchanged)."""
-    return abs(value) <= max(u, abs(own) / STILLED) < abs(own) - u
-
-
-def _sigmoid(p: float) -> float:
-    return OPS["sigmoid"].compute([p])
-
-
-def _denied(bad: Sequence[str], held: Sequence[Root], own: Mapping[str, float], free: bool) -> str:
-    shown = ", ".join(bad)
-    trivial = [r for r in held
-               if r.kind == "slip" and (r.trivial == "neutral" or (r.trivial == "flat" and free))]
-    if trivial:
-        r = trivial[0]
-        why = ("an output of 0.5, whose o (1 - o) is 0.25 whatever follows" if r.trivial == "neutral"
-               else "a flat output or a zero delta")
-        return (f"follows from your earlier {shown}, but {r.id} = {own[r.id]:g} makes the rest trivial "
-                f"({why}), so no credit is carried forward")
-    slips = ", ".join(r.id for r in held if r.kind == "slip")
-    return (f"follows from your earlier {shown}, but those rest on several unrelated wrong values ({slips}), "
-            "so no credit is carried forward")
 
 
 def _unreadable(error: str) -> str:

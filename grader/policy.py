@@ -7,7 +7,7 @@ mistakes, the *verdict* that follows, and which misconceptions the evidence *nam
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .diagnosis import Match
@@ -25,22 +25,39 @@ def standing(*, near_exact: bool, args_right: bool, near_own: bool) -> str:
 class Root:
     """A written answer that does not follow from the student's numbers: ``kind`` is
     ``explained``, ``precision`` or ``slip``; ``trivial``: for a slip that makes the rest
-    trivial, ``neutral`` (p = 0, o = 0.5) or ``flat`` (see the module docstring)."""
+    trivial, ``neutral`` (p = 0, o = 0.5), ``flat`` (an output) or ``tiny`` (a delta or dw of
+    about 0): see :mod:`grader.slips`."""
 
     id: str
     kind: str
     trivial: str = ""
 
 
-def plausible(roots: Iterable[Root], free: bool = False) -> bool:
+#: unexplained slips one submission may hold and still have each carried forward where they meet
+#: (a teacher takes a point for each of two slips and carries both forward); with more, credit is
+#: carried forward from one slip at a time: made-up values come many at once (a classmate's
+#: answers, every step-1 weight made 0.5)
+SLIPS = 2
+
+
+def plausible(roots: Iterable[Root], free: Collection[str] = (), every: Iterable[Root] | None = None) -> bool:
     """Whether a consequence of ``roots`` earns carried-forward credit: every explained and
-    precision root is plausible; unexplained slips only one, not a neutral one, and not a
-    flattening one when the item is ``free`` (a flat output, a zero delta or dw, an unchanged
-    weight)."""
+    precision root is plausible; of the unexplained slips, up to :data:`SLIPS` when ``every``
+    root of the submission holds no more than that many slips (else one); never when a slip
+    that trivializes makes this item free (``free``: the kinds, ``flat``, ``tiny`` or
+    ``neutral``, whose slips make the step free); and never after a neutral slip when the
+    submission has more than one (every ``p`` = 0 is a pattern). ``every`` None: ``roots`` are
+    all the roots."""
     slips = [r for r in roots if r.kind == "slip"]
-    if len(slips) > 1:
+    if not slips:
+        return True
+    everyone = slips if every is None else [r for r in every if r.kind == "slip"]
+    if len(slips) > (SLIPS if len(everyone) <= SLIPS else 1):
         return False
-    return not any(r.trivial == "neutral" or (r.trivial == "flat" and free) for r in slips)
+    if any(r.trivial in free for r in slips if r.trivial):
+        return False
+    neutral = sum(r.trivial == "neutral" for r in everyone)
+    return not (neutral > 1 and any(r.trivial == "neutral" for r in slips))
 
 
 def verdict(standing_: str, plausible_: bool) -> str:

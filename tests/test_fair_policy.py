@@ -235,13 +235,21 @@ def test_one_slip_costs_only_the_slipped_item_and_names_nothing(variant):
         assert [i.id for i in report.items if i.misconception] == [], qid
 
 
-def test_two_unrelated_slips_carry_nothing_forward_where_they_meet():
+def test_two_unrelated_slips_are_both_carried_forward_where_they_meet():
+    """p_A = 0.3 and o_B = 0.4 (a teacher takes a point for each and carries both forward); a
+    third slip (delta_A) makes them carried forward one at a time."""
     inst = _net(alpha=0.5)
     values = honest_answers(inst, random.Random(0), keep=0.0, override={"p_A": 0.3, "o_B": 0.4})
     report = _grade(inst, values)
     assert report["o_A"].verdict == "carried-forward"  # one slip (p_A) behind it
-    assert report["dw_A_B"].verdict == "incorrect"  # o_A (from p_A) and delta_B (from o_B)
-    assert "several unrelated wrong values" in report["dw_A_B"].message
+    assert report["dw_A_B"].verdict == "carried-forward"  # o_A (from p_A) and delta_B (from o_B)
+    assert report.max_score - report.score == 2
+    values = honest_answers(inst, random.Random(0), keep=0.0,
+                            override={"p_A": 0.3, "o_B": 0.4, "delta_A": 0.1})
+    report = _grade(inst, values)
+    assert report["dw_A_B"].verdict == "incorrect"
+    assert "those rest on two wrong values that do not follow (o_B, p_A), and your work has 3" in \
+        report["dw_A_B"].message
 
 
 def test_the_readmes_worked_examples():

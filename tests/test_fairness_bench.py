@@ -19,6 +19,8 @@ import pytest
 sys.path.append(str(Path(__file__).resolve().parent.parent / "bench"))
 
 import fair_cases as fc  # noqa: E402
+import fair_exploits  # noqa: E402
+import fair_slips  # noqa: E402
 import fair_table  # noqa: E402
 import fairness  # noqa: E402
 
@@ -174,6 +176,51 @@ def test_the_new_weight_exploit_sets_step_1_and_follows_from_it_in_xor():
     # step 2 starts from the weights 0.5: p_A_step2 = 0.5 * x1 + 0.5 * x2 - 0.5 (threshold -1)
     inputs = dict(v.instance.sample_of_step(2).inputs)
     assert chain.written["p_A_step2"] == 0.5 * inputs["x1"] + 0.5 * inputs["x2"] - 0.5
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_the_exploits_built_for_a_trace_set_what_they_say_and_compute_the_rest_from_it(family):
+    """Every o = 0.5001; every step-1 final output next to its target (0.999 for 1, 0.001 for 0);
+    every step-1 final delta 0.0001 with its sign."""
+    for v in variants(family, 2):
+        givens = dict(v.exact.givens)
+        finals = frozenset(q for q in v.exact.quantities
+                           if q.kind == "o" and q.step == 1 and f"d_{q.subject}" in givens)
+        assert finals
+        chain = fc.hand_chain(v.exact, v.asked, 4, random.Random(1), fc.PLAIN, fc.every_o_a_unit_above_half)
+        assert all(chain.written[q.id] == 0.5001 for q in v.exact.quantities if q.kind == "o")
+        consistent(v, chain, skip=lambda q: q.kind == "o")
+        chain = fc.hand_chain(v.exact, v.asked, 4, random.Random(1), fc.PLAIN,
+                              fair_exploits.outputs_next_to_targets(v.exact))
+        for q in finals:
+            assert chain.written[q.id] == (0.999 if givens[f"d_{q.subject}"] == 1.0 else 0.001)
+        consistent(v, chain, skip=lambda q, finals=finals: q in finals)
+        chain = fc.hand_chain(v.exact, v.asked, 4, random.Random(1), fc.PLAIN,
+                              fair_exploits.tiny_final_deltas(v.exact))
+        deltas = [q for q in v.exact.quantities if q.kind == "delta" and q.step == 1 and q.op == "delta_out"]
+        assert deltas and all(abs(chain.written[q.id]) == 0.0001 for q in deltas)
+        assert all((chain.written[q.id] > 0) == (q.value > 0) for q in deltas)
+        consistent(v, chain, skip=lambda q, deltas=deltas: q in deltas)
+
+
+def test_a_neutral_slip_and_two_slips_set_what_they_say():
+    v = variants("chain", 1)[0]
+    chain = fc.hand_chain(v.exact, v.asked, 4, random.Random(1), fc.PLAIN, fair_slips.neutral_override("p_A"))
+    assert (chain.written["p_A"], chain.written["o_A"]) == (0.0, 0.5)
+    consistent(v, chain, skip=lambda q: q.id == "p_A")
+    chain = fc.hand_chain(v.exact, v.asked, 4, random.Random(1), fc.PLAIN, fair_slips.neutral_override("o_B"))
+    assert chain.written["o_B"] == 0.5
+    consistent(v, chain, skip=lambda q: q.id == "o_B")
+    rng = random.Random(2)
+    right = fc.hand_chain(v.exact, v.asked, 4, rng, fc.PLAIN)
+    both = fair_slips.combined(fc.slip_override("p_A", 4, rng), fc.slip_override("delta_B", 4, rng))
+    chain = fc.hand_chain(v.exact, v.asked, 4, rng, fc.PLAIN, both)
+    assert chain.written["p_A"] != right.written["p_A"]
+    consistent(v, chain, skip=lambda q: q.id in ("p_A", "delta_B"))
+    assert abs(chain.written["delta_B"] - fc.hand_round(v.exact["delta_B"].recompute(
+        dict(v.exact.givens) | dict(chain.written)), 4)) >= 5e-4 * (1 - 1e-9)
+    free = fair_slips.made_free(v, "p_B")
+    assert free == {"o_B", "delta_B", "P"} & set(v.asked)
 
 
 def test_a_coarse_chain_has_one_decimal_fewer_and_follows_from_itself():

@@ -424,11 +424,13 @@ def reference_grade(instance, answers, asked, ecf_credit=1.0):
             roots[qid] = Root(qid, "precision")
         else:
             o = v if q.kind == "o" else OPS["sigmoid"].compute([v])
+            own_o = from_own if q.kind == "o" else OPS["sigmoid"].compute([from_own])
             trivial = ""
-            if q.kind in ("o", "p"):
-                trivial = "neutral" if o == 0.5 else ("flat" if abs(o * (1 - o)) < u else "")
+            if q.kind in ("o", "p"):  # neutral: o (1 - o) rounds to 0.25 where the own one does not
+                quarter = [abs(x * (1 - x) - 0.25) < u for x in (o, own_o)]
+                trivial = "neutral" if quarter == [True, False] else ("flat" if abs(o * (1 - o)) < u else "")
             elif q.kind in ("delta", "dw") and abs(v) <= u < abs(from_own) - u:
-                trivial = "flat"
+                trivial = "tiny"
             roots[qid] = Root(qid, "slip", trivial)
     out = []
     for q in trace.quantities:
@@ -443,10 +445,23 @@ def reference_grade(instance, answers, asked, ecf_credit=1.0):
         else:
             held = [roots[r] for r in sorted(roots_of.get(q.id, ())) if r != q.id]
             x = a.value
-            free = kind == "consequence" and (
-                (q.kind == "o" and abs(x * (1 - x)) < u) or (q.kind in ("delta", "dw") and abs(x) <= u)
-                or (q.kind == "new_w" and abs(x - own_args[0]) <= u))
-            v = verdict(kind, plausible(held, free))
+            free = set()  # what a flattening (flat) or neutral slip makes free
+            # about 0: 0 at the asked decimals, or a hundred times smaller than the right value
+            tiny = lambda y, right: abs(y) <= u or abs(y) <= max(u, abs(right) / 100) < abs(right) - u  # noqa: E731
+            if kind == "consequence" and (
+                    (q.kind == "o" and abs(x * (1 - x)) < u) or (q.kind in ("delta", "dw") and abs(x) <= u)
+                    or (q.kind == "new_w" and abs(x - own_args[0]) <= u)):
+                free |= {"flat", "tiny"}
+            if kind == "consequence" and (
+                    (q.kind in ("delta", "dw") and tiny(x, q.value))
+                    or (q.kind == "new_w" and tiny(x - own_args[0], q.arg_values[1]))):
+                free.add("tiny")
+            if kind == "consequence" and (
+                    (q.kind == "o" and abs(x - 0.5) <= u)
+                    or (q.op == "delta_out" and abs(own_args[0] - 0.5) <= u)
+                    or (q.kind == "P" and all(abs(o - 0.5) <= u for o in own_args[1::2]))):
+                free.add("neutral")
+            v = verdict(kind, plausible(held, free, list(roots.values())))
             points = {"correct": 1.0, "carried-forward": ecf_credit}.get(v, 0.0)
             name = explained[q.id].id if v == "incorrect" and kind == "root" and q.id in explained else None
             out.append((q.id, v, points, name, kind, q.id in precision))

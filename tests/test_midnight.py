@@ -430,15 +430,17 @@ def test_a_line_of_spaces_is_hinted_in_linear_time():
 
 def test_a_neutral_slip_says_why_the_rest_is_trivial(tmp_path):
     """p_A = 0 (a slip: the right p_A is 0.5 * -1 = -0.5) and everything after it worked from
-    it: o_A = 0.5. The policy denies credit after a neutral slip (README, rule 4); the message
-    said "(a flat output or a zero delta)", which 0.5 is not."""
+    it: o_A = 0.5. The policy denies credit on what one neutral slip makes free, o_A = 0.5 (README,
+    rule 4; the later items, which take work, are carried forward: tests/test_fair_slips.py); the
+    message said "(a flat output or a zero delta)", which 0.5 is not."""
     changes = {"p_A": "0.0", "o_A": "0.5", "p_B": "-0.375", "o_B": "0.4073", "P": "-0.1756",
                "delta_B": "0.1431", "delta_A": "-0.0268", "dw_x1_A": "0.0402", "new_w_x1_A": "0.5402",
                "dw_A_B": "0.1073", "new_w_A_B": "-0.6427"}
     items = {i["id"]: i for i in json.loads(check(handout(tmp_path, changes), "--json").output)["items"]}
-    assert items["p_B"]["message"] == (
-        "follows from your earlier o_A, but p_A = 0 makes the rest trivial (an output of 0.5, whose "
+    assert items["o_A"]["message"] == (
+        "follows from your earlier p_A, but p_A = 0 makes this step trivial (an output of 0.5, whose "
         "o (1 - o) is 0.25 whatever follows), so no credit is carried forward")
+    assert items["p_B"]["verdict"] == "carried-forward"
 
 
 def test_a_handout_saved_as_unicode_by_notepad_is_named_utf16(tmp_path):
