@@ -1,0 +1,93 @@
+"""A fourth attack (6 December, afternoon) on what landed that day: the checker handed out, the
+student's hints, the feedback that quotes them. Each test failed on main (9c4398c) before its
+mend, or is a grading exploit marked ``xfail(strict=True)`` (grader/grading.py is another
+helper's while this was written): visible, and failing loudly once mended."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from grader import __version__
+from grader.cli import cli
+
+WHEEL = f"backprop_grader-{__version__}-py3-none-any.whl"
+
+
+def _generate(tmp_path: Path, *args: str, count: str = "2"):
+    return CliRunner().invoke(cli, ["generate", "chain", "--count", count, "--format", "toml", *args,
+                                    "--secret-file", str(tmp_path / "secret")])
+
+
+def _rezip(wheel: Path, change) -> bytes:
+    """The wheel at ``wheel`` with ``change(name, data)`` applied to each entry (None drops it),
+    and whatever ``change(None, None)`` gives added, as bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(wheel) as old, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
+        for entry in old.infolist():
+            data = change(entry.filename, old.read(entry))
+            if data is not None:
+                new.writestr(entry, data)
+        for name, data in change(None, None) or ():
+            new.writestr(name, data)
+    return out.getvalue()
+
+
+def _stale(name, data):
+    """This version's wheel of earlier code: a module that grades otherwise."""
+    if name == "grader/tolerance.py":
+        return data + b"\n# an earlier version of this module\n"
+    return data if name is not None else None
+
+
+def _planted(name, data):
+    """This version's wheel with a .pth beside the package, which Python runs at every start."""
+    if name is None:
+        return [("backprop_grader_init.pth", b"import os; os.system('echo pwned')\n")]
+    return data
+
+
+def _elsewhere(name, data):
+    """The same package zipped by another tool (pip wheel): another generator, dates, RECORD."""
+    if name is not None and name.endswith(".dist-info/WHEEL"):
+        return data.replace(b"Generator: backprop-grader (grader/wheel.py)", b"Generator: setuptools (80.9.0)")
+    return data if name is not None else None
+
+
+@pytest.mark.parametrize("change", [_stale, _planted], ids=["earlier-code", "planted-pth"])
+@pytest.mark.parametrize("mode", ["--force", "--add"])
+def test_a_wheel_in_out_that_is_not_this_package_s_is_replaced_with_a_warning(tmp_path, change, mode):
+    """OUT/checker already holds a file of the wheel's name that installs something else (this
+    version's earlier code: 0.1.0 for every commit; or a .pth added beside the package). A
+    generate --force (or --add) into that OUT took it as it was and handed it out again; now it
+    is made again from this package, and the instructor is told to hand out the new file."""
+    out = tmp_path / "hw"
+    assert _generate(tmp_path, "--out", str(out)).exit_code == 0
+    wheel = out / "checker" / WHEEL
+    fresh = wheel.read_bytes()
+    wheel.write_bytes(_rezip(wheel, change))
+    result = _generate(tmp_path, "--out", str(out), mode, count="3")
+    assert result.exit_code == 0, result.output
+    assert wheel.read_bytes() == fresh
+    warning = [line for line in result.output.splitlines() if line.startswith("Warning: ")]
+    assert len(warning) == 1, result.output
+    assert f"{wheel} was not this package's wheel (it differs in " in warning[0]
+    assert ("grader/tolerance.py" if change is _stale else "backprop_grader_init.pth") in warning[0]
+    assert "hand the new file out" in warning[0]
+
+
+def test_the_same_package_zipped_another_way_is_still_handed_out_as_it_is(tmp_path):
+    """The other side of the rule: a wheel ``pip wheel`` made of the same code (another
+    generator, dates and RECORD) installs the same, and is kept, without a warning."""
+    out = tmp_path / "hw"
+    assert _generate(tmp_path, "--out", str(out)).exit_code == 0
+    wheel = out / "checker" / WHEEL
+    other = _rezip(wheel, _elsewhere)
+    wheel.write_bytes(other)
+    result = _generate(tmp_path, "--out", str(out), "--force")
+    assert result.exit_code == 0 and "Warning" not in result.output, result.output
+    assert wheel.read_bytes() == other
