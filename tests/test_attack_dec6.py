@@ -91,3 +91,51 @@ def test_the_same_package_zipped_another_way_is_still_handed_out_as_it_is(tmp_pa
     result = _generate(tmp_path, "--out", str(out), "--force")
     assert result.exit_code == 0 and "Warning" not in result.output, result.output
     assert wheel.read_bytes() == other
+
+
+# --------------------------------------------------------------------------- the feedback quoting hints
+
+#: U+202E (right-to-left override) and U+202C (pop): what follows shows reversed
+RLO, PDF_POP = "\u202e", "\u202c"
+
+
+def _hostile_report(tmp_path: Path):
+    """A graded handout whose o_A is ``-0.3655 note <RLO>5763.0<POP>``: shown, the number reads
+    0.3675 (the expected value of nothing in particular, but of the answer's look): invalid, its
+    hint quoting the text after the number."""
+    from grader.answers import read_answer_file
+    from grader.grading import grade
+
+    out = tmp_path / "hw"
+    assert _generate(tmp_path, "--out", str(out), count="1").exit_code == 0
+    path = out / "handouts" / "student01.toml"
+    path.write_text(path.read_text().replace('o_A = ""', f'o_A = "-0.3655 note {RLO}5763.0{PDF_POP}"', 1))
+    sub = read_answer_file(path)
+    report = grade(sub.instance, sub.answers, asked=sub.asked)
+    item = next(i for i in report.items if i.id == "o_A")
+    assert item.verdict == "invalid" and RLO in item.message and RLO in str(item.given)
+    return report, sub.instance
+
+
+def test_the_pdf_feedback_shows_a_bidi_override_as_its_escape_as_the_markdown_does(tmp_path):
+    """The Markdown feedback and the terminal wrote the student's U+202E as ``\\u202e``; the PDF
+    feedback put it in as it is, and typst reordered the text after it: the answer column showed
+    ``-0.3655 note 0.3675``, a number the student never wrote (a regrade request that looks right).
+    Now the PDF quotes the answer and its message as the other views do."""
+    from grader.render.pdf import _feedback_body
+
+    report, instance = _hostile_report(tmp_path)
+    _, body = _feedback_body(report, instance, "student01", False)
+    assert RLO not in body and PDF_POP not in body
+    assert "\\\\u202e5763.0\\\\u202c" in body  # (the escape, inside a typst string)
+
+
+@pytest.mark.parametrize("text", ["&#x202e;", "&#8238;", "&#X202E;"])
+def test_markdown_inert_text_writes_a_character_reference_as_text(text):
+    """md_inline escaped what opens a link, an image or HTML, but not ``&``: a student's
+    ``&#x202e;`` (in an answer quoted by a hint, a file name in summary.md) rendered as the
+    override it names, reordering the rest of the line. Now ``\\&``: CommonMark shows the text."""
+    from grader.render.inert import md_inline
+
+    shown = md_inline(f"0.5 {text}evil")
+    assert shown.startswith("0.5 \\&#")
