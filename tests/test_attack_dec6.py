@@ -54,7 +54,8 @@ def _planted(name, data):
 def _elsewhere(name, data):
     """The same package zipped by another tool (pip wheel): another generator, dates, RECORD."""
     if name is not None and name.endswith(".dist-info/WHEEL"):
-        return data.replace(b"Generator: backprop-grader (grader/wheel.py)", b"Generator: setuptools (80.9.0)")
+        return data.replace(b"Generator: backprop-grader (grader/wheel.py)",
+                            b"Generator: setuptools (80.9.0)")
     return data if name is not None else None
 
 
@@ -139,3 +140,68 @@ def test_markdown_inert_text_writes_a_character_reference_as_text(text):
 
     shown = md_inline(f"0.5 {text}evil")
     assert shown.startswith("0.5 \\&#")
+
+
+# --------------------------------------------------------------------------- flattening, still earning
+
+def _lazy(variant, *, delta_factor: float = 1.0, p_final: float | None = None):
+    """A student who knows the forward pass and the output's delta and nothing after it: every
+    answer from their own numbers by the right formula, rounded (``p_final``: the final p made up
+    instead; ``delta_factor``: the final delta divided by it), then 0 for every hidden delta and
+    every dw, and the old weights as the new ones."""
+    from grader.answers import read_answer
+    from grader.ops import OPS
+
+    trace, d = variant.exact, variant.instance.rounding
+    given = dict(trace.givens)
+    own, answers = dict(given), {}
+    final = set(variant.instance.layers[-1])
+    for q in trace.quantities:
+        x = OPS[q.op].compute([own[a] for a in q.args])
+        if q.kind == "p" and q.subject in final and p_final is not None:
+            x = p_final
+        elif q.kind == "delta":
+            x = x / delta_factor if q.subject in final else 0.0
+        elif q.kind == "dw":
+            x = 0.0
+        elif q.kind == "new_w":
+            x = given[q.args[0]]
+        own[q.id] = round(x, d)
+        answers[q.id] = read_answer(q.id, own[q.id])
+    return answers
+
+
+def _variant(student: str = "s0"):
+    from grader.family import load_family
+    from grader.generator import Student, generate_variants
+
+    return generate_variants(load_family("2-2-1"), [Student(student)], b"attack4", "hw")[0]
+
+
+def _score(variant, answers) -> float:
+    from grader.grading import grade
+
+    return grade(variant.instance, answers, asked=variant.asked).score
+
+
+@pytest.mark.xfail(strict=True, reason="grading exploit, grader/grading.py (another helper's today): "
+                   "a final delta 50 times smaller (-0.0022 for -0.1078) is not a flattening slip "
+                   "(STILLED = 100), the hidden deltas of 0 are 'right to 2 decimals' from it, and every "
+                   "dw of 0 and unchanged weight after them is carried forward: 17 of 22, where the true "
+                   "delta and the same zeros earn 8")
+def test_a_final_delta_fifty_times_smaller_earns_no_more_than_the_true_one_with_the_same_zeros():
+    v = _variant()
+    honest_lazy = _score(v, _lazy(v))
+    assert honest_lazy == 8
+    assert _score(v, _lazy(v, delta_factor=50)) <= honest_lazy
+
+
+@pytest.mark.xfail(strict=True, reason="grading exploit, grader/grading.py: an output made up near its "
+                   "target but outside the flattening band (p_C = 6 where 7 is caught: o_C = 0.9975) earns "
+                   "17 of 22 with zeros and unchanged weights after it, where the true p_C and the same "
+                   "zeros earn 8")
+def test_a_final_p_made_up_near_its_target_earns_no_more_than_the_true_one_with_the_same_zeros():
+    v = _variant()
+    honest_lazy = _score(v, _lazy(v))
+    assert _score(v, _lazy(v, p_final=7.0)) <= honest_lazy  # (caught today)
+    assert _score(v, _lazy(v, p_final=6.0)) <= honest_lazy
