@@ -205,3 +205,63 @@ def test_a_final_p_made_up_near_its_target_earns_no_more_than_the_true_one_with_
     honest_lazy = _score(v, _lazy(v))
     assert _score(v, _lazy(v, p_final=7.0)) <= honest_lazy  # (caught today)
     assert _score(v, _lazy(v, p_final=6.0)) <= honest_lazy
+
+
+# --------------------------------------------------------------------------- links under --execute
+
+def _answer_notebook(path: Path, value: float) -> None:
+    """The notebook at ``path`` with ``p_A = value`` written in its answer cell."""
+    import json
+
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and "p_A = ..." in source:
+            cell["source"] = source.replace("p_A = ...", f"p_A = {value}", 1)
+            break
+    else:
+        raise AssertionError("no p_A placeholder")
+    path.write_text(json.dumps(nb), encoding="utf-8")
+
+
+def test_execute_runs_the_bytes_it_graded_not_the_file_read_again_as_a_link(tmp_path, monkeypatch):
+    """A batch reads a submission once, without following a link (LINK_REFUSED); --execute then
+    ran the file at that path again. A student swapping their notebook for a link to a classmate's
+    just after that read (a loop of renames in their hub folder) had the classmate's notebook run
+    under their own signed identity: the classmate's answers in the linker's row and feedback.
+    Now the bytes graded are the bytes run."""
+    import json
+
+    import grader.batch.worker as worker
+
+    out = tmp_path / "hw"
+    result = CliRunner().invoke(cli, ["generate", "chain", "--count", "2", "--format", "ipynb", "--out",
+                                      str(out), "--secret-file", str(tmp_path / "secret")])
+    assert result.exit_code == 0, result.output
+    subs, hub = tmp_path / "subs", tmp_path / "classmate"
+    subs.mkdir()
+    hub.mkdir()
+    mine, theirs = subs / "student01.ipynb", hub / "student02.ipynb"
+    (out / "handouts" / "student01.ipynb").replace(mine)
+    (out / "handouts" / "student02.ipynb").replace(theirs)
+    _answer_notebook(mine, 0.4321)
+    _answer_notebook(theirs, 0.1234)
+    read = worker.read_bytes
+
+    def read_then_swap(path, **kw):
+        data = read(path, **kw)
+        if Path(path) == mine:  # (the student's rename, just after the grader's read)
+            mine.unlink()
+            mine.symlink_to(theirs)
+        return data
+
+    monkeypatch.setattr(worker, "read_bytes", read_then_swap)
+    graded = tmp_path / "graded"
+    result = CliRunner().invoke(cli, ["grade", str(out / "key.json"), str(subs), "--out", str(graded),
+                                      "--jobs", "1", "--execute", "--sandbox", "none"])
+    assert result.exit_code == 0, result.output
+    row = json.loads((graded / "results" / "student01.json").read_text())
+    given = {i["id"]: i["given"] for i in row["items"]}
+    assert row["status"] == "graded", row
+    assert given["p_A"] == 0.4321
+    assert "0.1234" not in (graded / "feedback" / "student01.md").read_text()
