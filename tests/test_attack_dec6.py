@@ -265,3 +265,34 @@ def test_execute_runs_the_bytes_it_graded_not_the_file_read_again_as_a_link(tmp_
     assert row["status"] == "graded", row
     assert given["p_A"] == 0.4321
     assert "0.1234" not in (graded / "feedback" / "student01.md").read_text()
+
+
+# --------------------------------------------------------------------------- the autograder's wheel
+
+@pytest.mark.parametrize("name", ["x$(touch PWNED).whl", "my wheel.whl", 'a"b-0.1-py3-none-any.whl',
+                                  "backprop_grader-0.1.0-py3-none-any`id`.whl"])
+def test_an_autograder_wheel_whose_name_a_shell_would_read_is_refused(tmp_path, name):
+    """``backprop gradescope --wheel FILE`` put the file's name in setup.sh's ``pip install
+    "$ROOT/source/NAME"``: a name with ``$(...)`` ran a command when Gradescope built the image
+    (and one with a space or a quote broke it). A wheel's name is letters, digits and . _ + !
+    between dashes; any other is one Error line, and no zip."""
+    out = tmp_path / "hw"
+    assert _generate(tmp_path, "--out", str(out), count="1").exit_code == 0
+    wheel = tmp_path / name
+    wheel.write_bytes((out / "checker" / WHEEL).read_bytes())
+    result = CliRunner().invoke(cli, ["gradescope", str(out / "key.json"), "--out", str(tmp_path / "ag.zip"),
+                                      "--wheel", str(wheel)])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"Error: {wheel}: is not named as a wheel is (")
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "ag.zip").exists()
+
+
+def test_an_autograder_wheel_named_as_pip_names_it_is_taken(tmp_path):
+    out = tmp_path / "hw"
+    assert _generate(tmp_path, "--out", str(out), count="1").exit_code == 0
+    result = CliRunner().invoke(cli, ["gradescope", str(out / "key.json"), "--out", str(tmp_path / "ag.zip"),
+                                      "--wheel", str(out / "checker" / WHEEL)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(tmp_path / "ag.zip") as z:
+        assert f'"$ROOT/source/{WHEEL}"' in z.read("setup.sh").decode()
