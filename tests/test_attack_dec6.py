@@ -296,3 +296,51 @@ def test_an_autograder_wheel_named_as_pip_names_it_is_taken(tmp_path):
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(tmp_path / "ag.zip") as z:
         assert f'"$ROOT/source/{WHEEL}"' in z.read("setup.sh").decode()
+
+
+# --------------------------------------------------------------------------- the worked step's numbers
+
+def _right_but(family: str, wrong: dict[str, float]):
+    """A report on every asked answer right at the asked decimals but ``wrong``'s."""
+    from grader.answers import read_answer
+    from grader.family import load_family
+    from grader.generator import Student, generate_variants
+    from grader.grading import grade
+
+    v = generate_variants(load_family(family), [Student("s0")], b"attack4", "hw")[0]
+    d = v.instance.rounding
+    answers = {q: read_answer(q, wrong.get(q, round(v.exact.value(q), d))) for q in v.asked}
+    return v, grade(v.instance, answers, asked=v.asked)
+
+
+def test_the_worked_step_shows_no_number_the_student_did_not_write():
+    """xor asks for o_A_step2, not p_A_step2. A wrong o_A_step2 after right new weights: the
+    feedback's worked step read 'o_A_step2 = 1 / (1 + exp(-1.0415)) (with your numbers)', the
+    right p_A_step2 that the grader worked out (the student never wrote it): one keystroke from
+    the expected o_A_step2. Now the unwritten argument is shown by its name, in the Markdown and
+    in the PDF."""
+    from grader.render import numbers
+    from grader.render.feedback import report_markdown
+    from grader.render.pdf import _feedback_body
+
+    v, report = _right_but("xor", {"o_A_step2": 0.1})
+    assert "p_A_step2" not in v.asked
+    item = next(i for i in report.items if i.id == "o_A_step2")
+    assert item.verdict == "incorrect" and item.args == ("p_A_step2",)
+    p = v.exact.value("p_A_step2")
+    shown = {numbers.arg(p, d) for d in (4, 5, 6)} | {f"{p:.4f}"}
+    markdown = report_markdown(report, student="s0")
+    _, typst = _feedback_body(report, v.instance, "s0", False)
+    for text in (markdown, typst):
+        assert not any(s in text for s in shown), [s for s in shown if s in text]
+    assert "= 1 / (1 + exp(-p_A_step2))   (with your numbers)" in markdown
+
+
+def test_the_worked_step_still_shows_the_numbers_the_student_wrote():
+    from grader.render import numbers
+    from grader.render.feedback import report_markdown
+
+    v, report = _right_but("chain", {"delta_B": 0.3})
+    o = round(v.exact.value("o_B"), v.instance.rounding)
+    markdown = report_markdown(report, student="s0")
+    assert numbers.arg(o, v.instance.rounding + 2) in markdown.split("### `delta_B`")[1]

@@ -195,11 +195,12 @@ def class_pdf(variants: Iterable[Any], answer_in: str = "toml", checker: Checker
 
 def _feedback_body(report: Any, instance: Instance, student: str, reveal: bool, assignment: str | None = None,
                    notice: str | None = None) -> tuple[str, str]:
-    from .feedback import item_view
+    from .feedback import item_view, unwritten
 
     decimals = getattr(report, "decimals", instance.rounding)
     d = decimals + 2
     items, wrong = [], []
+    hidden = unwritten(report)
     for item in report.items:
         view = item_view(item, decimals)
         row = {"id": item.id, "math": typst_name(item.id), "given": printable(view.given),  # (student text)
@@ -214,7 +215,7 @@ def _feedback_body(report: Any, instance: Instance, student: str, reveal: bool, 
             from .typst_math import typst_op, typst_op_numbers
 
             step = {"formula": typst_op(item.op, item.args, item.own_args),
-                    "numbers": typst_op_numbers(item.op, item.own_args, d),
+                    "numbers": typst_op_numbers(item.op, item.own_args, d, item.args, hidden),
                     "result": None if item.from_own is None or not reveal else numbers.fmt(item.from_own, d)}
         wrong.append({**row, "message": printable(item.message[:1].upper() + item.message[1:]),
                       "mistake": m.mistake if m else "", "right": m.right if m else "", "step": step})
