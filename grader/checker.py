@@ -48,6 +48,8 @@ LINE_FILE = "install.txt"
 #: shell (nor a notebook's %pip) reads as anything but themselves
 SAFE = frozenset(string.ascii_letters + string.digits + "._-~:/@%+=,#")
 MOST = 300
+#: what a --checker value may start with besides a letter or digit (a path: ./, ../, /, ~/)
+FIRST = "./~_"
 #: why a character is refused, and what to write instead
 HINTS = {
     " ": "a space (give one URL, path or requirement; a path without spaces)",
@@ -88,8 +90,9 @@ def own_wheel(version: str = __version__) -> Checker:
 
 
 def parse_spec(spec: str) -> str:
-    """A ``--checker`` value, checked: one word of :data:`SAFE` characters, not starting with
-    ``-`` or ``#`` (pip would read an option, a shell a comment), at most :data:`MOST` long."""
+    """A ``--checker`` value, checked: one word of :data:`SAFE` characters, starting with a letter,
+    a digit or one of :data:`FIRST` (``-`` pip would read as an option, ``#`` a shell as a comment,
+    ``=`` zsh as a command's path, ``@`` PowerShell as a splat), at most :data:`MOST` long."""
     if not spec.strip():
         raise BackpropError("--checker: is empty; give what students install: the URL of the wheel, a path, "
                             "or a requirement such as backprop-grader==0.1.0")
@@ -99,7 +102,7 @@ def parse_spec(spec: str) -> str:
                                   if bad.isprintable() else f"the control character {bad!r}")
         raise BackpropError(f"--checker: {spec!r} holds {what}; give one URL, path or requirement made of "
                             "letters, digits and . _ - ~ : / @ % + = , #")
-    if spec[0] in "-#":
+    if not (spec[0].isalnum() or spec[0] in FIRST):  # (zsh expands =word, PowerShell @word)
         raise BackpropError(f"--checker: {spec!r} starts with {spec[0]!r}, which pip or a shell would not "
                             "read as what to install; give a URL, a path or a requirement")
     if len(spec) > MOST:

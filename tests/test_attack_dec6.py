@@ -344,3 +344,26 @@ def test_the_worked_step_still_shows_the_numbers_the_student_wrote():
     o = round(v.exact.value("o_B"), v.instance.rounding)
     markdown = report_markdown(report, student="s0")
     assert numbers.arg(o, v.instance.rounding + 2) in markdown.split("### `delta_B`")[1]
+
+
+# --------------------------------------------------------------------------- --checker's first character
+
+@pytest.mark.parametrize("value", ["=backprop-grader", "==0.1.0", "@wheels/x.whl", "%2Fx.whl", ":x.whl",
+                                   "+x.whl", ",x.whl"])
+def test_a_checker_value_that_starts_as_no_url_path_or_requirement_does_is_refused(tmp_path, value):
+    """zsh reads ``pip install =backprop-grader`` as the path of a command named backprop-grader
+    (and fails), PowerShell ``@wheels`` as a splat; no URL, path or requirement starts with
+    = @ % : + or ,. One Error line, nothing written."""
+    result = _generate(tmp_path, "--out", str(tmp_path / "hw"), "--checker", value)
+    assert result.exit_code == 2, result.output
+    assert result.output == (f"Error: --checker: {value!r} starts with {value[0]!r}, which pip or a shell "
+                             "would not read as what to install; give a URL, a path or a requirement\n")
+    assert not (tmp_path / "hw").exists()
+
+
+@pytest.mark.parametrize("value", ["./dist/x.whl", "../x.whl", "/srv/x.whl", "~/x.whl", "_x.whl",
+                                   "backprop-grader==0.1.0", "https://x.org/x.whl"])
+def test_urls_paths_and_requirements_still_pass(value):
+    from grader.checker import parse_spec
+
+    assert parse_spec(value) == value
