@@ -367,3 +367,41 @@ def test_urls_paths_and_requirements_still_pass(value):
     from grader.checker import parse_spec
 
     assert parse_spec(value) == value
+
+
+# --------------------------------------------------------------------------- links to pipes and devices
+
+def test_a_link_to_a_device_a_pipe_and_a_dangling_link_under_a_submission_name_get_error_rows(tmp_path):
+    """In a folder walked by grade, student01.toml a named pipe, student02.toml a link to
+    /dev/zero, student03.ipynb a link to nothing: they were listed as 'Not graded (only .ipynb
+    and .toml files are)', a .toml among them, and their students missing without a word why.
+    Now each is its student's error row saying what it is; nothing is read from the pipe (one a
+    classmate holds open would never end)."""
+    import json
+    import os
+
+    out = tmp_path / "hw"
+    assert _generate(tmp_path, "--out", str(out), count="3").exit_code == 0
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    os.mkfifo(subs / "student01.toml")
+    (subs / "student02.toml").symlink_to("/dev/zero")
+    (subs / "student03.ipynb").symlink_to(tmp_path / "nowhere.ipynb")
+    graded = tmp_path / "graded"
+    writer = os.open(subs / "student01.toml", os.O_RDWR | os.O_NONBLOCK)  # (held open, writing nothing)
+    try:
+        result = CliRunner().invoke(cli, ["grade", str(out / "key.json"), str(subs), "--out", str(graded),
+                                          "--jobs", "1"])
+    finally:
+        os.close(writer)
+    assert result.exit_code == 0, result.output
+    assert "Not graded" not in result.output
+    rows = {s: json.loads((graded / "results" / f"{s}.json").read_text()) for s in
+            ("student01", "student02", "student03")}
+    assert {r["status"] for r in rows.values()} == {"error"}, rows
+    printed = result.output
+    assert f"student01: error: {subs / 'student01.toml'}: is a named pipe, not a file, and a batch reads " \
+        "only files; give the submission file itself\n" in printed
+    assert f"student02: error: {subs / 'student02.toml'}: is a symbolic link, and a batch reads" in printed
+    assert f"student03: error: {subs / 'student03.ipynb'}: cannot be read (No such file or directory)" \
+        in printed
