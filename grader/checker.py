@@ -9,9 +9,14 @@ The rules:
 - **By default, the file handed out.** ``backprop generate`` writes this package's wheel once
   into ``OUT/checker/`` (:mod:`grader.wheel`) and the handouts say to install that file, handed
   out with them. A second generate into the same OUT with the same version reuses the file
-  there. Where no wheel can be made, the handouts say the same line all the same (a ``.whl``
-  file name: pip looks for the file, never on PyPI), and the instructor gets a warning saying to
-  hand the file out or to choose another source with ``--checker``.
+  there when it installs what this package's wheel installs (the same modules, templates,
+  scripts and dependencies: a wheel ``pip wheel`` made is); one that does not (a wheel of
+  this version's earlier code, or one with a file added, say a ``.pth`` that Python runs at
+  start) is replaced by this package's, with a warning to hand out the new file. Only where no
+  wheel can be made here is the file there taken as it is; with none there either, the
+  handouts say the same line all the same (a ``.whl`` file name: pip looks for the file, never
+  on PyPI), and the instructor gets a warning saying to hand the file out or to choose another
+  source with ``--checker``.
 - **Or what the instructor names** (``--checker``): a URL of the wheel on the course's site, a
   path, or a requirement such as ``backprop-grader==0.1.0`` (once the instructor knows the
   package of that name is this one). No wheel is written then. It must read the same in a
@@ -26,6 +31,7 @@ The rules:
 
 from __future__ import annotations
 
+import io
 import string
 import tempfile
 import zipfile
@@ -42,6 +48,8 @@ LINE_FILE = "install.txt"
 #: shell (nor a notebook's %pip) reads as anything but themselves
 SAFE = frozenset(string.ascii_letters + string.digits + "._-~:/@%+=,#")
 MOST = 300
+#: what a --checker value may start with besides a letter or digit (a path: ./, ../, /, ~/)
+FIRST = "./~_"
 #: why a character is refused, and what to write instead
 HINTS = {
     " ": "a space (give one URL, path or requirement; a path without spaces)",
@@ -82,8 +90,9 @@ def own_wheel(version: str = __version__) -> Checker:
 
 
 def parse_spec(spec: str) -> str:
-    """A ``--checker`` value, checked: one word of :data:`SAFE` characters, not starting with
-    ``-`` or ``#`` (pip would read an option, a shell a comment), at most :data:`MOST` long."""
+    """A ``--checker`` value, checked: one word of :data:`SAFE` characters, starting with a letter,
+    a digit or one of :data:`FIRST` (``-`` pip would read as an option, ``#`` a shell as a comment,
+    ``=`` zsh as a command's path, ``@`` PowerShell as a splat), at most :data:`MOST` long."""
     if not spec.strip():
         raise BackpropError("--checker: is empty; give what students install: the URL of the wheel, a path, "
                             "or a requirement such as backprop-grader==0.1.0")
@@ -93,7 +102,7 @@ def parse_spec(spec: str) -> str:
                                   if bad.isprintable() else f"the control character {bad!r}")
         raise BackpropError(f"--checker: {spec!r} holds {what}; give one URL, path or requirement made of "
                             "letters, digits and . _ - ~ : / @ % + = , #")
-    if spec[0] in "-#":
+    if not (spec[0].isalnum() or spec[0] in FIRST):  # (zsh expands =word, PowerShell @word)
         raise BackpropError(f"--checker: {spec!r} starts with {spec[0]!r}, which pip or a shell would not "
                             "read as what to install; give a URL, a path or a requirement")
     if len(spec) > MOST:
@@ -138,8 +147,7 @@ def provide(out: Path, spec: str | None = None, *, add: bool = False) -> Provisi
         return Provision(chosen, (_line(chosen),))
     name = chosen.target if chosen is not None else own_wheel().target
     there = out / FOLDER / name
-    if there.is_file() and zipfile.is_zipfile(there):
-        return Provision(Checker(name), (_line(Checker(name)), (f"{FOLDER}/{name}", there.read_bytes())))
+    old = _zip_bytes(there)
     from .wheel import WheelError, build_wheel
 
     try:
@@ -147,11 +155,69 @@ def provide(out: Path, spec: str | None = None, *, add: bool = False) -> Provisi
             built = build_wheel(Path(tmp))
             data = built.read_bytes()
     except (WheelError, OSError) as exc:
+        if old is not None:  # (nothing to hold it to: the file there, as it is)
+            return Provision(Checker(name), (_line(Checker(name)), (f"{FOLDER}/{name}", old)))
         return Provision(Checker(name), (_line(Checker(name)),), _not_made(name, str(exc)))
     if chosen is not None and built.name != name:  # (late students: the class's wheel is another version's)
+        if old is not None:
+            return Provision(chosen, (_line(chosen), (f"{FOLDER}/{name}", old)))
         return Provision(chosen, (_line(chosen),),
                          _not_made(name, f"{there} is missing, and this is version {__version__}"))
-    return Provision(Checker(built.name), (_line(Checker(built.name)), (f"{FOLDER}/{built.name}", data)))
+    files = (_line(Checker(built.name)), (f"{FOLDER}/{built.name}", data))
+    if old is None or old == data:
+        return Provision(Checker(built.name), files)
+    differ = _differences(old, data)
+    if not differ:  # the same package, zipped another way (pip wheel): the file handed out stays
+        return Provision(Checker(built.name), (files[0], (f"{FOLDER}/{built.name}", old)))
+    return Provision(Checker(built.name), files,
+                     f"Warning: {there} was not this package's wheel (it differs in {differ}); it is "
+                     "replaced by this package's: hand the new file out (students who installed the old one "
+                     "check with other code than grade's)")
+
+
+def _zip_bytes(path: Path) -> bytes | None:
+    """The bytes of the zip at ``path`` (a file, not a link), or None."""
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data if zipfile.is_zipfile(io.BytesIO(data)) else None
+
+
+def _differences(old: bytes, new: bytes) -> str:
+    """What the wheel ``old`` holds that the wheel ``new`` does not, as installed: its files
+    outside the ``.dist-info`` (every module, template, ``.pth`` or ``.data`` file), its console
+    scripts and its dependencies; ``""`` when the two install the same (RECORD, the generator,
+    the dates and the compression aside). Shown short: the first few names."""
+    try:
+        a, b = _installed(old), _installed(new)
+    except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, UnicodeDecodeError):
+        return "being a wheel at all (it does not unzip)"
+    names = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return shown
+
+
+def _installed(wheel: bytes) -> dict[str, bytes]:
+    """What installing ``wheel`` puts in place, as {name: content}: its files outside the
+    ``.dist-info``, its ``entry_points.txt`` and its METADATA's ``Requires-Dist`` lines."""
+    found: dict[str, bytes] = {}
+    with zipfile.ZipFile(io.BytesIO(wheel)) as z:
+        for entry in z.infolist():
+            if entry.is_dir():
+                continue
+            top, _, rest = entry.filename.partition("/")
+            if not top.endswith(".dist-info"):
+                found[entry.filename] = z.read(entry)
+            elif rest == "entry_points.txt":
+                found["entry_points.txt"] = z.read(entry).strip()
+            elif rest == "METADATA":
+                head = z.read(entry).decode("utf-8").split("\n\n", 1)[0]
+                found["METADATA (Requires-Dist)"] = "\n".join(sorted(
+                    line for line in head.splitlines() if line.startswith("Requires-Dist:"))).encode()
+    return found
 
 
 def _line(checker: Checker) -> tuple[str, bytes]:

@@ -28,7 +28,8 @@ def read_bytes(path: str | os.PathLike[str], *, noun: str = "file", plural: str 
     """The file's bytes, or an error saying why it cannot be read (no such file, a folder,
     over :data:`MAX_BYTES` or ``most``, no permission); ``noun``/``plural``/``size_hint`` word the
     message. ``follow=False``: a symbolic link is not read but refused (a batch's submissions: see
-    :data:`LINK_REFUSED`)."""
+    :data:`LINK_REFUSED`), and so is anything but a regular file (a named pipe that someone holds
+    open would never end)."""
     limit = most or MAX_BYTES
     p = os.fspath(path)
     try:
@@ -38,6 +39,10 @@ def read_bytes(path: str | os.PathLike[str], *, noun: str = "file", plural: str 
         fd = os.open(p, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | (0 if follow else os.O_NOFOLLOW))
         try:
             st = os.fstat(fd)
+            if not follow and not stat.S_ISREG(st.st_mode):  # (a pipe a classmate holds open never ends)
+                what = "a named pipe" if stat.S_ISFIFO(st.st_mode) else "a device"
+                raise BackpropError(f"{p}: is {what}, not a file, and a batch reads only files; give the "
+                                    f"{noun} itself")
             if stat.S_ISFIFO(st.st_mode):
                 os.set_blocking(fd, True)
             size = st.st_size

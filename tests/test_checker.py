@@ -164,11 +164,12 @@ def test_a_second_generate_reuses_the_wheel_and_late_students_get_their_class_s_
     out = tmp_path / "hw"
     assert gen("--out", str(out)).exit_code == 0
     wheel = out / "checker" / WHEEL
-    # a wheel of this version made another way: reused as it is by --force, kept by --add
+    # a wheel of this version made another way (the same files installed): reused as it is by
+    # --force, kept by --add (one that installs anything else: tests/test_attack_dec6.py)
     marked = tmp_path / "marked.whl"
     shutil.copy(wheel, marked)
     with zipfile.ZipFile(marked, "a") as z:
-        z.writestr("made-elsewhere.txt", "reused, not built again\n")
+        z.writestr(f"backprop_grader-{__version__}.dist-info/made-elsewhere.txt", "reused, not built again\n")
     shutil.copy(marked, wheel)
     assert gen("--out", str(out), "--force", "--format", "toml,ipynb").exit_code == 0
     assert wheel.read_bytes() == marked.read_bytes()

@@ -86,9 +86,11 @@ def _points(x: float) -> str:
     return f"{x:g}"
 
 
-def reference_view(item: Item, decimals: int) -> ReferenceView:
+def reference_view(item: Item, decimals: int, unwritten: frozenset[str] = frozenset()) -> ReferenceView:
     d = decimals + 2
-    shown = [reference_arg(v, d) for v in item.own_args]
+    # (a quantity the student did not write is shown by name: tests/test_attack_dec6.py)
+    shown = [a if a in unwritten else reference_arg(v, d)
+             for a, v in zip(item.args, item.own_args, strict=True)]
     op = item.op
     return ReferenceView(
         id=item.id,
@@ -107,8 +109,17 @@ def reference_view(item: Item, decimals: int) -> ReferenceView:
     )
 
 
+def reference_unwritten(report: Report) -> frozenset[str]:
+    """The quantities (p, o, delta, dw, new_w, P: not a weight, input, target or alpha) that the
+    formulas of the report's wrong items use and the student did not write."""
+    values = {i.id: i.value for i in report.items}
+    return frozenset(a for i in report.items if i.verdict == "incorrect" for a in i.args
+                     if values.get(a) is None and (a.split("_")[0] in ("p", "o", "delta", "dw", "new")
+                                                   or a == "P" or a.startswith("P_step")))
+
+
 def reference_context(report: Report, student: str | None, reveal: bool) -> dict[str, Any]:
-    views = [reference_view(i, report.decimals) for i in report.items]
+    views = [reference_view(i, report.decimals, reference_unwritten(report)) for i in report.items]
     counts = {v: report.count(v) for v in ("correct", "carried-forward", "incorrect", "missing", "invalid")}
     return {
         "items": views,

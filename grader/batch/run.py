@@ -118,7 +118,7 @@ def _walk(folder: str, skip: tuple[int, int] | None = None) -> tuple[list[str], 
             more, other = _walk(e.path, skip)
             graded += more
             others += other
-        elif e.name.lower().endswith(SUFFIXES) and _is_file(e):
+        elif e.name.lower().endswith(SUFFIXES) and _is_submission(e):
             graded.append(e.path)
         elif e.name not in PLATFORM_FILES:
             others.append(e.path)
@@ -130,10 +130,12 @@ def _walk(folder: str, skip: tuple[int, int] | None = None) -> tuple[list[str], 
 PLATFORM_FILES = frozenset({"submission_metadata.yml"})
 
 
-def _is_file(entry: os.DirEntry) -> bool:
-    """A file, or a name that cannot be followed (a symlink loop): that one gets an error row."""
+def _is_submission(entry: os.DirEntry) -> bool:
+    """A file, or a link or anything else that is not a folder (a symlink loop, a link to
+    /dev/zero, a named pipe): those get an error row that says why (:func:`grader.files.read_bytes`
+    with ``follow=False``), not the line of files whose names are not graded."""
     try:
-        return entry.is_file()
+        return entry.is_symlink() or not entry.is_dir()
     except OSError:
         return True
 

@@ -126,7 +126,8 @@ def grade_submission(path: str, data: bytes, key: Any, options: Options, trace_o
         from ..notebooks.execute import execute_values
         from ..notebooks.read import merge_executed
 
-        ran = execute_values(notebook or path, trace.ids, sandbox=options.sandbox)
+        # (the bytes graded, not the file read again: by then it could be a link to a classmate's)
+        ran = execute_values(notebook or path, trace.ids, sandbox=options.sandbox, data=data)
         answers = merge_executed(answers, ran)
     needs = any(a.needs_execution for a in answers.values())
     credit = key.ecf_credit if options.ecf_credit is None else options.ecf_credit

@@ -60,8 +60,12 @@ class ExecutionError(BackpropError):
 
 
 def execute_values(path: str, ids: Collection[str], limits: Limits = Limits(),
-                   sandbox: str = "bwrap") -> dict[str, Any]:
+                   sandbox: str = "bwrap", data: bytes | None = None) -> dict[str, Any]:
     """Run the notebook at ``path`` in ``sandbox`` ("bwrap" or "none"); the values of ``ids`` it defines.
+
+    ``data``: the notebook's bytes as already read (a batch's: the file it identified and graded
+    statically, read once without following a link); then ``path`` only names it in messages and
+    is not read again (read again, it could have become a link to a classmate's notebook).
 
     Values are floats, or strings (``repr``, or "nan"/"inf") for what is not a finite number.
     Raises :class:`ExecutionError` with a one-line message when the notebook cannot be run to
@@ -74,7 +78,8 @@ def execute_values(path: str, ids: Collection[str], limits: Limits = Limits(),
     try:
         with warnings.catch_warnings():  # e.g. cells without ids: nothing the student can act on here
             warnings.simplefilter("ignore")
-            nb = nbformat.read(path, as_version=4)
+            nb = nbformat.read(path, as_version=4) if data is None else nbformat.reads(
+                data.decode("utf-8"), as_version=4)
         text = json.dumps(nb, ensure_ascii=True).encode()  # ASCII: a lone surrogate stays text
     except Exception as exc:  # nbformat raises many types for a bad file
         raise ExecutionError(f"{path}: cannot be run: {_first_line(exc)}") from None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tempfile
 import zipfile
 from dataclasses import asdict, dataclass
@@ -24,6 +25,10 @@ from .. import __version__
 from ..errors import BackpropError
 from .autograder import CONFIG, KEY, failure
 
+#: a wheel's file name as pip reads it (name-version[-build]-python-abi-platform.whl), nothing a
+#: shell would read in setup.sh's double quotes ($, `, ", \, spaces)
+WHEEL_NAME = re.compile(r"[A-Za-z0-9_.]+-[A-Za-z0-9_.!+]+(?:-[0-9][A-Za-z0-9_.]*)?"
+                        r"(?:-[A-Za-z0-9_.]+){3}\.whl")
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 
@@ -52,6 +57,10 @@ def build_autograder(key_path: str, out: str, settings: Settings, *, wheel: str 
         wheel_path = Path(wheel) if wheel else _own_wheel(Path(tmp))
         if not wheel_path.is_file() or not wheel_path.name.endswith(".whl"):
             raise BackpropError(f"{wheel_path}: no such wheel; give the .whl file of backprop-grader")
+        if not WHEEL_NAME.fullmatch(wheel_path.name):  # (setup.sh names it in a shell command)
+            raise BackpropError(f"{wheel_path}: is not named as a wheel is (backprop_grader-0.1.0-py3-none-"
+                                "any.whl: letters, digits and . _ + ! between its dashes), which setup.sh's "
+                                "pip install would read otherwise; give it the name pip wheel gave it")
         config = asdict(settings)
         fallback = failure(config, "setup", "The autograder could not run: its setup failed. Your "
                            "instructor has been told; nothing was graded.")

@@ -5,13 +5,17 @@ texts per item for the table, and an :class:`ItemView` of each wrong item whose 
 computed only when shown); the templates ``report.txt.j2`` and ``report.md.j2`` lay them out.
 Expected values and the result of a worked step (which, when the earlier answers are right,
 *is* the expected value) are shown only with ``reveal``: a student self-checking learns which
-step is wrong and why, not the answer.
+step is wrong and why, not the answer. Nor does the worked step show a number for an argument
+the student did not write (:func:`unwritten`): the grader works it out from their values, and
+where those are right it is the right value (``1 / (1 + exp(-1.0415))``: one keystroke from
+the expected ``o_A_step2``); it is shown by its name.
 """
 
 from __future__ import annotations
 
 import operator
 import os
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -39,11 +43,12 @@ class ItemView:
     reports are mostly correct, and batch grading renders one per student."""
 
     __slots__ = ("item", "decimals", "id", "verdict", "points", "max_points", "given", "misconception",
-                 "wrong")
+                 "wrong", "hidden")
 
-    def __init__(self, item: Item, decimals: int) -> None:
+    def __init__(self, item: Item, decimals: int, hidden: frozenset[str] = frozenset()) -> None:
         self.item = item
         self.decimals = decimals
+        self.hidden = hidden  # (arguments shown by name in the worked step: :func:`unwritten`)
         self.id = item.id
         self.verdict = item.verdict
         self.points = _points(item.points)
@@ -79,7 +84,8 @@ class ItemView:
         if op not in OPS:
             return ""
         d = self.decimals + 2
-        return OPS[op].text([numbers.arg(v, d) for v in self.item.own_args])
+        return OPS[op].text([a if a in self.hidden else numbers.arg(v, d)
+                             for a, v in zip(self.item.args, self.item.own_args, strict=True)])
 
     @property
     def from_own(self) -> str:
@@ -124,6 +130,19 @@ def item_view(item: Item, decimals: int) -> ItemView:
     return ItemView(item, decimals)
 
 
+#: the ids of quantities (what a student answers), not of given values (w_, x, d_, alpha)
+_QUANTITY = re.compile(r"(?:p|o|delta|dw|new_w)_|P(?:_step\d+)?\Z")
+
+
+def unwritten(report: Report) -> frozenset[str]:
+    """The arguments of the report's formulas that are quantities the student did not write (an
+    unasked p, a missing answer): their worked steps show them by name, not the value the grader
+    worked out for them from the student's values (where those are right, the right value)."""
+    written = {i.id for i in report.items if i.value is not None}
+    return frozenset(a for i in report.items if i.verdict == "incorrect" for a in i.args
+                     if a not in written and _QUANTITY.match(a))
+
+
 #: the fields of an item that the table shows
 _FIELDS = operator.attrgetter("id", "given", "verdict", "misconception", "points", "max_points")
 
@@ -164,6 +183,7 @@ def _context(report: Report, student: str | None, reveal: bool,
     columns = columns or _columns(report, reveal)
     verdicts = columns[2]
     view = MarkdownItemView if markdown else TerminalItemView if terminal else ItemView
+    hidden = unwritten(report) if "incorrect" in verdicts else frozenset()
     warnings = list(report.warnings)
     if markdown:
         columns, warnings, student = _markdown_texts(columns, warnings, student)
@@ -172,7 +192,7 @@ def _context(report: Report, student: str | None, reveal: bool,
         student = printable(student) if student else student
     return {
         "rows": list(zip(*columns, strict=True)),
-        "wrong": [view(i, report.decimals) for i in report.items
+        "wrong": [view(i, report.decimals, hidden) for i in report.items
                   if i.verdict in ("incorrect", "invalid")],
         "score": _points(report.score),
         "max_score": _points(report.max_score),
@@ -217,7 +237,8 @@ def report_markdown(report: Report, *, student: str | None = None, reveal: bool 
     columns, warnings, student = _markdown_texts(_columns(report, reveal), report.warnings, student)
     notice = md_inline(notice) if notice else notice
     ids, givens, verdicts, miscs, points, max_points, expected = columns
-    wrong = ([MarkdownItemView(i, report.decimals) for i in report.items
+    hidden = unwritten(report) if "incorrect" in verdicts else frozenset()
+    wrong = ([MarkdownItemView(i, report.decimals, hidden) for i in report.items
               if i.verdict in ("incorrect", "invalid")]
              if "incorrect" in verdicts or "invalid" in verdicts else [])
     counts = {k: n for k in VERDICTS if (n := verdicts.count(k))}

@@ -11,7 +11,8 @@ as text, never run as something else:
 - :func:`printable_line`: the same, with new lines (and the Unicode line and paragraph separators)
   written as escapes too: a student's text in a line of grade's printed summary;
 - :func:`md_inline`: the same, on one line, with the characters that open a link, an image, HTML,
-  a code span, a table cell or maths backslash-escaped (rendered, the text reads as written);
+  a code span, a table cell, maths or a character reference (``&#x202e;``) backslash-escaped
+  (rendered, the text reads as written);
 - :func:`md_code`: the same as a code span (a file's name in the feedback);
 - :func:`spreadsheet_text`: a cell that a spreadsheet would read as a formula (``=``, ``+``,
   ``-``, ``@``, a tab or a carriage return first) gets a ``'`` in front, as OWASP advises.
@@ -28,9 +29,11 @@ __all__ = ["md_code", "md_inline", "md_inline_all", "printable", "printable_line
 #: overrides and isolates
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAK = re.compile("[\t\n]")
-_MARKUP = re.compile(r"([\\`\[\]<|$])")
+#: (an ``&`` only where it starts a character reference, ``&#x202e;``, which renders as the character)
+_MARKUP = re.compile(r"([\\`\[\]<|$]|&(?=#?[A-Za-z0-9]+;))")
 #: any character that the three above change
-_UNSAFE = re.compile(r"[\\`\[\]<|$\t\n\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE = re.compile(r"[\\`\[\]<|$\t\n\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+                     r"|&#?[A-Za-z0-9]+;")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -24,6 +24,7 @@ from ..rules import MISCONCEPTIONS
 from ..solver import Trace
 from . import numbers
 from .env import environment
+from .inert import printable
 from .marks import wrong_marks
 from .solution import BIAS_SENTENCES
 from .svg import FILLS, INK, RED, drawing
@@ -194,15 +195,16 @@ def class_pdf(variants: Iterable[Any], answer_in: str = "toml", checker: Checker
 
 def _feedback_body(report: Any, instance: Instance, student: str, reveal: bool, assignment: str | None = None,
                    notice: str | None = None) -> tuple[str, str]:
-    from .feedback import item_view
+    from .feedback import item_view, unwritten
 
     decimals = getattr(report, "decimals", instance.rounding)
     d = decimals + 2
     items, wrong = [], []
+    hidden = unwritten(report)
     for item in report.items:
         view = item_view(item, decimals)
-        row = {"id": item.id, "math": typst_name(item.id), "given": view.given, "verdict": item.verdict,
-               "misconception": item.misconception or "", "points": view.points,
+        row = {"id": item.id, "math": typst_name(item.id), "given": printable(view.given),  # (student text)
+               "verdict": item.verdict, "misconception": item.misconception or "", "points": view.points,
                "max_points": view.max_points, "expected": view.expected}
         items.append(row)
         if item.verdict not in ("incorrect", "invalid"):
@@ -213,14 +215,14 @@ def _feedback_body(report: Any, instance: Instance, student: str, reveal: bool, 
             from .typst_math import typst_op, typst_op_numbers
 
             step = {"formula": typst_op(item.op, item.args, item.own_args),
-                    "numbers": typst_op_numbers(item.op, item.own_args, d),
+                    "numbers": typst_op_numbers(item.op, item.own_args, d, item.args, hidden),
                     "result": None if item.from_own is None or not reveal else numbers.fmt(item.from_own, d)}
-        wrong.append({**row, "message": item.message[:1].upper() + item.message[1:],
+        wrong.append({**row, "message": printable(item.message[:1].upper() + item.message[1:]),
                       "mistake": m.mistake if m else "", "right": m.right if m else "", "step": step})
     footer = " · ".join(x for x in ("Feedback", assignment, student) if x)
     return footer, _render(
-        "feedback.typ.j2", student=student, assignment=assignment, notice=notice, items=items, wrong=wrong,
-        reveal=reveal,
+        "feedback.typ.j2", student=student, assignment=assignment, notice=notice and printable(notice),
+        items=items, wrong=wrong, reveal=reveal,
         score=view_points(report.score), max_score=view_points(report.max_score),
         net=net_typst(drawing(instance, wrong_marks(report.items, instance))),
     )

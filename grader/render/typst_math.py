@@ -12,7 +12,7 @@ a typst string literal, so nothing a roster holds can be read as typst markup.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from ..ops import OPS
 from ..solver import Quantity, split_id
@@ -110,6 +110,11 @@ def typst_op(op: str, args: Sequence[str], values: Sequence[float]) -> str:
     return OPS[op].typst([_arg(a, v) for a, v in zip(args, values, strict=True)])
 
 
-def typst_op_numbers(op: str, values: Sequence[float], decimals: int) -> str:
-    """The formula of ``op`` with ``values`` put in."""
-    return OPS[op].typst([numbers.arg(v, decimals) for v in values])
+def typst_op_numbers(op: str, values: Sequence[float], decimals: int, args: Sequence[str] = (),
+                     hidden: Collection[str] = ()) -> str:
+    """The formula of ``op`` with ``values`` put in (those of the ``args`` in ``hidden`` by name:
+    :func:`grader.render.feedback.unwritten`)."""
+    if not hidden:
+        return OPS[op].typst([numbers.arg(v, decimals) for v in values])
+    return OPS[op].typst([typst_name(a) if a in hidden else numbers.arg(v, decimals)
+                          for a, v in zip(args, values, strict=True)])
