@@ -35,7 +35,11 @@ consequence depends on the roots reached from it through chains of the student's
 root's own wrong arguments included). It earns the carried-forward credit (``ecf_credit``) only
 when those roots are plausible mistakes:
 
-- every explained and precision root is;
+- every explained and precision root is, but a precision root rounded to 0 (or to a flat output)
+  where the student's own value is not earns nothing on the items it makes free, as a made-up 0
+  does (``delta_A = -0.0003`` written ``0.000``, then ``dw = 0`` and the old weight: a final
+  delta made 50 times smaller, or a final ``p`` made up as 6, earned 17 of 22 on 2-2-1 that way,
+  where the true delta and the same zeros earn 8);
 - *two slips*: up to :data:`~grader.policy.SLIPS` = 2 unexplained slips behind one item, when the
   submission holds no more than two in all: a teacher takes a point for each of two slips and
   carries both forward, whether the second follows from the first (``p_A`` slipped, then ``p_B``
@@ -248,7 +252,11 @@ class _Grading:
             k = self._precision(q, value)
             if k is not None:
                 precision[qid] = k
-                roots[qid] = Root(qid, "precision")
+                # rounded to 0 (or to a flat output) where the student's own numbers are not: the
+                # rest is as trivial as after a made-up 0 (delta_A = 0.0003 written 0.000, then every
+                # dw of 0 and unchanged weight); a rounded 0.5 is an ordinary rounding
+                made = trivial(trace, q, value, from_own, self.u)
+                roots[qid] = Root(qid, "precision", "" if made == "neutral" else made)
             else:
                 roots[qid] = Root(qid, "slip", trivial(trace, q, value, from_own, self.u))
         every = tuple(roots.values())

@@ -42,12 +42,16 @@ SLIPS = 2
 
 def plausible(roots: Iterable[Root], free: Collection[str] = (), every: Iterable[Root] | None = None) -> bool:
     """Whether a consequence of ``roots`` earns carried-forward credit: every explained and
-    precision root is plausible; of the unexplained slips, up to :data:`SLIPS` when ``every``
-    root of the submission holds no more than that many slips (else one); never when a slip
-    that trivializes makes this item free (``free``: the kinds, ``flat``, ``tiny`` or
-    ``neutral``, whose slips make the step free); and never after a neutral slip when the
-    submission has more than one (every ``p`` = 0 is a pattern). ``every`` None: ``roots`` are
-    all the roots."""
+    precision root is plausible, but a precision root that trivializes (a value rounded to 0 where
+    the student's own is not) never on an item it makes free; of the unexplained slips, up to
+    :data:`SLIPS` when ``every`` root of the submission holds no more than that many slips (else
+    one); never when a slip that trivializes makes this item free (``free``: the kinds, ``flat``,
+    ``tiny`` or ``neutral``, whose slips make the step free); and never after a neutral slip when
+    the submission has more than one (every ``p`` = 0 is a pattern). ``every`` None: ``roots``
+    are all the roots."""
+    roots = list(roots)
+    if any(r.trivial in free for r in roots if r.kind == "precision" and r.trivial):
+        return False  # (a value rounded to 0 that makes this item free: see grader.slips)
     slips = [r for r in roots if r.kind == "slip"]
     if not slips:
         return True

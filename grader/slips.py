@@ -131,14 +131,15 @@ def denied(bad: Sequence[str], held: Sequence[Root], every: Sequence[Root], own:
         return (f"follows from your earlier {shown}, but {values} make the rest trivial (outputs of 0.5, "
                 f"{half}): more than one such value is a pattern, not a slip, so no credit is carried "
                 "forward")
-    for r in slips:
+    for r in [*slips, *(r for r in held if r.kind == "precision")]:
         if r.trivial in free_:
             if r.trivial == "neutral":
                 return (f"follows from your earlier {shown}, but {r.id} = {own[r.id]:g} makes this step "
                         f"trivial (an output of 0.5, {half}), so no credit is carried forward")
             why = "a delta or dw of about 0" if r.trivial == "tiny" else "a flat output or a zero delta"
-            return (f"follows from your earlier {shown}, but {r.id} = {own[r.id]:g} makes the rest trivial "
-                    f"({why}), so no credit is carried forward")
+            rounded = ", rounded further than asked," if r.kind == "precision" else ""
+            return (f"follows from your earlier {shown}, but {r.id} = {own[r.id]:g}{rounded} makes the rest "
+                    f"trivial ({why}), so no credit is carried forward")
     ids = ", ".join(r.id for r in slips)
     if len(slips) > SLIPS:
         return (f"follows from your earlier {shown}, but those rest on {len(slips)} wrong values that do not "

@@ -1,7 +1,7 @@
 """A fourth attack (6 December, afternoon) on what landed that day: the checker handed out, the
 student's hints, the feedback that quotes them. Each test failed on main (9c4398c) before its
-mend, or is a grading exploit marked ``xfail(strict=True)`` (grader/grading.py is another
-helper's while this was written): visible, and failing loudly once mended."""
+mend; the two grading exploits were found while grader/grading.py was another helper's, and
+mended after the merge (grader.slips: a value rounded to 0 that makes the rest trivial)."""
 
 from __future__ import annotations
 
@@ -184,23 +184,22 @@ def _score(variant, answers) -> float:
     return grade(variant.instance, answers, asked=variant.asked).score
 
 
-@pytest.mark.xfail(strict=True, reason="grading exploit, grader/grading.py (another helper's today): "
-                   "a final delta 50 times smaller (-0.0022 for -0.1078) is not a flattening slip "
-                   "(STILLED = 100), the hidden deltas of 0 are 'right to 2 decimals' from it, and every "
-                   "dw of 0 and unchanged weight after them is carried forward: 17 of 22, where the true "
-                   "delta and the same zeros earn 8")
 def test_a_final_delta_fifty_times_smaller_earns_no_more_than_the_true_one_with_the_same_zeros():
+    """A final delta 50 times smaller (-0.0022 for -0.1078) is an ordinary slip; the hidden deltas
+    it gives (about -0.0003) written 0 were 'right to 2 decimals' (precision roots), and every dw
+    of 0 and unchanged weight after them was carried forward: 17 of 22, where the true delta and
+    the same zeros earn 8. A value rounded to 0 where the student's own is not now makes the items
+    it frees earn nothing, as a made-up 0 does (grader.slips)."""
     v = _variant()
     honest_lazy = _score(v, _lazy(v))
     assert honest_lazy == 8
     assert _score(v, _lazy(v, delta_factor=50)) <= honest_lazy
 
 
-@pytest.mark.xfail(strict=True, reason="grading exploit, grader/grading.py: an output made up near its "
-                   "target but outside the flattening band (p_C = 6 where 7 is caught: o_C = 0.9975) earns "
-                   "17 of 22 with zeros and unchanged weights after it, where the true p_C and the same "
-                   "zeros earn 8")
 def test_a_final_p_made_up_near_its_target_earns_no_more_than_the_true_one_with_the_same_zeros():
+    """A final p made up as 6 (o_C = 0.9975, o (1 - o) = 0.0025: a delta 60 times smaller, outside
+    the flattening band, where 7 is inside) earned 17 of 22 the same way, through hidden deltas
+    rounded to 0; now 7."""
     v = _variant()
     honest_lazy = _score(v, _lazy(v))
     assert _score(v, _lazy(v, p_final=7.0)) <= honest_lazy  # (caught today)
