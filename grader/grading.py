@@ -324,6 +324,11 @@ class _Grading:
             if result == "carried-forward":
                 points = self.ecf_credit
                 message = f"consistent with your earlier {', '.join(bad)}; the mistake is counted there"
+            elif kind == "consequence" and any(r.kind == "precision" and r.trivial for r in held) and (
+                    precision := self._precision(q, answer.value)) is not None:
+                # (denied after a value rounded to 0, and itself the right value at fewer decimals:
+                # every answer of a student who writes 2 decimals where 4 are asked is told so)
+                message = self._fewer(qid, precision)
             elif kind == "consequence":
                 message = denied(bad, held, every, self.values.own, made_free)
             elif misconception is not None:
@@ -331,8 +336,7 @@ class _Grading:
                 if misconception.rules.bias_input != CORRECT.bias_input:  # which of the two is this problem's
                     message += f" (in this problem: {self.diagnoser.givens[BIAS]:+g})"
             elif precision is not None:
-                message = (f"right to {precision} decimals; {self.d} are asked: "
-                           f"write {qid} to {self.d} decimals")
+                message = self._fewer(qid, precision)
             else:
                 message = (f"does not follow from {qid} = {formula} with your numbers{self._where(q)}; "
                            "recompute this step")
@@ -346,6 +350,9 @@ class _Grading:
         return make_item(qid, result, points, 1.0, None if answer is None else answer.given, name, message,
                          q.value, width(), formula, q.args, tuple(own_args), from_own,
                          None if answer is None else answer.value, q.op)
+
+    def _fewer(self, qid: str, k: int) -> str:
+        return f"right to {k} decimals; {self.d} are asked: write {qid} to {self.d} decimals"
 
     def _where(self, q: Quantity) -> str:
         """``, where p_A_step2 (not written) = new_w_x1_A * x1_step2 + ...`` for the arguments of
