@@ -245,16 +245,16 @@ def test_execute_runs_the_bytes_it_graded_not_the_file_read_again_as_a_link(tmp_
     (out / "handouts" / "student02.ipynb").replace(theirs)
     _answer_notebook(mine, 0.4321)
     _answer_notebook(theirs, 0.1234)
-    read = worker.read_bytes
+    read = worker.read_submission
 
-    def read_then_swap(path, **kw):
-        data = read(path, **kw)
+    def read_then_swap(path):
+        data = read(path)
         if Path(path) == mine:  # (the student's rename, just after the grader's read)
             mine.unlink()
             mine.symlink_to(theirs)
         return data
 
-    monkeypatch.setattr(worker, "read_bytes", read_then_swap)
+    monkeypatch.setattr(worker, "read_submission", read_then_swap)
     graded = tmp_path / "graded"
     result = CliRunner().invoke(cli, ["grade", str(out / "key.json"), str(subs), "--out", str(graded),
                                       "--jobs", "1", "--execute", "--sandbox", "none"])

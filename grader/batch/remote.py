@@ -22,9 +22,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import BackpropError
-from ..files import read_bytes
 from . import journal as jr
 from . import worker
+from .submission import read_submission
 
 #: what goes out per file: the task, its bytes (None: unreadable), when they were read, why not
 Item = tuple[worker.Task, bytes | None, int, str | None]
@@ -52,7 +52,7 @@ def _read(chunk: list[worker.Task]) -> list[Item]:
     for t in chunk:
         graded_at = time.time_ns()
         try:
-            data = read_bytes(t.path, noun="submission file", plural="submissions", follow=False)
+            data = read_submission(t.path)
             items.append((t, data, graded_at, None))
         except BackpropError as exc:
             items.append((t, None, graded_at, exc.message))

@@ -34,7 +34,7 @@ from .identity import check_key
 from .lock import locked
 from .outputs import sweep_leftovers
 from .rows import ErrorRow, Row, max_score
-from .submission import SUFFIXES, Options, fallback_id, parse
+from .submission import SUFFIXES, Options, fallback_id, parse, read_submission
 
 __all__ = ["Duplicate", "Options", "Outcome", "Row", "find_submissions", "grade_batch"]
 
@@ -132,8 +132,9 @@ PLATFORM_FILES = frozenset({"submission_metadata.yml"})
 
 def _is_submission(entry: os.DirEntry) -> bool:
     """A file, or a link or anything else that is not a folder (a symlink loop, a link to
-    /dev/zero, a named pipe): those get an error row that says why (:func:`grader.files.read_bytes`
-    with ``follow=False``), not the line of files whose names are not graded."""
+    /dev/zero, a named pipe): those get an error row that says why
+    (:func:`grader.batch.submission.read_submission`), not the line of files whose names are not
+    graded."""
     try:
         return entry.is_symlink() or not entry.is_dir()
     except OSError:
@@ -348,7 +349,7 @@ def _regrade(entry: jr.Entry) -> jr.Entry:
 
 def _metadata(path: str) -> Any:
     """The file's metadata (None: none), for :func:`~grader.batch.identity.check_key`."""
-    return parse(path, read_bytes(path, noun="submission file", plural="submissions", follow=False))[0]
+    return parse(path, read_submission(path))[0]
 
 
 def _remove_debris(out: str) -> None:

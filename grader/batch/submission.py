@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..errors import BackpropError
+from ..files import read_bytes
 from .identity import fallback_id, identify
 
 __all__ = ["SUFFIXES", "Graded", "Options", "fallback_id", "grade_submission", "parse"]
@@ -54,6 +55,13 @@ class Graded:
 
 
 Reader = Callable[[Sequence[str], Any], tuple[dict, list[str]]]
+
+
+def read_submission(path: str) -> bytes:
+    """A submission's bytes as a batch reads them, wherever it reads them (a worker, the Dask
+    client, the key's check): never through a symbolic link, never a named pipe or a device
+    (:func:`grader.files.read_bytes` with ``follow=False``: :data:`grader.files.LINK_REFUSED`)."""
+    return read_bytes(path, noun="submission file", plural="submissions", follow=False)
 
 
 def parse(path: str, data: bytes) -> tuple[Any, Reader]:

@@ -23,11 +23,11 @@ from functools import partial
 from typing import Any
 
 from ..errors import BackpropError
-from ..files import read_bytes, write_atomic
+from ..files import write_atomic
 from . import journal as jr
 from .outputs import write_student
 from .rows import ErrorRow, GradedRow, max_score
-from .submission import Graded, Options, fallback_id, grade_submission
+from .submission import Graded, Options, fallback_id, grade_submission, read_submission
 
 #: tests only: a worker that is to grade a file whose path contains this value kills itself
 #: (SIGKILL, as the out-of-memory killer does)
@@ -97,7 +97,7 @@ def grade_bytes(task: Task, data: bytes | None, graded_at: int,
     graded: Graded | None = None
     try:
         if data is None:
-            data = read_bytes(task.path, noun="submission file", plural="submissions", follow=False)
+            data = read_submission(task.path)
         if task.mtime >= graded_at - jr.RACY_NS:  # only a racy entry is ever checked by its hash
             sha = jr.content_hash(data)
         graded = grade_submission(task.path, data, st.key, st.options, partial(_solved, st.key), st.copies,
